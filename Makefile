@@ -1,0 +1,34 @@
+# Huế IOC — two commands do all the set-up on a fresh machine:
+#   make run   — create .venv, install, serve on the embedded store with a scenario playing
+#   make test  — install what the tests need (system packages too, as root) and run pytest
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+PORT ?= 8888
+SPEED ?= 300
+PYTEST_ARGS ?=
+
+.PHONY: run test system-deps bench clean
+
+$(VENV)/.run-installed: setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.run-installed
+	$(PIP) install -e '.[test]'
+	touch $@
+
+run: $(VENV)/.run-installed
+	$(VENV)/bin/ioc serve --port $(PORT) --demo --speed $(SPEED)
+
+system-deps:
+	sh .ci/setup-system.sh
+
+test: $(VENV)/.test-installed system-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache test-artifacts

@@ -1,0 +1,4 @@
+"""Geography of Huế: H3 helpers, areas, the service region, categories and routing.
+
+Nothing here imports Tornado or a database driver: the server and the benchmarks both build on it.
+"""

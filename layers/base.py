@@ -1,0 +1,84 @@
+"""The layer contract.
+
+``Layer`` is anything the wall can draw (a catalog entry with pydeck/deck.gl specs).
+``EventLayer`` is a Layer fed by geo-events of one ``kind``: it also owns that kind's props schema,
+its lifecycle statuses, which props are private and how the event looks on a public feed.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+import pydeck as pdk
+from pydantic import BaseModel, ConfigDict
+
+from geo import h3grid
+
+PUBLIC_PARENT_RES = 7
+
+
+def deck_spec(layer: pdk.Layer) -> dict[str, Any]:
+    """Return a pydeck layer as its deck.gl JSON (``@@type``, ``@@=`` accessors)."""
+    return json.loads(layer.to_json())
+
+
+class Layer:
+    """A layer of the wall. Subclasses set the class attributes and ``deck_layers``."""
+
+    id: ClassVar[str]
+    title_vi: ClassVar[str]
+    title_en: ClassVar[str]
+    kinds: ClassVar[tuple[str, ...]] = ()
+    source: ClassVar[str] = "stream"
+    visible: ClassVar[bool] = True
+    order: ClassVar[int] = 50
+
+    def deck_layers(self) -> list[dict[str, Any]]:
+        """Return ``[{"role", "minZoom"?, "maxZoom"?, "h3_res"?, "spec": {@@type…}}]``."""
+        raise NotImplementedError
+
+    def legend(self) -> list[dict[str, Any]]:
+        """Return legend rows ``[{"color": [r, g, b], "vi": str, "en": str}]``."""
+        return []
+
+    def catalog_entry(self) -> dict[str, Any]:
+        """Return ``{id, title {vi, en}, kinds, source, visible, order, deck [...], legend}``."""
+        return {"id": self.id, "title": {"vi": self.title_vi, "en": self.title_en},
+                "kinds": list(self.kinds), "source": self.source, "visible": self.visible,
+                "order": self.order, "deck": self.deck_layers(), "legend": self.legend()}
+
+
+class NoProps(BaseModel):
+    """Props of a kind that carries none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class EventLayer(Layer):
+    """A layer fed by geo-events of one kind (``kinds == (kind,)``)."""
+
+    kind: ClassVar[str]
+    props_model: ClassVar[type[BaseModel]] = NoProps
+    statuses: ClassVar[tuple[str, ...]] = ("new",)
+    private_props: ClassVar[frozenset[str]] = frozenset()
+
+    def initial_status(self, agency_id: str | None) -> str:
+        """Return the status a new event of this kind is stored with."""
+        return self.statuses[0]
+
+    def validate_props(self, props: dict[str, Any]) -> dict[str, Any]:
+        """Return the props normalised by ``props_model``; raise pydantic.ValidationError."""
+        return self.props_model.model_validate(props).model_dump(mode="json", exclude_none=True)
+
+    def public_view(self, event: dict[str, Any], sensitive: bool) -> dict[str, Any]:
+        """Return a copy of a wire event fit for a public feed: private props removed and, for a
+        sensitive category, the position coarsened to the centre of its parent cell."""
+        out = dict(event)
+        out["props"] = {k: v for k, v in event.get("props", {}).items()
+                        if k not in self.private_props}
+        out.pop("source", None)
+        if sensitive:
+            parent = h3grid.cell_parent(h3grid.str_to_cell(event["cell"]), PUBLIC_PARENT_RES)
+            lat, lon = h3grid.cell_center(parent)
+            out.update(lat=round(lat, 5), lon=round(lon, 5), cell=h3grid.cell_to_str(parent))
+        return out

@@ -1,0 +1,62 @@
+"""Basemap layers drawn from the project's own GeoJSON: communes, rivers, main roads, gauges.
+No tile server: the wall works offline.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pydeck as pdk
+
+from layers.base import Layer, deck_spec
+
+
+class AreasLayer(Layer):
+    """The 40 communes and wards (2025) with their names."""
+
+    id = "areas"
+    title_vi = "Xã, phường (2025)"
+    title_en = "Communes and wards (2025)"
+    source = "/api/v1/areas"
+    order = 10
+
+    def deck_layers(self) -> list[dict[str, Any]]:
+        """Return a GeoJsonLayer of the commune polygons."""
+        layer = pdk.Layer("GeoJsonLayer", id="areas-fill", data=self.source, pickable=True,
+                          stroked=True, filled=True, get_fill_color=[30, 60, 90, 150],
+                          get_line_color=[150, 190, 220, 220], line_width_min_pixels=1)
+        return [{"role": "base", "spec": deck_spec(layer)}]
+
+
+class RiversLayer(Layer):
+    """Rivers of the Hương basin."""
+
+    id = "rivers"
+    title_vi = "Sông ngòi"
+    title_en = "Rivers"
+    source = "/api/v1/basemap/rivers"
+    order = 20
+
+    def deck_layers(self) -> list[dict[str, Any]]:
+        """Return a GeoJsonLayer of river lines."""
+        layer = pdk.Layer("GeoJsonLayer", id="rivers-lines", data=self.source, pickable=True,
+                          get_line_color=[70, 160, 255, 230], line_width_min_pixels=2,
+                          get_line_width="properties.level == 0 ? 120 : 60")
+        return [{"role": "base", "spec": deck_spec(layer)}]
+
+
+class RoadsLayer(Layer):
+    """National and provincial roads and the railway."""
+
+    id = "roads"
+    title_vi = "Đường chính"
+    title_en = "Main roads"
+    source = "/api/v1/basemap/roads"
+    order = 30
+
+    def deck_layers(self) -> list[dict[str, Any]]:
+        """Return a GeoJsonLayer of road lines (railway drawn darker)."""
+        layer = pdk.Layer(
+            "GeoJsonLayer", id="roads-lines", data=self.source, pickable=True,
+            get_line_color="properties.road_class == 'Đường sắt' ? [150, 150, 150, 200] : [240, 200, 90, 220]",
+            line_width_min_pixels=1.5, get_line_width=80)
+        return [{"role": "base", "spec": deck_spec(layer)}]

@@ -1,0 +1,58 @@
+"""The layer registry: layer id → Layer, event kind → EventLayer."""
+from __future__ import annotations
+
+from typing import Any
+
+from layers.base import EventLayer, Layer
+from layers.basemap import AreasLayer, RiversLayer, RoadsLayer
+from layers.reports import ReportsLayer
+
+LAYER_CLASSES: tuple[type[Layer], ...] = (AreasLayer, RiversLayer, RoadsLayer, ReportsLayer)
+
+
+class LayerRegistry:
+    """Layers by id and event layers by kind."""
+
+    def __init__(self, layers: list[Layer]):
+        self._layers = {layer.id: layer for layer in layers}
+        self._kinds: dict[str, EventLayer] = {}
+        for layer in layers:
+            if isinstance(layer, EventLayer):
+                if layer.kind in self._kinds:
+                    raise ValueError(f"two layers claim kind {layer.kind!r}")
+                self._kinds[layer.kind] = layer
+
+    def layer(self, layer_id: str) -> Layer | None:
+        """Return the layer with ``layer_id``, or None."""
+        return self._layers.get(layer_id)
+
+    def for_kind(self, kind: str) -> EventLayer | None:
+        """Return the EventLayer of ``kind``, or None if the kind is unknown."""
+        return self._kinds.get(kind)
+
+    @property
+    def kinds(self) -> list[str]:
+        """Return every known event kind."""
+        return sorted(self._kinds)
+
+    @property
+    def ids(self) -> list[str]:
+        """Return every layer id."""
+        return list(self._layers)
+
+    def kinds_of(self, layer_ids: list[str]) -> set[str]:
+        """Return the event kinds shown by the given layers (unknown ids raise KeyError)."""
+        kinds: set[str] = set()
+        for layer_id in layer_ids:
+            kinds.update(self._layers[layer_id].kinds)
+        return kinds
+
+    def catalog(self) -> list[dict[str, Any]]:
+        """Return the catalog entries of all layers, in drawing order."""
+        ordered = sorted(self._layers.values(), key=lambda layer: layer.order)
+        return [layer.catalog_entry() for layer in ordered]
+
+
+def default_registry() -> LayerRegistry:
+    """Return a registry holding one instance of each class in LAYER_CLASSES."""
+    return LayerRegistry([cls() for cls in LAYER_CLASSES])

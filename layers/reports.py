@@ -1,0 +1,68 @@
+"""Field reports (phản ánh hiện trường) filed by citizens from the app, chat channels or hotline."""
+from __future__ import annotations
+
+from typing import Any
+
+import pydeck as pdk
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field
+
+from layers.base import EventLayer, deck_spec
+
+REPORT_COLOR = [255, 140, 0]
+
+
+class Reporter(BaseModel):
+    """Who filed the report (never on public feeds)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=32, pattern=r"^\+?[0-9 ().-]{6,32}$")
+    email: str | None = Field(None, max_length=200)
+
+
+class ReportProps(BaseModel):
+    """Props of a ``report``: what, where in words, photos, who."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(None, max_length=200)
+    description: str = Field("", max_length=4000)
+    address: str | None = Field(None, max_length=500)
+    media: list[AnyUrl] = Field(default_factory=list, max_length=10)
+    reporter: Reporter | None = None
+
+
+class ReportsLayer(EventLayer):
+    """Reports as points when zoomed in and as H3 hexagon counts when zoomed out."""
+
+    id = "reports"
+    kind = "report"
+    kinds = ("report",)
+    title_vi = "Phản ánh hiện trường"
+    title_en = "Field reports"
+    order = 60
+    props_model = ReportProps
+    statuses = ("new", "routed")
+    private_props = frozenset({"reporter", "address"})
+
+    def initial_status(self, agency_id: str | None) -> str:
+        """Return ``routed`` when a responsible unit was found, else ``new`` (IOC triage)."""
+        return "routed" if agency_id and agency_id != "ioc" else "new"
+
+    def deck_layers(self) -> list[dict[str, Any]]:
+        """Return a ScatterplotLayer (zoom ≥ 11) and an H3HexagonLayer of counts (zoom < 11)."""
+        points = pdk.Layer(
+            "ScatterplotLayer", id="reports-points", data=[], pickable=True,
+            get_position="[lon, lat]", get_radius=40, radius_min_pixels=4, radius_max_pixels=14,
+            get_fill_color=REPORT_COLOR + [220], get_line_color=[40, 20, 0, 255],
+            stroked=True, line_width_min_pixels=1)
+        hexes = pdk.Layer(
+            "H3HexagonLayer", id="reports-hex", data=[], pickable=True, extruded=False,
+            get_hexagon="hex", opacity=0.55, stroked=True, get_line_color=[255, 255, 255, 120],
+            line_width_min_pixels=1,
+            get_fill_color="[255, 220 - (count > 20 ? 200 : count * 10), 0, 200]")
+        return [{"role": "points", "minZoom": 11, "spec": deck_spec(points)},
+                {"role": "hexagons", "maxZoom": 11, "h3_res": 7, "spec": deck_spec(hexes)}]
+
+    def legend(self) -> list[dict[str, Any]]:
+        """Return one legend row: the report colour."""
+        return [{"color": REPORT_COLOR, "vi": "Phản ánh của người dân", "en": "Citizen report"}]

@@ -1,0 +1,1 @@
+"""Replayable, seeded event streams built on real Huế data (``scenarios.registry``)."""

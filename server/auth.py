@@ -1,0 +1,139 @@
+"""Roles, tokens and what each role may see. Tokens are random secrets; only their SHA-256 is
+stored. ``Access`` turns a principal into the view of events it is allowed.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from server.errors import Forbidden, Unauthorized, ValidationFailed, detail
+from server.store.base import EventQuery, TokenRecord
+from server.timefmt import now_micros
+
+ROLES = ("admin", "supervisor", "operator", "agency", "responder", "wall", "public")
+FULL_VIEW_ROLES = frozenset({"admin", "supervisor", "operator", "wall"})
+CREATE_ANY_KIND = frozenset({"admin", "operator"})
+CREATE_REPORTS = frozenset({"agency", "public"})
+TOKEN_PREFIX = "ioc_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token id, its role and (for role ``agency``) its agency."""
+
+    token_id: str | None
+    role: str
+    agency_id: str | None = None
+
+    @property
+    def authenticated(self) -> bool:
+        """Return True when a valid token was presented."""
+        return self.token_id is not None
+
+
+ANONYMOUS = Principal(None, "none")
+
+
+def hash_token(token: str) -> str:
+    """Return the hex SHA-256 of a token secret."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token(role: str, agency_id: str | None = None, label: str = "",
+              ttl_s: float | None = None) -> tuple[str, TokenRecord]:
+    """Return (secret, record) for a new token; raise ValidationFailed for a bad role/agency."""
+    if role not in ROLES:
+        raise ValidationFailed(f"unknown role {role!r}", [detail("role", f"one of {', '.join(ROLES)}")])
+    if (role == "agency") != (agency_id is not None):
+        raise ValidationFailed("role agency needs --agency, and only it", [detail("agency", "mismatch")])
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = now_micros()
+    expires = now + int(ttl_s * 1e6) if ttl_s else None
+    record = TokenRecord(id=secrets.token_hex(8), hash=hash_token(secret), role=role,
+                         agency_id=agency_id, label=label, created_at=now, expires_at=expires)
+    return secret, record
+
+
+@dataclass(frozen=True)
+class View:
+    """What a principal sees of events: all, its agency's only, or the public form."""
+
+    public: bool
+    agency_id: str | None
+
+    def scope(self, query: EventQuery) -> EventQuery:
+        """Return ``query`` narrowed to what this view may read."""
+        if self.agency_id is None:
+            return query
+        return EventQuery(query.kinds, query.category, query.area, self.agency_id, query.bbox)
+
+
+def view_of(principal: Principal) -> View:
+    """Return the View of a principal; raise Unauthorized/Forbidden if it may read nothing."""
+    if not principal.authenticated:
+        raise Unauthorized("send a token: Authorization: Bearer TOKEN (websocket: ?token=…)")
+    if principal.role in FULL_VIEW_ROLES:
+        return View(False, None)
+    if principal.role == "agency":
+        return View(False, principal.agency_id)
+    if principal.role == "public":
+        return View(True, None)
+    raise Forbidden(f"role {principal.role!r} may not read events")
+
+
+def check_can_create(principal: Principal, kinds: set[str]) -> None:
+    """Raise Unauthorized/Forbidden unless ``principal`` may post events of every kind given."""
+    if not principal.authenticated:
+        raise Unauthorized("send a token: Authorization: Bearer TOKEN")
+    if principal.role in CREATE_ANY_KIND:
+        return
+    if principal.role in CREATE_REPORTS and kinds <= {"report"}:
+        return
+    raise Forbidden(f"role {principal.role!r} may not post events of kind(s) {', '.join(sorted(kinds))}")
+
+
+class TokenCache:
+    """Resolve bearer tokens to principals, caching answers for ``ttl`` seconds."""
+
+    def __init__(self, lookup: Callable[[str], Awaitable[TokenRecord | None]], ttl: float = 30.0):
+        self._lookup = lookup
+        self._ttl = ttl
+        self._cache: dict[str, tuple[float, Principal | None]] = {}
+
+    async def principal(self, token: str | None) -> Principal:
+        """Return the Principal of ``token`` (ANONYMOUS for None); raise Unauthorized if invalid."""
+        if not token:
+            return ANONYMOUS
+        h = hash_token(token)
+        hit = self._cache.get(h)
+        if hit is None or hit[0] < time.monotonic():
+            rec = await self._lookup(h)
+            hit = (time.monotonic() + self._ttl, _principal_of(rec))
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[h] = hit
+        if hit[1] is None:
+            raise Unauthorized("the token is unknown, revoked or expired")
+        return hit[1]
+
+
+def _principal_of(rec: TokenRecord | None) -> Principal | None:
+    if rec is None or rec.revoked_at is not None:
+        return None
+    if rec.expires_at is not None and rec.expires_at < now_micros():
+        return None
+    return Principal(rec.id, rec.role, rec.agency_id)
+
+
+def bearer(header: str | None) -> str | None:
+    """Return the token of an ``Authorization: Bearer TOKEN`` header, or None."""
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise Unauthorized("the Authorization header must be: Bearer TOKEN")
+    return value.strip()
+

@@ -1,0 +1,139 @@
+"""The ``ioc`` command: serve, replay a scenario, create tokens."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from server.config import Settings
+
+log = logging.getLogger("ioc")
+
+
+def _settings(**overrides: Any) -> Settings:
+    """Return Settings from the environment with CLI overrides; exit with a clear message."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise click.UsageError(f"invalid settings: {exc}") from None
+
+
+@click.group()
+@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING…")
+def main(log_level: str | None) -> None:
+    """Huế IOC — geo-events on H3 cells, routed, stored and live on the map wall."""
+    level = log_level or Settings().log_level
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 8888; 0 = any free port).")
+@click.option("--db", default=None, help="Store URL (default sqlite:///var/ioc.sqlite3).")
+@click.option("--demo", is_flag=True, help="Print a wall URL with a token and play a scenario.")
+@click.option("--scenario", default=None, help="Scenario for --demo (default normal_day).")
+@click.option("--speed", type=float, default=300.0, show_default=True,
+              help="Scenario seconds per real second for --demo.")
+def serve(host: str | None, port: int | None, db: str | None, demo: bool, scenario: str | None,
+          speed: float) -> None:
+    """Run the server (and, with --demo, a scenario on it)."""
+    settings = _settings(host=host, port=port, db=db)
+    try:
+        asyncio.run(_serve(settings, demo, scenario, speed))
+    except KeyboardInterrupt:
+        click.echo("Đã dừng máy chủ / server stopped")
+
+
+async def _serve(settings: Settings, demo: bool, scenario: str | None, speed: float) -> None:
+    from server.web.app import start_server
+    server = await start_server(settings)
+    click.echo(f"Huế IOC đang chạy / running at {server.url}  (store: {settings.db})")
+    tasks = []
+    if demo:
+        tasks.append(asyncio.create_task(_demo(server, scenario, speed)))
+    try:
+        await asyncio.Event().wait()
+    finally:
+        for t in tasks:
+            t.cancel()
+        await server.stop()
+
+
+async def _demo(server, scenario_name: str | None, speed: float) -> None:  # noqa: ANN001
+    from scenarios.player import play
+    from scenarios.registry import DEFAULT_SCENARIO, get_scenario
+    from server.auth import Principal
+    core = server.core
+    core.revoke_label("demo-wall")
+    token = core.create_token("wall", label="demo-wall", ttl_s=7 * 86400)
+    host = "127.0.0.1" if core.settings.host in ("0.0.0.0", "") else core.settings.host
+    click.echo("\n  Màn hình tường / Map wall:\n"
+               f"  http://{host}:{server.port}/wall#token={token}\n")
+    scenario = get_scenario(scenario_name or DEFAULT_SCENARIO)
+    principal = Principal("demo-player", "operator")
+
+    async def sink(batch, key):  # noqa: ANN001
+        await core.ingest({"events": batch}, principal, key)
+
+    while True:
+        await play(scenario, sink, speed=speed, progress=False)
+        log.info("scenario %s finished; playing it again", scenario.name)
+
+
+@main.command()
+@click.argument("scenario")
+@click.option("--speed", type=float, default=60.0, show_default=True,
+              help="Scenario seconds per real second (0 = as fast as possible).")
+@click.option("--url", default="http://127.0.0.1:8888", show_default=True, help="Server to post to.")
+@click.option("--token", envvar="IOC_TOKEN", required=True, help="Operator or admin token (or IOC_TOKEN).")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--limit", type=int, default=None, help="Stop after this many events.")
+def replay(scenario: str, speed: float, url: str, token: str, seed: int, limit: int | None) -> None:
+    """Play SCENARIO into a running server, with a progress bar."""
+    from scenarios.player import http_sink, play
+    from scenarios.registry import get_scenario
+    try:
+        sc = get_scenario(scenario)
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="SCENARIO") from None
+    try:
+        n = asyncio.run(play(sc, http_sink(url, token), speed=speed, seed=seed, limit=limit))
+    except RuntimeError as exc:
+        click.echo(f"Lỗi / error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Đã gửi {n} sự kiện / sent {n} events")
+
+
+@main.group()
+def token() -> None:
+    """Manage access tokens."""
+
+
+@token.command("create")
+@click.option("--role", required=True, type=click.Choice(
+    ["admin", "supervisor", "operator", "agency", "responder", "wall", "public"]))
+@click.option("--agency", "agency_id", default=None, help="Agency id (required for role agency).")
+@click.option("--label", default="", help="A note to find the token again.")
+@click.option("--ttl-days", type=float, default=None, help="Expire after this many days.")
+@click.option("--db", default=None, help="Store URL (default from settings).")
+def token_create(role: str, agency_id: str | None, label: str, ttl_days: float | None,
+                 db: str | None) -> None:
+    """Print a new token (only its hash is stored)."""
+    from server.errors import IOCError
+    from server.service import build_service
+    core = build_service(_settings(db=db))
+    try:
+        secret = core.create_token(role, agency_id, label, ttl_days * 86400 if ttl_days else None)
+    except IOCError as exc:
+        raise click.UsageError(exc.message) from None
+    finally:
+        core.store.close()
+    click.echo(secret)
+
+
+if __name__ == "__main__":
+    main()

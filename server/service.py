@@ -1,0 +1,170 @@
+"""The core of the server, without Tornado: ingest (validate → route → store → bus), queries,
+tokens, and the live hub. Built once by ``build_core`` and handed to the web layer.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from geo.categories import CategoryRegistry
+from geo.router import Router, service_region
+from layers.registry import LayerRegistry, default_registry
+from server.auth import Principal, TokenCache, View, check_can_create, new_token, view_of
+from server.bus import Bus, InProcessBus
+from server.config import Settings
+from server.errors import BadRequest, NotFound
+from server.events import EventValidator, NewEvent
+from server.hub import Hub
+from server.store import AppendResult, EventQuery, EventStore, Page, open_store
+from server.timefmt import now_micros, parse_offset
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE = 10_000
+
+
+@dataclass
+class Reference:
+    """Static reference data served as-is: areas, layer catalog, categories, agencies."""
+
+    areas_geojson: dict[str, Any]
+    basemaps: dict[str, dict[str, Any]]
+    catalog: list[dict[str, Any]]
+    categories: list[dict[str, Any]]
+    agencies: list[dict[str, Any]]
+
+
+class EventService:
+    """Everything the handlers call. One writer thread keeps commits (and seq) in order."""
+
+    def __init__(self, settings: Settings, store: EventStore, router: Router,
+                 layers: LayerRegistry, bus: Bus):
+        self.settings = settings
+        self.store = store
+        self.router = router
+        self.layers = layers
+        self.categories: CategoryRegistry = router.categories
+        self.bus = bus
+        self.tz = parse_offset(settings.tz_offset)
+        self.validator = EventValidator(layers, router.categories,
+                                        service_region(router.areaset, settings.region_buffer_km),
+                                        router, settings.max_batch)
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="ioc-writer")
+        self._readers = ThreadPoolExecutor(4, thread_name_prefix="ioc-reader")
+        self.tokens = TokenCache(self._token_lookup)
+        self.hub = Hub(self.read_page, self.render, settings.flush_ms / 1000)
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def start(self) -> None:
+        """Connect the bus and start the hub (call on the serving event loop)."""
+        self._loop = asyncio.get_running_loop()
+        self.bus.subscribe(self.hub.publish)
+        await self.bus.start()
+        self.hub.start(await self._read(self.store.last_seq))
+
+    async def close(self) -> None:
+        """Stop the hub, the bus, the threads and the store."""
+        await self.hub.stop()
+        await self.bus.close()
+        self._writer.shutdown(wait=True)
+        self._readers.shutdown(wait=True)
+        self.store.close()
+
+    async def _read(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._readers, fn, *args)
+
+    async def _token_lookup(self, token_hash: str):
+        return await self._read(self.store.token_by_hash, token_hash)
+
+    # -- ingest -------------------------------------------------------------------------------
+    async def ingest(self, doc: Any, principal: Principal, idem_key: str | None = None) -> AppendResult:
+        """Validate, route and durably store ``doc`` (one event or ``{"events": [...]}``).
+
+        Returns the AppendResult once committed; the new events are then on the bus.
+        """
+        items, prefix = self.validator.unpack(doc)
+        check_can_create(principal, {i.get("kind") for i in items if isinstance(i, dict)} - {None})
+        events = self.validator.validate(items, prefix)
+        key = f"{principal.token_id}:{idem_key}" if idem_key else None
+        digest = hashlib.sha256(repr(items).encode()).hexdigest() if key else None
+        return await self.append(events, key, digest)
+
+    async def append(self, events: list[NewEvent], idem_key: str | None = None,
+                     idem_hash: str | None = None) -> AppendResult:
+        """Store already validated events on the writer thread; publish them in commit order."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, self._append_and_announce, loop,
+                                          events, idem_key, idem_hash)
+
+    def _append_and_announce(self, loop, events, idem_key, idem_hash) -> AppendResult:
+        result = self.store.append(events, idem_key, idem_hash)
+        new_ids = {n.id for n in events}
+        fresh = {e["id"]: e for e in result.events if e["id"] in new_ids}
+        if fresh and not result.replayed:
+            batch = sorted(fresh.values(), key=lambda e: e["seq"])
+            loop.call_soon_threadsafe(self.bus.publish, batch)
+        return result
+
+    # -- reading ------------------------------------------------------------------------------
+    def render(self, event: dict[str, Any], view: View) -> dict[str, Any]:
+        """Return the event as ``view`` may see it."""
+        if not view.public:
+            return event
+        cat = self.categories.get(event["category"])
+        layer = self.layers.for_kind(event["kind"])
+        return layer.public_view(event, bool(cat and cat.sensitive))
+
+    async def read_page(self, since: int, query: EventQuery, limit: int) -> Page:
+        """Return a Page from the store (reader thread)."""
+        return await self._read(self.store.since, since, query, limit)
+
+    async def query(self, principal: Principal, since: int, query: EventQuery, limit: int) -> Page:
+        """Return the events ``principal`` may see, rendered for its view."""
+        view = view_of(principal)
+        if not 1 <= limit <= MAX_PAGE:
+            raise BadRequest(f"limit must be between 1 and {MAX_PAGE}")
+        page = await self.read_page(since, view.scope(query), limit)
+        page.events = [self.render(e, view) for e in page.events]
+        return page
+
+    async def get(self, principal: Principal, event_id: str) -> dict[str, Any]:
+        """Return one event as ``principal`` may see it; raise NotFound."""
+        view = view_of(principal)
+        ev = await self._read(self.store.get, event_id)
+        if ev is None or (view.agency_id is not None and ev["agency_id"] != view.agency_id):
+            raise NotFound(f"no event {event_id!r}")
+        return self.render(ev, view)
+
+    def create_token(self, role: str, agency_id: str | None = None, label: str = "",
+                     ttl_s: float | None = None) -> str:
+        """Store a new token and return its secret (shown once)."""
+        if agency_id is not None and self.router.agencies.get(agency_id) is None:
+            raise BadRequest(f"unknown agency {agency_id!r}")
+        secret, record = new_token(role, agency_id, label, ttl_s)
+        self.store.save_token(record)
+        return secret
+
+    def revoke_label(self, label: str) -> int:
+        """Revoke every live token with ``label``; return how many."""
+        return self.store.revoke_tokens(label, now_micros())
+
+
+def build_reference(router: Router, layers: LayerRegistry) -> Reference:
+    """Return the static reference documents served by the API."""
+    from geo.datafiles import RIVERS, ROADS, STATIONS, load_geojson
+    basemaps = {"rivers": load_geojson(RIVERS), "roads": load_geojson(ROADS),
+                "stations": load_geojson(STATIONS)}
+    return Reference(router.areaset.to_geojson(), basemaps, layers.catalog(),
+                     [c.to_json() for c in router.categories.all()],
+                     [a.to_json() for a in router.agencies.all()])
+
+
+def build_service(settings: Settings) -> EventService:
+    """Return an EventService with the store, router, layers and bus named by ``settings``."""
+    store = open_store(settings.db, parse_offset(settings.tz_offset))
+    return EventService(settings, store, Router.default(settings.h3_res), default_registry(),
+                        InProcessBus())

@@ -1,0 +1,36 @@
+"""Times: stored as integer microseconds since the epoch (UTC), written as RFC 3339 with an offset."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+
+def parse_offset(text: str) -> timezone:
+    """Return a fixed timezone for an offset such as ``+07:00``."""
+    sign = -1 if text.startswith("-") else 1
+    hours, minutes = int(text[1:3]), int(text[4:6])
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def to_micros(dt: datetime) -> int:
+    """Return an aware datetime as integer microseconds since the epoch."""
+    delta = dt - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def now_micros() -> int:
+    """Return the current time in microseconds since the epoch."""
+    return to_micros(datetime.now(timezone.utc))
+
+
+def to_rfc3339(micros: int, tz: timezone) -> str:
+    """Return ``micros`` as RFC 3339 text in ``tz`` (e.g. ``2025-11-17T08:00:00+07:00``)."""
+    dt = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=micros)
+    return dt.astimezone(tz).isoformat()
+
+
+def parse_rfc3339(text: str) -> int:
+    """Return RFC 3339 text (offset required; ``Z`` allowed) as micros; raise ValueError."""
+    dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    if dt.tzinfo is None:
+        raise ValueError(f"{text!r} has no UTC offset (write e.g. 2025-11-17T08:00:00+07:00)")
+    return to_micros(dt)

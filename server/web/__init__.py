@@ -1,0 +1,1 @@
+"""The Tornado layer: ``make_app`` and thin handlers over ``server.service``."""

@@ -1,0 +1,70 @@
+"""HTTP API handlers under /api/v1/ (thin: parse, call the core, write JSON)."""
+from __future__ import annotations
+
+from server.errors import NotFound
+from server.events import parse_json
+from server.params import parse_event_query
+from server.web.base import BaseHandler, StreamedBodyHandler
+
+
+class EventsHandler(StreamedBodyHandler):
+    """``POST /api/v1/events`` (one event or ``{"events": [...]}``), ``GET`` since a seq."""
+
+    async def post(self) -> None:
+        """Store the events; answer 201 ``{"events": [...]}`` once they are durable."""
+        doc = parse_json(self.body, self._limit)
+        result = await self.core.ingest(doc, self.principal, self.request.headers.get("Idempotency-Key"))
+        if result.replayed:
+            self.set_header("Idempotent-Replayed", "true")
+        self.write_json({"events": result.events}, 201)
+
+    async def get(self) -> None:
+        """Answer ``{"events": [...], "next_since": N}`` ascending by seq."""
+        since, query, limit = parse_event_query(self.get_query_argument_or_none, self.core.layers.kinds)
+        page = await self.core.query(self.principal, since, query, limit)
+        self.write_json({"events": page.events, "next_since": page.next_since})
+
+    def get_query_argument_or_none(self, name: str) -> str | None:
+        """Return a query argument or None."""
+        return self.get_query_argument(name, None)
+
+
+class EventHandler(BaseHandler):
+    """``GET /api/v1/events/{id}``."""
+
+    async def get(self, event_id: str) -> None:
+        """Answer the event as the caller may see it."""
+        self.write_json(await self.core.get(self.principal, event_id))
+
+
+class ReferenceHandler(BaseHandler):
+    """Reference documents: areas, layers, categories, agencies, basemaps."""
+
+    def initialize(self, core, ref, doc: str) -> None:  # noqa: ANN001 - tornado kwargs
+        """Also receive which document to serve."""
+        super().initialize(core, ref)
+        self.doc = doc
+
+    def get(self, name: str | None = None) -> None:
+        """Answer the document (cacheable)."""
+        docs = {"areas": self.ref.areas_geojson, "layers": {"layers": self.ref.catalog},
+                "categories": {"categories": self.ref.categories,
+                               "domains": self.core.categories.domains},
+                "agencies": {"agencies": self.ref.agencies}}
+        if self.doc == "basemap":
+            if name not in self.ref.basemaps:
+                raise NotFound(f"no basemap {name!r}; have {', '.join(self.ref.basemaps)}")
+            body = self.ref.basemaps[name]
+        else:
+            body = docs[self.doc]
+        self.set_header("Cache-Control", "public, max-age=300")
+        self.write_json(body)
+
+
+class HealthHandler(BaseHandler):
+    """``GET /api/v1/health``: liveness and the store head."""
+
+    async def get(self) -> None:
+        """Answer ``{"status": "ok", "last_seq": N, "subscribers": N}``."""
+        self.write_json({"status": "ok", "last_seq": self.core.hub.head,
+                         "subscribers": self.core.hub.subscriber_count})

@@ -1,0 +1,93 @@
+"""``make_app(settings)``: build the core once and route requests to thin handlers."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pydeck
+import tornado.httpserver
+import tornado.netutil
+import tornado.web
+
+from server.config import Settings
+from server.service import EventService, build_reference, build_service
+from server.web.api import EventHandler, EventsHandler, HealthHandler, ReferenceHandler
+from server.web.base import NotFoundHandler
+from server.web.pages import PageHandler
+from server.web.ws import EventSocket
+
+log = logging.getLogger(__name__)
+
+DECK_BUNDLE_DIR = Path(pydeck.__file__).resolve().parent / "nbextension" / "static"
+
+
+def make_app(settings: Settings, core: EventService | None = None) -> tornado.web.Application:
+    """Return the Tornado application; ``app.settings["core"]`` is the EventService."""
+    core = core or build_service(settings)
+    ref = build_reference(core.router, core.layers)
+    args = {"core": core, "ref": ref}
+    routes = [
+        (r"/api/v1/events", EventsHandler, args),
+        (r"/api/v1/events/([0-9a-fA-F-]{1,64})", EventHandler, args),
+        (r"/api/v1/areas", ReferenceHandler, {**args, "doc": "areas"}),
+        (r"/api/v1/layers", ReferenceHandler, {**args, "doc": "layers"}),
+        (r"/api/v1/categories", ReferenceHandler, {**args, "doc": "categories"}),
+        (r"/api/v1/agencies", ReferenceHandler, {**args, "doc": "agencies"}),
+        (r"/api/v1/basemap/([a-z]+)", ReferenceHandler, {**args, "doc": "basemap"}),
+        (r"/api/v1/health", HealthHandler, args),
+        (r"/ws", EventSocket, {"core": core}),
+        (r"/vendor/deck/(index\.js)", tornado.web.StaticFileHandler, {"path": str(DECK_BUNDLE_DIR)}),
+        (r"/static/(.*)", tornado.web.StaticFileHandler, {"path": str(settings.static_dir)}),
+        (r"/(wall)?", PageHandler, {"static_dir": settings.static_dir}),
+    ]
+    return tornado.web.Application(
+        routes, core=core, default_handler_class=NotFoundHandler, default_handler_args=args,
+        websocket_ping_interval=settings.ws_ping_interval,
+        websocket_ping_timeout=settings.ws_ping_timeout,
+        websocket_max_message_size=settings.ws_max_message_bytes,
+        compress_response=True)
+
+
+@dataclass
+class RunningServer:
+    """A started server: its port, core and HTTP server."""
+
+    port: int
+    core: EventService
+    http: tornado.httpserver.HTTPServer
+
+    @property
+    def url(self) -> str:
+        """Return ``http://127.0.0.1:PORT``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    async def stop(self) -> None:
+        """Stop accepting, close connections and the core."""
+        self.http.stop()
+        await self.http.close_all_connections()
+        await self.core.close()
+
+
+async def start_server(settings: Settings, core: EventService | None = None) -> RunningServer:
+    """Start the core and listen on ``settings.host:settings.port`` (0: a free port)."""
+    app = make_app(settings, core)
+    core = app.settings["core"]
+    await core.start()
+    http = tornado.httpserver.HTTPServer(app, max_body_size=settings.max_body_bytes * 4,
+                                         xheaders=False)
+    sockets = tornado.netutil.bind_sockets(settings.port, settings.host)
+    http.add_sockets(sockets)
+    port = sockets[0].getsockname()[1]
+    log.info("listening on http://%s:%d", settings.host, port)
+    return RunningServer(port, core, http)
+
+
+async def serve_forever(settings: Settings, core: EventService | None = None) -> None:
+    """Start the server and wait until cancelled."""
+    server = await start_server(settings, core)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await server.stop()

@@ -1,0 +1,109 @@
+"""Base handler: the token, JSON output and the one error shape."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+import tornado.web
+
+from server.auth import bearer
+from server.errors import IOCError, NotFound, PayloadTooLarge
+from server.service import EventService, Reference
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    """JSON API handler. Subclasses call ``self.core`` and ``self.write_json``."""
+
+    def initialize(self, core: EventService, ref: Reference) -> None:
+        """Receive what ``make_app`` built once."""
+        self.core = core
+        self.ref = ref
+        self.principal = None
+
+    async def prepare(self) -> None:
+        """Resolve the bearer token (if any) to a principal."""
+        self.principal = await self.core.tokens.principal(bearer(self.request.headers.get("Authorization")))
+
+    def set_default_headers(self) -> None:
+        """Security headers on every answer."""
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Referrer-Policy", "no-referrer")
+
+    def write_json(self, obj: Any, status: int = 200) -> None:
+        """Write ``obj`` as JSON with ``status``."""
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(orjson.dumps(obj))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Render any error as ``{"error": {"code", "message", "details"}}``."""
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, IOCError):
+            self.set_status(exc.status)
+            for name, value in exc.headers.items():
+                self.set_header(name, value)
+            body = exc.to_json()
+        else:
+            message = self._reason if status_code < 500 else "internal error; it has been logged"
+            body = {"error": {"code": _HTTP_CODES.get(status_code, "internal_error"),
+                              "message": message, "details": []}}
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(orjson.dumps(body))
+
+    def log_exception(self, typ, value, tb) -> None:  # noqa: ANN001 - tornado signature
+        """Client errors are answered, not logged as crashes."""
+        if isinstance(value, IOCError) and value.status < 500:
+            log.info("%s %s -> %d %s", self.request.method, self.request.path, value.status, value.code)
+            return
+        super().log_exception(typ, value, tb)
+
+
+class NotFoundHandler(BaseHandler):
+    """Every unknown address."""
+
+    async def prepare(self) -> None:
+        """Answer 404 in the error shape."""
+        raise NotFound(f"nothing at {self.request.path}; the API lives under /api/v1/")
+
+
+@tornado.web.stream_request_body
+class StreamedBodyHandler(BaseHandler):
+    """A handler whose body is read in chunks and never held beyond the limit.
+
+    An oversized body is drained and discarded, then refused with 413 (so the client reads a
+    clear answer instead of a reset connection); one announced far over the limit is refused at
+    once.
+    """
+
+    DRAIN_FACTOR = 4
+
+    async def prepare(self) -> None:
+        """Check the announced size, then resolve the token."""
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._limit = self.core.settings.max_body_bytes
+        length = self.request.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > self._limit * self.DRAIN_FACTOR:
+            raise PayloadTooLarge(f"body is {length} bytes; the limit is {self._limit}")
+        await super().prepare()
+
+    def data_received(self, chunk: bytes) -> None:
+        """Collect the body; past the limit, count and drop it."""
+        self._size += len(chunk)
+        if self._size <= self._limit:
+            self._chunks.append(chunk)
+        else:
+            self._chunks.clear()
+
+    @property
+    def body(self) -> bytes:
+        """Return the whole body; raise PayloadTooLarge if it was over the limit."""
+        if self._size > self._limit:
+            raise PayloadTooLarge(f"body is {self._size} bytes; the limit is {self._limit}")
+        return b"".join(self._chunks)

@@ -1,0 +1,103 @@
+"""``WS /ws``: subscribe to layers, receive events since a seq, then live batches."""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlparse
+
+import orjson
+import tornado.websocket
+
+from server.auth import ANONYMOUS, view_of
+from server.errors import IOCError, Unauthorized
+from server.hub import Subscription
+from server.service import EventService
+from server.wsproto import Auth, Ping, Subscribe, Unsubscribe, error_frame, parse_message, subscription_query
+
+log = logging.getLogger(__name__)
+
+CLOSE_POLICY = 1008
+CLOSE_TOO_SLOW = 1013
+CLOSE_UNAUTHORIZED = 4401
+
+
+class EventSocket(tornado.websocket.WebSocketHandler):
+    """One client connection; the hub writes frames to it through ``send_frame``."""
+
+    def initialize(self, core: EventService) -> None:
+        """Receive the core built once by ``make_app``."""
+        self.core = core
+        self.principal = ANONYMOUS
+        self._pending = 0
+
+    def check_origin(self, origin: str) -> bool:
+        """Allow the server's own host and the configured origins only."""
+        if origin in self.core.settings.allowed_origins:
+            return True
+        return urlparse(origin).netloc.lower() == self.request.host.lower()
+
+    async def open(self) -> None:
+        """Authenticate from ``?token=`` when given (else the first message must carry it)."""
+        token = self.get_query_argument("token", None)
+        if token:
+            await self._authenticate(token)
+
+    async def _authenticate(self, token: str) -> bool:
+        try:
+            self.principal = await self.core.tokens.principal(token)
+            return True
+        except IOCError as err:
+            self._fail(err, CLOSE_UNAUTHORIZED)
+            return False
+
+    async def on_message(self, message: str | bytes) -> None:
+        """Handle one client message; errors go back as an error frame."""
+        try:
+            msg = parse_message(message)
+            if isinstance(msg, Auth):
+                await self._authenticate(msg.token)
+            elif isinstance(msg, Subscribe):
+                await self._subscribe(msg)
+            elif isinstance(msg, Unsubscribe):
+                self.core.hub.detach(self)
+            elif isinstance(msg, Ping):
+                self.send_frame(b'{"op":"pong"}')
+        except IOCError as err:
+            self._fail(err, CLOSE_UNAUTHORIZED if isinstance(err, Unauthorized) else None)
+
+    async def _subscribe(self, msg: Subscribe) -> None:
+        if msg.token and not await self._authenticate(msg.token):
+            return
+        view = view_of(self.principal)
+        query = view.scope(subscription_query(msg, self.core.layers))
+        cursor = msg.since if msg.since is not None else self.core.hub.head
+        self.send_frame(orjson.dumps({"op": "subscribed", "layers": msg.layers, "since": cursor,
+                                      "head": self.core.hub.head}))
+        self.core.hub.attach(Subscription(self, query, view, cursor))
+
+    def _fail(self, err: IOCError, close_code: int | None) -> None:
+        self.send_frame(error_frame(err))
+        if close_code is not None:
+            self.close(close_code, err.message[:120])
+
+    def send_frame(self, frame: bytes) -> bool:
+        """Queue a text frame; close the connection if the client has fallen too far behind."""
+        if self.ws_connection is None or self.ws_connection.is_closing():
+            return False
+        if self._pending >= self.core.settings.ws_max_pending_frames:
+            log.warning("closing slow websocket client %s", self.request.remote_ip)
+            self.close(CLOSE_TOO_SLOW, "too slow: reconnect with since=last_seq")
+            return False
+        self._pending += 1
+        try:
+            fut = self.write_message(frame)
+        except tornado.websocket.WebSocketClosedError:
+            return False
+        fut.add_done_callback(self._written)
+        return True
+
+    def _written(self, _fut) -> None:  # noqa: ANN001
+        self._pending -= 1
+
+    def on_close(self) -> None:
+        """Drop the subscription."""
+        self.core.hub.detach(self)

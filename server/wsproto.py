@@ -1,0 +1,92 @@
+"""Messages a websocket client may send, parsed without Tornado.
+
+    {"op": "auth", "token": "…"}
+    {"op": "subscribe", "layers": ["reports"], "bbox": [minlon, minlat, maxlon, maxlat], "since": SEQ}
+    {"op": "unsubscribe"}
+    {"op": "ping"}
+
+``since`` omitted: live events from now on. Server frames: ``subscribed``, ``events``, ``pong``,
+``error`` (``{"op": "error", "error": {"code", "message", "details"}}``).
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from layers.registry import LayerRegistry
+from server.errors import BadRequest, IOCError, ValidationFailed, detail
+from server.params import parse_bbox
+from server.store.base import EventQuery
+
+
+class _Msg(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Auth(_Msg):
+    """Authenticate the connection."""
+
+    op: Literal["auth"]
+    token: str = Field(min_length=1, max_length=200)
+
+
+class Subscribe(_Msg):
+    """Start (or replace) the subscription."""
+
+    op: Literal["subscribe"]
+    layers: list[str] = Field(min_length=1, max_length=50)
+    bbox: list[float] | None = Field(None, min_length=4, max_length=4)
+    since: int | None = Field(None, ge=0)
+    token: str | None = Field(None, min_length=1, max_length=200)
+
+
+class Unsubscribe(_Msg):
+    """Stop receiving events."""
+
+    op: Literal["unsubscribe"]
+
+
+class Ping(_Msg):
+    """Application-level ping (answered with pong)."""
+
+    op: Literal["ping"]
+
+
+ClientMessage = Annotated[Union[Auth, Subscribe, Unsubscribe, Ping], Field(discriminator="op")]
+_ADAPTER = TypeAdapter(ClientMessage)
+
+
+def parse_message(raw: str | bytes) -> Auth | Subscribe | Unsubscribe | Ping:
+    """Return the parsed client message; raise BadRequest or ValidationFailed."""
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"malformed JSON: {exc}") from None
+    try:
+        return _ADAPTER.validate_python(doc)
+    except ValidationError as exc:
+        details = [detail(".".join(str(p) for p in e["loc"]), e["msg"])
+                   for e in exc.errors(include_url=False)]
+        raise ValidationFailed("invalid message; ops are auth, subscribe, unsubscribe, ping",
+                               details) from None
+
+
+def subscription_query(msg: Subscribe, layers: LayerRegistry) -> EventQuery:
+    """Return the EventQuery of a subscribe message; raise ValidationFailed for unknown layers."""
+    unknown = [name for name in msg.layers if layers.layer(name) is None]
+    if unknown:
+        raise ValidationFailed(f"unknown layer(s): {', '.join(unknown)}",
+                               [detail("layers", f"known: {', '.join(layers.ids)}")])
+    kinds = layers.kinds_of(msg.layers)
+    if not kinds:
+        raise ValidationFailed("none of these layers streams events (basemaps are fetched by URL)",
+                               [detail("layers", "pick a layer with kinds, e.g. reports")])
+    bbox = parse_bbox(",".join(map(str, msg.bbox))) if msg.bbox else None
+    return EventQuery(kinds=frozenset(kinds), bbox=bbox)
+
+
+def error_frame(err: IOCError) -> bytes:
+    """Return ``{"op": "error", "error": {...}}`` as JSON bytes."""
+    return orjson.dumps({"op": "error", **err.to_json()})

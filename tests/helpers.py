@@ -1,0 +1,187 @@
+"""Test helpers: a real server in a background thread, a tiny HTTP client, a websocket client."""
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+from websockets.sync.client import connect
+
+from geo.router import Router
+from layers.registry import default_registry
+from server.bus import InProcessBus
+from server.config import Settings
+from server.service import EventService
+from server.store import open_store
+from server.timefmt import parse_offset
+from server.web.app import RunningServer, start_server
+
+RECV_TIMEOUT = 5.0
+
+
+@dataclass
+class Response:
+    """An HTTP answer: status, headers and decoded JSON body (None if not JSON)."""
+
+    status: int
+    headers: dict[str, str]
+    body: Any
+    raw: bytes = field(repr=False, default=b"")
+
+
+def http(method: str, url: str, body: Any = None, token: str | None = None,
+         headers: dict[str, str] | None = None, raw: bytes | None = None) -> Response:
+    """Send one request; return the Response (4xx/5xx included, never raises for them)."""
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    hdrs = {"Content-Type": "application/json", **(headers or {})}
+    if token:
+        hdrs["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=data, headers=hdrs, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as res:
+            payload, status, rh = res.read(), res.status, dict(res.headers)
+    except urllib.error.HTTPError as err:
+        payload, status, rh = err.read(), err.code, dict(err.headers)
+    try:
+        doc = json.loads(payload) if payload else None
+    except ValueError:
+        doc = None
+    return Response(status, rh, doc, payload)
+
+
+class ServerThread:
+    """A real server (HTTP + websocket) on a free port, run by an event loop in a thread."""
+
+    def __init__(self, settings: Settings, router: Router):
+        self.settings = settings
+        self.router = router
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.server: RunningServer | None = None
+
+    def start(self) -> "ServerThread":
+        """Start the loop and the server; return self."""
+        self.thread.start()
+        store = open_store(self.settings.db, parse_offset(self.settings.tz_offset))
+        core = EventService(self.settings, store, self.router, default_registry(), InProcessBus())
+        self.server = self.call(start_server(self.settings, core))
+        return self
+
+    def call(self, coro, timeout: float = 30.0):  # noqa: ANN001
+        """Run a coroutine on the server's loop and return its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def stop(self) -> None:
+        """Stop the server and its loop."""
+        if self.server:
+            self.call(self.server.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    @property
+    def core(self) -> EventService:
+        """Return the server's EventService."""
+        return self.server.core
+
+    @property
+    def url(self) -> str:
+        """Return the base URL."""
+        return self.server.url
+
+    @property
+    def ws_url(self) -> str:
+        """Return the websocket URL."""
+        return self.server.url.replace("http://", "ws://") + "/ws"
+
+    def token(self, role: str, agency_id: str | None = None) -> str:
+        """Return a new token of ``role``."""
+        return self.core.create_token(role, agency_id, label="test")
+
+    def post_events(self, events: list[dict], token: str, **kw: Any) -> Response:
+        """POST ``{"events": events}``."""
+        return http("POST", self.url + "/api/v1/events", {"events": events}, token, **kw)
+
+
+def recv_json(ws, timeout: float = RECV_TIMEOUT) -> dict:  # noqa: ANN001
+    """Receive one frame and decode it (raises TimeoutError after ``timeout``)."""
+    return json.loads(ws.recv(timeout=timeout))
+
+
+def open_ws(server: ServerThread, token: str | None, **kw: Any):  # noqa: ANN201
+    """Open a websocket to the server (token in the query string when given)."""
+    url = server.ws_url + (f"?token={token}" if token else "")
+    return connect(url, open_timeout=RECV_TIMEOUT, **kw)
+
+
+def collect_events(ws, until_seq: int, timeout: float = RECV_TIMEOUT) -> list[dict]:  # noqa: ANN001
+    """Receive event frames until one reaches ``until_seq``; return all events received."""
+    got: list[dict] = []
+    while True:
+        frame = recv_json(ws, timeout)
+        if frame["op"] == "events":
+            got.extend(frame["events"])
+            if frame["last_seq"] >= until_seq:
+                return got
+
+
+def report(lat: float = 16.4637, lon: float = 107.5909, category: str = "environment.waste",
+           **extra: Any) -> dict:
+    """Return a valid report event (default: a point in central Huế)."""
+    return {"kind": "report", "category": category, "lat": lat, "lon": lon,
+            "props": {"description": "Rác thải ùn ứ"}, **extra}
+
+
+def ioc_command() -> list[str]:
+    """Return the argv prefix of the installed ``ioc`` command."""
+    import shutil
+    import sys
+    from pathlib import Path
+    local = Path(sys.executable).with_name("ioc")
+    return [str(local)] if local.exists() else [shutil.which("ioc") or "ioc"]
+
+
+class ServerProcess:
+    """``ioc serve`` as a real child process on a free port."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None):
+        import os
+        import subprocess
+        self.proc = subprocess.Popen(
+            ioc_command() + ["serve", "--port", "0", *args], stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
+        self.lines: list[str] = []
+        self.url = self.wait_for(r"running at (http://\S+)")
+
+    def wait_for(self, pattern: str, timeout: float = 90.0) -> str:
+        """Read output lines until ``pattern`` matches; return its first group."""
+        import re
+        import time
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line and self.proc.poll() is not None:
+                break
+            self.lines.append(line)
+            m = re.search(pattern, line)
+            if m:
+                return m.group(1)
+        raise AssertionError(f"{pattern!r} not seen; output:\n{''.join(self.lines)}")
+
+    def kill(self) -> None:
+        """SIGKILL the server (no clean shutdown) and reap it."""
+        self.proc.kill()
+        self.proc.wait(30)
+
+    def stop(self) -> None:
+        """Stop the server with SIGINT (clean shutdown)."""
+        import signal
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(30)
+            except Exception:  # noqa: BLE001
+                self.kill()

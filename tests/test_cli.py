@@ -1,0 +1,53 @@
+"""The ``ioc`` command as a user runs it: the demo server and scenario replay."""
+from __future__ import annotations
+
+import json
+import subprocess
+
+from tests.helpers import ServerProcess, http, ioc_command, recv_json
+from tests.test_restart import create_token
+
+
+def test_demo_prints_wall_url_and_streams_reports(tmp_path):
+    db = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    demo = ServerProcess("--db", db, "--demo", "--speed", "20000")
+    try:
+        wall_url = demo.wait_for(r"(http://\S+/wall#token=\S+)")
+        token = wall_url.split("#token=")[1]
+        page = http("GET", wall_url.split("#")[0])
+        assert page.status == 200 and "Màn hình tường" in page.raw.decode()
+        from websockets.sync.client import connect
+        with connect(demo.url.replace("http", "ws") + f"/ws?token={token}", open_timeout=10) as ws:
+            ws.send(json.dumps({"op": "subscribe", "layers": ["reports"], "since": 0}))
+            assert recv_json(ws)["op"] == "subscribed"
+            frame = recv_json(ws, timeout=20)
+            assert frame["op"] == "events" and frame["events"][0]["kind"] == "report"
+            assert all(e["area"] for e in frame["events"])
+    finally:
+        demo.stop()
+
+
+def test_replay_posts_scenario_with_progress(tmp_path):
+    db = f"sqlite:///{tmp_path / 'ioc.sqlite3'}"
+    token = create_token(db, "operator")
+    srv = ServerProcess("--db", db)
+    try:
+        run = subprocess.run(ioc_command() + ["replay", "normal_day", "--speed", "0", "--limit", "30",
+                                              "--url", srv.url, "--token", token],
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        assert "30/30" in run.stderr and "sent 30 events" in run.stdout
+        events = http("GET", srv.url + "/api/v1/events?limit=100", token=token).body["events"]
+        assert len(events) == 30
+        assert {e["source"]["channel"] for e in events} == {"hue-s"}
+        bad = subprocess.run(ioc_command() + ["replay", "no_such_day", "--token", token,
+                                              "--url", srv.url],
+                             capture_output=True, text=True, timeout=120)
+        assert bad.returncode == 2 and "normal_day" in bad.stderr
+        refused = subprocess.run(ioc_command() + ["replay", "normal_day", "--speed", "0",
+                                                  "--limit", "3", "--url", srv.url,
+                                                  "--token", "ioc_wrong"],
+                                 capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 1 and "401" in refused.stderr
+    finally:
+        srv.stop()
