@@ -1,12 +1,18 @@
-"""Event categories (Vietnamese first, English second) and which event kinds may use them."""
+"""Event categories (Vietnamese first, English second), which event kinds may use them, and how
+they route (``route.agency_type``, see docs/ROUTING.md).
+
+Categories live in ``geo/data/categories/*.json``; each file may hold ``domains`` and
+``categories``. A feature adds its own file rather than editing another's.
+"""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from geo.datafiles import data_path
+from geo.datafiles import DATA_DIR
 
-CATEGORIES_FILE = "categories.json"
+CATEGORIES_DIR = DATA_DIR / "categories"
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,7 @@ class Category:
     kinds: tuple[str, ...]
     deadline_hours: float | None = None
     sensitive: bool = False
+    route: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def domain(self) -> str:
@@ -26,10 +33,10 @@ class Category:
         return self.code.split(".", 1)[0]
 
     def to_json(self) -> dict:
-        """Return ``{code, domain, vi, en, kinds, deadline_hours, sensitive}``."""
+        """Return ``{code, domain, vi, en, kinds, deadline_hours, sensitive, route}``."""
         return {"code": self.code, "domain": self.domain, "vi": self.vi, "en": self.en,
                 "kinds": list(self.kinds), "deadline_hours": self.deadline_hours,
-                "sensitive": self.sensitive}
+                "sensitive": self.sensitive, "route": self.route}
 
 
 class CategoryRegistry:
@@ -42,13 +49,18 @@ class CategoryRegistry:
             raise ValueError("duplicate category codes in the category file")
 
     @classmethod
-    def load(cls, filename: str = CATEGORIES_FILE) -> "CategoryRegistry":
-        """Return the registry read from a JSON file in ``geo/data``."""
-        doc = json.loads(data_path(filename).read_text(encoding="utf-8"))
-        cats = [Category(code=c["code"], vi=c["vi"], en=c["en"], kinds=tuple(c["kinds"]),
-                         deadline_hours=c.get("deadline_hours"),
-                         sensitive=bool(c.get("sensitive", False))) for c in doc["categories"]]
-        return cls(cats, doc.get("domains", []))
+    def load(cls, folder: Path = CATEGORIES_DIR) -> "CategoryRegistry":
+        """Return the registry read from every ``*.json`` file in ``folder`` (sorted by name)."""
+        cats: list[Category] = []
+        domains: list[dict] = []
+        for path in sorted(folder.glob("*.json")):
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            domains.extend(doc.get("domains", []))
+            cats.extend(Category(code=c["code"], vi=c["vi"], en=c["en"], kinds=tuple(c["kinds"]),
+                                 deadline_hours=c.get("deadline_hours"),
+                                 sensitive=bool(c.get("sensitive", False)),
+                                 route=c.get("route", {})) for c in doc["categories"])
+        return cls(cats, domains)
 
     def get(self, code: str) -> Category | None:
         """Return the Category with ``code``, or None."""

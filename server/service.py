@@ -19,7 +19,7 @@ from server.config import Settings
 from server.errors import BadRequest, NotFound
 from server.events import EventValidator, NewEvent
 from server.hub import Hub
-from server.store import AppendResult, EventQuery, EventStore, Page, open_store
+from server.store import AppendResult, AuditEntry, EventQuery, EventStore, Page, open_store
 from server.timefmt import now_micros, parse_offset
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,24 @@ class EventService:
             batch = sorted(fresh.values(), key=lambda e: e["seq"])
             loop.call_soon_threadsafe(self.bus.publish, batch)
         return result
+
+    async def update(self, event_id: str, changes: dict[str, Any], audit: AuditEntry,
+                     expect_status: str | None = None) -> dict[str, Any]:
+        """Change a stored event (new seq, audited) and publish its new version; raise NotFound."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, self._update_and_announce, loop,
+                                          event_id, changes, audit, expect_status)
+
+    def _update_and_announce(self, loop, event_id, changes, audit, expect_status) -> dict[str, Any]:
+        event = self.store.update(event_id, changes, audit, expect_status)
+        if event is None:
+            raise NotFound(f"no event {event_id!r}")
+        loop.call_soon_threadsafe(self.bus.publish, [event])
+        return event
+
+    async def history(self, event_id: str) -> list[AuditEntry]:
+        """Return the audit entries of one event, oldest first."""
+        return await self._read(self.store.history, event_id)
 
     # -- reading ------------------------------------------------------------------------------
     def render(self, event: dict[str, Any], view: View) -> dict[str, Any]:

@@ -20,6 +20,33 @@ def settings(tmp_path) -> Settings:
     return Settings(port=0, db=f"sqlite:///{tmp_path / 'ioc.sqlite3'}", flush_ms=50)
 
 
+STORE_BACKENDS = ["sqlite"]
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+def store_factory(request, tmp_path):
+    """Return a function that opens the store under test (same database each call)."""
+    from server.store import open_store
+    from server.timefmt import parse_offset
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    opened = []
+
+    def factory():
+        st = open_store(url, parse_offset("+07:00"))
+        opened.append(st)
+        return st
+
+    yield factory
+    for st in opened:
+        st.close()
+
+
+@pytest.fixture
+def store(store_factory):
+    """A fresh store of each backend."""
+    return store_factory()
+
+
 @pytest.fixture
 def server(settings, router):
     """A started real server; stopped after the test."""

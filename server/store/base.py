@@ -70,6 +70,29 @@ class TokenRecord:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class AuditEntry:
+    """One append-only audit record: who (token id, role) did what to which event, and why."""
+
+    action: str
+    actor: str | None
+    role: str
+    event_id: str | None = None
+    reason: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    at: int = 0
+
+    def to_json(self, tz: timezone) -> dict[str, Any]:
+        """Return ``{action, actor, role, event_id, reason, data, at (RFC 3339)}``."""
+        from server.timefmt import to_rfc3339
+        return {"action": self.action, "actor": self.actor, "role": self.role,
+                "event_id": self.event_id, "reason": self.reason, "data": self.data,
+                "at": to_rfc3339(self.at, tz)}
+
+
+UPDATABLE = frozenset({"status", "agency_id", "area", "severity", "category", "props"})
+
+
 class EventStore(abc.ABC):
     """Durable event log with store-assigned, strictly increasing ``seq``."""
 
@@ -86,6 +109,26 @@ class EventStore(abc.ABC):
         event whose (source channel, source ref) is already stored is not stored again: the
         stored one is returned in its place.
         """
+
+    @abc.abstractmethod
+    def update(self, event_id: str, changes: dict[str, Any], audit: AuditEntry,
+               expect_status: str | None = None) -> dict[str, Any] | None:
+        """Change an event and move it to the head of the log, in one transaction.
+
+        ``changes`` may set any of UPDATABLE (``props`` replaces the props). The event gets a
+        new seq (so ``since`` readers see its latest version), and ``audit`` is recorded with
+        ``event_id`` and ``at`` filled in. Return the new wire event, or None if there is no such
+        event. With ``expect_status`` given and different from the stored status, raise Conflict
+        and change nothing.
+        """
+
+    @abc.abstractmethod
+    def history(self, event_id: str) -> list[AuditEntry]:
+        """Return the audit entries of one event, oldest first."""
+
+    @abc.abstractmethod
+    def record_audit(self, entry: AuditEntry) -> None:
+        """Append an audit entry that concerns no single event (e.g. a privileged token use)."""
 
     @abc.abstractmethod
     def since(self, since: int, query: EventQuery, limit: int) -> Page:

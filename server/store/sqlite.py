@@ -12,13 +12,15 @@ import orjson
 
 from server.errors import Conflict
 from server.events import NewEvent, wire_event
-from server.store.base import AppendResult, EventQuery, EventStore, Page, TokenRecord
+from server.store.base import (UPDATABLE, AppendResult, AuditEntry, EventQuery, EventStore, Page,
+                               TokenRecord)
+from server.timefmt import now_micros
 
 log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
     kind TEXT NOT NULL, category TEXT NOT NULL,
     lat REAL NOT NULL, lon REAL NOT NULL, cell INTEGER NOT NULL,
@@ -34,6 +36,13 @@ CREATE INDEX IF NOT EXISTS events_agency_seq ON events (agency_id, seq);
 CREATE INDEX IF NOT EXISTS events_cell ON events (cell);
 CREATE UNIQUE INDEX IF NOT EXISTS events_source_ref ON events (source_channel, source_ref)
     WHERE source_ref IS NOT NULL;
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO counters VALUES ('seq', 0);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, event_id TEXT, action TEXT NOT NULL,
+    actor TEXT, role TEXT NOT NULL, reason TEXT, data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS audit_event ON audit (event_id, id);
 CREATE TABLE IF NOT EXISTS idempotency (
     key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, event_ids TEXT NOT NULL,
     created_at INTEGER NOT NULL
@@ -45,9 +54,9 @@ CREATE TABLE IF NOT EXISTS tokens (
 );
 """
 
-COLUMNS = ("id", "kind", "category", "lat", "lon", "cell", "area", "agency_id", "observed_at",
+COLUMNS = ("seq", "id", "kind", "category", "lat", "lon", "cell", "area", "agency_id", "observed_at",
            "received_at", "source_channel", "source_ref", "severity", "status", "props")
-SELECT = "SELECT seq, " + ", ".join(COLUMNS) + " FROM events"
+SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM events"
 INSERT = (f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})")
 
 
@@ -103,18 +112,26 @@ class SQLiteStore(EventStore):
                 self._all.append(conn)
         return conn
 
-    def append(self, events: list[NewEvent], idem_key: str | None = None,
-               idem_hash: str | None = None) -> AppendResult:
-        """See EventStore.append."""
+    def _write(self, fn, *args):  # noqa: ANN001, ANN202
         c = self._conn()
         c.execute("BEGIN IMMEDIATE")
         try:
-            result = self._append_tx(c, events, idem_key, idem_hash)
+            result = fn(c, *args)
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")
             raise
         return result
+
+    @staticmethod
+    def _next_seq(c: sqlite3.Connection) -> int:
+        return c.execute("UPDATE counters SET value = value + 1 WHERE name = 'seq' "
+                         "RETURNING value").fetchone()[0]
+
+    def append(self, events: list[NewEvent], idem_key: str | None = None,
+               idem_hash: str | None = None) -> AppendResult:
+        """See EventStore.append."""
+        return self._write(self._append_tx, events, idem_key, idem_hash)
 
     def _append_tx(self, c: sqlite3.Connection, events: list[NewEvent], idem_key: str | None,
                    idem_hash: str | None) -> AppendResult:
@@ -138,9 +155,50 @@ class SQLiteStore(EventStore):
                             (ev.source_channel, ev.source_ref)).fetchone()
             if hit is not None:
                 return hit["id"]
-        values = [getattr(ev, col) for col in COLUMNS[:-1]] + [orjson.dumps(ev.props).decode()]
-        c.execute(INSERT, values)
+        values = [self._next_seq(c)] + [getattr(ev, col) for col in COLUMNS[1:-1]]
+        c.execute(INSERT, values + [orjson.dumps(ev.props).decode()])
         return ev.id
+
+    def update(self, event_id: str, changes: dict[str, Any], audit: AuditEntry,
+               expect_status: str | None = None) -> dict[str, Any] | None:
+        """See EventStore.update."""
+        bad = set(changes) - UPDATABLE
+        if bad:
+            raise ValueError(f"cannot update {sorted(bad)}")
+        return self._write(self._update_tx, event_id, changes, audit, expect_status)
+
+    def _update_tx(self, c: sqlite3.Connection, event_id: str, changes: dict[str, Any],
+                   audit: AuditEntry, expect_status: str | None) -> dict[str, Any] | None:
+        row = c.execute("SELECT status FROM events WHERE id = ?", (event_id,)).fetchone()
+        if row is None:
+            return None
+        if expect_status is not None and row["status"] != expect_status:
+            raise Conflict(f"the event is {row['status']!r}, not {expect_status!r}; reload it")
+        values = {k: (orjson.dumps(v).decode() if k == "props" else v) for k, v in changes.items()}
+        values["seq"] = self._next_seq(c)
+        sets = ", ".join(f"{k} = ?" for k in values)
+        c.execute(f"UPDATE events SET {sets} WHERE id = ?", [*values.values(), event_id])
+        audit.event_id, audit.at = event_id, audit.at or now_micros()
+        self._insert_audit(c, audit)
+        return self._by_ids(c, [event_id])[0]
+
+    @staticmethod
+    def _insert_audit(c: sqlite3.Connection, e: AuditEntry) -> None:
+        c.execute("INSERT INTO audit (at, event_id, action, actor, role, reason, data) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  (e.at or now_micros(), e.event_id, e.action, e.actor, e.role, e.reason,
+                   orjson.dumps(e.data).decode()))
+
+    def history(self, event_id: str) -> list[AuditEntry]:
+        """See EventStore.history."""
+        rows = self._conn().execute(
+            "SELECT action, actor, role, event_id, reason, data, at FROM audit "
+            "WHERE event_id = ? ORDER BY id", (event_id,)).fetchall()
+        return [AuditEntry(**{**dict(r), "data": orjson.loads(r["data"])}) for r in rows]
+
+    def record_audit(self, entry: AuditEntry) -> None:
+        """See EventStore.record_audit."""
+        self._write(self._insert_audit, entry)
 
     def _by_ids(self, c: sqlite3.Connection, ids: list[str]) -> list[dict[str, Any]]:
         rows: dict[str, dict] = {}
@@ -157,7 +215,7 @@ class SQLiteStore(EventStore):
         c.execute("BEGIN")
         try:
             rows = c.execute(f"{SELECT} WHERE {where} ORDER BY seq LIMIT ?", args + [limit]).fetchall()
-            head = c.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+            head = c.execute("SELECT value FROM counters WHERE name = 'seq'").fetchone()[0]
         finally:
             c.execute("COMMIT")
         events = [wire_event(_row(r), self.tz) for r in rows]
@@ -171,7 +229,7 @@ class SQLiteStore(EventStore):
 
     def last_seq(self) -> int:
         """See EventStore.last_seq."""
-        return self._conn().execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+        return self._conn().execute("SELECT value FROM counters WHERE name = 'seq'").fetchone()[0]
 
     def save_token(self, token: TokenRecord) -> None:
         """See EventStore.save_token."""

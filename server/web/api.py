@@ -68,3 +68,17 @@ class HealthHandler(BaseHandler):
         """Answer ``{"status": "ok", "last_seq": N, "subscribers": N}``."""
         self.write_json({"status": "ok", "last_seq": self.core.hub.head,
                          "subscribers": self.core.hub.subscriber_count})
+
+
+def routes(ctx: dict) -> list[tuple]:
+    """Return the /api/v1 routes; ``ctx`` holds ``core``, ``ref`` and ``settings``."""
+    args = {"core": ctx["core"], "ref": ctx["ref"]}
+    ref_routes = [(rf"/api/v1/{doc}", ReferenceHandler, {**args, "doc": doc})
+                  for doc in ("areas", "layers", "categories", "agencies")]
+    return [
+        (r"/api/v1/events", EventsHandler, args),
+        (r"/api/v1/events/([0-9a-fA-F-]{1,64})", EventHandler, args),
+        *ref_routes,
+        (r"/api/v1/basemap/([a-z]+)", ReferenceHandler, {**args, "doc": "basemap"}),
+        (r"/api/v1/health", HealthHandler, args),
+    ]

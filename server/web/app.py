@@ -4,46 +4,32 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
-import pydeck
 import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
 from server.config import Settings
 from server.service import EventService, build_reference, build_service
-from server.web.api import EventHandler, EventsHandler, HealthHandler, ReferenceHandler
+from server.web import api, pages, ws
 from server.web.base import NotFoundHandler
-from server.web.pages import PageHandler
-from server.web.ws import EventSocket
 
 log = logging.getLogger(__name__)
 
-DECK_BUNDLE_DIR = Path(pydeck.__file__).resolve().parent / "nbextension" / "static"
+#: Modules that contribute routes: each has ``routes(ctx) -> [(pattern, handler, kwargs)]``.
+#: Pages come last: their patterns are the most general.
+ROUTE_MODULES = (api, ws, pages)
 
 
 def make_app(settings: Settings, core: EventService | None = None) -> tornado.web.Application:
     """Return the Tornado application; ``app.settings["core"]`` is the EventService."""
     core = core or build_service(settings)
     ref = build_reference(core.router, core.layers)
-    args = {"core": core, "ref": ref}
-    routes = [
-        (r"/api/v1/events", EventsHandler, args),
-        (r"/api/v1/events/([0-9a-fA-F-]{1,64})", EventHandler, args),
-        (r"/api/v1/areas", ReferenceHandler, {**args, "doc": "areas"}),
-        (r"/api/v1/layers", ReferenceHandler, {**args, "doc": "layers"}),
-        (r"/api/v1/categories", ReferenceHandler, {**args, "doc": "categories"}),
-        (r"/api/v1/agencies", ReferenceHandler, {**args, "doc": "agencies"}),
-        (r"/api/v1/basemap/([a-z]+)", ReferenceHandler, {**args, "doc": "basemap"}),
-        (r"/api/v1/health", HealthHandler, args),
-        (r"/ws", EventSocket, {"core": core}),
-        (r"/vendor/deck/(index\.js)", tornado.web.StaticFileHandler, {"path": str(DECK_BUNDLE_DIR)}),
-        (r"/static/(.*)", tornado.web.StaticFileHandler, {"path": str(settings.static_dir)}),
-        (r"/(wall)?", PageHandler, {"static_dir": settings.static_dir}),
-    ]
+    ctx = {"core": core, "ref": ref, "settings": settings}
+    routes = [route for module in ROUTE_MODULES for route in module.routes(ctx)]
     return tornado.web.Application(
-        routes, core=core, default_handler_class=NotFoundHandler, default_handler_args=args,
+        routes, core=core, default_handler_class=NotFoundHandler,
+        default_handler_args={"core": core, "ref": ref},
         websocket_ping_interval=settings.ws_ping_interval,
         websocket_ping_timeout=settings.ws_ping_timeout,
         websocket_max_message_size=settings.ws_max_message_bytes,

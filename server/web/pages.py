@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pydeck
 import tornado.web
+
+DECK_BUNDLE_DIR = Path(pydeck.__file__).resolve().parent / "nbextension" / "static"
 
 
 class PageHandler(tornado.web.RequestHandler):
@@ -23,3 +26,13 @@ class PageHandler(tornado.web.RequestHandler):
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Referrer-Policy", "no-referrer")
         self.finish((self.static_dir / f"{name}.html").read_bytes())
+
+
+def routes(ctx: dict) -> list[tuple]:
+    """Return the page routes, the static folder and the deck.gl bundle shipped by pydeck."""
+    static_dir = ctx["settings"].static_dir
+    return [
+        (r"/vendor/deck/(index\.js)", tornado.web.StaticFileHandler, {"path": str(DECK_BUNDLE_DIR)}),
+        (r"/static/(.*)", tornado.web.StaticFileHandler, {"path": str(static_dir)}),
+        (r"/(wall)?", PageHandler, {"static_dir": static_dir}),
+    ]

@@ -101,3 +101,8 @@ class EventSocket(tornado.websocket.WebSocketHandler):
     def on_close(self) -> None:
         """Drop the subscription."""
         self.core.hub.detach(self)
+
+
+def routes(ctx: dict) -> list[tuple]:
+    """Return the websocket route."""
+    return [(r"/ws", EventSocket, {"core": ctx["core"]})]

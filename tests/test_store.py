@@ -1,0 +1,116 @@
+"""The store contract, run against every backend (``store`` is parametrised in conftest)."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from server.errors import Conflict
+from server.events import NewEvent
+from server.store import AuditEntry, EventQuery
+from server.timefmt import now_micros
+
+
+def new_event(i: int = 0, ref: str | None = None, kind: str = "report", area: str = "19789",
+              lat: float = 16.4637, lon: float = 107.5909) -> NewEvent:
+    import uuid6
+    now = now_micros()
+    return NewEvent(id=str(uuid6.uuid7()), kind=kind, category="environment.waste", lat=lat,
+                    lon=lon, cell=0x89659da2a13ffff, area=area, agency_id=f"ubnd-{area}",
+                    observed_at=now, received_at=now, source_channel="api", source_ref=ref,
+                    severity="minor", status="routed", props={"description": f"#{i}"})
+
+
+def test_append_assigns_increasing_seq_and_reads_back(store):
+    res = store.append([new_event(i) for i in range(5)])
+    assert [e["seq"] for e in res.events] == [1, 2, 3, 4, 5] and not res.replayed
+    assert store.last_seq() == 5
+    page = store.since(2, EventQuery(), 10)
+    assert [e["seq"] for e in page.events] == [3, 4, 5] and page.next_since == 5
+    assert store.get(res.events[0]["id"]) == res.events[0]
+    assert store.get("no-such-id") is None
+
+
+def test_since_filters_and_paging(store):
+    store.append([new_event(i, area="19789") for i in range(3)] +
+                 [new_event(i, area="19753", lat=16.47, lon=107.58) for i in range(3)])
+    page = store.since(0, EventQuery(area="19753"), 2)
+    assert [e["area"] for e in page.events] == ["19753", "19753"] and page.next_since == 5
+    page = store.since(page.next_since, EventQuery(area="19753"), 2)
+    assert len(page.events) == 1 and page.next_since == 6
+    assert store.since(0, EventQuery(agency_id="ubnd-19789"), 10).events[-1]["seq"] == 3
+    boxed = store.since(0, EventQuery(bbox=(107.57, 16.46, 107.585, 16.48)), 10).events
+    assert {e["area"] for e in boxed} == {"19753"}
+    assert store.since(0, EventQuery(kinds=frozenset({"sos"})), 10).events == []
+
+
+def test_idempotent_append(store):
+    batch = [new_event(1), new_event(2)]
+    first = store.append(batch, "k1", "h1")
+    again = store.append([new_event(3)], "k1", "h1")
+    assert again.replayed and again.events == first.events
+    with pytest.raises(Conflict):
+        store.append([new_event(4)], "k1", "other-hash")
+    assert store.last_seq() == 2
+
+
+def test_source_ref_is_stored_once(store):
+    a = store.append([new_event(1, ref="zalo-1")]).events[0]
+    b = store.append([new_event(2, ref="zalo-1"), new_event(3, ref="zalo-2")]).events
+    assert b[0] == a and b[1]["seq"] == 2
+
+
+def test_update_moves_event_to_head_and_audits(store):
+    ev = store.append([new_event(1), new_event(2)]).events[0]
+    audit = AuditEntry("status", "tok1", "agency", reason="đã tiếp nhận")
+    up = store.update(ev["id"], {"status": "accepted"}, audit, expect_status="routed")
+    assert up["status"] == "accepted" and up["seq"] == 3 and up["id"] == ev["id"]
+    assert [e["id"] for e in store.since(2, EventQuery(), 10).events] == [ev["id"]]
+    [entry] = store.history(ev["id"])
+    assert (entry.action, entry.actor, entry.reason, entry.event_id) == \
+        ("status", "tok1", "đã tiếp nhận", ev["id"])
+    with pytest.raises(Conflict):
+        store.update(ev["id"], {"status": "closed"}, audit, expect_status="routed")
+    assert store.update("missing", {"status": "x"}, audit) is None
+    assert store.last_seq() == 3
+
+
+def test_concurrent_writers_resuming_reader_sees_every_event_once(store):
+    writers, per_writer, batch = 4, 25, 4
+    seen: list[int] = []
+    done = threading.Event()
+
+    def write() -> None:
+        for i in range(per_writer):
+            store.append([new_event(i) for _ in range(batch)])
+
+    def read() -> None:
+        cursor = 0
+        while True:
+            finished = done.is_set()
+            page = store.since(cursor, EventQuery(), 50)
+            seen.extend(e["seq"] for e in page.events)
+            cursor = page.next_since
+            if finished and not page.events:
+                return
+
+    threads = [threading.Thread(target=write) for _ in range(writers)]
+    reader = threading.Thread(target=read)
+    reader.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    done.set()
+    reader.join(60)
+    total = writers * per_writer * batch
+    assert sorted(seen) == seen and len(seen) == len(set(seen)) == total
+
+
+def test_store_survives_reopen(store_factory):
+    store = store_factory()
+    ids = [e["id"] for e in store.append([new_event(i) for i in range(3)]).events]
+    store.close()
+    again = store_factory()
+    assert [e["id"] for e in again.since(0, EventQuery(), 10).events] == ids
+    assert again.append([new_event(9)]).events[0]["seq"] == 4
