@@ -30,5 +30,8 @@ system-deps:
 test: $(VENV)/.test-installed system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+bench: $(VENV)/.test-installed system-deps
+	$(PY) -m bench
+
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts

@@ -8,13 +8,14 @@ import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from geo.categories import CategoryRegistry
 from geo.router import Router, service_region
 from layers.registry import LayerRegistry, default_registry
 from server.auth import Principal, TokenCache, View, check_can_create, new_token, view_of
 from server.bus import Bus, InProcessBus
+from server.clock import Clock
 from server.config import Settings
 from server.errors import BadRequest, NotFound
 from server.events import EventValidator, NewEvent
@@ -42,8 +43,9 @@ class EventService:
     """Everything the handlers call. One writer thread keeps commits (and seq) in order."""
 
     def __init__(self, settings: Settings, store: EventStore, router: Router,
-                 layers: LayerRegistry, bus: Bus):
+                 layers: LayerRegistry, bus: Bus, clock: Clock | None = None):
         self.settings = settings
+        self.clock = clock or Clock()
         self.store = store
         self.router = router
         self.layers = layers
@@ -57,17 +59,30 @@ class EventService:
         self._readers = ThreadPoolExecutor(4, thread_name_prefix="ioc-reader")
         self.tokens = TokenCache(self._token_lookup)
         self.hub = Hub(self.read_page, self.render, settings.flush_ms / 1000)
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._background: list[Callable[[], Awaitable[None]]] = []
+        self._tasks: list[asyncio.Task] = []
+        self._started = False
+
+    def add_background(self, factory: Callable[[], Awaitable[None]]) -> None:
+        """Run ``factory()`` as a task while the service runs (feature listeners, timers)."""
+        self._background.append(factory)
+        if self._started:
+            self._tasks.append(asyncio.get_running_loop().create_task(factory()))
 
     async def start(self) -> None:
-        """Connect the bus and start the hub (call on the serving event loop)."""
-        self._loop = asyncio.get_running_loop()
+        """Connect the bus, start the hub and background tasks (on the serving event loop)."""
         self.bus.subscribe(self.hub.publish)
         await self.bus.start()
         self.hub.start(await self._read(self.store.last_seq))
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(factory()) for factory in self._background]
+        self._started = True
 
     async def close(self) -> None:
-        """Stop the hub, the bus, the threads and the store."""
+        """Stop background tasks, the hub, the bus, the threads and the store."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.hub.stop()
         await self.bus.close()
         self._writer.shutdown(wait=True)
@@ -88,7 +103,7 @@ class EventService:
         """
         items, prefix = self.validator.unpack(doc)
         check_can_create(principal, {i.get("kind") for i in items if isinstance(i, dict)} - {None})
-        events = self.validator.validate(items, prefix)
+        events = self.validator.validate(items, prefix, self.clock.now())
         key = f"{principal.token_id}:{idem_key}" if idem_key else None
         digest = hashlib.sha256(repr(items).encode()).hexdigest() if key else None
         return await self.append(events, key, digest)

@@ -14,6 +14,7 @@ from websockets.sync.client import connect
 from geo.router import Router
 from layers.registry import default_registry
 from server.bus import InProcessBus
+from server.clock import Clock
 from server.config import Settings
 from server.service import EventService
 from server.store import open_store
@@ -56,9 +57,12 @@ def http(method: str, url: str, body: Any = None, token: str | None = None,
 class ServerThread:
     """A real server (HTTP + websocket) on a free port, run by an event loop in a thread."""
 
-    def __init__(self, settings: Settings, router: Router):
+    def __init__(self, settings: Settings, router: Router, clock: Clock | None = None,
+                 store_url: str | None = None):
         self.settings = settings
         self.router = router
+        self.clock = clock
+        self.store_url = store_url or settings.db
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.server: RunningServer | None = None
@@ -66,8 +70,9 @@ class ServerThread:
     def start(self) -> "ServerThread":
         """Start the loop and the server; return self."""
         self.thread.start()
-        store = open_store(self.settings.db, parse_offset(self.settings.tz_offset))
-        core = EventService(self.settings, store, self.router, default_registry(), InProcessBus())
+        store = open_store(self.store_url, parse_offset(self.settings.tz_offset))
+        core = EventService(self.settings, store, self.router, default_registry(), InProcessBus(),
+                            self.clock)
         self.server = self.call(start_server(self.settings, core))
         return self
 
