@@ -57,12 +57,10 @@ def http(method: str, url: str, body: Any = None, token: str | None = None,
 class ServerThread:
     """A real server (HTTP + websocket) on a free port, run by an event loop in a thread."""
 
-    def __init__(self, settings: Settings, router: Router, clock: Clock | None = None,
-                 store_url: str | None = None):
+    def __init__(self, settings: Settings, router: Router, clock: Clock | None = None):
         self.settings = settings
         self.router = router
         self.clock = clock
-        self.store_url = store_url or settings.db
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.server: RunningServer | None = None
@@ -70,7 +68,7 @@ class ServerThread:
     def start(self) -> "ServerThread":
         """Start the loop and the server; return self."""
         self.thread.start()
-        store = open_store(self.store_url, parse_offset(self.settings.tz_offset))
+        store = open_store(self.settings.db, parse_offset(self.settings.tz_offset))
         core = EventService(self.settings, store, self.router, default_registry(), InProcessBus(),
                             self.clock)
         self.server = self.call(start_server(self.settings, core))
