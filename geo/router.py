@@ -17,11 +17,14 @@ from geo.region import ServiceRegion
 
 @dataclass(frozen=True)
 class Route:
-    """Where one event goes: its H3 cell (int), area code (or None) and agency id."""
+    """Where one event goes: its H3 cell (int), area code (or None), the responsible agency id,
+    agencies that get a copy, and the handling deadline in hours (None: no deadline)."""
 
     cell: int
     area: str | None
     agency_id: str
+    copied_to: tuple[str, ...] = ()
+    deadline_hours: float | None = None
 
 
 class Router:
@@ -44,15 +47,17 @@ class Router:
         """Return one Route per point (same order)."""
         cells, idx = self.locator.locate_many(lat, lon)
         codes = self.locator.codes_of(idx)
-        return [Route(int(c), code, self._agency_for(cat, code))
+        return [self._route_one(int(c), code, cat)
                 for c, code, cat in zip(cells.tolist(), codes, categories)]
 
     def route(self, lat: float, lon: float, category: str) -> Route:
         """Return the Route of one point (the scalar path of ``route_many``)."""
         return self.route_many(np.array([lat]), np.array([lon]), [category])[0]
 
-    def _agency_for(self, category: str, area: str | None) -> str:
-        return commune_committee_id(area) if area else IOC_TRIAGE
+    def _route_one(self, cell: int, area: str | None, category: str) -> Route:
+        cat = self.categories.get(category)
+        agency = commune_committee_id(area) if area else IOC_TRIAGE
+        return Route(cell, area, agency, (), cat.deadline_hours if cat else None)
 
 
 def service_region(areaset: AreaSet, buffer_km: float = 100.0) -> ServiceRegion:

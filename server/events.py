@@ -3,7 +3,8 @@
 Wire form (what clients see)::
 
     {"id", "seq", "kind", "category", "lat", "lon", "cell" (15 hex digits), "area",
-     "agency_id", "observed_at", "received_at" (RFC 3339 with offset),
+     "agency_id", "copied_to": [agency ids], "deadline" (RFC 3339 or null),
+     "observed_at", "received_at" (RFC 3339 with offset),
      "source": {"channel", "ref"}, "severity", "status", "props": {...}}
 """
 from __future__ import annotations
@@ -26,7 +27,8 @@ from server.errors import BadRequest, PayloadTooLarge, ValidationFailed, detail
 from server.timefmt import now_micros, to_micros, to_rfc3339
 
 Severity = Literal["unknown", "minor", "moderate", "severe", "extreme"]
-SERVER_FIELDS = frozenset({"id", "seq", "cell", "area", "agency_id", "received_at"})
+SERVER_FIELDS = frozenset({"id", "seq", "cell", "area", "agency_id", "copied_to", "deadline",
+                           "received_at"})
 FUTURE_TOLERANCE_US = 5 * 60 * 1_000_000
 
 
@@ -72,19 +74,27 @@ class NewEvent:
     severity: str
     status: str
     props: dict[str, Any] = field(default_factory=dict)
+    copied_to: list[str] = field(default_factory=list)
+    deadline: int | None = None
 
 
 def wire_event(row: dict[str, Any], tz: timezone) -> dict[str, Any]:
-    """Return the wire form of a stored row (columns as in NewEvent plus ``seq``)."""
+    """Return the wire form of a stored row (columns as in NewEvent plus ``seq``; ``copied_to``
+    a list, times in epoch microseconds)."""
     return {
         "id": row["id"], "seq": row["seq"], "kind": row["kind"], "category": row["category"],
         "lat": row["lat"], "lon": row["lon"], "cell": h3grid.cell_to_str(row["cell"]),
-        "area": row["area"], "agency_id": row["agency_id"],
+        "area": row["area"], "agency_id": row["agency_id"], "copied_to": row["copied_to"],
+        "deadline": to_rfc3339(row["deadline"], tz) if row["deadline"] is not None else None,
         "observed_at": to_rfc3339(row["observed_at"], tz),
         "received_at": to_rfc3339(row["received_at"], tz),
         "source": {"channel": row["source_channel"], "ref": row["source_ref"]},
         "severity": row["severity"], "status": row["status"], "props": row["props"],
     }
+
+
+def _deadline(observed: int, hours: float | None) -> int | None:
+    return observed + int(hours * 3_600_000_000) if hours else None
 
 
 def parse_json(body: bytes, max_bytes: int) -> Any:
@@ -221,5 +231,6 @@ class EventValidator:
                 lat=ev.lat, lon=ev.lon, cell=r.cell, area=r.area, agency_id=r.agency_id,
                 observed_at=observed, received_at=now, source_channel=ev.source.channel,
                 source_ref=ev.source.ref, severity=ev.severity,
-                status=ev.status or layer.initial_status(r.agency_id), props=props))
+                status=ev.status or layer.initial_status(r.agency_id), props=props,
+                copied_to=list(r.copied_to), deadline=_deadline(observed, r.deadline_hours)))
         return out

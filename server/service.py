@@ -168,7 +168,7 @@ class EventService:
         """Return one event as ``principal`` may see it; raise NotFound."""
         view = view_of(principal)
         ev = await self._read(self.store.get, event_id)
-        if ev is None or (view.agency_id is not None and ev["agency_id"] != view.agency_id):
+        if ev is None or not view.scope(EventQuery()).matches(ev):
             raise NotFound(f"no event {event_id!r}")
         return self.render(ev, view)
 

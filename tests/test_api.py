@@ -19,6 +19,7 @@ def test_post_one_event_returns_stored_event(server, operator):
     assert RFC3339_OFFSET.match(ev["observed_at"]) and ev["observed_at"].endswith("+07:00")
     assert RFC3339_OFFSET.match(ev["received_at"])
     assert ev["status"] == "routed" and ev["source"] == {"channel": "api", "ref": None}
+    assert ev["copied_to"] == [] and ev["deadline"].endswith("+07:00")  # waste: 48 h
     assert http("GET", f"{server.url}/api/v1/events/{ev['id']}", token=operator).body == ev
 
 

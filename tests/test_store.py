@@ -44,6 +44,20 @@ def test_since_filters_and_paging(store):
     assert store.since(0, EventQuery(kinds=frozenset({"sos"})), 10).events == []
 
 
+def test_copies_are_visible_to_copied_agencies(store):
+    ev = new_event(1)
+    ev.copied_to = ["military", "civil_defence"]
+    ev.deadline = ev.observed_at + 3_600_000_000
+    stored = store.append([ev, new_event(2)]).events[0]
+    assert stored["copied_to"] == ["military", "civil_defence"]
+    assert stored["deadline"].endswith("+07:00")
+    assert [e["id"] for e in store.since(0, EventQuery(agency_id="military"), 10).events] == [ev.id]
+    store.update(ev.id, {"copied_to": ["police"]}, AuditEntry("copy", None, "admin"))
+    assert store.since(0, EventQuery(agency_id="military"), 10).events == []
+    assert [e["id"] for e in store.since(0, EventQuery(agency_id="police"), 10).events] == [ev.id]
+    assert EventQuery(agency_id="police").matches(store.get(ev.id))
+
+
 def test_idempotent_append(store):
     batch = [new_event(1), new_event(2)]
     first = store.append(batch, "k1", "h1")

@@ -20,7 +20,7 @@ class EventQuery:
     kinds: frozenset[str] | None = None
     category: str | None = None
     area: str | None = None
-    agency_id: str | None = None
+    agency_id: str | None = None  # the responsible agency, or one the event is copied to
     bbox: tuple[float, float, float, float] | None = None  # min lon, min lat, max lon, max lat
 
     def matches(self, ev: dict[str, Any]) -> bool:
@@ -31,7 +31,8 @@ class EventQuery:
             return False
         if self.area is not None and ev["area"] != self.area:
             return False
-        if self.agency_id is not None and ev["agency_id"] != self.agency_id:
+        if self.agency_id is not None and self.agency_id != ev["agency_id"] \
+                and self.agency_id not in ev["copied_to"]:
             return False
         if self.bbox is not None:
             x0, y0, x1, y1 = self.bbox
@@ -90,7 +91,8 @@ class AuditEntry:
                 "at": to_rfc3339(self.at, tz)}
 
 
-UPDATABLE = frozenset({"status", "agency_id", "area", "severity", "category", "props"})
+UPDATABLE = frozenset({"status", "agency_id", "copied_to", "deadline", "area", "severity",
+                       "category", "props"})
 
 
 class EventStore(abc.ABC):
@@ -115,7 +117,8 @@ class EventStore(abc.ABC):
                expect_status: str | None = None) -> dict[str, Any] | None:
         """Change an event and move it to the head of the log, in one transaction.
 
-        ``changes`` may set any of UPDATABLE (``props`` replaces the props). The event gets a
+        ``changes`` may set any of UPDATABLE (``props`` replaces the props; ``deadline`` in
+        epoch microseconds or None; ``copied_to`` a list of agency ids). The event gets a
         new seq (so ``since`` readers see its latest version), and ``audit`` is recorded with
         ``event_id`` and ``at`` filled in. Return the new wire event, or None if there is no such
         event. With ``expect_status`` given and different from the stored status, raise Conflict

@@ -28,7 +28,10 @@ CREATE TABLE IF NOT EXISTS events (
     observed_at INTEGER NOT NULL, received_at INTEGER NOT NULL,
     source_channel TEXT NOT NULL, source_ref TEXT,
     severity TEXT NOT NULL, status TEXT NOT NULL,
-    props TEXT NOT NULL
+    props TEXT NOT NULL, copied_to TEXT NOT NULL DEFAULT '[]', deadline INTEGER
+);
+CREATE TABLE IF NOT EXISTS event_copies (
+    event_id TEXT NOT NULL, agency_id TEXT NOT NULL, PRIMARY KEY (agency_id, event_id)
 );
 CREATE INDEX IF NOT EXISTS events_kind_seq ON events (kind, seq);
 CREATE INDEX IF NOT EXISTS events_area_seq ON events (area, seq);
@@ -55,7 +58,9 @@ CREATE TABLE IF NOT EXISTS tokens (
 """
 
 COLUMNS = ("seq", "id", "kind", "category", "lat", "lon", "cell", "area", "agency_id", "observed_at",
-           "received_at", "source_channel", "source_ref", "severity", "status", "props")
+           "received_at", "source_channel", "source_ref", "severity", "status", "deadline", "props",
+           "copied_to")
+JSON_COLUMNS = ("props", "copied_to")
 SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM events"
 INSERT = (f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})")
 
@@ -67,8 +72,13 @@ def sqlite_path(url: str) -> Path:
 
 def _row(r: sqlite3.Row) -> dict[str, Any]:
     d = dict(r)
-    d["props"] = orjson.loads(d["props"])
+    for col in JSON_COLUMNS:
+        d[col] = orjson.loads(d[col])
     return d
+
+
+def _column_value(col: str, value: Any) -> Any:
+    return orjson.dumps(value).decode() if col in JSON_COLUMNS else value
 
 
 def where_clause(since: int, q: EventQuery) -> tuple[str, list[Any]]:
@@ -77,10 +87,13 @@ def where_clause(since: int, q: EventQuery) -> tuple[str, list[Any]]:
     if q.kinds is not None:
         sql.append(f"kind IN ({', '.join('?' * len(q.kinds))})")
         args.extend(sorted(q.kinds))
-    for col in ("category", "area", "agency_id"):
+    for col in ("category", "area"):
         if getattr(q, col) is not None:
             sql.append(f"{col} = ?")
             args.append(getattr(q, col))
+    if q.agency_id is not None:
+        sql.append("(agency_id = ? OR id IN (SELECT event_id FROM event_copies WHERE agency_id = ?))")
+        args.extend([q.agency_id, q.agency_id])
     if q.bbox is not None:
         sql.append("lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?")
         args.extend([q.bbox[0], q.bbox[2], q.bbox[1], q.bbox[3]])
@@ -155,9 +168,15 @@ class SQLiteStore(EventStore):
                             (ev.source_channel, ev.source_ref)).fetchone()
             if hit is not None:
                 return hit["id"]
-        values = [self._next_seq(c)] + [getattr(ev, col) for col in COLUMNS[1:-1]]
-        c.execute(INSERT, values + [orjson.dumps(ev.props).decode()])
+        values = [self._next_seq(c)] + [_column_value(col, getattr(ev, col)) for col in COLUMNS[1:]]
+        c.execute(INSERT, values)
+        self._set_copies(c, ev.id, ev.copied_to)
         return ev.id
+
+    @staticmethod
+    def _set_copies(c: sqlite3.Connection, event_id: str, agencies: list[str]) -> None:
+        c.execute("DELETE FROM event_copies WHERE event_id = ?", (event_id,))
+        c.executemany("INSERT INTO event_copies VALUES (?, ?)", [(event_id, a) for a in agencies])
 
     def update(self, event_id: str, changes: dict[str, Any], audit: AuditEntry,
                expect_status: str | None = None) -> dict[str, Any] | None:
@@ -174,10 +193,12 @@ class SQLiteStore(EventStore):
             return None
         if expect_status is not None and row["status"] != expect_status:
             raise Conflict(f"the event is {row['status']!r}, not {expect_status!r}; reload it")
-        values = {k: (orjson.dumps(v).decode() if k == "props" else v) for k, v in changes.items()}
+        values = {k: _column_value(k, v) for k, v in changes.items()}
         values["seq"] = self._next_seq(c)
         sets = ", ".join(f"{k} = ?" for k in values)
         c.execute(f"UPDATE events SET {sets} WHERE id = ?", [*values.values(), event_id])
+        if "copied_to" in changes:
+            self._set_copies(c, event_id, changes["copied_to"])
         audit.event_id, audit.at = event_id, audit.at or now_micros()
         self._insert_audit(c, audit)
         return self._by_ids(c, [event_id])[0]
