@@ -61,6 +61,8 @@ class EventLayer(Layer):
     props_model: ClassVar[type[BaseModel]] = NoProps
     statuses: ClassVar[tuple[str, ...]] = ("new",)
     private_props: ClassVar[frozenset[str]] = frozenset()
+    #: Props of a minimal valid event of this kind (the layer contract test validates them).
+    example_props: ClassVar[dict[str, Any]] = {}
 
     def initial_status(self, agency_id: str | None) -> str:
         """Return the status a new event of this kind is stored with."""
