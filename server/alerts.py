@@ -29,12 +29,19 @@ class AlertBook:
         self.core = core
         self.channel = channel
         self._open: dict[str, str] = {}
+        self._meta: dict[str, dict[str, Any]] = {}
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
         """Read the open alerts from the store (call once at start)."""
         docs = await self.core.read(self.core.store.records, RECORD_KIND)
-        self._open = {k: d["event_id"] for k, d in docs.items() if d.get("channel") == self.channel}
+        mine = {k: d for k, d in docs.items() if d.get("channel") == self.channel}
+        self._open = {k: d["event_id"] for k, d in mine.items()}
+        self._meta = {k: d.get("meta", {}) for k, d in mine.items()}
+
+    def open_meta(self) -> dict[str, dict[str, Any]]:
+        """Return ``{key: meta}`` of the open alerts (what the caller gave to ``open``)."""
+        return dict(self._meta)
 
     def is_open(self, key: str) -> bool:
         """Return True when an alert is open under ``key``."""
@@ -45,17 +52,20 @@ class AlertBook:
         """Return the keys of the open alerts."""
         return list(self._open)
 
-    async def open(self, key: str, doc: dict[str, Any]) -> dict[str, Any] | None:
+    async def open(self, key: str, doc: dict[str, Any],
+                   meta: dict[str, Any] | None = None) -> dict[str, Any] | None:
         """Store the alert ``doc`` (API input form, kind ``alert``) unless ``key`` is open;
-        return the stored event, or None when one was already open."""
+        ``meta`` is kept with it (e.g. the level reached). Return the stored event, or None
+        when one was already open."""
         async with self._lock:
             if key in self._open:
                 return None
             doc = {**doc, "status": "active", "source": {"channel": self.channel}}
             events = self.core.validator.validate([doc], "", self.core.clock.now())
             stored = (await self.core.append(events)).events[0]
-            self._open[key] = stored["id"]
-            await self._save(key, {"event_id": stored["id"], "channel": self.channel})
+            self._open[key], self._meta[key] = stored["id"], meta or {}
+            await self._save(key, {"event_id": stored["id"], "channel": self.channel,
+                                   "meta": meta or {}})
             log.info("alert %s opened: %s", key, doc["props"].get("title_en"))
             return stored
 
@@ -64,6 +74,7 @@ class AlertBook:
         return the updated event, or None when none was open."""
         async with self._lock:
             event_id = self._open.pop(key, None)
+            self._meta.pop(key, None)
             if event_id is None:
                 return None
             await self._save(key, None)
