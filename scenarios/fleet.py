@@ -82,12 +82,18 @@ class Fleet:
     def step(self, seconds: float, towards: tuple[float, float] | None = None) -> None:
         """Move every boat ``seconds`` along its course (or straight towards a point)."""
         for b in self.boats:
-            if towards is not None:
-                dy, dx = towards[0] - b.lat, (towards[1] - b.lon) * math.cos(math.radians(b.lat))
-                b.cog = round(math.degrees(math.atan2(dx, dy)) % 360, 1)
-            d_deg = b.sog * 1.852 * seconds / 3600 / 111.32
-            b.lat = round(b.lat + d_deg * math.cos(math.radians(b.cog)), 5)
-            b.lon = round(b.lon + d_deg * math.sin(math.radians(b.cog)) / math.cos(math.radians(b.lat)), 5)
+            self.step_boat(b, seconds, towards)
+
+    @staticmethod
+    def step_boat(b: Boat, seconds: float, towards: tuple[float, float] | None = None) -> None:
+        """Move one boat ``seconds`` along its course (or straight towards a point, not past it)."""
+        d_deg = b.sog * 1.852 * seconds / 3600 / 111.32
+        if towards is not None:
+            dy, dx = towards[0] - b.lat, (towards[1] - b.lon) * math.cos(math.radians(b.lat))
+            b.cog = round(math.degrees(math.atan2(dx, dy)) % 360, 1)
+            d_deg = min(d_deg, math.hypot(dx, dy))
+        b.lat = round(b.lat + d_deg * math.cos(math.radians(b.cog)), 5)
+        b.lon = round(b.lon + d_deg * math.sin(math.radians(b.cog)) / math.cos(math.radians(b.lat)), 5)
 
     def positions(self, t_s: float | None = None) -> list[str]:
         """Return one position sentence per boat."""

@@ -58,14 +58,7 @@ class FeedBatcher:
 
     async def run(self) -> None:
         """Flush every ``flush_s`` until cancelled (a background task of the core)."""
-        while True:
-            await asyncio.sleep(self.flush_s)
-            try:
-                await self.flush()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - the feed must outlive a bad batch
-                log.exception("feed flush failed")
+        await every(self.flush_s, self.flush, "feed flush")
 
     async def flush(self) -> list[dict[str, Any]]:
         """Hand everything queued to the core now; return the stored events (wire form)."""
@@ -106,6 +99,19 @@ class FeedBatcher:
 def live_wire(event: NewEvent, tz) -> dict[str, Any]:  # noqa: ANN001
     """Return the wire form of a validated event that is not stored (``seq`` None)."""
     return wire_event({**asdict(event), "seq": None}, tz)
+
+
+async def every(period_s: float, job: Callable[[], Awaitable[Any]], name: str) -> None:
+    """Run ``await job()`` every ``period_s`` seconds until cancelled; a failure is logged and
+    the loop goes on (a feed must outlive a bad batch)."""
+    while True:
+        await asyncio.sleep(period_s)
+        try:
+            await job()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - see the docstring
+            log.exception("%s failed", name)
 
 
 async def reconnecting(name: str, connect_once: Callable[[], Awaitable[None]],

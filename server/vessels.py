@@ -33,7 +33,7 @@ from server.ais import AisDecoder, tcp_feed, udp_listener
 from server.alerts import AlertBook
 from server.config import Settings
 from server.errors import NotFound, ValidationFailed, detail
-from server.feeds import FeedBatcher
+from server.feeds import FeedBatcher, every
 from server.store.base import EventQuery
 from server.timefmt import parse_rfc3339, to_rfc3339
 
@@ -363,6 +363,7 @@ class VesselService:
         self._dirty: dict[str, dict[str, Any] | None] = {}
         self._tasks: set[asyncio.Task] = set()
         self.ready = asyncio.Event()
+        core.bus.subscribe(self._on_committed)
         core.add_background(self.run)
 
     # -- feeding -------------------------------------------------------------------------------
@@ -390,6 +391,22 @@ class VesselService:
             update = self.tracker.position(msg, now)
             if update is not None:
                 self.batcher.add(update.doc, update.store)
+                self._alert_changes(update)
+
+    def _on_committed(self, events: list[dict[str, Any]]) -> None:
+        """Bus listener: vessel events stored by other channels (the HTTP API, a scenario)
+        update the tracker and its alerts too."""
+        now = self.core.clock.now()
+        for e in events:
+            if e["kind"] != "vessel" or e["source"]["channel"] == SOURCE_CHANNEL:
+                continue
+            p = e["props"]
+            msg = {"msg_type": p.get("msg_type") or 1, "mmsi": p["mmsi"], "lat": e["lat"],
+                   "lon": e["lon"], "speed": p.get("sog"), "course": p.get("cog"),
+                   "heading": p.get("heading"), "status": p.get("nav_status"),
+                   "observed_at": parse_rfc3339(e["observed_at"])}
+            update = self.tracker.position(msg, now)
+            if update is not None:
                 self._alert_changes(update)
 
     def _alert_changes(self, u: PositionUpdate) -> None:
@@ -497,7 +514,8 @@ class VesselService:
         await self._warm_start()
         self.ready.set()
         s = self.core.settings
-        jobs = [self._flush_loop(), self._timer()]
+        jobs = [every(self.batcher.flush_s, self._flush, "vessel flush"),
+                every(s.ais_silence_check_s, self.check, "vessel timer")]
         jobs += [tcp_feed(h, p, lambda ls, src=f"tcp:{h}:{p}": self.feed_lines(src, ls),
                           s.ais_reconnect_max_s) for h, p in s.ais_tcp_feeds]
         transport = None
@@ -512,26 +530,9 @@ class VesselService:
                 transport.close()
             await self._save_registry()
 
-    async def _flush_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.batcher.flush_s)
-            try:
-                await self.batcher.flush()
-                await self._save_registry()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - the feed must outlive a bad batch
-                log.exception("vessel flush failed")
-
-    async def _timer(self) -> None:
-        while True:
-            await asyncio.sleep(self.core.settings.ais_silence_check_s)
-            try:
-                await self.check()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001
-                log.exception("vessel timer failed")
+    async def _flush(self) -> None:
+        await self.batcher.flush()
+        await self._save_registry()
 
     async def _save_registry(self) -> None:
         if self._dirty:

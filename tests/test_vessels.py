@@ -277,3 +277,18 @@ def test_tag_block_times_are_kept(server):
     post_ais(server, op, [tag(ln, t) for ln in nmea_position(MMSI, *AT_SEA, sog=1.0, cog=1.0)])
     ev = http("GET", server.url + "/api/v1/events?kind=vessel", token=op).body["events"][0]
     assert ev["observed_at"].startswith(time.strftime("%Y-%m-%dT%H", time.gmtime(t + 7 * 3600)))
+
+
+def test_storm_scenario_through_the_api_fills_the_readiness_view(server):
+    from scenarios.registry import get_scenario
+    op = server.token("operator")
+    events = [t.event for t in get_scenario("storm_vessels").events(1)]
+    for i in range(0, len(events), 2000):
+        assert server.post_events(events[i:i + 2000], op).status == 201
+    ready = wait_for(lambda: (r := http("GET", server.url + "/api/v1/vessels/readiness",
+                                        token=op).body)["total"] == 60 and r)
+    counts = {z["id"]: z["count"] for z in ready["zones"]}
+    # six boats stay out, two fall silent at sea, the farthest offshore are still on their way
+    assert counts["port"] >= 45 and 8 <= ready["still_at_sea"] <= 14
+    far = [v for z in ready["zones"] if z["at_sea"] for v in z["vessels"]]
+    assert all(v["nearest_port"]["distance_km"] > 2 for v in far)

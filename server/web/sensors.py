@@ -4,17 +4,17 @@ from __future__ import annotations
 from server.auth import view_of
 from server.events import parse_json
 from server.sensors import SensorService
-from server.web.base import BaseHandler, StreamedBodyHandler
+from server.web.base import FeatureHandler, StreamedBodyHandler
 from server.web.vessels import require_manager
 
 
-class SensorHandler(BaseHandler):
-    """Base: receives the SensorService."""
+class SensorHandler(FeatureHandler):
+    """Base: ``self.sensors`` is the SensorService."""
 
-    def initialize(self, core, ref, sensors: SensorService) -> None:  # noqa: ANN001
-        """Also receive the sensor service."""
-        super().initialize(core, ref)
-        self.sensors = sensors
+    @property
+    def sensors(self) -> SensorService:
+        """Return the SensorService built once in ``routes``."""
+        return self.feature
 
 
 class SensorsHandler(SensorHandler):
@@ -57,7 +57,7 @@ class SeriesHandler(SensorHandler):
 
 def routes(ctx: dict) -> list[tuple]:
     """Build the SensorService once and return its routes."""
-    args = {"core": ctx["core"], "ref": ctx["ref"], "sensors": SensorService(ctx["core"])}
+    args = {"core": ctx["core"], "ref": ctx["ref"], "feature": SensorService(ctx["core"])}
     sid = r"([a-z0-9][a-z0-9_-]{0,63})"
     return [
         (r"/api/v1/sensors", SensorsHandler, args),

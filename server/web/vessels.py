@@ -5,7 +5,7 @@ from server.auth import Principal, view_of
 from server.errors import Forbidden
 from server.events import parse_json
 from server.vessels import VesselService, parse_danger_zone
-from server.web.base import BaseHandler, StreamedBodyHandler
+from server.web.base import FeatureHandler, StreamedBodyHandler
 
 MANAGE_ROLES = frozenset({"admin", "supervisor", "operator"})
 
@@ -17,13 +17,13 @@ def require_manager(principal: Principal) -> None:
         raise Forbidden(f"role {principal.role!r} may not do this; admin, supervisor or operator may")
 
 
-class VesselHandler(BaseHandler):
-    """Base: receives the VesselService."""
+class VesselHandler(FeatureHandler):
+    """Base: ``self.vessels`` is the VesselService."""
 
-    def initialize(self, core, ref, vessels: VesselService) -> None:  # noqa: ANN001
-        """Also receive the vessel service."""
-        super().initialize(core, ref)
-        self.vessels = vessels
+    @property
+    def vessels(self) -> VesselService:
+        """Return the VesselService built once in ``routes``."""
+        return self.feature
 
 
 class VesselsHandler(VesselHandler):
@@ -100,7 +100,7 @@ class AisUploadHandler(VesselHandler, StreamedBodyHandler):
 
 def routes(ctx: dict) -> list[tuple]:
     """Build the VesselService once and return its routes."""
-    args = {"core": ctx["core"], "ref": ctx["ref"], "vessels": VesselService(ctx["core"])}
+    args = {"core": ctx["core"], "ref": ctx["ref"], "feature": VesselService(ctx["core"])}
     return [
         (r"/api/v1/vessels", VesselsHandler, args),
         (r"/api/v1/vessels/readiness", ReadinessHandler, args),
