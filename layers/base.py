@@ -34,7 +34,12 @@ class Layer:
     order: ClassVar[int] = 50
 
     def deck_layers(self) -> list[dict[str, Any]]:
-        """Return ``[{"role", "minZoom"?, "maxZoom"?, "h3_res"?, "spec": {@@type…}}]``."""
+        """Return ``[{"role", "minZoom"?, "maxZoom"?, "h3_res"?, "key"?, "spec": {@@type…}}]``.
+
+        Roles: ``base`` (data from ``source``), ``points`` (every event of the kinds),
+        ``hexagons`` (counts per H3 cell at ``h3_res``), ``latest`` (the newest event per
+        ``key``, e.g. ``props.mmsi``, by ``observed_at``), ``tracks`` (``[{key, "path":
+        [[lon, lat], ...]}]`` from the recent events per ``key``)."""
         raise NotImplementedError
 
     def legend(self) -> list[dict[str, Any]]:

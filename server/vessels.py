@@ -520,9 +520,12 @@ class VesselService:
                           s.ais_reconnect_max_s) for h, p in s.ais_tcp_feeds]
         transport = None
         if s.ais_udp is not None:
-            transport = await udp_listener(s.ais_udp_host, s.ais_udp,
-                                           lambda ls: self.feed_lines("udp", ls))
-            self.udp_address = transport.get_extra_info("sockname")[:2]
+            try:
+                transport = await udp_listener(s.ais_udp_host, s.ais_udp,
+                                               lambda ls: self.feed_lines("udp", ls))
+                self.udp_address = transport.get_extra_info("sockname")[:2]
+            except OSError as exc:
+                log.error("AIS UDP listener on %s:%s failed: %s", s.ais_udp_host, s.ais_udp, exc)
         try:
             await asyncio.gather(*jobs)
         finally:
