@@ -19,3 +19,17 @@ if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
   fi
 fi
+# MQTT broker (Mosquitto) on 127.0.0.1:1883 for the sensor tests: reuse it if it answers.
+if ! python3 -c "import socket; socket.create_connection(('127.0.0.1', 1883), 2)" 2>/dev/null; then
+  if ! command -v mosquitto >/dev/null 2>&1; then
+    if [ "$(id -u)" != 0 ]; then
+      echo "no MQTT broker on 127.0.0.1:1883 (run 'make test' as root, or: sudo apt-get install -y mosquitto)" >&2
+      exit 1
+    fi
+    apt-get update -qq >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null
+  fi
+  command -v mosquitto >/dev/null 2>&1 || PATH="$PATH:/usr/sbin"
+  mosquitto -d -p 1883
+  sleep 1
+fi

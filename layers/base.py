@@ -34,7 +34,12 @@ class Layer:
     order: ClassVar[int] = 50
 
     def deck_layers(self) -> list[dict[str, Any]]:
-        """Return ``[{"role", "minZoom"?, "maxZoom"?, "h3_res"?, "spec": {@@type…}}]``."""
+        """Return ``[{"role", "minZoom"?, "maxZoom"?, "h3_res"?, "key"?, "spec": {@@type…}}]``.
+
+        Roles: ``base`` (data from ``source``), ``points`` (every event of the kinds),
+        ``hexagons`` (counts per H3 cell at ``h3_res``), ``latest`` (the newest event per
+        ``key``, e.g. ``props.mmsi``, by ``observed_at``), ``tracks`` (``[{key, "path":
+        [[lon, lat], ...]}]`` from the recent events per ``key``)."""
         raise NotImplementedError
 
     def legend(self) -> list[dict[str, Any]]:
@@ -61,6 +66,8 @@ class EventLayer(Layer):
     props_model: ClassVar[type[BaseModel]] = NoProps
     statuses: ClassVar[tuple[str, ...]] = ("new",)
     private_props: ClassVar[frozenset[str]] = frozenset()
+    #: Props of a minimal valid event of this kind (the layer contract test validates them).
+    example_props: ClassVar[dict[str, Any]] = {}
 
     def initial_status(self, agency_id: str | None) -> str:
         """Return the status a new event of this kind is stored with."""

@@ -6,6 +6,13 @@ the same bytes are written to every member. A subscriber that is behind (new, re
 ``since``, or one that missed a batch) first catches up from the store, page by page, then joins
 the live stream; the cursor (highest seq delivered or skipped) makes sure nothing is sent twice or
 missed. No Tornado here: subscribers are anything with ``send_frame``.
+
+**Live-only events.** A feed may publish events that are not stored (e.g. AIS positions thinned
+out by write down-sampling) with ``publish_live``. They carry ``"seq": null`` and go out, at the
+same flush and after that flush's stored events, as ``{"op": "live", "events": [...]}`` to the
+subscribers that are live at that moment (filters and view applied as for stored events). They
+are never replayed: a subscriber that is catching up, or that reconnects with ``since``, gets the
+stored events only. Live-only events are local to this node (they do not cross the bus).
 """
 from __future__ import annotations
 
@@ -53,6 +60,11 @@ def events_frame(events: list[dict[str, Any]], last_seq: int) -> bytes:
     return orjson.dumps({"op": "events", "events": events, "last_seq": last_seq})
 
 
+def live_frame(events: list[dict[str, Any]]) -> bytes:
+    """Return the frame ``{"op": "live", "events": [...]}`` (live-only events, no seq)."""
+    return orjson.dumps({"op": "live", "events": events})
+
+
 class Hub:
     """Subscriptions and the periodic flush."""
 
@@ -64,6 +76,7 @@ class Hub:
         self.page_size = page_size
         self._subs: dict[int, Subscription] = {}
         self._pending: list[dict[str, Any]] = []
+        self._live: list[dict[str, Any]] = []
         self.head = 0  # highest seq flushed to live subscribers
         self._task: asyncio.Task | None = None
 
@@ -82,6 +95,10 @@ class Hub:
     def publish(self, events: list[dict[str, Any]]) -> None:
         """Bus listener: queue committed events (ascending seq) for the next flush."""
         self._pending.extend(events)
+
+    def publish_live(self, events: list[dict[str, Any]]) -> None:
+        """Queue live-only events (wire form with ``seq`` None) for the next flush; see above."""
+        self._live.extend(events)
 
     def attach(self, sub: Subscription) -> None:
         """Add (or replace) the subscription of ``sub.sink`` and start its catch-up."""
@@ -109,21 +126,41 @@ class Hub:
                 log.exception("flush failed")
 
     def flush(self) -> None:
-        """Send the pending batch to every live subscriber (one encoding per group)."""
-        if not self._pending:
+        """Send the pending batch, then the live-only events, to every live subscriber (one
+        encoding per group)."""
+        if not self._pending and not self._live:
             return
         batch, self._pending = sorted(self._pending, key=lambda e: e["seq"]), []
-        prev, self.head = self.head, max(self.head, batch[-1]["seq"])
+        live, self._live = self._live, []
+        prev = self.head
+        if batch:
+            self.head = max(self.head, batch[-1]["seq"])
+        for members in self._live_groups(prev).values():
+            if batch:
+                self._send_group(members, batch)
+            if live:
+                self._send_live(members, live)
+
+    def _live_groups(self, prev: int) -> dict[tuple, list[Subscription]]:
         groups: dict[tuple, list[Subscription]] = {}
-        for sub in self._subs.values():
+        for sub in list(self._subs.values()):
             if not sub.live:
                 continue
             if sub.cursor < prev:
                 self._fall_behind(sub)
                 continue
             groups.setdefault(sub.group_key(), []).append(sub)
-        for members in groups.values():
-            self._send_group(members, batch)
+        return groups
+
+    def _send_live(self, members: list[Subscription], live: list[dict[str, Any]]) -> None:
+        first = members[0]
+        chosen = [self._render(e, first.view) for e in live if first.query.matches(e)]
+        if not chosen:
+            return
+        frame = live_frame(chosen)
+        for sub in members:
+            if self._subs.get(id(sub.sink)) is sub and not sub.sink.send_frame(frame):
+                self.detach(sub.sink)
 
     def _send_group(self, members: list[Subscription], batch: list[dict[str, Any]]) -> None:
         first = members[0]

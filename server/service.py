@@ -73,7 +73,7 @@ class EventService:
         """Connect the bus, start the hub and background tasks (on the serving event loop)."""
         self.bus.subscribe(self.hub.publish)
         await self.bus.start()
-        self.hub.start(await self._read(self.store.last_seq))
+        self.hub.start(await self.read(self.store.last_seq))
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(factory()) for factory in self._background]
         self._started = True
@@ -89,11 +89,17 @@ class EventService:
         self._readers.shutdown(wait=True)
         self.store.close()
 
-    async def _read(self, fn, *args):
+    async def read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Return ``fn(*args)`` run on a reader thread (for store reads)."""
         return await asyncio.get_running_loop().run_in_executor(self._readers, fn, *args)
 
+    async def write(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Return ``fn(*args)`` run on the single writer thread (for store writes other than
+        events, e.g. ``store.put_records``)."""
+        return await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
+
     async def _token_lookup(self, token_hash: str):
-        return await self._read(self.store.token_by_hash, token_hash)
+        return await self.read(self.store.token_by_hash, token_hash)
 
     # -- ingest -------------------------------------------------------------------------------
     async def ingest(self, doc: Any, principal: Principal, idem_key: str | None = None) -> AppendResult:
@@ -140,7 +146,7 @@ class EventService:
 
     async def history(self, event_id: str) -> list[AuditEntry]:
         """Return the audit entries of one event, oldest first."""
-        return await self._read(self.store.history, event_id)
+        return await self.read(self.store.history, event_id)
 
     # -- reading ------------------------------------------------------------------------------
     def render(self, event: dict[str, Any], view: View) -> dict[str, Any]:
@@ -153,7 +159,7 @@ class EventService:
 
     async def read_page(self, since: int, query: EventQuery, limit: int) -> Page:
         """Return a Page from the store (reader thread)."""
-        return await self._read(self.store.since, since, query, limit)
+        return await self.read(self.store.since, since, query, limit)
 
     async def query(self, principal: Principal, since: int, query: EventQuery, limit: int) -> Page:
         """Return the events ``principal`` may see, rendered for its view."""
@@ -167,7 +173,7 @@ class EventService:
     async def get(self, principal: Principal, event_id: str) -> dict[str, Any]:
         """Return one event as ``principal`` may see it; raise NotFound."""
         view = view_of(principal)
-        ev = await self._read(self.store.get, event_id)
+        ev = await self.read(self.store.get, event_id)
         if ev is None or not view.scope(EventQuery()).matches(ev):
             raise NotFound(f"no event {event_id!r}")
         return self.render(ev, view)

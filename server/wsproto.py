@@ -5,7 +5,8 @@
     {"op": "unsubscribe"}
     {"op": "ping"}
 
-``since`` omitted: live events from now on. Server frames: ``subscribed``, ``events``, ``pong``,
+``since`` omitted: live events from now on. Server frames: ``subscribed``, ``events``, ``live``
+(live-only events, ``seq`` null, never replayed on resume; see ``server.hub``), ``pong``,
 ``error`` (``{"op": "error", "error": {"code", "message", "details"}}``).
 """
 from __future__ import annotations

@@ -51,3 +51,26 @@ def test_replay_posts_scenario_with_progress(tmp_path):
         assert refused.returncode == 1 and "401" in refused.stderr
     finally:
         srv.stop()
+
+
+def test_ais_replay_sends_a_recording(tmp_path):
+    from scenarios.fleet import Fleet, tag
+    db = f"sqlite:///{tmp_path / 'ioc.sqlite3'}"
+    token = create_token(db, "operator")
+    fleet = Fleet(12, seed=3)
+    recording = tmp_path / "ais.nmea"
+    lines = fleet.statics() + [tag(ln, 1_763_340_000) for ln in fleet.positions()] + ["junk"]
+    recording.write_text("\n".join(lines) + "\n")
+    srv = ServerProcess("--db", db)
+    try:
+        run = subprocess.run(ioc_command() + ["ais", "replay", str(recording), "--url", srv.url,
+                                              "--token", token],
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        assert f"{len(lines)}/{len(lines)}" in run.stderr and "'corrupt': 1" in run.stdout
+        vessels = http("GET", srv.url + "/api/v1/vessels", token=token).body["vessels"]
+        assert sorted(v["mmsi"] for v in vessels) == sorted(b.mmsi for b in fleet.boats)
+        assert all(v["name"].startswith("TTH ") for v in vessels)
+        assert all(v["last_seen"].startswith("2025-11-17T07:40:00") for v in vessels)
+    finally:
+        srv.stop()

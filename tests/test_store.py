@@ -128,3 +128,15 @@ def test_store_survives_reopen(store_factory):
     again = store_factory()
     assert [e["id"] for e in again.since(0, EventQuery(), 10).events] == ids
     assert again.append([new_event(9)]).events[0]["seq"] == 4
+
+
+def test_records_upsert_delete_and_survive_reopen(store_factory):
+    st = store_factory()
+    st.put_records("vessel", {"574000001": {"name": "TTH 90123 TS"}, "574000002": {"name": "A"}}, 1)
+    st.put_records("vessel", {"574000001": {"name": "TTH 90123 TS", "call_sign": "XV1"},
+                              "574000002": None}, 2)
+    st.put_records("danger_zone", {"z1": {"name": "Bão số 13"}}, 3)
+    again = store_factory()
+    assert again.records("vessel") == {"574000001": {"name": "TTH 90123 TS", "call_sign": "XV1"}}
+    assert again.records("danger_zone") == {"z1": {"name": "Bão số 13"}}
+    assert again.records("nothing") == {}

@@ -149,6 +149,22 @@ class EventStore(abc.ABC):
     def last_seq(self) -> int:
         """Return the highest committed seq (0 when empty)."""
 
+    # -- keyed records: small feature state that is not an event ------------------------------
+    @abc.abstractmethod
+    def put_records(self, kind: str, records: dict[str, dict[str, Any] | None], at: int) -> None:
+        """Upsert the JSON object of each key of ``kind`` (a None value deletes that key), in one
+        transaction; ``at`` (epoch microseconds) is kept as the record's ``updated_at``.
+
+        For slowly changing state of features that must survive a restart but is not a geo-event:
+        the AIS vessel registry (kind ``vessel``, key the MMSI), danger zones (``danger_zone``),
+        open alerts of the rule engines (``alert_open``), sensor stations added through the API
+        (``sensor_station``). Kinds and keys are short strings; documents are small JSON objects.
+        """
+
+    @abc.abstractmethod
+    def records(self, kind: str) -> dict[str, dict[str, Any]]:
+        """Return every record of ``kind`` as ``{key: document}`` (empty when there is none)."""
+
     @abc.abstractmethod
     def save_token(self, token: TokenRecord) -> None:
         """Store a new token record."""

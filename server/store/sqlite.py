@@ -50,6 +50,10 @@ CREATE TABLE IF NOT EXISTS idempotency (
     key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, event_ids TEXT NOT NULL,
     created_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS records (
+    kind TEXT NOT NULL, key TEXT NOT NULL, doc TEXT NOT NULL, updated_at INTEGER NOT NULL,
+    PRIMARY KEY (kind, key)
+);
 CREATE TABLE IF NOT EXISTS tokens (
     id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL, agency_id TEXT,
     label TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, expires_at INTEGER,
@@ -251,6 +255,26 @@ class SQLiteStore(EventStore):
     def last_seq(self) -> int:
         """See EventStore.last_seq."""
         return self._conn().execute("SELECT value FROM counters WHERE name = 'seq'").fetchone()[0]
+
+    def put_records(self, kind: str, records: dict[str, dict[str, Any] | None], at: int) -> None:
+        """See EventStore.put_records."""
+        self._write(self._put_records_tx, kind, records, at)
+
+    @staticmethod
+    def _put_records_tx(c: sqlite3.Connection, kind: str, records: dict[str, dict[str, Any] | None],
+                        at: int) -> None:
+        gone = [(kind, k) for k, doc in records.items() if doc is None]
+        kept = [(kind, k, orjson.dumps(doc).decode(), at) for k, doc in records.items()
+                if doc is not None]
+        c.executemany("DELETE FROM records WHERE kind = ? AND key = ?", gone)
+        c.executemany("INSERT INTO records VALUES (?, ?, ?, ?) ON CONFLICT (kind, key) "
+                      "DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at", kept)
+
+    def records(self, kind: str) -> dict[str, dict[str, Any]]:
+        """See EventStore.records."""
+        rows = self._conn().execute("SELECT key, doc FROM records WHERE kind = ? ORDER BY key",
+                                    (kind,)).fetchall()
+        return {r["key"]: orjson.loads(r["doc"]) for r in rows}
 
     def save_token(self, token: TokenRecord) -> None:
         """See EventStore.save_token."""

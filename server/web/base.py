@@ -64,6 +64,15 @@ class BaseHandler(tornado.web.RequestHandler):
         super().log_exception(typ, value, tb)
 
 
+class FeatureHandler(BaseHandler):
+    """A handler of one feature: also receives the feature object built once in ``routes``."""
+
+    def initialize(self, core: EventService, ref: Reference, feature: Any) -> None:
+        """Receive the core, the reference data and ``feature``."""
+        super().initialize(core, ref)
+        self.feature = feature
+
+
 class NotFoundHandler(BaseHandler):
     """Every unknown address."""
 
