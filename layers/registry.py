@@ -5,9 +5,11 @@ from typing import Any
 
 from layers.base import EventLayer, Layer
 from layers.basemap import AreasLayer, RiversLayer, RoadsLayer
+from layers.questions import QuestionsLayer
 from layers.reports import ReportsLayer
 
-LAYER_CLASSES: tuple[type[Layer], ...] = (AreasLayer, RiversLayer, RoadsLayer, ReportsLayer)
+LAYER_CLASSES: tuple[type[Layer], ...] = (AreasLayer, RiversLayer, RoadsLayer, ReportsLayer,
+                                          QuestionsLayer)
 
 
 class LayerRegistry:

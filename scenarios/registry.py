@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from scenarios.base import Scenario
 from scenarios.normal_day import NormalDay
+from scenarios.normal_month import NormalMonth
 
-SCENARIOS: dict[str, type[Scenario]] = {NormalDay.name: NormalDay}
+SCENARIOS: dict[str, type[Scenario]] = {NormalDay.name: NormalDay, NormalMonth.name: NormalMonth}
 DEFAULT_SCENARIO = NormalDay.name
 
 

@@ -17,7 +17,8 @@ def router() -> Router:
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     """Settings for a test server: free port, store in a temp folder."""
-    return Settings(port=0, db=f"sqlite:///{tmp_path / 'ioc.sqlite3'}", flush_ms=50)
+    return Settings(port=0, db=f"sqlite:///{tmp_path / 'ioc.sqlite3'}", flush_ms=50,
+                    state_dir=tmp_path)
 
 
 STORE_BACKENDS = ["sqlite"]
