@@ -46,8 +46,11 @@ class CaseLayer(EventLayer):
 
     #: Client props holding free text (redacted on public views).
     free_text_props: ClassVar[tuple[str, ...]] = ()
-    #: Statuses in which a case still waits for its unit.
-    open_statuses: ClassVar[tuple[str, ...]] = ()
+    client_statuses = ("new", "routed")
+
+    def initial_status(self, agency_id: str | None) -> str:
+        """Return ``routed`` when a responsible unit was found, else ``new`` (IOC triage)."""
+        return "routed" if agency_id and agency_id != "ioc" else "new"
 
     def public_view(self, event: dict[str, Any], sensitive: bool) -> dict[str, Any]:
         """Return the public form: private props dropped, free text redacted, only public case

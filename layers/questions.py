@@ -35,14 +35,8 @@ class QuestionsLayer(CaseLayer):
     visible = False
     props_model = QuestionProps
     statuses = ("new", "routed", "answered")
-    client_statuses = ("new", "routed")
-    open_statuses = ("new", "routed")
     private_props = frozenset({"reporter"})
     free_text_props = ("title", "question")
-
-    def initial_status(self, agency_id: str | None) -> str:
-        """Return ``routed`` when a body was found, else ``new`` (IOC triage)."""
-        return "routed" if agency_id and agency_id != "ioc" else "new"
 
     def deck_layers(self) -> list[dict[str, Any]]:
         """Return a ScatterplotLayer of questions."""

@@ -48,14 +48,8 @@ class ReportsLayer(CaseLayer):
     props_model = ReportProps
     statuses = ("new", "routed", "accepted", "in_progress", "reject_requested", "resolved",
                 "closed", "rejected", "duplicate")
-    client_statuses = ("new", "routed")
-    open_statuses = ("new", "routed", "accepted", "in_progress", "reject_requested")
     private_props = frozenset({"reporter", "address", "attributes"})
     free_text_props = ("title", "description")
-
-    def initial_status(self, agency_id: str | None) -> str:
-        """Return ``routed`` when a responsible unit was found, else ``new`` (IOC triage)."""
-        return "routed" if agency_id and agency_id != "ioc" else "new"
 
     def deck_layers(self) -> list[dict[str, Any]]:
         """Return a ScatterplotLayer (zoom ≥ 11) and an H3HexagonLayer of counts (zoom < 11)."""

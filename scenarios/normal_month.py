@@ -37,7 +37,8 @@ FIRST_RATING = {"satisfied": 0.70, "accepted": 0.19, "not_satisfied": 0.11}
 P_DISPUTE = 0.4  # of the not satisfied
 SECOND_RATING = {"satisfied": 0.4, "accepted": 0.2, "not_satisfied": 0.4}
 RESULTS = ["Đã xử lý xong, khu vực đã được dọn sạch.", "Đơn vị đã khắc phục sự cố.",
-           "Đã kiểm tra, nhắc nhở và xử lý vi phạm theo quy định.", "Đã sửa chữa, hoạt động bình thường."]
+           "Đã kiểm tra, nhắc nhở và xử lý vi phạm theo quy định.",
+           "Đã sửa chữa, hoạt động bình thường."]
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ def _resolve_at(rng: np.random.Generator, cls: str, h: float, start: float) -> t
         ask = start + 0.8 * h
         steps = [Step(ask, "unit", "request_extension",
                       {"hours": h, "reason": "Cần thêm thời gian phối hợp, vật tư"}),
-                 Step(ask + min(rng.uniform(0.5, 3.0), 0.2 * h), "supervisor", "approve_extension")]
+                 Step(ask + min(rng.uniform(0.5, 3.0), 0.2 * h), "supervisor",
+                      "approve_extension")]
         return start + rng.uniform(1.05, 1.95) * h, steps
     return start + rng.uniform(1.1, 2.5) * h, []
 
@@ -85,7 +87,8 @@ def _rating_steps(rng: np.random.Generator, at: float, h: float) -> list[Step]:
     return [Step(when, "citizen", "dispute", {"reason": "Chưa xử lý triệt để"}),
             Step(when + 1.0, "unit", "accept"),
             Step(again, "unit", "resolve", {"reason": RESULTS[1]}),
-            Step(again + rng.uniform(2, 48), "citizen", "rate", {"rating": _pick(rng, SECOND_RATING)})]
+            Step(again + rng.uniform(2, 48), "citizen", "rate",
+                 {"rating": _pick(rng, SECOND_RATING)})]
 
 
 def plan_for(rng: np.random.Generator, h: float) -> Plan:

@@ -145,4 +145,3 @@ def bearer(header: str | None) -> str | None:
     if scheme.lower() != "bearer" or not value.strip():
         raise Unauthorized("the Authorization header must be: Bearer TOKEN")
     return value.strip()
-

@@ -1,5 +1,6 @@
 """Helpers for the field-report and question tests: a server on a ManualClock, filing and
 acting through HTTP, finding units in the registry by type (never by hard-coded id)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -40,19 +41,41 @@ def file_report(server: ServerThread, token: str, kind: str = "report", **kw: An
     return http("POST", f"{server.url}/api/v1/{kind}s", body, token)
 
 
-def question(lat: float = 16.4637, lon: float = 107.5909, category: str = "question.civil_status",
-             **extra: Any) -> dict:
+def question(
+    lat: float = 16.4637,
+    lon: float = 107.5909,
+    category: str = "question.civil_status",
+    **extra: Any,
+) -> dict:
     """Return a valid question."""
-    return {"kind": "question", "category": category, "lat": lat, "lon": lon,
-            "props": {"question": "Thủ tục đăng ký khai sinh cần giấy tờ gì?"}, **extra}
+    return {
+        "kind": "question",
+        "category": category,
+        "lat": lat,
+        "lon": lon,
+        "props": {"question": "Thủ tục đăng ký khai sinh cần giấy tờ gì?"},
+        **extra,
+    }
 
 
-def act(server: ServerThread, case_id: str, action: str, token: str | None = None,
-        citizen: str | None = None, kind: str = "report", **payload: Any) -> Response:
+def act(
+    server: ServerThread,
+    case_id: str,
+    action: str,
+    token: str | None = None,
+    citizen: str | None = None,
+    kind: str = "report",
+    **payload: Any,
+) -> Response:
     """POST a transition as a bearer token or a citizen token."""
     headers = {"X-Citizen-Token": citizen} if citizen else None
-    return http("POST", f"{server.url}/api/v1/{kind}s/{case_id}/transitions",
-                {"action": action, **payload}, token, headers=headers)
+    return http(
+        "POST",
+        f"{server.url}/api/v1/{kind}s/{case_id}/transitions",
+        {"action": action, **payload},
+        token,
+        headers=headers,
+    )
 
 
 def peer_unit(router, agency_id: str) -> str:

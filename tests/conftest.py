@@ -7,6 +7,8 @@ from geo.router import Router
 from server.config import Settings
 from tests.helpers import ServerThread
 
+pytest_plugins = ["tests.case_helpers"]  # fixtures of the report tests: clock, cserver
+
 
 @pytest.fixture(scope="session")
 def router() -> Router:

@@ -1,5 +1,6 @@
 """A seeded normal month played through the real pipeline on a ManualClock comes out near the
 published figures, and ``ioc report monthly`` reports it per unit."""
+
 from __future__ import annotations
 
 import csv
@@ -36,7 +37,9 @@ def test_normal_month_meets_the_published_figures_and_reports_monthly(fast_dir, 
     start, end = month_bounds("2025-11", parse_offset("+07:00"))
     clock = ManualClock(start)
     db = f"sqlite:///{fast_dir / 'ioc.sqlite3'}"
-    settings = Settings(port=0, db=db, flush_ms=50, state_dir=tmp_path, report_check_interval_s=3600)
+    settings = Settings(
+        port=0, db=db, flush_ms=50, state_dir=tmp_path, report_check_interval_s=3600
+    )
     srv = ServerThread(settings, router, clock).start()
     try:
         desk = srv.core.features["reports"]
@@ -56,10 +59,13 @@ def test_normal_month_meets_the_published_figures_and_reports_monthly(fast_dir, 
     assert stats["dispute"] > 0 and stats["transfer"] > 0 and stats["confirm_reject"] > 0
 
     out = tmp_path / "reports"
-    run = subprocess.run(ioc_command() + ["report", "monthly", "--month", "2025-11", "--db", db,
-                                          "--out", str(out)],
-                         capture_output=True, text=True, timeout=300,
-                         env={**os.environ, "IOC_STATE_DIR": str(tmp_path)})
+    run = subprocess.run(
+        ioc_command() + ["report", "monthly", "--month", "2025-11", "--db", db, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "IOC_STATE_DIR": str(tmp_path)},
+    )
     assert run.returncode == 0, run.stderr
     rows = list(csv.DictReader((out / "reports-2025-11.csv").open(encoding="utf-8")))
     assert sum(int(r["received"]) for r in rows) == total["received"]
@@ -68,12 +74,22 @@ def test_normal_month_meets_the_published_figures_and_reports_monthly(fast_dir, 
     for r in rows:
         slow = r["on_time_pct"] and float(r["on_time_pct"]) < settings.report_lag_on_time_pct
         judged = int(r["received"]) >= settings.report_lag_min_cases
-        assert (r["lagging"] == "yes") == (judged and bool(slow or int(r["overdue_now"]) or
-                                           float(r["processed_pct"]) < settings.report_lag_processed_pct))
+        assert (r["lagging"] == "yes") == (
+            judged
+            and bool(
+                slow
+                or int(r["overdue_now"])
+                or float(r["processed_pct"]) < settings.report_lag_processed_pct
+            )
+        )
     page = (out / "reports-2025-11.html").read_text(encoding="utf-8")
     assert "Đơn vị chậm trễ" in page and all(r["agency_vi"] in page for r in lagging)
-    bad = subprocess.run(ioc_command() + ["report", "monthly", "--month", "2025-13", "--db", db],
-                         capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        ioc_command() + ["report", "monthly", "--month", "2025-13", "--db", db],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
 
 

@@ -1,6 +1,7 @@
 """Deadlines on a controllable clock: overdue cases escalate to the unit's supervisor (once per
 deadline, audited, streamed), unrated results close, and each result is classed on time, late
 with an approved extension, or late."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,7 @@ import time
 import pytest
 
 from server.config import Settings
-from tests.case_helpers import HOUR, act, clock, cserver, desk, file_report  # noqa: F401
+from tests.case_helpers import HOUR, act, desk, file_report
 from tests.helpers import ServerThread, collect_events, http, open_ws, recv_json
 
 WASTE_H = 48  # environment.waste deadline
@@ -27,8 +28,11 @@ def test_overdue_case_escalates_once_to_the_supervisor(cserver, clock):
     clock.advance((WASTE_H - 1) * HOUR)
     assert cserver.call(book.escalate_overdue()) == []
     with open_ws(cserver, cserver.token("operator")) as ws:
-        ws.send(json.dumps({"op": "subscribe", "layers": ["reports"],
-                            "since": cserver.core.store.last_seq()}))
+        ws.send(
+            json.dumps(
+                {"op": "subscribe", "layers": ["reports"], "since": cserver.core.store.last_seq()}
+            )
+        )
         assert recv_json(ws)["op"] == "subscribed"
         clock.advance(2 * HOUR)
         assert cserver.call(book.escalate_overdue()) == [case["id"]]
@@ -38,8 +42,11 @@ def test_overdue_case_escalates_once_to_the_supervisor(cserver, clock):
     assert stored["status"] == "routed"  # escalation does not take the case from the unit
     if unit.parent:
         assert unit.parent in stored["copied_to"]
-        parent_view = http("GET", f"{cserver.url}/api/v1/events/{case['id']}",
-                           token=cserver.token("agency", unit.parent))
+        parent_view = http(
+            "GET",
+            f"{cserver.url}/api/v1/events/{case['id']}",
+            token=cserver.token("agency", unit.parent),
+        )
         assert parent_view.status == 200
     [entry] = [h for h in cserver.core.store.history(case["id"]) if h.action == "escalate"]
     assert entry.role == "system" and entry.reason == "past the deadline"
@@ -47,8 +54,9 @@ def test_overdue_case_escalates_once_to_the_supervisor(cserver, clock):
     assert cserver.call(book.escalate_overdue()) == []  # once per deadline
     overdue = http("GET", cserver.url + "/api/v1/reports?overdue=1", token=agency).body["cases"]
     assert [c["id"] for c in overdue] == [case["id"]] and overdue[0]["escalated"]
-    kpis = http("GET", cserver.url + "/api/v1/reports/kpis?by=all",
-                token=cserver.token("operator")).body["total"]
+    kpis = http(
+        "GET", cserver.url + "/api/v1/reports/kpis?by=all", token=cserver.token("operator")
+    ).body["total"]
     assert kpis["overdue_now"] == 1
 
 
@@ -63,12 +71,15 @@ def test_an_extended_deadline_escalates_again_when_missed(cserver, clock):
     assert cserver.call(book.escalate_overdue()) == [case["id"]]
 
 
-@pytest.mark.parametrize("extend,resolve_after_h,expected", [
-    (False, WASTE_H - 1, "on_time"),
-    (True, WASTE_H + 10, "late_extended"),
-    (True, WASTE_H + 30, "late"),
-    (False, WASTE_H + 1, "late"),
-])
+@pytest.mark.parametrize(
+    "extend,resolve_after_h,expected",
+    [
+        (False, WASTE_H - 1, "on_time"),
+        (True, WASTE_H + 10, "late_extended"),
+        (True, WASTE_H + 30, "late"),
+        (False, WASTE_H + 1, "late"),
+    ],
+)
 def test_results_are_classed(cserver, clock, extend, resolve_after_h, expected):
     case, agency = _case(cserver)
     act(cserver, case["id"], "accept", agency)
@@ -98,8 +109,13 @@ def test_unrated_results_close_and_old_results_cannot_be_disputed(cserver, clock
 
 
 def test_the_background_timer_runs_on_the_core_clock(tmp_path, router, clock):
-    settings = Settings(port=0, db=f"sqlite:///{tmp_path / 'ioc.sqlite3'}", flush_ms=50,
-                        state_dir=tmp_path, report_check_interval_s=0.05)
+    settings = Settings(
+        port=0,
+        db=f"sqlite:///{tmp_path / 'ioc.sqlite3'}",
+        flush_ms=50,
+        state_dir=tmp_path,
+        report_check_interval_s=0.05,
+    )
     srv = ServerThread(settings, router, clock).start()
     try:
         case, _ = _case(srv)

@@ -1,11 +1,12 @@
 """Duplicates: a report of the same category in the same or a neighbouring H3 cell within the
 window is stored, linked to the open case (counted there), not handed to the unit again, and the
 reporter is told."""
+
 from __future__ import annotations
 
 import h3
 
-from tests.case_helpers import HOUR, act, clock, cserver, desk, file_report  # noqa: F401
+from tests.case_helpers import HOUR, act, desk, file_report
 from tests.helpers import http, report
 
 LAT, LON = 16.4637, 107.5909
@@ -62,8 +63,13 @@ def test_window_and_closed_cases_end_linking(cserver, clock):
 
 def test_batch_and_retries(cserver):
     operator = cserver.token("operator")
-    res = cserver.post_events([report(source={"channel": "zalo", "ref": "m-1"}),
-                               report(source={"channel": "zalo", "ref": "m-2"})], operator)
+    res = cserver.post_events(
+        [
+            report(source={"channel": "zalo", "ref": "m-1"}),
+            report(source={"channel": "zalo", "ref": "m-2"}),
+        ],
+        operator,
+    )
     first, second = res.body["events"]
     assert first["status"] == "routed" and second["status"] == "duplicate"
     assert second["props"]["case"]["duplicate_of"] == first["id"]
@@ -79,10 +85,14 @@ def test_citizen_of_a_duplicate_rates_the_case_it_joined(cserver):
     agency = cserver.token("agency", first["agency_id"])
     act(cserver, first["id"], "accept", agency)
     act(cserver, first["id"], "resolve", agency, reason="xong")
-    seen = http("GET", f"{cserver.url}/api/v1/reports/{first['id']}",
-                headers={"X-Citizen-Token": joined["citizen_token"]})
+    seen = http(
+        "GET",
+        f"{cserver.url}/api/v1/reports/{first['id']}",
+        headers={"X-Citizen-Token": joined["citizen_token"]},
+    )
     assert seen.status == 200 and seen.body["actions"] == ["rate", "dispute"]
-    rated = act(cserver, joined["case"]["id"], "rate", citizen=joined["citizen_token"],
-                rating="accepted").body["case"]
+    rated = act(
+        cserver, joined["case"]["id"], "rate", citizen=joined["citizen_token"], rating="accepted"
+    ).body["case"]
     assert rated["id"] == first["id"] and rated["status"] == "closed"
     assert desk(cserver).book.get(first["id"]).rating == "accepted"

@@ -1,5 +1,6 @@
 """The pure parts of the report feature: the lifecycle table, outcome classes, KPIs, redaction,
 coarse geocoding, attribute answers and citizen tokens."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,36 +27,72 @@ def test_the_table_names_real_statuses_and_roles():
             assert action.target in statuses | {None, PREVIOUS}, action.name
             assert action.sources & statuses, action.name
         assert action.roles <= set(ROLES) | {CITIZEN, SYSTEM}, action.name
-    assert actions_for("report", "routed", "agency") == ["accept", "transfer", "request_extension",
-                                                         "request_reject"]
+    assert actions_for("report", "routed", "agency") == [
+        "accept",
+        "transfer",
+        "request_extension",
+        "request_reject",
+    ]
     assert actions_for("report", "resolved", CITIZEN) == ["rate", "dispute"]
     assert actions_for("question", "routed", "agency")[0] == "answer"
     assert actions_for("report", "closed", "wall") == []
 
 
-@pytest.mark.parametrize("resolved,extension,expected", [
-    (10, None, "on_time"), (12, None, "on_time"), (13, "approved", "late_extended"),
-    (13, "refused", "late"), (30, "approved", "late")])
+@pytest.mark.parametrize(
+    "resolved,extension,expected",
+    [
+        (10, None, "on_time"),
+        (12, None, "on_time"),
+        (13, "approved", "late_extended"),
+        (13, "refused", "late"),
+        (30, "approved", "late"),
+    ],
+)
 def test_classify(resolved, extension, expected):
     deadline = 24 if extension == "approved" else 12
     assert classify(resolved * H, 12 * H, deadline * H, extension) == expected
 
 
 def _case(i: int, **kw) -> Case:
-    base = dict(id=f"c{i}", seq=i, kind="report", category="environment.waste", cell=0, area="1",
-                agency_id="a", copied_to=(), status="closed", lat=0.0, lon=0.0, observed_at=0,
-                deadline=48 * H, due_original=48 * H, resolved_at=10 * H, closed_at=20 * H,
-                outcome="on_time", rating="satisfied", duplicate_of=None, linked=0,
-                escalated_for=None, hidden=False, extension=None, updated_at=0, channel="api")
+    base = dict(
+        id=f"c{i}",
+        seq=i,
+        kind="report",
+        category="environment.waste",
+        cell=0,
+        area="1",
+        agency_id="a",
+        copied_to=(),
+        status="closed",
+        lat=0.0,
+        lon=0.0,
+        observed_at=0,
+        deadline=48 * H,
+        due_original=48 * H,
+        resolved_at=10 * H,
+        closed_at=20 * H,
+        outcome="on_time",
+        rating="satisfied",
+        duplicate_of=None,
+        linked=0,
+        escalated_for=None,
+        hidden=False,
+        extension=None,
+        updated_at=0,
+        channel="api",
+    )
     return Case(**{**base, **kw})
 
 
 def test_kpis_count_what_the_docs_say():
-    cases = [_case(1), _case(2, outcome="late", rating="not_satisfied", resolved_at=60 * H),
-             _case(3, status="accepted", outcome=None, rating=None, resolved_at=None),
-             _case(4, status="duplicate", duplicate_of="c1"),
-             _case(5, agency_id="b", status="rejected", outcome=None, rating=None, resolved_at=None),
-             _case(6, observed_at=100 * H, deadline=148 * H)]
+    cases = [
+        _case(1),
+        _case(2, outcome="late", rating="not_satisfied", resolved_at=60 * H),
+        _case(3, status="accepted", outcome=None, rating=None, resolved_at=None),
+        _case(4, status="duplicate", duplicate_of="c1"),
+        _case(5, agency_id="b", status="rejected", outcome=None, rating=None, resolved_at=None),
+        _case(6, observed_at=100 * H, deadline=148 * H),
+    ]
     rows, total = compute(cases, "agency", now=50 * H, start=None, end=99 * H)
     assert [r.key for r in rows] == ["a", "b"]
     assert (total.received, total.processed, total.duplicates) == (4, 3, 1)
@@ -75,8 +112,17 @@ def test_month_bounds():
         month_bounds("2025-13", tz)
 
 
-@pytest.mark.parametrize("text", ["gọi 0905 123 456 nhé", "SĐT:0905123456", "(+84) 905-123-456",
-                                  "+84.905.123.456", "liên hệ 84905123456", "0234 3822 123"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "gọi 0905 123 456 nhé",
+        "SĐT:0905123456",
+        "(+84) 905-123-456",
+        "+84.905.123.456",
+        "liên hệ 84905123456",
+        "0234 3822 123",
+    ],
+)
 def test_phone_numbers_are_masked(text):
     out = redact_contacts(text)
     assert PHONE_MASK in out and not any(ch.isdigit() for ch in out)
@@ -99,17 +145,21 @@ def test_geocoder_finds_the_commune(router):
 
 def test_attribute_answers(router):
     cats = router.categories
-    ok, problems = check_attributes(cats.get("environment.pollution"),
-                                    {"pollution_kind": "smoke"}, require=True)
+    ok, problems = check_attributes(
+        cats.get("environment.pollution"), {"pollution_kind": "smoke"}, require=True
+    )
     assert ok == {"pollution_kind": ["smoke"]} and problems == []
     _, problems = check_attributes(cats.get("environment.pollution"), {}, require=True)
     assert [p["path"] for p in problems] == ["props.attributes.pollution_kind"]
     assert check_attributes(cats.get("environment.pollution"), {})[1] == []
-    _, problems = check_attributes(cats.get("traffic.road_damage"),
-                                   {"damage": ["pothole", "crack"], "size_m": "big", "colour": "x"})
+    _, problems = check_attributes(
+        cats.get("traffic.road_damage"),
+        {"damage": ["pothole", "crack"], "size_m": "big", "colour": "x"},
+    )
     assert {p["path"].rsplit(".", 1)[1] for p in problems} == {"damage", "size_m", "colour"}
-    ok, _ = check_attributes(cats.get("power.outage"), {"since": "2025-11-17T08:00:00+07:00",
-                                                        "households": "12"})
+    ok, _ = check_attributes(
+        cats.get("power.outage"), {"since": "2025-11-17T08:00:00+07:00", "households": "12"}
+    )
     assert ok == {"since": "2025-11-17T08:00:00+07:00", "households": 12.0}
     assert check_attributes(cats.get("power.outage"), {"since": "yesterday"})[1]
 
@@ -122,3 +172,11 @@ def test_citizen_tokens_prove_one_report():
     assert tokens.verify(token[:-1] + ("0" if token[-1] != "0" else "1")) is None
     assert CitizenTokens(b"other").verify(token) is None
     assert tokens.verify("nonsense") is None and tokens.verify(None) is None
+
+
+def test_the_documented_table_lists_every_action():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "REPORTS.md").read_text("utf-8")
+    for name in ACTIONS:
+        assert f"`{name}`" in doc, name

@@ -1,6 +1,7 @@
 """The whole life of a field report through HTTP, with every role: filing, work lists, the
 lifecycle table, transfer, extension, rejection, rating, dispute, moderation; audited and
 streamed; each unit acts on its own cases only."""
+
 from __future__ import annotations
 
 import json
@@ -19,16 +20,22 @@ def _filed(server, token, **kw):
 
 
 def test_filing_answers_case_token_and_notice(server):
-    body = _filed(server, server.token("public"),
-                  props={"description": "Rác ùn ứ", "reporter": {"name": "Lê Văn A", "phone": "0905123456"}})
+    body = _filed(
+        server,
+        server.token("public"),
+        props={"description": "Rác ùn ứ", "reporter": {"name": "Lê Văn A", "phone": "0905123456"}},
+    )
     case = body["case"]
     assert case["kind"] == "report" and case["status"] == "routed" and case["deadline"]
     assert case["props"]["case"]["due_original"] == case["deadline"]
     assert body["duplicate_of"] is None and body["replayed"] is False
     assert body["notice"]["vi"].startswith("Đã chuyển đến") and body["notice"]["en"]
     assert body["citizen_token"].startswith(case["id"] + "-")
-    res = http("GET", f"{server.url}/api/v1/reports/{case['id']}",
-               headers={"X-Citizen-Token": body["citizen_token"]})
+    res = http(
+        "GET",
+        f"{server.url}/api/v1/reports/{case['id']}",
+        headers={"X-Citizen-Token": body["citizen_token"]},
+    )
     assert res.status == 200 and res.body["actions"] == [] and "history" not in res.body
     assert "reporter" not in res.body["case"]["props"]  # the citizen sees the public form
 
@@ -39,8 +46,11 @@ def test_full_lifecycle_with_roles_audit_and_stream(server):
     agency, operator = server.token("agency", unit), server.token("operator")
     stranger = server.token("agency", peer_unit(server.router, unit))
     with open_ws(server, operator) as ws:
-        ws.send(json.dumps({"op": "subscribe", "layers": ["reports"],
-                            "since": server.core.store.last_seq()}))
+        ws.send(
+            json.dumps(
+                {"op": "subscribe", "layers": ["reports"], "since": server.core.store.last_seq()}
+            )
+        )
         assert recv_json(ws)["op"] == "subscribed"
         assert act(server, case_id, "accept", stranger).status == 404  # not its case
         assert act(server, case_id, "accept", server.token("wall")).status == 403
@@ -49,16 +59,31 @@ def test_full_lifecycle_with_roles_audit_and_stream(server):
         assert act(server, case_id, "start", agency).status == 200
         no_reason = act(server, case_id, "resolve", agency)
         assert no_reason.status == 422 and no_reason.body["error"]["details"][0]["path"] == "reason"
-        done = act(server, case_id, "resolve", agency, reason="Đã thu gom, gọi 0905 111 222",
-                   media=["https://example.org/after.jpg"]).body["case"]
+        done = act(
+            server,
+            case_id,
+            "resolve",
+            agency,
+            reason="Đã thu gom, gọi 0905 111 222",
+            media=["https://example.org/after.jpg"],
+        ).body["case"]
         assert done["status"] == "resolved" and done["props"]["case"]["outcome"] == "on_time"
         streamed = collect_events(ws, done["seq"])
-    assert [e["status"] for e in streamed if e["id"] == case_id] == ["accepted", "in_progress", "resolved"]
+    assert [e["status"] for e in streamed if e["id"] == case_id] == [
+        "accepted",
+        "in_progress",
+        "resolved",
+    ]
     citizen = filed["citizen_token"]
-    assert act(server, case_id, "rate", citizen="ioc_forged" + citizen[10:], rating="satisfied").status == 401
+    assert (
+        act(server, case_id, "rate", citizen="ioc_forged" + citizen[10:], rating="satisfied").status
+        == 401
+    )
     rated = act(server, case_id, "rate", citizen=citizen, rating="satisfied").body["case"]
     assert rated["status"] == "closed" and rated["props"]["case"]["rating"] == "satisfied"
-    assert "[số điện thoại đã ẩn]" in rated["props"]["case"]["result"]  # citizens get the public form
+    assert (
+        "[số điện thoại đã ẩn]" in rated["props"]["case"]["result"]
+    )  # citizens get the public form
     detail = http("GET", f"{server.url}/api/v1/reports/{case_id}", token=operator).body
     history = detail["history"]
     assert [h["action"] for h in history] == ["accept", "start", "resolve", "rate"]
@@ -74,11 +99,17 @@ def test_work_lists_are_scoped(server):
     agency = server.token("agency", mine["agency_id"])
     listed = http("GET", server.url + "/api/v1/reports?status=open", token=agency).body
     assert [c["id"] for c in listed["cases"]] == [mine["id"]]
-    other = http("GET", server.url + "/api/v1/reports", token=server.token("agency", other_unit)).body
+    other = http(
+        "GET", server.url + "/api/v1/reports", token=server.token("agency", other_unit)
+    ).body
     assert other == {"cases": [], "total": 0}
     assert http("GET", server.url + "/api/v1/reports", token=pub).status == 403
-    assert http("GET", server.url + "/api/v1/reports?status=nonsense",
-                token=server.token("operator")).status == 400
+    assert (
+        http(
+            "GET", server.url + "/api/v1/reports?status=nonsense", token=server.token("operator")
+        ).status
+        == 400
+    )
     kpis = http("GET", server.url + "/api/v1/reports/kpis?by=agency", token=agency).body
     assert [r["key"] for r in kpis["rows"]] == [mine["agency_id"]]
 
@@ -91,8 +122,9 @@ def test_transfer_reroutes_to_another_unit(server):
     assert act(server, filed["id"], "transfer", agency).status == 422  # a reason is required
     same = act(server, filed["id"], "transfer", agency, reason="nhầm", agency_id=old)
     assert same.status == 422
-    moved = act(server, filed["id"], "transfer", agency, reason="Không thuộc địa bàn",
-                agency_id=new).body["case"]
+    moved = act(
+        server, filed["id"], "transfer", agency, reason="Không thuộc địa bàn", agency_id=new
+    ).body["case"]
     assert moved["agency_id"] == new and moved["status"] == "routed"
     assert moved["props"]["case"]["transfers"] == 1
     assert http("GET", f"{server.url}/api/v1/reports/{filed['id']}", token=agency).status == 404
@@ -113,6 +145,7 @@ def test_extension_needs_the_supervisor(server):
     ok = act(server, filed["id"], "approve_extension", boss).body["case"]
     assert ok["props"]["case"]["extension"]["state"] == "approved"
     from server.timefmt import parse_rfc3339
+
     assert parse_rfc3339(ok["deadline"]) - parse_rfc3339(filed["deadline"]) == 24 * 3600 * 10**6
     assert act(server, filed["id"], "approve_extension", boss).status == 409  # nothing pending
 
@@ -120,8 +153,12 @@ def test_extension_needs_the_supervisor(server):
 def test_rejection_is_confirmed_or_refused_by_the_supervisor(server):
     pub = server.token("public")
     first = _filed(server, pub)["case"]
-    second = _filed(server, pub, category="traffic.road_damage",
-                    props={"description": "Ổ gà", "attributes": {"damage": "pothole"}})["case"]
+    second = _filed(
+        server,
+        pub,
+        category="traffic.road_damage",
+        props={"description": "Ổ gà", "attributes": {"damage": "pothole"}},
+    )["case"]
     boss = server.token("supervisor")
     for case, decision in ((first, "confirm_reject"), (second, "refuse_reject")):
         agency = server.token("agency", case["agency_id"])
@@ -129,8 +166,12 @@ def test_rejection_is_confirmed_or_refused_by_the_supervisor(server):
         asked = act(server, case["id"], "request_reject", agency, reason="Tranh chấp dân sự")
         assert asked.body["case"]["status"] == "reject_requested"
         payload = {"reason": "Thuộc thẩm quyền"} if decision == "refuse_reject" else {}
-        assert act(server, case["id"], decision, server.token("agency", case["agency_id"]),
-                   **payload).status == 403
+        assert (
+            act(
+                server, case["id"], decision, server.token("agency", case["agency_id"]), **payload
+            ).status
+            == 403
+        )
         res = act(server, case["id"], decision, boss, **payload).body["case"]
         expected = "rejected" if decision == "confirm_reject" else "accepted"
         assert res["status"] == expected
@@ -178,8 +219,14 @@ def test_questions_are_routed_answered_and_published(server):
     filed = _filed_question(server, pub)
     agency = server.token("agency", filed["agency_id"])
     assert act(server, filed["id"], "accept", agency, kind="question").status == 422
-    answered = act(server, filed["id"], "answer", agency, kind="question",
-                   reason="Cần tờ khai và giấy chứng sinh.").body["case"]
+    answered = act(
+        server,
+        filed["id"],
+        "answer",
+        agency,
+        kind="question",
+        reason="Cần tờ khai và giấy chứng sinh.",
+    ).body["case"]
     assert answered["status"] == "answered"
     public = http("GET", server.url + "/api/v1/public/questions").body["cases"]
     assert public[0]["props"]["case"]["answer"] == "Cần tờ khai và giấy chứng sinh."

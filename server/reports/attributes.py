@@ -79,7 +79,8 @@ def check_attributes(category: Category, values: dict[str, Any], path: str = "pr
         defn = defs.get(code)
         if defn is None:
             asks = ", ".join(defs) or "nothing"
-            problems.append(detail(f"{path}.{code}", f"unknown attribute; {category.code} asks: {asks}"))
+            problems.append(detail(f"{path}.{code}",
+                                   f"unknown attribute; {category.code} asks: {asks}"))
             continue
         if value in (None, "", []):
             continue

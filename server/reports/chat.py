@@ -157,7 +157,8 @@ class MessengerAdapter(ChatAdapter):
 
 
 class ZaloAdapter(ChatAdapter):
-    """Zalo Official Account webhooks: ``{"app_id", "event_name", "sender", "message", "timestamp"}``."""
+    """Zalo Official Account webhooks:
+    ``{"app_id", "event_name", "sender", "message", "timestamp"}``."""
 
     channel = "zalo"
     EVENTS = frozenset({"user_send_text", "user_send_image", "user_send_location"})
@@ -176,10 +177,12 @@ class ZaloAdapter(ChatAdapter):
         if app_id != self.settings.zalo_app_id:
             raise Unauthorized("the webhook is for another Zalo app")
         secret = self.settings.zalo_oa_secret.get_secret_value()
-        expected = hashlib.sha256(f"{app_id}{body.decode('utf-8')}{stamp}{secret}".encode()).hexdigest()
+        signed = f"{app_id}{body.decode('utf-8')}{stamp}{secret}".encode()
+        expected = hashlib.sha256(signed).hexdigest()
         if not hmac.compare_digest(given.lower(), expected):
             raise Unauthorized("bad or missing X-ZEvent-Signature")
-        if not stamp.isdigit() or abs(now // 1000 - int(stamp)) > self.settings.chat_max_age_s * 1000:
+        max_age_ms = self.settings.chat_max_age_s * 1000
+        if not stamp.isdigit() or abs(now // 1000 - int(stamp)) > max_age_ms:
             raise Unauthorized("the webhook timestamp is too old (replayed?)")
 
     def parse(self, body: bytes) -> list[ChatMessage]:
@@ -195,7 +198,8 @@ class ZaloAdapter(ChatAdapter):
         return [out]
 
 
-CHAT_ADAPTERS: dict[str, type[ChatAdapter]] = {a.channel: a for a in (ZaloAdapter, MessengerAdapter)}
+CHAT_ADAPTERS: dict[str, type[ChatAdapter]] = {
+    a.channel: a for a in (ZaloAdapter, MessengerAdapter)}
 
 
 def guess_category(text: str, categories: CategoryRegistry) -> str:

@@ -175,7 +175,8 @@ class ReportDesk(IntakeStage):
         if not isinstance(doc, dict):
             raise ValidationFailed(f"expected one {kind} object", [detail("", "not an object")])
         if doc.get("kind", kind) != kind:
-            raise ValidationFailed(f"this address files a {kind}", [detail("kind", f"must be {kind!r}")])
+            raise ValidationFailed(f"this address files a {kind}",
+                                   [detail("kind", f"must be {kind!r}")])
         result = await self.core.ingest({**doc, "kind": kind}, principal, idem_key)
         return {**self.filing(result.events[0]), "replayed": result.replayed}
 
@@ -220,7 +221,8 @@ class ReportDesk(IntakeStage):
         """Return the citizen principal a token proves; raise Unauthorized."""
         case_id = self.tokens.verify(token)
         if case_id is None:
-            raise Unauthorized("the citizen token is not valid (it is given when the report is filed)")
+            raise Unauthorized("the citizen token is not valid "
+                               "(it is given when the report is filed)")
         return Principal(f"citizen:{case_id}", CITIZEN)
 
     def _citizen_case(self, principal: Principal) -> str:
@@ -229,7 +231,8 @@ class ReportDesk(IntakeStage):
     def can_see(self, principal: Principal, case: Case) -> bool:
         """Return True if ``principal`` may read this case in full (citizens: their own)."""
         role = principal.role
-        if role in FULL_SCOPE_ROLES or role == SYSTEM or (role == "supervisor" and not principal.agency_id):
+        if role in FULL_SCOPE_ROLES or role == SYSTEM or \
+                (role == "supervisor" and not principal.agency_id):
             return True
         if role == CITIZEN:
             own = self._citizen_case(principal)
@@ -444,8 +447,8 @@ class ReportDesk(IntakeStage):
         now = self.core.clock.now()
         feats = []
         for c in self.book.all():
-            if c.kind != kind or not self.publishable(c) or (since_us and c.observed_at < since_us) \
-                    or not _matches(c, filters, now):
+            if c.kind != kind or not self.publishable(c) or \
+                    (since_us and c.observed_at < since_us) or not _matches(c, filters, now):
                 continue
             feats.append(self._feature(c))
         return {"type": "FeatureCollection", "features": feats}

@@ -116,13 +116,14 @@ class TransitionIn(BaseModel):
     category: str | None = Field(None, max_length=80)  # transfer: re-route under this category
     hours: float | None = Field(None, gt=0)  # request_extension: how many more hours
     rating: Rating | None = None  # rate
-    media: list[AnyUrl] = Field(default_factory=list, max_length=10)  # resolve: photos of the result
+    media: list[AnyUrl] = Field(default_factory=list, max_length=10)  # resolve: result photos
 
 
 def parse_transition(doc: Any) -> tuple[TransitionIn, Action]:
     """Return the request and its table row; raise ValidationFailed naming every problem."""
     if not isinstance(doc, dict):
-        raise ValidationFailed("expected a JSON object {\"action\": …}", [detail("", "not an object")])
+        raise ValidationFailed("expected a JSON object {\"action\": …}",
+                               [detail("", "not an object")])
     try:
         t = TransitionIn.model_validate(doc)
     except ValidationError as exc:
@@ -131,7 +132,8 @@ def parse_transition(doc: Any) -> tuple[TransitionIn, Action]:
     action = ACTIONS.get(t.action)
     if action is None or SYSTEM in action.roles and len(action.roles) == 1:
         names = ", ".join(n for n, a in ACTIONS.items() if a.roles != {SYSTEM})
-        raise ValidationFailed(f"unknown action {t.action!r}", [detail("action", f"one of {names}")])
+        raise ValidationFailed(f"unknown action {t.action!r}",
+                               [detail("action", f"one of {names}")])
     return t, action
 
 
@@ -203,8 +205,9 @@ class Lifecycle:
         """Raise ValidationFailed/Forbidden/Conflict unless ``role`` may take ``action`` now."""
         kind, status = event["kind"], event["status"]
         if kind not in action.kinds:
+            names = ", ".join(self._of(kind))
             raise ValidationFailed(f"a {kind} has no action {action.name!r}",
-                                   [detail("action", f"{kind} actions: {', '.join(self._of(kind))}")])
+                                   [detail("action", f"{kind} actions: {names}")])
         if role not in action.roles:
             raise Forbidden(f"role {role!r} may not {action.name} "
                             f"(allowed: {', '.join(sorted(action.roles))})")
@@ -229,7 +232,8 @@ class Lifecycle:
         elif name in ("approve_extension", "refuse_extension") and extension != "requested":
             raise Conflict("there is no pending extension request on this case")
         elif name == "rate" and not t.rating:
-            raise ValidationFailed("rate needs a rating", [detail("rating", f"one of {', '.join(RATINGS)}")])
+            raise ValidationFailed("rate needs a rating",
+                                   [detail("rating", f"one of {', '.join(RATINGS)}")])
         elif name in ("rate", "dispute"):
             self._guard_citizen_window(case, now)
         elif name == "hide" and case.get("hidden"):

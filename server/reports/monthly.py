@@ -41,7 +41,8 @@ def lag_reasons(row: kpis.KPIRow, settings: Settings) -> list[str]:
         out.append(f"đã xử lý {row.processed_pct:g}% < {settings.report_lag_processed_pct:g}% "
                    f"/ processed")
     if row.on_time_pct is not None and row.on_time_pct < settings.report_lag_on_time_pct:
-        out.append(f"đúng hạn {row.on_time_pct:g}% < {settings.report_lag_on_time_pct:g}% / on time")
+        out.append(f"đúng hạn {row.on_time_pct:g}% < {settings.report_lag_on_time_pct:g}% "
+                   "/ on time")
     if row.overdue_now:
         out.append(f"{row.overdue_now} hồ sơ đang quá hạn / overdue")
     return out
@@ -62,7 +63,8 @@ def monthly_rows(book: CaseBook, router: Router, settings: Settings, month: str,
     return out, total.to_json()
 
 
-def write_monthly(rows: list[dict], total: dict, month: str, out_dir: Path, made_at: str) -> MonthlyReport:
+def write_monthly(rows: list[dict], total: dict, month: str, out_dir: Path,
+                  made_at: str) -> MonthlyReport:
     """Write ``reports-{month}.csv`` and ``reports-{month}.html`` into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, html_path = out_dir / f"reports-{month}.csv", out_dir / f"reports-{month}.html"
@@ -80,12 +82,14 @@ def _cell(value: object) -> str:
 
 
 def _table(rows: list[dict]) -> str:
-    head = ("<tr><th>Đơn vị / Unit</th><th>Tiếp nhận<br>received</th><th>Đã xử lý<br>processed %</th>"
+    head = ("<tr><th>Đơn vị / Unit</th><th>Tiếp nhận<br>received</th>"
+            "<th>Đã xử lý<br>processed %</th>"
             "<th>Đúng hạn<br>on time %</th><th>Trễ có gia hạn<br>late, extended %</th>"
             "<th>Trễ hạn<br>late %</th><th>Hài lòng<br>satisfied %</th>"
             "<th>Thời gian xử lý (giờ)<br>median hours</th><th>Quá hạn<br>overdue</th></tr>")
     body = "".join(
-        f"<tr class=\"{'lag' if r.get('lagging') == 'yes' else ''}\"><td>{_cell(r.get('agency_vi', 'Toàn thành phố'))}</td>"
+        f"<tr class=\"{'lag' if r.get('lagging') == 'yes' else ''}\">"
+        f"<td>{_cell(r.get('agency_vi'))}</td>"
         f"<td>{_cell(r['received'])}</td><td>{_cell(r['processed_pct'])}</td>"
         f"<td>{_cell(r['on_time_pct'])}</td><td>{_cell(r['late_extended_pct'])}</td>"
         f"<td>{_cell(r['late_pct'])}</td><td>{_cell(r['satisfaction_pct'])}</td>"
@@ -96,13 +100,15 @@ def _table(rows: list[dict]) -> str:
 
 def _html(rows: list[dict], total: dict, lagging: list[dict], month: str, made_at: str) -> str:
     year, mon = month.split("-")
-    lag_items = "".join(f"<li><b>{html.escape(r['agency_vi'])}</b> — {html.escape(r['reasons'])}</li>"
-                        for r in lagging) or "<li>Không có / none</li>"
+    lag_items = "".join(
+        f"<li><b>{html.escape(r['agency_vi'])}</b> — {html.escape(r['reasons'])}</li>"
+        for r in lagging) or "<li>Không có / none</li>"
     return f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8">
 <title>Báo cáo phản ánh hiện trường tháng {mon}/{year} / Field reports, {month}</title>
 <style>body{{font:13px/1.4 system-ui,sans-serif;margin:24px;color:#111}}
-table{{border-collapse:collapse;width:100%;margin:12px 0}}th,td{{border:1px solid #999;padding:4px 6px}}
+table{{border-collapse:collapse;width:100%;margin:12px 0}}
+th,td{{border:1px solid #999;padding:4px 6px}}
 th{{background:#e6ecf2}}tr.lag td{{background:#fde8e4}}.en{{color:#555}}
 @page{{size:A4 landscape;margin:12mm}}</style></head><body>
 <h1>Báo cáo xử lý phản ánh hiện trường — tháng {mon}/{year}</h1>

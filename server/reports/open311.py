@@ -67,6 +67,10 @@ class Open311Error(Exception):
         return [{"code": code, "description": text} for code, text in self.errors]
 
 
+#: Characters XML 1.0 cannot carry (control characters other than tab, newline, return).
+_NOT_XML = re.compile(r"[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _fill(el: etree._Element, value: Any, name: str) -> None:
     if value is None:
         return
@@ -79,7 +83,7 @@ def _fill(el: etree._Element, value: Any, name: str) -> None:
         for sub in value:
             _fill(etree.SubElement(el, ITEM[name]), sub, ITEM[name])
     else:
-        el.text = str(value)
+        el.text = _NOT_XML.sub("", str(value))
 
 
 def render(root: str, payload: Any, fmt: str) -> tuple[bytes, str]:
@@ -145,7 +149,8 @@ class Open311:
     def service_definition(self, code: str) -> dict[str, Any]:
         """Return the service definition of ``code``; raise 404 when unknown."""
         cat = self._category(code)
-        attrs = [self._attribute(a) for a in sorted(cat.attributes, key=lambda a: a.get("order", 1))]
+        ordered = sorted(cat.attributes, key=lambda a: a.get("order", 1))
+        attrs = [self._attribute(a) for a in ordered]
         return {"service_code": cat.code, "attributes": attrs}
 
     @staticmethod
@@ -219,7 +224,8 @@ class Open311:
         try:
             return {"lat": float(lat), "lon": float(lon)}
         except ValueError:
-            raise Open311Error.one(400, f"lat and long must be numbers, got {lat!r}, {lon!r}") from None
+            raise Open311Error.one(
+                400, f"lat and long must be numbers, got {lat!r}, {lon!r}") from None
 
     # -- GET requests ---------------------------------------------------------------------------
     async def requests(self, args: dict[str, list[str]]) -> list[dict[str, Any]]:
@@ -338,12 +344,13 @@ class Open311:
 
     def discovery(self, base_url: str, changeset: str) -> dict[str, Any]:
         """Return the service discovery document for this server."""
+        endpoint = {"specification": SPEC_URL, "url": base_url.rstrip("/") + "/open311/v2",
+                    "changeset": changeset, "type": "production",
+                    "formats": [v.split(";")[0] for v in FORMATS.values()]}
         return {"changeset": changeset,
-                "contact": "Trung tâm IOC Huế, đường dây nóng 1900 1075 / Huế IOC hotline 1900 1075",
-                "key_service": "Xin khóa API (api_key) tại Trung tâm IOC / ask the IOC for an api_key",
-                "endpoints": [{"specification": SPEC_URL, "url": base_url.rstrip("/") + "/open311/v2",
-                               "changeset": changeset, "type": "production",
-                               "formats": list(v.split(";")[0] for v in FORMATS.values())}]}
+                "contact": "Trung tâm IOC Huế, đường dây nóng 1900 1075 / Huế IOC hotline",
+                "key_service": "Xin khóa API (api_key) tại Trung tâm IOC / ask the IOC for a key",
+                "endpoints": [endpoint]}
 
 
 def _first(args: dict[str, list[str]]) -> dict[str, str]:

@@ -11,9 +11,9 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 from geo.areas import AreaSet
+from server.reports.casebook import DONE
 
 SIMPLIFY_DEG = 0.002
-DONE = frozenset({"resolved", "closed", "rejected", "answered"})
 
 
 @dataclass(frozen=True)

@@ -80,8 +80,9 @@ class MonthDriver:
             self._push(at + self._tick_us, "tick", None)
 
     async def _file(self, at: int, i: int, event: dict[str, Any], plan: Plan) -> None:
+        ref = f"{self.scenario.name}:{self.run_id}:{i}"
         doc = {**event, "observed_at": to_rfc3339(at, self.desk.tz),
-               "source": {**event.get("source", {}), "ref": f"{self.scenario.name}:{self.run_id}:{i}"}}
+               "source": {**event.get("source", {}), "ref": ref}}
         try:
             filing = await self.desk.file(doc, APP)
         except IOCError as err:
@@ -122,5 +123,6 @@ class MonthDriver:
     def _other_unit(self, agency_id: str, case_id: str) -> str | None:
         agencies = self.desk.core.router.agencies
         unit = agencies.get(agency_id)
-        peers = sorted(a.id for a in agencies.all() if unit and a.type == unit.type and a.id != agency_id)
+        peers = sorted(a.id for a in agencies.all()
+                       if unit and a.type == unit.type and a.id != agency_id)
         return peers[zlib.crc32(case_id.encode()) % len(peers)] if peers else None

@@ -21,7 +21,8 @@ from server.config import Settings
 
 log = logging.getLogger(__name__)
 
-TOKEN_RE = re.compile(r"^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-([0-9a-f]{32})$")
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+TOKEN_RE = re.compile(rf"^({UUID})-([0-9a-f]{{32}})$")
 KEY_FILE = "secret.key"
 
 

@@ -10,7 +10,8 @@ from server.web.reports import desk_of
 class WebhookHandler(BaseHandler):
     """One chat platform's webhook."""
 
-    def initialize(self, core, ref, adapter: ChatAdapter, intake: ChatIntake) -> None:  # noqa: ANN001
+    def initialize(self, core, ref, adapter: ChatAdapter,  # noqa: ANN001
+                   intake: ChatIntake) -> None:
         """Receive the adapter and the shared chat intake."""
         super().initialize(core, ref)
         self.adapter = adapter

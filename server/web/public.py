@@ -86,7 +86,8 @@ class PublicPageHandler(BaseHandler):
         self.set_header("Cache-Control", "no-cache")
         self.render("public.html", figures=figures, answers=answers, sketch=self.sketch,
                     dots=dots, results=results, questions=questions, names=names,
-                    agency=lambda a: desk.agency_name(a)["vi"], area=lambda c: desk.label("area", c)["vi"])
+                    agency=lambda a: desk.agency_name(a)["vi"],
+                    area=lambda c: desk.label("area", c)["vi"])
 
     def get_template_path(self) -> str:
         """Templates live next to this module."""

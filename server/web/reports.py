@@ -46,18 +46,27 @@ def parse_by(get: Any) -> str:
     """Return the KPI grouping (``by``, default agency); BadRequest if unknown."""
     by = get("by") or "agency"
     if by not in kpis.GROUPINGS:
-        raise BadRequest(f"by must be one of {', '.join(kpis.GROUPINGS)}", [detail("by", f"got {by!r}")])
+        raise BadRequest(f"by must be one of {', '.join(kpis.GROUPINGS)}",
+                         [detail("by", f"got {by!r}")])
     return by
 
 
-class CaseHandler(BaseHandler):
-    """Base: the desk, the kind, and the caller (bearer token or ``X-Citizen-Token``)."""
+class DeskMixin:
+    """Handlers of one case kind: receive the desk and the kind; read query arguments."""
 
     def initialize(self, core, ref, desk: ReportDesk, kind: str) -> None:  # noqa: ANN001
         """Receive the desk and the kind this route serves."""
         super().initialize(core, ref)
         self.desk = desk
         self.kind = kind
+
+    def arg(self, name: str) -> str | None:
+        """Return a query argument or None."""
+        return self.get_query_argument(name, None)
+
+
+class CaseHandler(DeskMixin, BaseHandler):
+    """Base: the desk, the kind, and the caller (bearer token or ``X-Citizen-Token``)."""
 
     async def prepare(self) -> None:
         """A citizen token (header) makes a citizen principal; else the bearer token."""
@@ -67,19 +76,9 @@ class CaseHandler(BaseHandler):
         else:
             await super().prepare()
 
-    def arg(self, name: str) -> str | None:
-        """Return a query argument or None."""
-        return self.get_query_argument(name, None)
 
-
-class CasesHandler(StreamedBodyHandler):
+class CasesHandler(DeskMixin, StreamedBodyHandler):
     """``POST /api/v1/{kind}s`` files one case; ``GET`` lists cases for staff."""
-
-    def initialize(self, core, ref, desk: ReportDesk, kind: str) -> None:  # noqa: ANN001
-        """Receive the desk and the kind."""
-        super().initialize(core, ref)
-        self.desk = desk
-        self.kind = kind
 
     async def post(self) -> None:
         """Answer 201 ``{"case", "citizen_token", "duplicate_of", "notice", "replayed"}``."""
@@ -91,7 +90,7 @@ class CasesHandler(StreamedBodyHandler):
     async def get(self) -> None:
         """Answer ``{"cases": [summary…], "total": N}`` (filters: status, overdue, agency,
         area, category; limit, offset)."""
-        get = lambda n: self.get_query_argument(n, None)  # noqa: E731
+        get = self.arg
         statuses = [s for s in (get("status") or "").split(",") if s]
         layer = self.core.layers.for_kind(self.kind)
         bad = [s for s in statuses if s != "open" and s not in layer.statuses]
@@ -102,7 +101,8 @@ class CasesHandler(StreamedBodyHandler):
                    "agency_id": get("agency"), "area": get("area"), "category": get("category")}
         limit = parse_int(get, "limit", 100, 1, 1000)
         offset = parse_int(get, "offset", 0, 0, 10**9)
-        self.write_json(await self.desk.work_list(self.principal, self.kind, filters, limit, offset))
+        self.write_json(await self.desk.work_list(self.principal, self.kind, filters, limit,
+                                                  offset))
 
 
 class CaseDetailHandler(CaseHandler):
@@ -137,7 +137,8 @@ class ActionsHandler(CaseHandler):
 
     def get(self) -> None:
         """Answer ``{"actions": [{name, vi, en, from, to, roles, reason}]}``."""
-        self.write_json({"actions": [a.to_json() for a in ACTIONS.values() if self.kind in a.kinds]})
+        rows = [a.to_json() for a in ACTIONS.values() if self.kind in a.kinds]
+        self.write_json({"actions": rows})
 
 
 def routes(ctx: dict) -> list[tuple]:
