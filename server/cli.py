@@ -104,13 +104,14 @@ async def _play_cases(core, scenario) -> None:  # noqa: ANN001
 
     from server.reports.simulation import MonthDriver
     desk = core.features["reports"]
+    poll_s = max(0.02, min(0.25, 60.0 / getattr(core.clock, "speed", 1.0)))  # ≤ 1 scenario minute
     run = 0
     while True:
         run += 1
         driver = MonthDriver(desk, scenario, run, core.clock.now(), f"{int(time.time())}-{run}")
         while driver.pending():
             await driver.run_until(core.clock.now())
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(poll_s)
         log.info("scenario %s run %d finished: %s", scenario.name, run, dict(driver.stats))
 
 

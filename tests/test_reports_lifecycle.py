@@ -129,6 +129,17 @@ def test_transfer_reroutes_to_another_unit(server):
     assert moved["props"]["case"]["transfers"] == 1
     assert http("GET", f"{server.url}/api/v1/reports/{filed['id']}", token=agency).status == 404
     assert act(server, filed["id"], "accept", server.token("agency", new)).status == 200
+    rerouted = act(
+        server,
+        filed["id"],
+        "transfer",
+        server.token("operator"),
+        reason="Phân loại lại",
+        category="urban_order.sidewalk",
+    ).body["case"]
+    expected = server.router.route(filed["lat"], filed["lon"], "urban_order.sidewalk").agency_id
+    assert rerouted["category"] == "urban_order.sidewalk" and rerouted["agency_id"] == expected
+    assert rerouted["status"] == "routed" and rerouted["deadline"] != moved["deadline"]
 
 
 def test_extension_needs_the_supervisor(server):

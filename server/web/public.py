@@ -86,6 +86,7 @@ class PublicPageHandler(BaseHandler):
         self.set_header("Cache-Control", "no-cache")
         self.render("public.html", figures=figures, answers=answers, sketch=self.sketch,
                     dots=dots, results=results, questions=questions, names=names,
+                    pct=lambda v: "–" if v is None else f"{v:g}%",
                     agency=lambda a: desk.agency_name(a)["vi"],
                     area=lambda c: desk.label("area", c)["vi"])
 
