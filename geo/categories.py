@@ -26,6 +26,11 @@ class Category:
     deadline_hours: float | None = None
     sensitive: bool = False
     route: dict = field(default_factory=dict, compare=False, hash=False)
+    #: Questions asked when filing (Open311 service definition attributes: ``code``,
+    #: ``datatype``, ``required``, ``order``, ``vi``, ``en``, ``values`` [{key, vi, en}]).
+    attributes: tuple[dict, ...] = field(default=(), compare=False, hash=False)
+    #: Words citizens use for this category (unaccented matching in chat intake; Open311 keywords).
+    keywords: tuple[str, ...] = field(default=(), compare=False, hash=False)
 
     @property
     def domain(self) -> str:
@@ -33,10 +38,12 @@ class Category:
         return self.code.split(".", 1)[0]
 
     def to_json(self) -> dict:
-        """Return ``{code, domain, vi, en, kinds, deadline_hours, sensitive, route}``."""
+        """Return ``{code, domain, vi, en, kinds, deadline_hours, sensitive, route, attributes,
+        keywords}``."""
         return {"code": self.code, "domain": self.domain, "vi": self.vi, "en": self.en,
                 "kinds": list(self.kinds), "deadline_hours": self.deadline_hours,
-                "sensitive": self.sensitive, "route": self.route}
+                "sensitive": self.sensitive, "route": self.route,
+                "attributes": list(self.attributes), "keywords": list(self.keywords)}
 
 
 class CategoryRegistry:
@@ -59,7 +66,9 @@ class CategoryRegistry:
             cats.extend(Category(code=c["code"], vi=c["vi"], en=c["en"], kinds=tuple(c["kinds"]),
                                  deadline_hours=c.get("deadline_hours"),
                                  sensitive=bool(c.get("sensitive", False)),
-                                 route=c.get("route", {})) for c in doc["categories"])
+                                 route=c.get("route", {}),
+                                 attributes=tuple(c.get("attributes", ())),
+                                 keywords=tuple(c.get("keywords", ()))) for c in doc["categories"])
         return cls(cats, domains)
 
     def get(self, code: str) -> Category | None:

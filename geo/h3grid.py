@@ -47,3 +47,8 @@ def cell_parent(cell: int, res: int) -> int:
 def cell_center(cell: int) -> tuple[float, float]:
     """Return (lat, lng) of the centre of an integer cell."""
     return h3.cell_to_latlng(cell_to_str(cell))
+
+
+def grid_disk_int(cell: int, k: int = 1) -> list[int]:
+    """Return the integer cells within ``k`` steps of ``cell`` (itself included)."""
+    return [h3.str_to_int(c) for c in h3.grid_disk(cell_to_str(cell), k)]

@@ -17,6 +17,16 @@ from geo import h3grid
 PUBLIC_PARENT_RES = 7
 
 
+def public_position(cell: str, sensitive: bool) -> tuple[float, float, str] | None:
+    """Return ``(lat, lon, cell)`` to publish instead of an exact position: the centre of the
+    parent cell at ``PUBLIC_PARENT_RES`` for a sensitive category, else None (keep it)."""
+    if not sensitive:
+        return None
+    parent = h3grid.cell_parent(h3grid.str_to_cell(cell), PUBLIC_PARENT_RES)
+    lat, lon = h3grid.cell_center(parent)
+    return round(lat, 5), round(lon, 5), h3grid.cell_to_str(parent)
+
+
 def deck_spec(layer: pdk.Layer) -> dict[str, Any]:
     """Return a pydeck layer as its deck.gl JSON (``@@type``, ``@@=`` accessors)."""
     return json.loads(layer.to_json())
@@ -65,9 +75,17 @@ class EventLayer(Layer):
     kind: ClassVar[str]
     props_model: ClassVar[type[BaseModel]] = NoProps
     statuses: ClassVar[tuple[str, ...]] = ("new",)
+    #: Statuses a client may send with a new event (None: any of ``statuses``); the others are
+    #: reached only through the kind's lifecycle.
+    client_statuses: ClassVar[tuple[str, ...] | None] = None
     private_props: ClassVar[frozenset[str]] = frozenset()
     #: Props of a minimal valid event of this kind (the layer contract test validates them).
     example_props: ClassVar[dict[str, Any]] = {}
+
+    @property
+    def accepted_statuses(self) -> tuple[str, ...]:
+        """Return the statuses a client may set on a new event."""
+        return self.client_statuses if self.client_statuses is not None else self.statuses
 
     def initial_status(self, agency_id: str | None) -> str:
         """Return the status a new event of this kind is stored with."""
@@ -84,8 +102,7 @@ class EventLayer(Layer):
         out["props"] = {k: v for k, v in event.get("props", {}).items()
                         if k not in self.private_props}
         out.pop("source", None)
-        if sensitive:
-            parent = h3grid.cell_parent(h3grid.str_to_cell(event["cell"]), PUBLIC_PARENT_RES)
-            lat, lon = h3grid.cell_center(parent)
-            out.update(lat=round(lat, 5), lon=round(lon, 5), cell=h3grid.cell_to_str(parent))
+        coarse = public_position(event["cell"], sensitive)
+        if coarse is not None:
+            out.update(lat=coarse[0], lon=coarse[1], cell=coarse[2])
         return out

@@ -1,14 +1,17 @@
-"""Field reports (phản ánh hiện trường) filed by citizens from the app, chat channels or hotline."""
+"""Field reports (phản ánh hiện trường) filed by citizens from the app, chat channels, Open311
+or the hotline. Their lifecycle lives in ``server/reports`` (docs/REPORTS.md)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Union
 
 import pydeck as pdk
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field
 
-from layers.base import EventLayer, deck_spec
+from layers.base import deck_spec
+from layers.cases import CaseLayer
 
 REPORT_COLOR = [255, 140, 0]
+AttributeValue = Union[str, float, list[str]]
 
 
 class Reporter(BaseModel):
@@ -21,17 +24,19 @@ class Reporter(BaseModel):
 
 
 class ReportProps(BaseModel):
-    """Props of a ``report``: what, where in words, photos, who."""
+    """Props of a ``report``: what, where in words, photos, answers to the category's
+    questions (``attributes``, codes from the category), who."""
 
     model_config = ConfigDict(extra="forbid")
     title: str | None = Field(None, max_length=200)
     description: str = Field("", max_length=4000)
     address: str | None = Field(None, max_length=500)
     media: list[AnyUrl] = Field(default_factory=list, max_length=10)
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict, max_length=20)
     reporter: Reporter | None = None
 
 
-class ReportsLayer(EventLayer):
+class ReportsLayer(CaseLayer):
     """Reports as points when zoomed in and as H3 hexagon counts when zoomed out."""
 
     id = "reports"
@@ -41,12 +46,10 @@ class ReportsLayer(EventLayer):
     title_en = "Field reports"
     order = 60
     props_model = ReportProps
-    statuses = ("new", "routed")
-    private_props = frozenset({"reporter", "address"})
-
-    def initial_status(self, agency_id: str | None) -> str:
-        """Return ``routed`` when a responsible unit was found, else ``new`` (IOC triage)."""
-        return "routed" if agency_id and agency_id != "ioc" else "new"
+    statuses = ("new", "routed", "accepted", "in_progress", "reject_requested", "resolved",
+                "closed", "rejected", "duplicate")
+    private_props = frozenset({"reporter", "address", "attributes"})
+    free_text_props = ("title", "description")
 
     def deck_layers(self) -> list[dict[str, Any]]:
         """Return a ScatterplotLayer (zoom ≥ 11) and an H3HexagonLayer of counts (zoom < 11)."""

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from scenarios.base import Scenario
 from scenarios.normal_day import NormalDay
+from scenarios.normal_month import NormalMonth
 from scenarios.storm_vessels import StormVessels
 
-SCENARIOS: dict[str, type[Scenario]] = {NormalDay.name: NormalDay, StormVessels.name: StormVessels}
+SCENARIOS: dict[str, type[Scenario]] = {
+    s.name: s for s in (NormalDay, NormalMonth, StormVessels)}
 DEFAULT_SCENARIO = NormalDay.name
 
 

@@ -17,12 +17,18 @@ ROLES = ("admin", "supervisor", "operator", "agency", "responder", "wall", "publ
 FULL_VIEW_ROLES = frozenset({"admin", "supervisor", "operator", "wall"})
 CREATE_ANY_KIND = frozenset({"admin", "operator"})
 CREATE_REPORTS = frozenset({"agency", "public"})
+#: Kinds citizens file (roles in CREATE_REPORTS may post these and nothing else).
+CITIZEN_KINDS = frozenset({"report", "question"})
+#: Roles a token may bind to an agency: an agency acts on its own cases; a bound supervisor
+#: supervises the agency and every unit below it (``parent`` links), an unbound one the city.
+AGENCY_BOUND_ROLES = frozenset({"agency", "supervisor"})
 TOKEN_PREFIX = "ioc_"
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the token id, its role and (for role ``agency``) its agency."""
+    """Who is calling: the token id, its role and (for roles ``agency`` and, optionally,
+    ``supervisor``) its agency."""
 
     token_id: str | None
     role: str
@@ -47,8 +53,11 @@ def new_token(role: str, agency_id: str | None = None, label: str = "",
     """Return (secret, record) for a new token; raise ValidationFailed for a bad role/agency."""
     if role not in ROLES:
         raise ValidationFailed(f"unknown role {role!r}", [detail("role", f"one of {', '.join(ROLES)}")])
-    if (role == "agency") != (agency_id is not None):
-        raise ValidationFailed("role agency needs --agency, and only it", [detail("agency", "mismatch")])
+    if role == "agency" and agency_id is None:
+        raise ValidationFailed("role agency needs --agency", [detail("agency", "missing")])
+    if agency_id is not None and role not in AGENCY_BOUND_ROLES:
+        raise ValidationFailed("only roles agency and supervisor are bound to an agency",
+                               [detail("agency", f"not allowed for role {role!r}")])
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = now_micros()
     expires = now + int(ttl_s * 1e6) if ttl_s else None
@@ -90,7 +99,7 @@ def check_can_create(principal: Principal, kinds: set[str]) -> None:
         raise Unauthorized("send a token: Authorization: Bearer TOKEN")
     if principal.role in CREATE_ANY_KIND:
         return
-    if principal.role in CREATE_REPORTS and kinds <= {"report"}:
+    if principal.role in CREATE_REPORTS and kinds <= CITIZEN_KINDS:
         return
     raise Forbidden(f"role {principal.role!r} may not post events of kind(s) {', '.join(sorted(kinds))}")
 
@@ -136,4 +145,3 @@ def bearer(header: str | None) -> str | None:
     if scheme.lower() != "bearer" or not value.strip():
         raise Unauthorized("the Authorization header must be: Bearer TOKEN")
     return value.strip()
-

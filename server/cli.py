@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -35,7 +36,9 @@ def main(log_level: str | None) -> None:
 @click.option("--port", type=int, default=None, help="Port (default 8888; 0 = any free port).")
 @click.option("--db", default=None, help="Store URL (default sqlite:///var/ioc.sqlite3).")
 @click.option("--demo", is_flag=True, help="Print a wall URL with a token and play a scenario.")
-@click.option("--scenario", default=None, help="Scenario for --demo (default normal_day).")
+@click.option("--scenario", default=None,
+              help="Scenario for --demo: normal_day (default) or normal_month (reports with their "
+                   "whole lifecycle, on scenario time).")
 @click.option("--speed", type=float, default=300.0, show_default=True,
               help="Scenario seconds per real second for --demo.")
 def serve(host: str | None, port: int | None, db: str | None, demo: bool, scenario: str | None,
@@ -48,9 +51,18 @@ def serve(host: str | None, port: int | None, db: str | None, demo: bool, scenar
         click.echo("Đã dừng máy chủ / server stopped")
 
 
-async def _serve(settings: Settings, demo: bool, scenario: str | None, speed: float) -> None:
+async def _serve(settings: Settings, demo: bool, scenario_name: str | None, speed: float) -> None:
+    from scenarios.registry import DEFAULT_SCENARIO, get_scenario
+    from server.clock import ScaledClock
+    from server.service import build_service
     from server.web.app import start_server
-    server = await start_server(settings)
+    try:
+        scenario = get_scenario(scenario_name or DEFAULT_SCENARIO) if demo else None
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="--scenario") from None
+    # A scenario with case plans runs the server on scenario time, so deadlines pass too.
+    core = build_service(settings, ScaledClock(speed)) if hasattr(scenario, "cases") else None
+    server = await start_server(settings, core)
     click.echo(f"Huế IOC đang chạy / running at {server.url}  (store: {settings.db})")
     tasks = []
     if demo:
@@ -63,17 +75,19 @@ async def _serve(settings: Settings, demo: bool, scenario: str | None, speed: fl
         await server.stop()
 
 
-async def _demo(server, scenario_name: str | None, speed: float) -> None:  # noqa: ANN001
+async def _demo(server, scenario, speed: float) -> None:  # noqa: ANN001
     from scenarios.player import play
-    from scenarios.registry import DEFAULT_SCENARIO, get_scenario
     from server.auth import Principal
     core = server.core
     core.revoke_label("demo-wall")
     token = core.create_token("wall", label="demo-wall", ttl_s=7 * 86400)
     host = "127.0.0.1" if core.settings.host in ("0.0.0.0", "") else core.settings.host
     click.echo("\n  Màn hình tường / Map wall:\n"
-               f"  http://{host}:{server.port}/wall#token={token}\n")
-    scenario = get_scenario(scenario_name or DEFAULT_SCENARIO)
+               f"  http://{host}:{server.port}/wall#token={token}\n"
+               f"  Trang công khai / Public page: http://{host}:{server.port}/public\n")
+    if hasattr(scenario, "cases"):
+        await _play_cases(core, scenario)
+        return
     principal = Principal("demo-player", "operator")
 
     async def sink(batch, key):  # noqa: ANN001
@@ -82,6 +96,23 @@ async def _demo(server, scenario_name: str | None, speed: float) -> None:  # noq
     while True:
         await play(scenario, sink, speed=speed, progress=False)
         log.info("scenario %s finished; playing it again", scenario.name)
+
+
+async def _play_cases(core, scenario) -> None:  # noqa: ANN001
+    """Play a scenario with case plans on scenario time, month after month."""
+    import time
+
+    from server.reports.simulation import MonthDriver
+    desk = core.features["reports"]
+    poll_s = max(0.02, min(0.25, 60.0 / getattr(core.clock, "speed", 1.0)))  # ≤ 1 scenario minute
+    run = 0
+    while True:
+        run += 1
+        driver = MonthDriver(desk, scenario, run, core.clock.now(), f"{int(time.time())}-{run}")
+        while driver.pending():
+            await driver.run_until(core.clock.now())
+            await asyncio.sleep(poll_s)
+        log.info("scenario %s run %d finished: %s", scenario.name, run, dict(driver.stats))
 
 
 @main.command()
@@ -156,7 +187,8 @@ def token() -> None:
 @token.command("create")
 @click.option("--role", required=True, type=click.Choice(
     ["admin", "supervisor", "operator", "agency", "responder", "wall", "public"]))
-@click.option("--agency", "agency_id", default=None, help="Agency id (required for role agency).")
+@click.option("--agency", "agency_id", default=None,
+              help="Agency id (required for role agency; for a supervisor: the unit it supervises).")
 @click.option("--label", default="", help="A note to find the token again.")
 @click.option("--ttl-days", type=float, default=None, help="Expire after this many days.")
 @click.option("--db", default=None, help="Store URL (default from settings).")
@@ -173,6 +205,41 @@ def token_create(role: str, agency_id: str | None, label: str, ttl_days: float |
     finally:
         core.store.close()
     click.echo(secret)
+
+
+@main.group()
+def report() -> None:
+    """Reports on field reports (Vietnamese first)."""
+
+
+@report.command("monthly")
+@click.option("--month", required=True, help="The month, YYYY-MM.")
+@click.option("--db", default=None, help="Store URL (default from settings).")
+@click.option("--out", default="var/reports", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the CSV and HTML.")
+def report_monthly(month: str, db: str | None, out: Path) -> None:
+    """Write the month's figures per unit (CSV) and a printable report naming the units that lag."""
+    from geo.router import Router
+    from server.reports.kpis import month_bounds
+    from server.reports.monthly import monthly_report
+    from server.store import open_store
+    from server.timefmt import now_micros, parse_offset
+    settings = _settings(db=db)
+    tz = parse_offset(settings.tz_offset)
+    try:
+        month_bounds(month, tz)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--month") from None
+    store = open_store(settings.db, tz)
+    try:
+        rep = monthly_report(store, Router.default(settings.h3_res), settings, month, out,
+                             now_micros(), tz)
+    finally:
+        store.close()
+    click.echo(f"CSV: {rep.csv_path}\nHTML: {rep.html_path}")
+    click.echo(f"Đơn vị chậm trễ / units that lag: {len(rep.lagging)}")
+    for row in rep.lagging:
+        click.echo(f"  - {row['agency_vi']}: {row['reasons']}")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 can move time by hand."""
 from __future__ import annotations
 
+import time
+
 from server.timefmt import now_micros
 
 
@@ -31,3 +33,17 @@ class ManualClock(Clock):
     def set(self, micros: int) -> None:
         """Set the clock to ``micros``."""
         self._now = micros
+
+
+class ScaledClock(Clock):
+    """Scenario time for demos: starts at ``start`` (default now) and runs ``speed`` times faster
+    than the system clock, so a month of deadlines passes in hours."""
+
+    def __init__(self, speed: float, start: int | None = None):
+        self.speed = speed
+        self._start = start if start is not None else now_micros()
+        self._t0 = time.monotonic()
+
+    def now(self) -> int:
+        """Return the scaled time."""
+        return self._start + int((time.monotonic() - self._t0) * 1_000_000 * self.speed)

@@ -194,9 +194,9 @@ class EventValidator:
                                   f"{ev.category!r} is not a category of kind {ev.kind!r}; "
                                   "see GET /api/v1/categories"))
             return None, {}
-        if ev.status is not None and ev.status not in layer.statuses:
+        if ev.status is not None and ev.status not in layer.accepted_statuses:
             details.append(detail(_loc(p, ("status",)),
-                                  f"must be one of {', '.join(layer.statuses)}"))
+                                  f"must be one of {', '.join(layer.accepted_statuses)}"))
             return None, {}
         if ev.observed_at is not None and to_micros(ev.observed_at) > now + FUTURE_TOLERANCE_US:
             details.append(detail(_loc(p, ("observed_at",)), "is more than 5 minutes in the future"))

@@ -3,7 +3,9 @@ tokens, and the live hub. Built once by ``build_core`` and handed to the web lay
 """
 from __future__ import annotations
 
+import abc
 import asyncio
+import functools
 import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +41,22 @@ class Reference:
     agencies: list[dict[str, Any]]
 
 
+Proceed = Callable[[], Awaitable[AppendResult]]
+
+
+class IntakeStage(abc.ABC):
+    """A step of ``ingest`` for some kinds, between validation and the store (e.g. duplicate
+    detection for reports). Stages wrap the append like middleware: each may change the
+    validated events before calling ``proceed()`` and look at the stored result after it."""
+
+    #: The kinds whose batches pass through this stage.
+    kinds: frozenset[str] = frozenset()
+
+    @abc.abstractmethod
+    async def intake(self, events: list[NewEvent], proceed: Proceed) -> AppendResult:
+        """Return the AppendResult of ``proceed()`` (called exactly once, or an error raised)."""
+
+
 class EventService:
     """Everything the handlers call. One writer thread keeps commits (and seq) in order."""
 
@@ -60,6 +78,10 @@ class EventService:
         self.tokens = TokenCache(self._token_lookup)
         self.hub = Hub(self.read_page, self.render, settings.flush_ms / 1000)
         self._background: list[Callable[[], Awaitable[None]]] = []
+        self._stages: list[IntakeStage] = []
+        #: Feature objects built by the web layer, by name (e.g. ``"reports"``: the ReportDesk),
+        #: for the CLI and tests.
+        self.features: dict[str, Any] = {}
         self._tasks: list[asyncio.Task] = []
         self._started = False
 
@@ -68,6 +90,10 @@ class EventService:
         self._background.append(factory)
         if self._started:
             self._tasks.append(asyncio.get_running_loop().create_task(factory()))
+
+    def add_intake(self, stage: IntakeStage) -> None:
+        """Pass every ingested batch holding one of ``stage.kinds`` through ``stage``."""
+        self._stages.append(stage)
 
     async def start(self) -> None:
         """Connect the bus, start the hub and background tasks (on the serving event loop)."""
@@ -112,7 +138,11 @@ class EventService:
         events = self.validator.validate(items, prefix, self.clock.now())
         key = f"{principal.token_id}:{idem_key}" if idem_key else None
         digest = hashlib.sha256(repr(items).encode()).hexdigest() if key else None
-        return await self.append(events, key, digest)
+        proceed: Proceed = functools.partial(self.append, events, key, digest)
+        kinds = {e.kind for e in events}
+        for stage in reversed([s for s in self._stages if s.kinds & kinds]):
+            proceed = functools.partial(stage.intake, events, proceed)
+        return await proceed()
 
     async def append(self, events: list[NewEvent], idem_key: str | None = None,
                      idem_hash: str | None = None) -> AppendResult:
@@ -202,8 +232,8 @@ def build_reference(router: Router, layers: LayerRegistry) -> Reference:
                      [a.to_json() for a in router.agencies.all()])
 
 
-def build_service(settings: Settings) -> EventService:
+def build_service(settings: Settings, clock: Clock | None = None) -> EventService:
     """Return an EventService with the store, router, layers and bus named by ``settings``."""
     store = open_store(settings.db, parse_offset(settings.tz_offset))
     return EventService(settings, store, Router.default(settings.h3_res), default_registry(),
-                        InProcessBus())
+                        InProcessBus(), clock)

@@ -22,10 +22,11 @@ def now_micros() -> int:
     return to_micros(datetime.now(timezone.utc))
 
 
-def to_rfc3339(micros: int, tz: timezone) -> str:
-    """Return ``micros`` as RFC 3339 text in ``tz`` (e.g. ``2025-11-17T08:00:00+07:00``)."""
+def to_rfc3339(micros: int, tz: timezone, timespec: str = "auto") -> str:
+    """Return ``micros`` as RFC 3339 text in ``tz`` (e.g. ``2025-11-17T08:00:00+07:00``);
+    ``timespec="seconds"`` drops fractions (W3C datetime as Open311 clients expect)."""
     dt = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=micros)
-    return dt.astimezone(tz).isoformat()
+    return dt.astimezone(tz).isoformat(timespec=timespec)
 
 
 def parse_rfc3339(text: str) -> int:

@@ -7,6 +7,8 @@ from geo.router import Router
 from server.config import Settings
 from tests.helpers import ServerThread
 
+pytest_plugins = ["tests.case_helpers"]  # fixtures of the report tests: clock, cserver
+
 
 @pytest.fixture(scope="session")
 def router() -> Router:
@@ -17,7 +19,8 @@ def router() -> Router:
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     """Settings for a test server: free port, store in a temp folder."""
-    return Settings(port=0, db=f"sqlite:///{tmp_path / 'ioc.sqlite3'}", flush_ms=50)
+    return Settings(port=0, db=f"sqlite:///{tmp_path / 'ioc.sqlite3'}", flush_ms=50,
+                    state_dir=tmp_path)
 
 
 STORE_BACKENDS = ["sqlite"]

@@ -74,3 +74,24 @@ def test_ais_replay_sends_a_recording(tmp_path):
         assert all(v["last_seen"].startswith("2025-11-17T07:40:00") for v in vessels)
     finally:
         srv.stop()
+
+
+def test_demo_normal_month_streams_reports_through_their_lifecycle(tmp_path):
+    db = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    demo = ServerProcess("--db", db, "--demo", "--scenario", "normal_month", "--speed", "20000",
+                         env={"IOC_STATE_DIR": str(tmp_path)})
+    try:
+        token = demo.wait_for(r"/wall#token=(\S+)")
+        demo.wait_for(r"(/public)")
+        from websockets.sync.client import connect
+        seen: set[str] = set()
+        with connect(demo.url.replace("http", "ws") + f"/ws?token={token}", open_timeout=10) as ws:
+            ws.send(json.dumps({"op": "subscribe", "layers": ["reports"], "since": 0}))
+            assert recv_json(ws)["op"] == "subscribed"
+            while not {"accepted", "resolved"} <= seen:
+                frame = recv_json(ws, timeout=30)
+                seen |= {e["status"] for e in frame.get("events", [])}
+        page = http("GET", demo.url + "/public")
+        assert page.status == 200 and "Kết quả xử lý phản ánh" in page.raw.decode()
+    finally:
+        demo.stop()

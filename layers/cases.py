@@ -1,0 +1,75 @@
+"""Kinds handled as *cases* (a lifecycle with a responsible unit, a deadline and a published
+result): field reports and questions to the government. ``CaseLayer`` is their base: it keeps
+the server-managed ``props.case`` out of client input and decides what of it is public.
+
+Public views never carry a phone number or an e-mail address, even inside free text: every free
+text field is passed through ``redact_contacts``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from layers.base import EventLayer
+
+PHONE_MASK = "[số điện thoại đã ẩn]"
+EMAIL_MASK = "[email đã ẩn]"
+#: A run of digits with the separators people type in phone numbers (``+84 (0) 905.123-456``).
+_NUMBER_RUN = re.compile(r"[+(]*\d[\d\s.()+/-]*\d\)?")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+MIN_PHONE_DIGITS = 8
+
+#: Fields of ``props.case`` that may be published (the rest — hidden reason, escalation,
+#: extension requests, internal notes — stays with the staff).
+PUBLIC_CASE_FIELDS = ("duplicate_of", "linked", "accepted_at", "resolved_at", "closed_at",
+                      "rejected_at", "result", "result_media", "note", "outcome", "rating",
+                      "reopened", "updated_at", "answer", "answered_at")
+#: Case fields written by people, published only after redaction.
+FREE_TEXT_CASE_FIELDS = ("result", "note", "answer")
+
+
+def _mask_number(match: re.Match) -> str:
+    text = match.group(0)
+    digits = sum(ch.isdigit() for ch in text)
+    return PHONE_MASK if digits >= MIN_PHONE_DIGITS else text
+
+
+def redact_contacts(text: str | None) -> str | None:
+    """Return ``text`` with e-mail addresses and phone-like numbers (8+ digits) masked."""
+    if not text:
+        return text
+    return _NUMBER_RUN.sub(_mask_number, _EMAIL.sub(EMAIL_MASK, text))
+
+
+class CaseLayer(EventLayer):
+    """An EventLayer whose events are cases. Subclasses list their free-text props."""
+
+    #: Client props holding free text (redacted on public views).
+    free_text_props: ClassVar[tuple[str, ...]] = ()
+    client_statuses = ("new", "routed")
+
+    def initial_status(self, agency_id: str | None) -> str:
+        """Return ``routed`` when a responsible unit was found, else ``new`` (IOC triage)."""
+        return "routed" if agency_id and agency_id != "ioc" else "new"
+
+    def public_view(self, event: dict[str, Any], sensitive: bool) -> dict[str, Any]:
+        """Return the public form: private props dropped, free text redacted, only public case
+        fields, no copies; a case hidden by a moderator keeps its status but not its content."""
+        out = super().public_view(event, sensitive)
+        out.pop("copied_to", None)
+        case = event.get("props", {}).get("case") or {}
+        public_case = {k: case[k] for k in PUBLIC_CASE_FIELDS if k in case}
+        for key in FREE_TEXT_CASE_FIELDS:
+            if key in public_case:
+                public_case[key] = redact_contacts(public_case[key])
+        if case.get("hidden"):
+            out["props"] = {"hidden": True, "case": {k: v for k, v in public_case.items()
+                                                     if k not in FREE_TEXT_CASE_FIELDS}}
+            return out
+        props = {k: v for k, v in out["props"].items() if k != "case"}
+        for key in self.free_text_props:
+            if isinstance(props.get(key), str):
+                props[key] = redact_contacts(props[key])
+        props["case"] = public_case
+        out["props"] = props
+        return out

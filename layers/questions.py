@@ -1,0 +1,51 @@
+"""Questions to the government (Hỏi cơ quan nhà nước): routed to a body by topic, answered,
+published. Their lifecycle lives in ``server/reports`` with the field reports."""
+from __future__ import annotations
+
+from typing import Any
+
+import pydeck as pdk
+from pydantic import BaseModel, ConfigDict, Field
+
+from layers.base import deck_spec
+from layers.cases import CaseLayer
+from layers.reports import Reporter
+
+QUESTION_COLOR = [80, 200, 190]
+
+
+class QuestionProps(BaseModel):
+    """Props of a ``question``: a short title, the question, who asks (private)."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(None, max_length=200)
+    question: str = Field("", max_length=4000)  # required by the intake (server/reports)
+    reporter: Reporter | None = None
+
+
+class QuestionsLayer(CaseLayer):
+    """Questions as points at the asker's commune (hidden on the wall by default)."""
+
+    id = "questions"
+    kind = "question"
+    kinds = ("question",)
+    title_vi = "Hỏi cơ quan nhà nước"
+    title_en = "Questions to the government"
+    order = 65
+    visible = False
+    props_model = QuestionProps
+    statuses = ("new", "routed", "answered")
+    private_props = frozenset({"reporter"})
+    free_text_props = ("title", "question")
+
+    def deck_layers(self) -> list[dict[str, Any]]:
+        """Return a ScatterplotLayer of questions."""
+        points = pdk.Layer(
+            "ScatterplotLayer", id="questions-points", data=[], pickable=True,
+            get_position="[lon, lat]", get_radius=60, radius_min_pixels=3, radius_max_pixels=10,
+            get_fill_color=QUESTION_COLOR + [200], stroked=False)
+        return [{"role": "points", "spec": deck_spec(points)}]
+
+    def legend(self) -> list[dict[str, Any]]:
+        """Return one legend row: the question colour."""
+        return [{"color": QUESTION_COLOR, "vi": "Câu hỏi của người dân", "en": "Citizen question"}]
