@@ -227,5 +227,5 @@ def create_pg_database(template: str | None = None, prefix: str = "ioc_test_",
 
 def drop_pg_database(name: str) -> None:
     """Drop a database made by ``create_pg_database`` (closing its connections)."""
-    assert name.startswith(("ioc_test_", "ioc_tmpl_")), name
+    assert name.startswith(("ioc_test_", "ioc_tmpl_", "ioc_bench_")), name
     pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

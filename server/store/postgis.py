@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import orjson
 import sqlalchemy as sa
 from geoalchemy2.shape import from_shape
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from server.events import NewEvent, wire_event
 from server.store import schema
@@ -144,6 +145,8 @@ class PostGISStore(EventStore):
         return {(ch, ref): event_id for ch, ref, event_id in rows}
 
     def _insert(self, conn: sa.Connection, events: list[NewEvent], head: int) -> None:
+        """Insert ``events`` after ``head`` (an executemany: psycopg pipelines it; RETURNING would
+        make SQLAlchemy send one huge statement instead) and move the head."""
         rows = [{"seq": head + i, **{f: getattr(ev, f) for f in NEW_EVENT_FIELDS}}
                 for i, ev in enumerate(events, 1)]
         conn.execute(sa.insert(schema.events), rows)
@@ -200,7 +203,8 @@ class PostGISStore(EventStore):
         rows: dict[Any, dict] = {}
         for start in range(0, len(ids), IN_CHUNK):
             chunk = ids[start:start + IN_CHUNK]
-            for row in conn.execute(sa.select(*COLUMNS).where(E[key].in_(chunk))).mappings():
+            ids_param = sa.bindparam("ids", chunk, type_=ARRAY(E[key].type))
+            for row in conn.execute(sa.select(*COLUMNS).where(E[key] == sa.any_(ids_param))).mappings():
                 rows[row[key]] = self._wire(row)
         return [rows[i] for i in ids]
 
