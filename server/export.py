@@ -12,7 +12,7 @@ import sys
 from contextlib import ExitStack
 from datetime import timezone
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Iterator
+from typing import IO, TYPE_CHECKING, Iterable, Iterator
 
 import orjson
 from tqdm import tqdm
@@ -52,17 +52,31 @@ def _bar(store: EventStore, since: int, query: EventQuery, progress: bool) -> tq
     return tqdm(total=total, unit="ev", desc="export", disable=not progress, file=sys.stderr)
 
 
+def feature_collection(chunks: Iterable[list[str]]) -> Iterator[bytes]:
+    """Yield the bytes of one GeoJSON FeatureCollection made of chunks of Feature texts."""
+    yield b'{"type": "FeatureCollection", "features": [\n'
+    sep = b""
+    for features in chunks:
+        if features:
+            yield sep + ",\n".join(features).encode()
+            sep = b",\n"
+    yield b"\n]}\n"
+
+
+def _counted(chunks: Iterable[list], bar: tqdm, seen: list[int]) -> Iterator[list]:
+    for chunk in chunks:
+        seen[0] += len(chunk)
+        bar.update(len(chunk))
+        yield chunk
+
+
 def write_geojson(store: EventStore, out: IO[bytes], since: int, query: EventQuery, chunk: int,
                   bar: tqdm) -> int:
     """Write one FeatureCollection to ``out``; return how many features."""
-    n = 0
-    out.write(b'{"type": "FeatureCollection", "features": [\n')
-    for features in store.export_geojson(since, query, chunk):
-        out.write((",\n" if n else "").encode() + ",\n".join(features).encode())
-        n += len(features)
-        bar.update(len(features))
-    out.write(b"\n]}\n")
-    return n
+    seen = [0]
+    for part in feature_collection(_counted(store.export_geojson(since, query, chunk), bar, seen)):
+        out.write(part)
+    return seen[0]
 
 
 def _frames(store: EventStore, since: int, query: EventQuery, chunk: int

@@ -8,7 +8,7 @@ import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 from geo.categories import CategoryRegistry
 from geo.router import Router, service_region
@@ -26,6 +26,7 @@ from server.timefmt import now_micros, parse_offset
 log = logging.getLogger(__name__)
 
 MAX_PAGE = 10_000
+EXPORT_CHUNK = 2000
 
 
 @dataclass
@@ -178,6 +179,20 @@ class EventService:
         Forbidden for the public view."""
         self._exact_view(principal, "polygon search")
         return await self.query(principal, since, query, limit)
+
+    async def export_geojson(self, principal: Principal, since: int, query: EventQuery,
+                             chunk: int = EXPORT_CHUNK) -> AsyncIterator[bytes]:
+        """Yield the bytes of a GeoJSON FeatureCollection of the events with seq > ``since`` that
+        ``principal`` may see, streamed from the store chunk by chunk (features are written by
+        the store, PostGIS on PostGIS); raise Forbidden for the public view."""
+        from server.export import feature_collection
+        view = self._exact_view(principal, "GeoJSON export")
+        parts = feature_collection(self.store.export_geojson(since, view.scope(query), chunk))
+        try:
+            while (part := await self._read(next, parts, None)) is not None:
+                yield part
+        finally:
+            await self._read(parts.close)
 
     @staticmethod
     def _exact_view(principal: Principal, what: str) -> View:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo.sphere import distance_m
+from server.events import wire_feature
 from tests.helpers import http, report
 
 # Central Huế (Phú Xuân), the citadel, across the river, and further south.
@@ -97,3 +98,20 @@ def test_idempotent_retry_stores_once(any_server):
     assert listed == first.body["events"]
     other = any_server.post_events([report(lat=16.48)], token, headers=hdr)
     assert other.status == 409
+
+
+def test_geojson_export_streams_what_the_caller_may_see(any_server, posted):
+    url = any_server.url + "/api/v1/events.geojson"
+    res = http("GET", url, token=any_server.token("operator"))
+    assert res.status == 200 and res.headers["Content-Type"] == "application/geo+json"
+    assert res.body["type"] == "FeatureCollection"
+    assert res.body["features"] == [wire_feature(e) for e in posted]
+    since = http("GET", url + f"?since={posted[1]['seq']}&category=traffic.road_damage",
+                 token=any_server.token("operator"))
+    assert [f["id"] for f in since.body["features"]] == [posted[2]["id"]]
+    agency = posted[0]["agency_id"]
+    scoped = http("GET", url, token=any_server.token("agency", agency)).body["features"]
+    assert scoped and {f["properties"]["agency_id"] for f in scoped} == {agency}
+    public = http("GET", url, token=any_server.token("public"))
+    assert public.status == 403 and public.body["error"]["code"] == "forbidden"
+    assert http("GET", url + "?kind=ufo", token=any_server.token("operator")).status == 400

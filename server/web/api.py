@@ -46,6 +46,24 @@ class NearestHandler(BaseHandler):
         self.write_json({"events": events})
 
 
+class GeoJSONExportHandler(BaseHandler):
+    """``GET /api/v1/events.geojson?since=&kind=&category=&area=&bbox=``: every matching event
+    as one FeatureCollection, streamed (no page limit)."""
+
+    async def get(self) -> None:
+        """Stream ``application/geo+json``; errors before the first byte use the error shape."""
+        since, query, _ = parse_event_query(self.get_query_argument_or_none, self.core.layers.kinds)
+        parts = self.core.export_geojson(self.principal, since, query)
+        try:
+            self.set_header("Content-Type", "application/geo+json")
+            async for part in parts:
+                self.write(part)
+                await self.flush()
+        finally:
+            await parts.aclose()
+        self.finish()
+
+
 class EventHandler(BaseHandler):
     """``GET /api/v1/events/{id}``."""
 
@@ -94,6 +112,7 @@ def routes(ctx: dict) -> list[tuple]:
                   for doc in ("areas", "layers", "categories", "agencies")]
     return [
         (r"/api/v1/events", EventsHandler, args),
+        (r"/api/v1/events\.geojson", GeoJSONExportHandler, args),
         (r"/api/v1/events/search", SearchHandler, args),
         (r"/api/v1/events/nearest", NearestHandler, args),
         (r"/api/v1/events/([0-9a-fA-F-]{1,64})", EventHandler, args),
