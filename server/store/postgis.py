@@ -4,7 +4,8 @@ Ordering across threads, processes and nodes: every writing transaction first lo
 ``counters`` row of ``seq`` (``SELECT … FOR UPDATE``), takes its seqs from it and writes the new
 head back. The row lock is held until commit, so writers commit one at a time in seq order and a
 reader can never see a seq while a lower one is still uncommitted (see docs/ARCHITECTURE.md,
-"Ordering"). Readers use one REPEATABLE READ snapshot for the page and the head.
+"Ordering"). Reads are single autocommit statements (one statement, one snapshot: ``since``
+joins the head to its page); exports stream from one REPEATABLE READ snapshot.
 
 Space is PostGIS's job: boxes and polygons are ``ST_Intersects`` on the GiST-indexed ``geom``,
 nearest-N is the geography KNN ``<->`` on its own GiST index, and GeoJSON exports are written by
@@ -101,6 +102,7 @@ class PostGISStore(EventStore):
             json_serializer=_json_dumps, json_deserializer=orjson.loads,
             connect_args={"application_name": "hue-ioc", "options": "-c synchronous_commit=on"})
         ensure_schema(self.engine)
+        self._reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._snapshot = self.engine.execution_options(isolation_level="REPEATABLE READ",
                                                        postgresql_readonly=True)
 
@@ -185,7 +187,7 @@ class PostGISStore(EventStore):
     def history(self, event_id: str) -> list[AuditEntry]:
         """See EventStore.history."""
         a = schema.audit.c
-        with self.engine.connect() as conn:
+        with self._reads.connect() as conn:
             rows = conn.execute(sa.select(a.action, a.actor, a.role, a.event_id, a.reason, a.data,
                                           a.at).where(a.event_id == event_id).order_by(a.id))
             return [AuditEntry(**row) for row in rows.mappings()]
@@ -209,12 +211,17 @@ class PostGISStore(EventStore):
         return [rows[i] for i in ids]
 
     def since(self, since: int, query: EventQuery, limit: int) -> Page:
-        """See EventStore.since."""
-        stmt = sa.select(*COLUMNS).where(*where(since, query)).order_by(E.seq).limit(limit)
-        with self._snapshot.begin() as conn:
-            events = [self._wire(r) for r in conn.execute(stmt).mappings()]
-            head = self._head(conn)
-        return Page(events, events[-1]["seq"] if len(events) == limit else max(head, since))
+        """See EventStore.since. One statement, hence one snapshot, reads the page and the head:
+        ``head LEFT JOIN page``, so that the head comes back even when the page is empty."""
+        head = sa.select(COUNTERS.c.value.label("head")).where(COUNTERS.c.name == "seq").subquery()
+        page = sa.select(*COLUMNS).where(*where(since, query)).order_by(E.seq).limit(limit).subquery()
+        stmt = (sa.select(head.c.head, page).select_from(head.outerjoin(page, sa.true()))
+                .order_by(page.c.seq))
+        with self._reads.connect() as conn:
+            rows = conn.execute(stmt).mappings().all()
+        events = [self._wire(r) for r in rows if r["seq"] is not None]
+        top = rows[0]["head"]
+        return Page(events, events[-1]["seq"] if len(events) == limit else max(top, since))
 
     @staticmethod
     def _head(conn: sa.Connection) -> int:
@@ -234,13 +241,13 @@ class PostGISStore(EventStore):
         near = sa.func.ST_DWithin(schema.geography(E.geom), point, edge + KNN_SLACK_M, False)
         stmt = (sa.select(*COLUMNS, dist.label("distance_m")).where(*conds, near, dist <= edge)
                 .order_by(dist, E.seq).limit(n))
-        with self.engine.connect() as conn:
+        with self._reads.connect() as conn:
             return [{**self._wire(r), "distance_m": r["distance_m"]}
                     for r in conn.execute(stmt).mappings()]
 
     def count(self, since: int, query: EventQuery) -> int:
         """See EventStore.count."""
-        with self.engine.connect() as conn:
+        with self._reads.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(schema.events)
                                 .where(*where(since, query))).scalar_one()
 
@@ -271,13 +278,13 @@ class PostGISStore(EventStore):
 
     def get(self, event_id: str) -> dict[str, Any] | None:
         """See EventStore.get."""
-        with self.engine.connect() as conn:
+        with self._reads.connect() as conn:
             row = conn.execute(sa.select(*COLUMNS).where(E.id == event_id)).mappings().first()
         return self._wire(row) if row else None
 
     def last_seq(self) -> int:
         """See EventStore.last_seq."""
-        with self.engine.connect() as conn:
+        with self._reads.connect() as conn:
             return self._head(conn)
 
     # -- tokens ---------------------------------------------------------------------------------
@@ -288,7 +295,7 @@ class PostGISStore(EventStore):
 
     def token_by_hash(self, token_hash: str) -> TokenRecord | None:
         """See EventStore.token_by_hash."""
-        with self.engine.connect() as conn:
+        with self._reads.connect() as conn:
             row = conn.execute(sa.select(schema.tokens).where(
                 schema.tokens.c.hash == token_hash)).mappings().first()
         return TokenRecord(**row) if row else None
