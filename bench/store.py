@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import statistics
 import tempfile
 import time
@@ -25,10 +26,10 @@ from server.config import Settings
 from server.store import EventQuery, EventStore
 from tests.helpers import (ServerThread, create_pg_database, drop_pg_database, http, pg_url,
                            report)
-from tests.storekit import new_event, scattered
+from tests.storekit import scattered
 
 BACKENDS = ("sqlite", "postgis")
-BATCHES = {1: 300, 100: 40, 1000: 8}  # batch size → rounds (also bounded by TIME_BUDGET_S)
+BATCHES = {1: 300, 100: 40, 1000: 10}  # batch size → rounds (also bounded by TIME_BUDGET_S)
 READ_ROUNDS = 25
 TIME_BUDGET_S = 30.0
 Timed = dict[str, Callable[[], object]]
@@ -68,7 +69,7 @@ def ingest(servers: dict[str, ServerThread], tokens: dict[str, str]) -> list[lis
     """Return table rows: events/s per batch size through the store and through HTTP."""
     rows = []
     for size, rounds in BATCHES.items():
-        body = [report(lat=16.4637 + i * 1e-5) for i in range(size)]
+        body = [report(lat=e.lat, lon=e.lon) for e in scattered(size, seed=size)]
         store = interleaved({n: _append(s.core.store, size) for n, s in servers.items()}, rounds)
         api = interleaved({n: (lambda s=s, t=tokens[n]: s.post_events(body, t))
                            for n, s in servers.items()}, rounds)
@@ -80,7 +81,8 @@ def ingest(servers: dict[str, ServerThread], tokens: dict[str, str]) -> list[lis
 
 
 def _append(store: EventStore, size: int) -> Callable[[], object]:
-    return lambda: store.append([new_event(i) for i in range(size)])
+    seeds = itertools.count()
+    return lambda: store.append(scattered(size, seed=next(seeds)))
 
 
 def read_cases(store: EventStore, rng: np.random.Generator) -> Timed:

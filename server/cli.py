@@ -55,7 +55,7 @@ def serve(host: str | None, port: int | None, db: str | None, demo: bool, scenar
 async def _serve(settings: Settings, demo: bool, scenario: str | None, speed: float) -> None:
     from server.web.app import start_server
     server = await start_server(settings)
-    click.echo(f"Huế IOC đang chạy / running at {server.url}  (store: {settings.db})")
+    click.echo(f"Huế IOC đang chạy / running at {server.url}  (store: {_safe(settings.db)})")
     tasks = []
     if demo:
         tasks.append(asyncio.create_task(_demo(server, scenario, speed)))
