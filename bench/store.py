@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import itertools
+import os
 import statistics
 import tempfile
 import time
@@ -145,12 +146,15 @@ def pg_version() -> str:
         engine.dispose()
 
 
-def render(ingest_rows: list[list[str]], read_rows: list[list[str]], rows: int) -> str:
-    """Return the markdown section."""
+def render(ingest_rows: list[list[str]], read_rows: list[list[str]], rows: int,
+           load: tuple[float, ...]) -> str:
+    """Return the markdown section; ``load`` is the 1/5/15-minute load average at the start."""
     return "\n\n".join([
         "## Store: SQLite (embedded) and PostGIS",
         machine(["sqlalchemy", "geoalchemy2", "psycopg", "geopandas", "shapely"])
-        + f" {pg_version()} on the same machine; commit {git_commit()}.",
+        + f" {pg_version()} on the same machine; commit {git_commit()}. Load average at the "
+        f"start: {', '.join(f'{x:.1f}' for x in load)} (a shared machine: compare ratios, "
+        "not absolute figures).",
         "Ingest, events per second. Every append is one durable commit (SQLite WAL with "
         "`synchronous=FULL`; PostgreSQL with `synchronous_commit=on`, writers queued on the seq "
         "counter row); the HTTP path adds validation, routing and the JSON answer:",
@@ -166,6 +170,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000, help="events in the read table")
     args = parser.parse_args()
+    load = os.getloadavg()
     router = Router.default()
     with contextlib.ExitStack() as stack:
         servers = {n: ServerThread(Settings(port=0, db=stack.enter_context(backend_url(n)),
@@ -173,7 +178,7 @@ def main() -> None:
         for s in servers.values():
             stack.callback(s.stop)
         tokens = {n: s.token("operator") for n, s in servers.items()}
-        body = render(ingest(servers, tokens), reads(servers, tokens, args.rows), args.rows)
+        body = render(ingest(servers, tokens), reads(servers, tokens, args.rows), args.rows, load)
     write_section("store", body)
     print(body)
 
