@@ -1,9 +1,13 @@
 #!/bin/sh
-# System packages the tests need, installed only when missing (Debian; run as root in CI).
+# System packages the tests need, installed only when missing (Debian; run as root in CI), and a
+# PostgreSQL + PostGIS server on 127.0.0.1:5432 that user postgres reaches without a password
+# (the tests make and drop their own databases ioc_test_<hex> there; IOC_TEST_PG points
+# them at another server).
 set -eu
 need=""
 command -v chromium >/dev/null 2>&1 || need="$need chromium chromium-driver"
 [ -e /usr/share/postgresql/15/extension/postgis.control ] || need="$need postgresql-15-postgis-3"
+command -v pg_isready >/dev/null 2>&1 || need="$need postgresql-15 postgresql-client-15"
 if [ -n "$need" ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing system packages:$need (run 'make test' as root, or: sudo apt-get install -y$need)" >&2
@@ -13,11 +17,20 @@ if [ -n "$need" ]; then
   apt-get update -qq >/dev/null 2>&1 || true
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
 fi
+[ -n "${IOC_TEST_PG:-}" ] && exit 0
 # PostgreSQL on 127.0.0.1:5432: reuse it if it answers, else start the local cluster.
-if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   if command -v pg_ctlcluster >/dev/null 2>&1; then
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
   fi
+  for _ in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+# A fresh Debian cluster asks for a password on TCP: let the local postgres user in (root only).
+if ! psql -h 127.0.0.1 -U postgres -d postgres -Atqc 'select 1' >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  hba="$(su postgres -c "psql -Atqc 'show hba_file'")"
+  echo "letting postgres in from 127.0.0.1 without a password ($hba)"
+  sed -i '1i host all postgres 127.0.0.1/32 trust' "$hba"
+  su postgres -c "psql -Atqc 'select pg_reload_conf()'" >/dev/null
 fi
 # MQTT broker (Mosquitto) on 127.0.0.1:1883 for the sensor tests: reuse it if it answers.
 if ! python3 -c "import socket; socket.create_connection(('127.0.0.1', 1883), 2)" 2>/dev/null; then

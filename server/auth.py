@@ -3,6 +3,7 @@ stored. ``Access`` turns a principal into the view of events it is allowed.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 import time
@@ -77,7 +78,7 @@ class View:
         """Return ``query`` narrowed to what this view may read."""
         if self.agency_id is None:
             return query
-        return EventQuery(query.kinds, query.category, query.area, self.agency_id, query.bbox)
+        return dataclasses.replace(query, agency_id=self.agency_id)
 
 
 def view_of(principal: Principal) -> View:

@@ -1,4 +1,4 @@
-"""The ``ioc`` command: serve, replay a scenario, create tokens."""
+"""The ``ioc`` command: serve, replay a scenario, create tokens, migrate the database, export."""
 from __future__ import annotations
 
 import asyncio
@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from server.config import Settings
 
 log = logging.getLogger("ioc")
+QUIET_LIBRARIES = ("alembic", "pyogrio")
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -27,8 +28,10 @@ def _settings(**overrides: Any) -> Settings:
 @click.option("--log-level", default=None, help="DEBUG, INFO, WARNING…")
 def main(log_level: str | None) -> None:
     """Huế IOC — geo-events on H3 cells, routed, stored and live on the map wall."""
-    level = log_level or Settings().log_level
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = (log_level or Settings().log_level).upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in QUIET_LIBRARIES:  # they narrate every step at INFO; we log the outcome
+        logging.getLogger(chatty).setLevel(max(logging.getLevelName(level), logging.WARNING))
 
 
 @main.command()
@@ -63,7 +66,7 @@ async def _serve(settings: Settings, demo: bool, scenario_name: str | None, spee
     # A scenario with case plans runs the server on scenario time, so deadlines pass too.
     core = build_service(settings, ScaledClock(speed)) if hasattr(scenario, "cases") else None
     server = await start_server(settings, core)
-    click.echo(f"Huế IOC đang chạy / running at {server.url}  (store: {settings.db})")
+    click.echo(f"Huế IOC đang chạy / running at {server.url}  (store: {_safe(settings.db)})")
     tasks = []
     if demo:
         tasks.append(asyncio.create_task(_demo(server, scenario, speed)))
@@ -240,6 +243,90 @@ def report_monthly(month: str, db: str | None, out: Path) -> None:
     click.echo(f"Đơn vị chậm trễ / units that lag: {len(rep.lagging)}")
     for row in rep.lagging:
         click.echo(f"  - {row['agency_vi']}: {row['reasons']}")
+
+
+@main.group()
+def db() -> None:
+    """Database schema: Alembic migrations, one history for SQLite and PostGIS."""
+
+
+def _migration_engine(db_url: str | None):  # noqa: ANN202
+    from server.store import postgres_url
+    from server.store.migrate import engine_for
+    url = _settings(db=db_url).db
+    return engine_for(url if url.startswith("sqlite:///") else postgres_url(url)), url
+
+
+@db.command("upgrade")
+@click.option("--db", "db_url", default=None, help="Store URL (default from settings/DATABASE_URL).")
+@click.option("--revision", default="head", show_default=True, help="Revision to reach.")
+def db_upgrade(db_url: str | None, revision: str) -> None:
+    """Bring the database schema up to REVISION (ioc serve does this by itself when behind)."""
+    from server.store.migrate import upgrade
+    engine, url = _migration_engine(db_url)
+    try:
+        before, after = upgrade(engine, revision)
+    finally:
+        engine.dispose()
+    change = f"already at {after}" if before == after else f"{before or 'empty'} → {after}"
+    click.echo(f"{_safe(url)}: schema {change}")
+
+
+@db.command("current")
+@click.option("--db", "db_url", default=None, help="Store URL (default from settings/DATABASE_URL).")
+def db_current(db_url: str | None) -> None:
+    """Print the schema revision of the database and the newest one."""
+    from server.store.migrate import current, head
+    engine, url = _migration_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            rev = current(conn)
+    finally:
+        engine.dispose()
+    click.echo(f"{_safe(url)}: schema {rev or 'empty'} (newest {head()})")
+
+
+def _safe(url: str) -> str:
+    """Return ``url`` without its password."""
+    from sqlalchemy.engine import make_url
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(["geojson", "gpkg", "csv"]), default="geojson",
+              show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: standard output; gpkg needs a file).")
+@click.option("--since", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Only events with seq greater than this.")
+@click.option("--kind", default=None, help="Only these kinds (comma-separated).")
+@click.option("--db", "db_url", default=None, help="Store URL (default from settings/DATABASE_URL).")
+@click.option("--chunk", type=click.IntRange(min=1), default=5000, show_default=True,
+              help="Events read and written per step.")
+@click.option("--progress/--no-progress", default=True, help="Progress bar on standard error.")
+def export_cmd(fmt: str, out: Path | None, since: int, kind: str | None, db_url: str | None,
+               chunk: int, progress: bool) -> None:
+    """Export events as GeoJSON, GeoPackage or CSV, streamed in chunks."""
+    from layers.registry import default_registry
+    from server.errors import IOCError
+    from server.export import export
+    from server.params import parse_kinds
+    from server.store import EventQuery, open_store
+    from server.timefmt import parse_offset
+    if fmt == "gpkg" and out is None:
+        raise click.UsageError("--format gpkg needs --out FILE.gpkg")
+    try:
+        query = EventQuery(kinds=parse_kinds(kind, default_registry().kinds))
+    except IOCError as exc:
+        raise click.BadParameter(f"{exc.message} ({exc.details[0]['message']})",
+                                 param_hint="--kind") from None
+    settings = _settings(db=db_url)
+    store = open_store(settings.db, parse_offset(settings.tz_offset))
+    try:
+        n = export(store, fmt, out, since, query, chunk, progress)
+    finally:
+        store.close()
+    click.echo(f"Đã xuất {n} sự kiện / exported {n} events", err=True)
 
 
 if __name__ == "__main__":

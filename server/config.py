@@ -124,6 +124,6 @@ class Settings(BaseSettings):
     @field_validator("db")
     @classmethod
     def _known_scheme(cls, v: str) -> str:
-        if not (v.startswith("sqlite:///") or v.startswith("postgresql")):
+        if not (v.startswith("sqlite:///") or v.startswith("postgres")):
             raise ValueError("db must start with sqlite:/// or postgresql (e.g. postgresql+psycopg://…)")
         return v

@@ -93,6 +93,15 @@ def wire_event(row: dict[str, Any], tz: timezone) -> dict[str, Any]:
     }
 
 
+def wire_feature(event: dict[str, Any]) -> dict[str, Any]:
+    """Return a wire event as a GeoJSON Feature: ``{"type": "Feature", "id", "geometry": Point
+    [lon, lat], "properties": the wire event without lat and lon}``."""
+    props = {k: v for k, v in event.items() if k not in ("lat", "lon")}
+    return {"type": "Feature", "id": event["id"],
+            "geometry": {"type": "Point", "coordinates": [event["lon"], event["lat"]]},
+            "properties": props}
+
+
 def _deadline(observed: int, hours: float | None) -> int | None:
     return observed + int(hours * 3_600_000_000) if hours else None
 

@@ -10,7 +10,7 @@ import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 from geo.categories import CategoryRegistry
 from geo.router import Router, service_region
@@ -19,7 +19,7 @@ from server.auth import Principal, TokenCache, View, check_can_create, new_token
 from server.bus import Bus, InProcessBus
 from server.clock import Clock
 from server.config import Settings
-from server.errors import BadRequest, NotFound
+from server.errors import BadRequest, Forbidden, NotFound
 from server.events import EventValidator, NewEvent
 from server.hub import Hub
 from server.store import AppendResult, AuditEntry, EventQuery, EventStore, Page, open_store
@@ -28,6 +28,7 @@ from server.timefmt import now_micros, parse_offset
 log = logging.getLogger(__name__)
 
 MAX_PAGE = 10_000
+EXPORT_CHUNK = 2000
 
 
 @dataclass
@@ -199,6 +200,42 @@ class EventService:
         page = await self.read_page(since, view.scope(query), limit)
         page.events = [self.render(e, view) for e in page.events]
         return page
+
+    async def nearest(self, principal: Principal, lat: float, lon: float, n: int,
+                      query: EventQuery) -> list[dict[str, Any]]:
+        """Return up to ``n`` events ``principal`` may see nearest to (lat, lon), nearest first,
+        each with ``distance_m``; raise Forbidden for the public view (exact distances would
+        locate what it sees only coarsely)."""
+        view = self._exact_view(principal, "nearest events")
+        return await self.read(self.store.nearest, lat, lon, n, view.scope(query))
+
+    async def search(self, principal: Principal, since: int, query: EventQuery,
+                     limit: int) -> Page:
+        """Return a Page of the events in ``query.polygon`` that ``principal`` may see; raise
+        Forbidden for the public view."""
+        self._exact_view(principal, "polygon search")
+        return await self.query(principal, since, query, limit)
+
+    async def export_geojson(self, principal: Principal, since: int, query: EventQuery,
+                             chunk: int = EXPORT_CHUNK) -> AsyncIterator[bytes]:
+        """Yield the bytes of a GeoJSON FeatureCollection of the events with seq > ``since`` that
+        ``principal`` may see, streamed from the store chunk by chunk (features are written by
+        the store, PostGIS on PostGIS); raise Forbidden for the public view."""
+        from server.export import feature_collection
+        view = self._exact_view(principal, "GeoJSON export")
+        parts = feature_collection(self.store.export_geojson(since, view.scope(query), chunk))
+        try:
+            while (part := await self.read(next, parts, None)) is not None:
+                yield part
+        finally:
+            await self.read(parts.close)
+
+    @staticmethod
+    def _exact_view(principal: Principal, what: str) -> View:
+        view = view_of(principal)
+        if view.public:
+            raise Forbidden(f"{what} is not open to the public view: it tests exact locations")
+        return view
 
     async def get(self, principal: Principal, event_id: str) -> dict[str, Any]:
         """Return one event as ``principal`` may see it; raise NotFound."""

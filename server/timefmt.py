@@ -11,10 +11,23 @@ def parse_offset(text: str) -> timezone:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 def to_micros(dt: datetime) -> int:
     """Return an aware datetime as integer microseconds since the epoch."""
-    delta = dt - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    delta = dt - EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(micros: int) -> datetime:
+    """Return integer microseconds since the epoch as an aware UTC datetime."""
+    return EPOCH + timedelta(microseconds=micros)
+
+
+def offset_text(tz: timezone) -> str:
+    """Return the ``±HH:MM`` suffix that ``to_rfc3339`` writes for ``tz``."""
+    return to_rfc3339(0, tz)[-6:]
 
 
 def now_micros() -> int:
@@ -25,8 +38,7 @@ def now_micros() -> int:
 def to_rfc3339(micros: int, tz: timezone, timespec: str = "auto") -> str:
     """Return ``micros`` as RFC 3339 text in ``tz`` (e.g. ``2025-11-17T08:00:00+07:00``);
     ``timespec="seconds"`` drops fractions (W3C datetime as Open311 clients expect)."""
-    dt = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=micros)
-    return dt.astimezone(tz).isoformat(timespec=timespec)
+    return from_micros(micros).astimezone(tz).isoformat(timespec=timespec)
 
 
 def parse_rfc3339(text: str) -> int:

@@ -1,11 +1,13 @@
-"""Shared fixtures: one Router for the session, a fresh real server per test."""
+"""Shared fixtures: one Router for the session, a fresh real server per test, and the store under
+test on each backend: SQLite in a temp folder, and PostGIS in a throw-away database
+``ioc_test_<hex>`` (cloned from a migrated template made once per session; all dropped after)."""
 from __future__ import annotations
 
 import pytest
 
 from geo.router import Router
 from server.config import Settings
-from tests.helpers import ServerThread
+from tests.helpers import ServerThread, create_pg_database, drop_pg_database, pg_url
 
 pytest_plugins = ["tests.case_helpers"]  # fixtures of the report tests: clock, cserver
 
@@ -23,19 +25,61 @@ def settings(tmp_path) -> Settings:
                     state_dir=tmp_path)
 
 
-STORE_BACKENDS = ["sqlite"]
+STORE_BACKENDS = ["sqlite", "postgis"]
+
+
+@pytest.fixture(scope="session")
+def postgis_template():
+    """Name of a PostGIS database migrated to head, cloned by every PostGIS test."""
+    from server.store import open_store
+    from server.timefmt import parse_offset
+    name = create_pg_database(prefix="ioc_tmpl_")
+    open_store(pg_url(name), parse_offset("+07:00")).close()
+    yield name
+    drop_pg_database(name)
+
+
+@pytest.fixture
+def pg_database(request):
+    """URL of a fresh, migrated PostGIS database (dropped after the test)."""
+    name = create_pg_database(template=request.getfixturevalue("postgis_template"))
+    yield pg_url(name)
+    drop_pg_database(name)
+
+
+@pytest.fixture
+def empty_pg_database():
+    """URL of an empty PostgreSQL database, without even the postgis extension (dropped after)."""
+    name = create_pg_database(extension=False)
+    yield pg_url(name)
+    drop_pg_database(name)
 
 
 @pytest.fixture(params=STORE_BACKENDS)
-def store_factory(request, tmp_path):
+def empty_store_url(request, tmp_path) -> str:
+    """URL of a database of each backend that was never migrated."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    return request.getfixturevalue("empty_pg_database")
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+def store_url(request, tmp_path) -> str:
+    """URL of an empty store of each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    return request.getfixturevalue("pg_database")
+
+
+@pytest.fixture
+def store_factory(store_url):
     """Return a function that opens the store under test (same database each call)."""
     from server.store import open_store
     from server.timefmt import parse_offset
-    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
     opened = []
 
     def factory():
-        st = open_store(url, parse_offset("+07:00"))
+        st = open_store(store_url, parse_offset("+07:00"))
         opened.append(st)
         return st
 
@@ -54,6 +98,14 @@ def store(store_factory):
 def server(settings, router):
     """A started real server; stopped after the test."""
     srv = ServerThread(settings, router).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def any_server(store_url, router):
+    """A started real server on each store backend."""
+    srv = ServerThread(Settings(port=0, db=store_url, flush_ms=50), router).start()
     yield srv
     srv.stop()
 

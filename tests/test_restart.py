@@ -1,10 +1,14 @@
-"""The embedded store survives a crash: acknowledged events are there after kill -9, and seq
-continues without reuse. Runs the real ``ioc`` command as a child process."""
+"""Each store survives a crash: acknowledged events are there after kill -9, seq continues
+without reuse, a websocket resumes from ``since``. Runs the real ``ioc`` command as a child
+process, on SQLite and on PostGIS."""
 from __future__ import annotations
 
+import json
 import subprocess
+from contextlib import contextmanager
+from typing import Iterator
 
-from tests.helpers import ServerProcess, http, ioc_command, report
+from tests.helpers import ServerProcess, collect_events, http, ioc_command, recv_json, report
 
 
 def create_token(db: str, role: str) -> str:
@@ -13,25 +17,39 @@ def create_token(db: str, role: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def test_store_survives_kill_and_seq_continues(tmp_path):
-    db = f"sqlite:///{tmp_path / 'ioc.sqlite3'}"
-    token = create_token(db, "operator")
-    assert token.startswith("ioc_")
-    first = ServerProcess("--db", db)
+@contextmanager
+def subscribe_ws(url: str, token: str, since: int) -> Iterator:
+    """Open a websocket to a server process and subscribe to reports from ``since``."""
+    from websockets.sync.client import connect
+    with connect(url.replace("http://", "ws://") + f"/ws?token={token}", open_timeout=10) as ws:
+        ws.send(json.dumps({"op": "subscribe", "layers": ["reports"], "since": since}))
+        assert recv_json(ws)["op"] == "subscribed"
+        yield ws
+
+
+def test_store_survives_kill_and_websocket_resumes(empty_store_url):
+    """The real ``ioc serve`` on each backend: it migrates the empty database, streams what it
+    acknowledged, survives kill -9, continues seq and resumes a websocket with ``since``."""
+    first = ServerProcess(env={"DATABASE_URL": empty_store_url})
+    token, wall = create_token(empty_store_url, "operator"), create_token(empty_store_url, "wall")
     try:
-        acked = []
-        for _ in range(10):
-            res = http("POST", first.url + "/api/v1/events", {"events": [report()] * 5}, token)
-            assert res.status == 201
-            acked += res.body["events"]
+        with subscribe_ws(first.url, wall, 0) as ws:
+            acked = []
+            for _ in range(10):
+                res = http("POST", first.url + "/api/v1/events", {"events": [report()] * 5}, token)
+                assert res.status == 201
+                acked += res.body["events"]
+            assert collect_events(ws, acked[-1]["seq"]) == acked
     finally:
         first.kill()
-    second = ServerProcess("--db", db)
+    second = ServerProcess("--db", empty_store_url)
     try:
         stored = http("GET", second.url + "/api/v1/events?since=0&limit=1000", token=token).body
         assert stored["events"] == acked
-        new = http("POST", second.url + "/api/v1/events", report(), token).body["events"][0]
-        assert new["seq"] == acked[-1]["seq"] + 1
+        with subscribe_ws(second.url, wall, acked[-5]["seq"]) as ws:
+            new = http("POST", second.url + "/api/v1/events", report(), token).body["events"][0]
+            assert new["seq"] == acked[-1]["seq"] + 1
+            assert collect_events(ws, new["seq"]) == acked[-4:] + [new]
     finally:
         second.stop()
 

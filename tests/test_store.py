@@ -1,24 +1,24 @@
 """The store contract, run against every backend (``store`` is parametrised in conftest)."""
 from __future__ import annotations
 
+import json
+import multiprocessing
 import threading
 
+import numpy as np
+import pandas as pd
 import pytest
+from shapely.geometry import Polygon
 
+from geo.sphere import distance_m
 from server.errors import Conflict
-from server.events import NewEvent
+from server.events import wire_feature
 from server.store import AuditEntry, EventQuery
-from server.timefmt import now_micros
+from server.store.base import EXPORT_COLUMNS
+from server.timefmt import parse_offset, to_rfc3339
+from tests.storekit import append_batches, new_event, scattered, writer_lock_held
 
-
-def new_event(i: int = 0, ref: str | None = None, kind: str = "report", area: str = "19789",
-              lat: float = 16.4637, lon: float = 107.5909) -> NewEvent:
-    import uuid6
-    now = now_micros()
-    return NewEvent(id=str(uuid6.uuid7()), kind=kind, category="environment.waste", lat=lat,
-                    lon=lon, cell=0x89659da2a13ffff, area=area, agency_id=f"ubnd-{area}",
-                    observed_at=now, received_at=now, source_channel="api", source_ref=ref,
-                    severity="minor", status="routed", props={"description": f"#{i}"})
+TZ = parse_offset("+07:00")
 
 
 def test_append_assigns_increasing_seq_and_reads_back(store):
@@ -89,36 +89,64 @@ def test_update_moves_event_to_head_and_audits(store):
     assert store.last_seq() == 3
 
 
-def test_concurrent_writers_resuming_reader_sees_every_event_once(store):
-    writers, per_writer, batch = 4, 25, 4
+def _resume(store, done: threading.Event, seen: list[int]) -> None:
+    """Reader: page from since=0, resuming from next_since, until the writers are done."""
+    cursor = 0
+    while True:
+        finished = done.is_set()
+        page = store.since(cursor, EventQuery(), 50)
+        seen.extend(e["seq"] for e in page.events)
+        cursor = page.next_since
+        if finished and not page.events:
+            return
+
+
+def test_concurrent_writers_resuming_reader_sees_every_event_once(store, store_url):
+    """Writers in threads and in other processes; one reader resuming with since sees every
+    acknowledged event exactly once, in seq order, with no gap."""
+    threads, processes, batches, size = 6, 2, 20, 3
+    ctx = multiprocessing.get_context("spawn")
+    acked_q, start = ctx.Queue(), ctx.Barrier(threads + processes)
+    procs = [ctx.Process(target=append_batches, args=(store_url, batches, size, acked_q, start))
+             for _ in range(processes)]
+    acked: list[int] = []
     seen: list[int] = []
     done = threading.Event()
 
     def write() -> None:
-        for i in range(per_writer):
-            store.append([new_event(i) for _ in range(batch)])
+        start.wait(90)
+        for _ in range(batches):
+            acked.extend(e["seq"] for e in store.append([new_event(i) for i in range(size)]).events)
 
-    def read() -> None:
-        cursor = 0
-        while True:
-            finished = done.is_set()
-            page = store.since(cursor, EventQuery(), 50)
-            seen.extend(e["seq"] for e in page.events)
-            cursor = page.next_since
-            if finished and not page.events:
-                return
-
-    threads = [threading.Thread(target=write) for _ in range(writers)]
-    reader = threading.Thread(target=read)
-    reader.start()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    reader = threading.Thread(target=_resume, args=(store, done, seen))
+    writers = [threading.Thread(target=write) for _ in range(threads)]
+    for w in [reader, *procs, *writers]:
+        w.start()
+    for _ in procs:
+        acked.extend(acked_q.get(timeout=90))
+    for w in [*writers, *procs]:
+        w.join(90)
     done.set()
     reader.join(60)
-    total = writers * per_writer * batch
-    assert sorted(seen) == seen and len(seen) == len(set(seen)) == total
+    total = (threads + processes) * batches * size
+    assert sorted(acked) == list(range(1, total + 1))
+    assert seen == list(range(1, total + 1))
+
+
+def test_a_writer_stalled_in_its_transaction_holds_back_later_ones(store, store_url):
+    """The ordering guarantee itself: while one transaction holds the writers' lock, no other
+    writer can take a seq, so no higher seq can become visible before a lower one."""
+    store.append([new_event(0)])
+    result: list[int] = []
+    later = threading.Thread(target=lambda: result.extend(
+        e["seq"] for e in store.append([new_event(1)]).events))
+    with writer_lock_held(store_url):
+        later.start()
+        later.join(0.5)
+        assert later.is_alive() and not result
+        assert store.since(1, EventQuery(), 10).events == [] and store.last_seq() == 1
+    later.join(30)
+    assert result == [2] and [e["seq"] for e in store.since(1, EventQuery(), 10).events] == [2]
 
 
 def test_store_survives_reopen(store_factory):
@@ -140,3 +168,75 @@ def test_records_upsert_delete_and_survive_reopen(store_factory):
     assert again.records("vessel") == {"574000001": {"name": "TTH 90123 TS", "call_sign": "XV1"}}
     assert again.records("danger_zone") == {"z1": {"name": "Bão số 13"}}
     assert again.records("nothing") == {}
+
+
+def test_polygon_search_pages_like_since(store):
+    stored = store.append(scattered(60)).events
+    triangle = Polygon([(107.52, 16.40), (107.64, 16.40), (107.58, 16.52)])
+    query = EventQuery(polygon=triangle, kinds=frozenset({"report"}))
+    expected = [e["seq"] for e in stored if query.matches(e)]
+    assert 10 < len(expected) < 40
+    got, cursor = [], 0
+    while True:
+        page = store.since(cursor, query, 4)
+        got += [e["seq"] for e in page.events]
+        if not page.events:
+            break
+        cursor = page.next_since
+    assert got == expected and cursor == 60
+    assert store.count(0, query) == len(expected) and store.count(expected[2], query) == len(expected) - 3
+    both = EventQuery(polygon=triangle, bbox=(107.58, 16.40, 107.64, 16.52))
+    assert [e["seq"] for e in store.since(0, both, 100).events] == \
+        [e["seq"] for e in stored if both.matches(e)]
+
+
+def test_nearest_ranks_by_great_circle_distance(store):
+    stored = store.append(scattered(40)).events
+    twin = store.append([new_event(99, lat=stored[5]["lat"], lon=stored[5]["lon"])]).events[0]
+    lat, lon = 16.46, 107.58
+    near = store.nearest(lat, lon, 6, EventQuery())
+    everyone = stored + [twin]
+    dist = distance_m(lat, lon, np.array([e["lat"] for e in everyone]), np.array([e["lon"] for e in everyone]))
+    ranked = sorted(zip(dist, [e["seq"] for e in everyone]))[:6]
+    assert [e["seq"] for e in near] == [seq for _, seq in ranked]
+    assert np.allclose([e["distance_m"] for e in near], [d for d, _ in ranked], rtol=1e-9, atol=1e-3)
+    assert {k: v for k, v in near[0].items() if k != "distance_m"} == store.get(near[0]["id"])
+    tie = store.nearest(twin["lat"], twin["lon"], 2, EventQuery())
+    assert [e["seq"] for e in tie] == [stored[5]["seq"], twin["seq"]] and tie[0]["distance_m"] < 1e-6
+    sos = store.nearest(lat, lon, 100, EventQuery(kinds=frozenset({"sos"})))
+    assert len(sos) == sum(e["kind"] == "sos" for e in everyone) and {e["kind"] for e in sos} == {"sos"}
+    assert store.nearest(lat, lon, 3, EventQuery(area="nowhere")) == []
+
+
+def test_geojson_export_is_the_wire_form(store):
+    ev = new_event(1)
+    ev.copied_to, ev.deadline = ["military"], ev.observed_at + 7_200_000_000
+    ev.observed_at -= ev.observed_at % 1_000_000  # a whole second: no fraction is written
+    ev.props = {"description": "Ngập sâu 0,5 m", "depth_m": 0.5, "tags": ["lũ", "đường"]}
+    store.append([ev] + scattered(9))
+    wire = store.since(0, EventQuery(), 100).events
+    chunks = list(store.export_geojson(0, EventQuery(), 4))
+    assert [len(c) for c in chunks] == [4, 4, 2]
+    features = [json.loads(f) for chunk in chunks for f in chunk]
+    assert features == [wire_feature(e) for e in wire]
+    assert features[0]["properties"]["observed_at"] == wire[0]["observed_at"]
+    assert "." not in wire[0]["observed_at"] and "." in wire[1]["observed_at"]
+    sos = [json.loads(f) for c in store.export_geojson(3, EventQuery(kinds=frozenset({"sos"})), 50)
+           for f in c]
+    assert [f["properties"]["seq"] for f in sos] == [e["seq"] for e in wire[3:] if e["kind"] == "sos"]
+
+
+def test_export_frames_stream_in_chunks(store):
+    store.append(scattered(25))
+    frames = list(store.export_frames(5, EventQuery(), 8))
+    assert [len(f) for f in frames] == [8, 8, 4]
+    df = pd.concat(frames)
+    assert list(df.columns) == [*EXPORT_COLUMNS, "geometry"] and df.crs.to_epsg() == 4326
+    wire = store.since(5, EventQuery(), 100).events
+    assert df["seq"].tolist() == [e["seq"] for e in wire]
+    assert df["id"].tolist() == [e["id"] for e in wire]
+    assert df.geometry.x.tolist() == [e["lon"] for e in wire]
+    assert df.geometry.y.tolist() == [e["lat"] for e in wire]
+    assert [json.loads(p) for p in df["props"]] == [e["props"] for e in wire]
+    assert df["observed_at"].map(lambda us: to_rfc3339(int(us), TZ)).tolist() == \
+        [e["observed_at"] for e in wire]

@@ -5,7 +5,10 @@ from datetime import timezone
 
 from server.store.base import AppendResult, AuditEntry, EventQuery, EventStore, Page, TokenRecord
 
-__all__ = ["AppendResult", "AuditEntry", "EventQuery", "EventStore", "Page", "TokenRecord", "open_store"]
+POSTGRES_SCHEMES = frozenset({"postgresql+psycopg", "postgresql", "postgres"})
+
+__all__ = ["AppendResult", "AuditEntry", "EventQuery", "EventStore", "Page", "TokenRecord",
+           "open_store", "postgres_url"]
 
 
 def open_store(url: str, tz: timezone) -> EventStore:
@@ -13,4 +16,14 @@ def open_store(url: str, tz: timezone) -> EventStore:
     if url.startswith("sqlite:///"):
         from server.store.sqlite import SQLiteStore, sqlite_path
         return SQLiteStore(sqlite_path(url), tz)
-    raise ValueError(f"unsupported store URL {url!r}: use sqlite:///PATH")
+    if url.split("://", 1)[0] in POSTGRES_SCHEMES:
+        from server.store.postgis import PostGISStore
+        return PostGISStore(postgres_url(url), tz)
+    raise ValueError(f"unsupported store URL {url!r}: use sqlite:///PATH or postgresql+psycopg://…")
+
+
+def postgres_url(url: str) -> str:
+    """Return ``url`` with the psycopg (3) driver named: ``postgresql://`` and ``postgres://``
+    mean ``postgresql+psycopg://``."""
+    scheme, rest = url.split("://", 1)
+    return f"postgresql+psycopg://{rest}" if scheme in ("postgresql", "postgres") else url

@@ -1,16 +1,30 @@
-"""The store contract. Implementations: ``server.store.sqlite`` (embedded, default) and PostGIS.
+"""The store contract. Implementations: ``server.store.sqlite`` (embedded, default) and
+``server.store.postgis`` (PostgreSQL + PostGIS).
 
-All methods are synchronous and thread-safe for one writer thread plus reader threads; the async
-service runs them in executors. Events come back in wire form (see ``server.events``).
+All methods are synchronous and thread-safe (any number of writer and reader threads, and, for
+PostGIS, any number of processes on one database); the async service runs them in executors.
+Events come back in wire form (see ``server.events``). Both stores keep one schema history
+(``server.store.migrate``) and pass the same test suite.
 """
 from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
 from datetime import timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterator
 
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from server.errors import Conflict
 from server.events import NewEvent
+from server.timefmt import now_micros, to_rfc3339
+
+if TYPE_CHECKING:
+    import geopandas
+
+
+Box = tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
 
 
 @dataclass(frozen=True)
@@ -21,7 +35,12 @@ class EventQuery:
     category: str | None = None
     area: str | None = None
     agency_id: str | None = None  # the responsible agency, or one the event is copied to
-    bbox: tuple[float, float, float, float] | None = None  # min lon, min lat, max lon, max lat
+    bbox: Box | None = None
+    polygon: BaseGeometry | None = None  # polygonal, lon/lat (EPSG:4326): points intersecting it
+
+    def __post_init__(self) -> None:
+        if self.polygon is not None:
+            shapely.prepare(self.polygon)
 
     def matches(self, ev: dict[str, Any]) -> bool:
         """Return True if a wire event passes every filter (the in-memory twin of the SQL)."""
@@ -36,8 +55,23 @@ class EventQuery:
             return False
         if self.bbox is not None:
             x0, y0, x1, y1 = self.bbox
-            return x0 <= ev["lon"] <= x1 and y0 <= ev["lat"] <= y1
-        return True
+            if not (x0 <= ev["lon"] <= x1 and y0 <= ev["lat"] <= y1):
+                return False
+        return self.polygon is None or bool(shapely.intersects_xy(self.polygon, ev["lon"], ev["lat"]))
+
+    def search_box(self) -> Box | None:
+        """Return the box every matching point lies in (bbox ∩ polygon bounds), or None."""
+        return intersect_boxes(self.bbox, self.polygon.bounds if self.polygon is not None else None)
+
+
+def intersect_boxes(*boxes: Box | None) -> Box | None:
+    """Return the intersection of the boxes that are not None (None if all are); an empty
+    intersection comes back with min > max, which no point matches."""
+    given = [b for b in boxes if b is not None]
+    if not given:
+        return None
+    return (max(b[0] for b in given), max(b[1] for b in given),
+            min(b[2] for b in given), min(b[3] for b in given))
 
 
 @dataclass
@@ -85,7 +119,6 @@ class AuditEntry:
 
     def to_json(self, tz: timezone) -> dict[str, Any]:
         """Return ``{action, actor, role, event_id, reason, data, at (RFC 3339)}``."""
-        from server.timefmt import to_rfc3339
         return {"action": self.action, "actor": self.actor, "role": self.role,
                 "event_id": self.event_id, "reason": self.reason, "data": self.data,
                 "at": to_rfc3339(self.at, tz)}
@@ -93,6 +126,64 @@ class AuditEntry:
 
 UPDATABLE = frozenset({"status", "agency_id", "copied_to", "deadline", "area", "severity",
                        "category", "props"})
+
+#: Columns of the frames that ``export_frames`` yields, in order (plus ``geometry``).
+EXPORT_COLUMNS = ("seq", "id", "kind", "category", "lat", "lon", "cell", "area", "agency_id",
+                  "copied_to", "deadline", "observed_at", "received_at", "source_channel",
+                  "source_ref", "severity", "status", "props")
+
+
+def check_changes(changes: dict[str, Any]) -> None:
+    """Raise ValueError if ``changes`` names a field that ``update`` may not set."""
+    bad = set(changes) - UPDATABLE
+    if bad:
+        raise ValueError(f"cannot update {sorted(bad)}")
+
+
+def check_replay(stored_hash: str, idem_hash: str | None) -> None:
+    """Raise Conflict when an Idempotency-Key comes back with a different request."""
+    if stored_hash != idem_hash:
+        raise Conflict("this Idempotency-Key was used for a different request; "
+                       "use a new key for new data")
+
+
+def check_status(stored: str, expected: str | None) -> None:
+    """Raise Conflict when ``update`` expected another status than the stored one."""
+    if expected is not None and stored != expected:
+        raise Conflict(f"the event is {stored!r}, not {expected!r}; reload it")
+
+
+def stamp_audit(entry: AuditEntry, event_id: str | None) -> AuditEntry:
+    """Return ``entry`` with its event id set and its time set if it had none."""
+    entry.event_id, entry.at = event_id, entry.at or now_micros()
+    return entry
+
+
+def plan_append(events: list[NewEvent], stored: dict[tuple[str, str], str]
+                ) -> tuple[list[NewEvent], list[str]]:
+    """Return (events to insert, the id answering each input event, in input order).
+
+    ``stored`` maps (source channel, source ref) to the id of an event already stored; an event
+    whose reference is stored, or repeats an earlier one of the same batch, is answered by that id.
+    """
+    seen = dict(stored)
+    fresh: list[NewEvent] = []
+    ids: list[str] = []
+    for ev in events:
+        key = (ev.source_channel, ev.source_ref)
+        if ev.source_ref is not None and key in seen:
+            ids.append(seen[key])
+            continue
+        if ev.source_ref is not None:
+            seen[key] = ev.id
+        fresh.append(ev)
+        ids.append(ev.id)
+    return fresh, ids
+
+
+def source_keys(events: list[NewEvent]) -> list[tuple[str, str]]:
+    """Return the distinct (source channel, source ref) pairs of ``events`` that have a ref."""
+    return sorted({(e.source_channel, e.source_ref) for e in events if e.source_ref is not None})
 
 
 class EventStore(abc.ABC):
@@ -139,6 +230,38 @@ class EventStore(abc.ABC):
 
         ``next_since`` is the seq to resume from: the last returned seq when the page is full,
         otherwise the highest seq committed when the page was read (so no event is skipped).
+        """
+
+    @abc.abstractmethod
+    def nearest(self, lat: float, lon: float, n: int, query: EventQuery) -> list[dict[str, Any]]:
+        """Return up to ``n`` matching events nearest to (lat, lon), nearest first.
+
+        Each is a wire event plus ``"distance_m"``: the great-circle distance in metres on the
+        sphere of ``geo.sphere.EARTH_RADIUS_M`` (what PostGIS's geography ``<->`` measures).
+        Equal distances come in seq order.
+        """
+
+    @abc.abstractmethod
+    def count(self, since: int, query: EventQuery) -> int:
+        """Return how many events with seq > ``since`` match ``query``."""
+
+    @abc.abstractmethod
+    def export_geojson(self, since: int, query: EventQuery, chunk: int) -> Iterator[list[str]]:
+        """Yield the matching events (seq > ``since``, ascending) as GeoJSON Feature texts.
+
+        Each text decodes to ``server.events.wire_feature`` of the wire event; lists hold at
+        most ``chunk`` features, and at most one list is held in memory at a time.
+        """
+
+    @abc.abstractmethod
+    def export_frames(self, since: int, query: EventQuery, chunk: int
+                      ) -> Iterator["geopandas.GeoDataFrame"]:
+        """Yield the matching events (seq > ``since``, ascending) as GeoDataFrames of at most
+        ``chunk`` rows, streamed from the database.
+
+        Columns: EXPORT_COLUMNS plus a point ``geometry`` (EPSG:4326). Times are epoch
+        microseconds (``deadline`` may be missing), ``cell`` the integer H3 index, ``props`` and
+        ``copied_to`` JSON text; ``server.export.tidy`` turns them into what files carry.
         """
 
     @abc.abstractmethod

@@ -1,65 +1,35 @@
-"""Embedded store: SQLite in WAL mode with ``synchronous=FULL`` (a commit is on disk)."""
+"""Embedded store: SQLite in WAL mode with ``synchronous=FULL`` (a commit is on disk).
+
+The schema comes from the shared Alembic history (``server.store.migrate``); reads and writes
+use plain ``sqlite3`` for speed. Writers serialise on ``BEGIN IMMEDIATE`` (threads and
+processes alike), so ``seq``, taken from the ``counters`` row inside the writing transaction,
+commits in order. Polygons are tested with shapely on the rows of their bounding box; nearest-N
+widens a box around the point until it holds N events within its inscribed circle.
+"""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sqlite3
 import threading
 from datetime import timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+import numpy as np
 import orjson
+import shapely
 
-from server.errors import Conflict
-from server.events import NewEvent, wire_event
-from server.store.base import (UPDATABLE, AppendResult, AuditEntry, EventQuery, EventStore, Page,
-                               TokenRecord)
-from server.timefmt import now_micros
+from geo.sphere import EARTH_RADIUS_M, bbox_around, distance_m
+from server.events import NewEvent, wire_event, wire_feature
+from server.store.base import (EXPORT_COLUMNS, AppendResult, AuditEntry, EventQuery, EventStore,
+                               Page, TokenRecord, check_changes, check_replay, check_status,
+                               intersect_boxes, plan_append, source_keys, stamp_audit)
+
+if TYPE_CHECKING:
+    import geopandas
 
 log = logging.getLogger(__name__)
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL, category TEXT NOT NULL,
-    lat REAL NOT NULL, lon REAL NOT NULL, cell INTEGER NOT NULL,
-    area TEXT, agency_id TEXT NOT NULL,
-    observed_at INTEGER NOT NULL, received_at INTEGER NOT NULL,
-    source_channel TEXT NOT NULL, source_ref TEXT,
-    severity TEXT NOT NULL, status TEXT NOT NULL,
-    props TEXT NOT NULL, copied_to TEXT NOT NULL DEFAULT '[]', deadline INTEGER
-);
-CREATE TABLE IF NOT EXISTS event_copies (
-    event_id TEXT NOT NULL, agency_id TEXT NOT NULL, PRIMARY KEY (agency_id, event_id)
-);
-CREATE INDEX IF NOT EXISTS events_kind_seq ON events (kind, seq);
-CREATE INDEX IF NOT EXISTS events_area_seq ON events (area, seq);
-CREATE INDEX IF NOT EXISTS events_agency_seq ON events (agency_id, seq);
-CREATE INDEX IF NOT EXISTS events_cell ON events (cell);
-CREATE UNIQUE INDEX IF NOT EXISTS events_source_ref ON events (source_channel, source_ref)
-    WHERE source_ref IS NOT NULL;
-CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO counters VALUES ('seq', 0);
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, event_id TEXT, action TEXT NOT NULL,
-    actor TEXT, role TEXT NOT NULL, reason TEXT, data TEXT NOT NULL DEFAULT '{}'
-);
-CREATE INDEX IF NOT EXISTS audit_event ON audit (event_id, id);
-CREATE TABLE IF NOT EXISTS idempotency (
-    key TEXT PRIMARY KEY, request_hash TEXT NOT NULL, event_ids TEXT NOT NULL,
-    created_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS records (
-    kind TEXT NOT NULL, key TEXT NOT NULL, doc TEXT NOT NULL, updated_at INTEGER NOT NULL,
-    PRIMARY KEY (kind, key)
-);
-CREATE TABLE IF NOT EXISTS tokens (
-    id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL, agency_id TEXT,
-    label TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, expires_at INTEGER,
-    revoked_at INTEGER, extra TEXT NOT NULL DEFAULT '{}'
-);
-"""
 
 COLUMNS = ("seq", "id", "kind", "category", "lat", "lon", "cell", "area", "agency_id", "observed_at",
            "received_at", "source_channel", "source_ref", "severity", "status", "deadline", "props",
@@ -67,6 +37,8 @@ COLUMNS = ("seq", "id", "kind", "category", "lat", "lon", "cell", "area", "agenc
 JSON_COLUMNS = ("props", "copied_to")
 SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM events"
 INSERT = (f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})")
+SCAN_BATCH = 1000
+FIRST_RADIUS_M = 1000.0
 
 
 def sqlite_path(url: str) -> Path:
@@ -86,7 +58,8 @@ def _column_value(col: str, value: Any) -> Any:
 
 
 def where_clause(since: int, q: EventQuery) -> tuple[str, list[Any]]:
-    """Return the SQL WHERE text and parameters of an EventQuery (``?`` placeholders)."""
+    """Return the SQL WHERE text and parameters of an EventQuery (``?`` placeholders); a polygon
+    contributes its bounding box only (``_inside`` tests the rows)."""
     sql, args = ["seq > ?"], [since]
     if q.kinds is not None:
         sql.append(f"kind IN ({', '.join('?' * len(q.kinds))})")
@@ -98,14 +71,25 @@ def where_clause(since: int, q: EventQuery) -> tuple[str, list[Any]]:
     if q.agency_id is not None:
         sql.append("(agency_id = ? OR id IN (SELECT event_id FROM event_copies WHERE agency_id = ?))")
         args.extend([q.agency_id, q.agency_id])
-    if q.bbox is not None:
-        sql.append("lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?")
-        args.extend([q.bbox[0], q.bbox[2], q.bbox[1], q.bbox[3]])
+    box = q.search_box()
+    if box is not None:
+        sql.append("lat BETWEEN ? AND ? AND lon BETWEEN ? AND ?")
+        args.extend([box[1], box[3], box[0], box[2]])
     return " AND ".join(sql), args
 
 
+def _inside(rows: list, polygon: Any) -> list:
+    """Return the rows (with ``lat``/``lon``) whose point intersects ``polygon`` (all if None)."""
+    if polygon is None or not rows:
+        return rows
+    lon = np.fromiter((r["lon"] for r in rows), np.float64, len(rows))
+    lat = np.fromiter((r["lat"] for r in rows), np.float64, len(rows))
+    keep = shapely.intersects_xy(polygon, lon, lat)
+    return [r for r, k in zip(rows, keep) if k]
+
+
 class SQLiteStore(EventStore):
-    """The embedded store: one connection per thread, one writer thread by contract."""
+    """The embedded store: one connection per thread; writers serialise on the database lock."""
 
     def __init__(self, path: str | Path, tz: timezone):
         super().__init__(tz)
@@ -114,24 +98,37 @@ class SQLiteStore(EventStore):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._conn().executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        from server.store.migrate import engine_for, ensure_schema
+        engine = engine_for(f"sqlite:///{self.path}")
+        try:
+            ensure_schema(engine)
+        finally:
+            engine.dispose()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=60, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        return conn
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30,
-                                   check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            self._local.conn = conn
+            conn = self._local.conn = self._connect()
             with self._lock:
                 self._all.append(conn)
         return conn
 
-    def _write(self, fn, *args):  # noqa: ANN001, ANN202
-        c = self._conn()
-        c.execute("BEGIN IMMEDIATE")
+    def _write(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return self._transaction(self._conn(), "BEGIN IMMEDIATE", fn, *args)
+
+    @staticmethod
+    def _transaction(c: sqlite3.Connection, begin: str, fn: Callable[..., Any], *args: Any) -> Any:
+        c.execute(begin)
         try:
             result = fn(c, *args)
             c.execute("COMMIT")
@@ -141,10 +138,12 @@ class SQLiteStore(EventStore):
         return result
 
     @staticmethod
-    def _next_seq(c: sqlite3.Connection) -> int:
-        return c.execute("UPDATE counters SET value = value + 1 WHERE name = 'seq' "
-                         "RETURNING value").fetchone()[0]
+    def _take_seqs(c: sqlite3.Connection, n: int) -> range:
+        top = c.execute("UPDATE counters SET value = value + ? WHERE name = 'seq' RETURNING value",
+                        (n,)).fetchone()[0]
+        return range(top - n + 1, top + 1)
 
+    # -- writing --------------------------------------------------------------------------------
     def append(self, events: list[NewEvent], idem_key: str | None = None,
                idem_hash: str | None = None) -> AppendResult:
         """See EventStore.append."""
@@ -156,38 +155,37 @@ class SQLiteStore(EventStore):
             prior = c.execute("SELECT request_hash, event_ids FROM idempotency WHERE key = ?",
                               (idem_key,)).fetchone()
             if prior is not None:
-                if prior["request_hash"] != idem_hash:
-                    raise Conflict("this Idempotency-Key was used for a different request; "
-                                   "use a new key for new data")
+                check_replay(prior["request_hash"], idem_hash)
                 return AppendResult(self._by_ids(c, orjson.loads(prior["event_ids"])), True)
-        ids = [self._insert_one(c, ev) for ev in events]
+        fresh, ids = plan_append(events, self._stored_refs(c, events))
+        if fresh:
+            self._insert(c, fresh)
         if idem_key is not None:
             c.execute("INSERT INTO idempotency VALUES (?, ?, ?, ?)",
                       (idem_key, idem_hash, orjson.dumps(ids).decode(), events[0].received_at))
         return AppendResult(self._by_ids(c, ids), False)
 
-    def _insert_one(self, c: sqlite3.Connection, ev: NewEvent) -> str:
-        if ev.source_ref is not None:
-            hit = c.execute("SELECT id FROM events WHERE source_channel = ? AND source_ref = ?",
-                            (ev.source_channel, ev.source_ref)).fetchone()
-            if hit is not None:
-                return hit["id"]
-        values = [self._next_seq(c)] + [_column_value(col, getattr(ev, col)) for col in COLUMNS[1:]]
-        c.execute(INSERT, values)
-        self._set_copies(c, ev.id, ev.copied_to)
-        return ev.id
-
     @staticmethod
-    def _set_copies(c: sqlite3.Connection, event_id: str, agencies: list[str]) -> None:
-        c.execute("DELETE FROM event_copies WHERE event_id = ?", (event_id,))
-        c.executemany("INSERT INTO event_copies VALUES (?, ?)", [(event_id, a) for a in agencies])
+    def _stored_refs(c: sqlite3.Connection, events: list[NewEvent]) -> dict[tuple[str, str], str]:
+        found: dict[tuple[str, str], str] = {}
+        for ch, ref in source_keys(events):
+            hit = c.execute("SELECT id FROM events WHERE source_channel = ? AND source_ref = ?",
+                            (ch, ref)).fetchone()
+            if hit is not None:
+                found[(ch, ref)] = hit["id"]
+        return found
+
+    def _insert(self, c: sqlite3.Connection, events: list[NewEvent]) -> None:
+        seqs = self._take_seqs(c, len(events))
+        c.executemany(INSERT, [[seq] + [_column_value(col, getattr(ev, col)) for col in COLUMNS[1:]]
+                               for seq, ev in zip(seqs, events)])
+        c.executemany("INSERT INTO event_copies (event_id, agency_id) VALUES (?, ?)",
+                      [(ev.id, a) for ev in events for a in ev.copied_to])
 
     def update(self, event_id: str, changes: dict[str, Any], audit: AuditEntry,
                expect_status: str | None = None) -> dict[str, Any] | None:
         """See EventStore.update."""
-        bad = set(changes) - UPDATABLE
-        if bad:
-            raise ValueError(f"cannot update {sorted(bad)}")
+        check_changes(changes)
         return self._write(self._update_tx, event_id, changes, audit, expect_status)
 
     def _update_tx(self, c: sqlite3.Connection, event_id: str, changes: dict[str, Any],
@@ -195,23 +193,23 @@ class SQLiteStore(EventStore):
         row = c.execute("SELECT status FROM events WHERE id = ?", (event_id,)).fetchone()
         if row is None:
             return None
-        if expect_status is not None and row["status"] != expect_status:
-            raise Conflict(f"the event is {row['status']!r}, not {expect_status!r}; reload it")
+        check_status(row["status"], expect_status)
         values = {k: _column_value(k, v) for k, v in changes.items()}
-        values["seq"] = self._next_seq(c)
+        values["seq"] = self._take_seqs(c, 1)[0]
         sets = ", ".join(f"{k} = ?" for k in values)
         c.execute(f"UPDATE events SET {sets} WHERE id = ?", [*values.values(), event_id])
         if "copied_to" in changes:
-            self._set_copies(c, event_id, changes["copied_to"])
-        audit.event_id, audit.at = event_id, audit.at or now_micros()
-        self._insert_audit(c, audit)
+            c.execute("DELETE FROM event_copies WHERE event_id = ?", (event_id,))
+            c.executemany("INSERT INTO event_copies (event_id, agency_id) VALUES (?, ?)",
+                          [(event_id, a) for a in changes["copied_to"]])
+        self._insert_audit(c, stamp_audit(audit, event_id))
         return self._by_ids(c, [event_id])[0]
 
     @staticmethod
     def _insert_audit(c: sqlite3.Connection, e: AuditEntry) -> None:
         c.execute("INSERT INTO audit (at, event_id, action, actor, role, reason, data) "
                   "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                  (e.at or now_micros(), e.event_id, e.action, e.actor, e.role, e.reason,
+                  (e.at, e.event_id, e.action, e.actor, e.role, e.reason,
                    orjson.dumps(e.data).decode()))
 
     def history(self, event_id: str) -> list[AuditEntry]:
@@ -223,29 +221,102 @@ class SQLiteStore(EventStore):
 
     def record_audit(self, entry: AuditEntry) -> None:
         """See EventStore.record_audit."""
-        self._write(self._insert_audit, entry)
+        self._write(self._insert_audit, stamp_audit(entry, entry.event_id))
 
-    def _by_ids(self, c: sqlite3.Connection, ids: list[str]) -> list[dict[str, Any]]:
-        rows: dict[str, dict] = {}
+    # -- reading --------------------------------------------------------------------------------
+    def _by_ids(self, c: sqlite3.Connection, ids: list[str], key: str = "id") -> list[dict[str, Any]]:
+        rows: dict[Any, dict] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            q = f"{SELECT} WHERE id IN ({', '.join('?' * len(chunk))})"
-            rows.update({r["id"]: _row(r) for r in c.execute(q, chunk)})
+            q = f"{SELECT} WHERE {key} IN ({', '.join('?' * len(chunk))})"
+            rows.update({r[key]: _row(r) for r in c.execute(q, chunk)})
         return [wire_event(rows[i], self.tz) for i in ids]
+
+    @staticmethod
+    def _pages(c: sqlite3.Connection, since: int, query: EventQuery, batch: int) -> Iterator[list]:
+        """Yield lists of matching rows in ascending seq (keyset pages of ``batch`` rows)."""
+        where, args = where_clause(since, query)
+        sql = f"{SELECT} WHERE {where} ORDER BY seq LIMIT ?"
+        while True:
+            rows = c.execute(sql, [*args, batch]).fetchall()
+            if rows:
+                yield _inside(rows, query.polygon)
+            if len(rows) < batch:
+                return
+            args[0] = rows[-1]["seq"]
 
     def since(self, since: int, query: EventQuery, limit: int) -> Page:
         """See EventStore.since."""
-        c = self._conn()
-        where, args = where_clause(since, query)
-        c.execute("BEGIN")
-        try:
-            rows = c.execute(f"{SELECT} WHERE {where} ORDER BY seq LIMIT ?", args + [limit]).fetchall()
-            head = c.execute("SELECT value FROM counters WHERE name = 'seq'").fetchone()[0]
-        finally:
-            c.execute("COMMIT")
+        return self._transaction(self._conn(), "BEGIN", self._since_tx, since, query, limit)
+
+    def _since_tx(self, c: sqlite3.Connection, since: int, query: EventQuery, limit: int) -> Page:
+        batch = limit if query.polygon is None else max(limit, SCAN_BATCH)
+        rows: list = []
+        for page in self._pages(c, since, query, batch):
+            rows.extend(page[:limit - len(rows)])
+            if len(rows) == limit:
+                break
+        head = c.execute("SELECT value FROM counters WHERE name = 'seq'").fetchone()[0]
         events = [wire_event(_row(r), self.tz) for r in rows]
-        next_since = events[-1]["seq"] if len(events) == limit else max(head, since)
-        return Page(events, next_since)
+        return Page(events, events[-1]["seq"] if len(events) == limit else max(head, since))
+
+    def _points(self, c: sqlite3.Connection, query: EventQuery) -> tuple[np.ndarray, ...]:
+        """Return (seq, lat, lon) arrays of every matching event (polygon tested)."""
+        where, args = where_clause(0, query)
+        rows = _inside(c.execute(f"SELECT seq, lat, lon FROM events WHERE {where}", args).fetchall(),
+                       query.polygon)
+        arr = np.array([tuple(r) for r in rows], dtype=np.float64).reshape(-1, 3)
+        return arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2]
+
+    def nearest(self, lat: float, lon: float, n: int, query: EventQuery) -> list[dict[str, Any]]:
+        """See EventStore.nearest."""
+        c = self._conn()
+        radius = FIRST_RADIUS_M
+        while True:
+            box = intersect_boxes(query.bbox, bbox_around(lat, lon, radius))
+            seq, lats, lons = self._points(c, dataclasses.replace(query, bbox=box))
+            dist = distance_m(lat, lon, lats, lons)
+            within = dist <= radius
+            if within.sum() >= n or radius > np.pi * EARTH_RADIUS_M:
+                break
+            radius *= 4
+        order = np.lexsort((seq[within], dist[within]))[:n]
+        chosen, meters = seq[within][order].tolist(), dist[within][order].tolist()
+        events = self._by_ids(c, chosen, key="seq")
+        return [{**ev, "distance_m": m} for ev, m in zip(events, meters)]
+
+    def count(self, since: int, query: EventQuery) -> int:
+        """See EventStore.count."""
+        c = self._conn()
+        if query.polygon is None:
+            where, args = where_clause(since, query)
+            return c.execute(f"SELECT count(*) FROM events WHERE {where}", args).fetchone()[0]
+        return int((self._points(c, query)[0] > since).sum())
+
+    def _exporting(self, since: int, query: EventQuery, chunk: int) -> Iterator[list]:
+        """Yield pages of matching rows from one snapshot, on a connection of its own."""
+        c = self._connect()
+        try:
+            c.execute("BEGIN")
+            yield from self._pages(c, since, query, chunk)
+            c.execute("COMMIT")
+        finally:
+            c.close()
+
+    def export_geojson(self, since: int, query: EventQuery, chunk: int) -> Iterator[list[str]]:
+        """See EventStore.export_geojson."""
+        for rows in self._exporting(since, query, chunk):
+            yield [orjson.dumps(wire_feature(wire_event(_row(r), self.tz))).decode() for r in rows]
+
+    def export_frames(self, since: int, query: EventQuery, chunk: int
+                      ) -> Iterator["geopandas.GeoDataFrame"]:
+        """See EventStore.export_frames."""
+        import geopandas as gpd
+        import pandas as pd
+        for rows in self._exporting(since, query, chunk):
+            df = pd.DataFrame([tuple(r) for r in rows], columns=COLUMNS)[list(EXPORT_COLUMNS)]
+            yield gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]),
+                                   crs="EPSG:4326")
 
     def get(self, event_id: str) -> dict[str, Any] | None:
         """See EventStore.get."""
@@ -276,10 +347,12 @@ class SQLiteStore(EventStore):
                                     (kind,)).fetchall()
         return {r["key"]: orjson.loads(r["doc"]) for r in rows}
 
+    # -- tokens ---------------------------------------------------------------------------------
     def save_token(self, token: TokenRecord) -> None:
         """See EventStore.save_token."""
         self._conn().execute(
-            "INSERT INTO tokens VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO tokens (id, hash, role, agency_id, label, created_at, expires_at, "
+            "revoked_at, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (token.id, token.hash, token.role, token.agency_id, token.label, token.created_at,
              token.expires_at, token.revoked_at, orjson.dumps(token.extra).decode()))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from server.errors import NotFound
 from server.events import parse_json
-from server.params import parse_event_query
+from server.params import parse_event_query, parse_nearest, parse_search
 from server.web.base import BaseHandler, StreamedBodyHandler
 
 
@@ -24,9 +24,44 @@ class EventsHandler(StreamedBodyHandler):
         page = await self.core.query(self.principal, since, query, limit)
         self.write_json({"events": page.events, "next_since": page.next_since})
 
-    def get_query_argument_or_none(self, name: str) -> str | None:
-        """Return a query argument or None."""
-        return self.get_query_argument(name, None)
+
+class SearchHandler(StreamedBodyHandler):
+    """``POST /api/v1/events/search``: the events in a polygon, paged like ``GET since``."""
+
+    async def post(self) -> None:
+        """Answer ``{"events": [...], "next_since": N}`` for ``{"intersects": polygon, …}``."""
+        doc = parse_json(self.body, self._limit)
+        since, query, limit = parse_search(doc, self.core.layers.kinds)
+        page = await self.core.search(self.principal, since, query, limit)
+        self.write_json({"events": page.events, "next_since": page.next_since})
+
+
+class NearestHandler(BaseHandler):
+    """``GET /api/v1/events/nearest?lat=&lon=&n=&kind=&category=&area=&bbox=``."""
+
+    async def get(self) -> None:
+        """Answer ``{"events": [... each with "distance_m"]}``, nearest first."""
+        lat, lon, n, query = parse_nearest(self.get_query_argument_or_none, self.core.layers.kinds)
+        events = await self.core.nearest(self.principal, lat, lon, n, query)
+        self.write_json({"events": events})
+
+
+class GeoJSONExportHandler(BaseHandler):
+    """``GET /api/v1/events.geojson?since=&kind=&category=&area=&bbox=``: every matching event
+    as one FeatureCollection, streamed (no page limit)."""
+
+    async def get(self) -> None:
+        """Stream ``application/geo+json``; errors before the first byte use the error shape."""
+        since, query, _ = parse_event_query(self.get_query_argument_or_none, self.core.layers.kinds)
+        parts = self.core.export_geojson(self.principal, since, query)
+        try:
+            self.set_header("Content-Type", "application/geo+json")
+            async for part in parts:
+                self.write(part)
+                await self.flush()
+        finally:
+            await parts.aclose()
+        self.finish()
 
 
 class EventHandler(BaseHandler):
@@ -77,6 +112,9 @@ def routes(ctx: dict) -> list[tuple]:
                   for doc in ("areas", "layers", "categories", "agencies")]
     return [
         (r"/api/v1/events", EventsHandler, args),
+        (r"/api/v1/events\.geojson", GeoJSONExportHandler, args),
+        (r"/api/v1/events/search", SearchHandler, args),
+        (r"/api/v1/events/nearest", NearestHandler, args),
         (r"/api/v1/events/([0-9a-fA-F-]{1,64})", EventHandler, args),
         *ref_routes,
         (r"/api/v1/basemap/([a-z]+)", ReferenceHandler, {**args, "doc": "basemap"}),

@@ -35,6 +35,10 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Referrer-Policy", "no-referrer")
 
+    def get_query_argument_or_none(self, name: str) -> str | None:
+        """Return a query argument or None (the getter ``server.params`` parsers take)."""
+        return self.get_query_argument(name, None)
+
     def write_json(self, obj: Any, status: int = 200) -> None:
         """Write ``obj`` as JSON with ``status``."""
         self.set_status(status)

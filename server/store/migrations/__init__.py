@@ -1,0 +1,1 @@
+"""Alembic migrations shared by both stores (see ``server.store.migrate``)."""

@@ -1,0 +1,335 @@
+"""Production store: PostgreSQL + PostGIS through SQLAlchemy 2 Core and GeoAlchemy2.
+
+Ordering across threads, processes and nodes: every writing transaction first locks the
+``counters`` row of ``seq`` (``SELECT … FOR UPDATE``), takes its seqs from it and writes the new
+head back. The row lock is held until commit, so writers commit one at a time in seq order and a
+reader can never see a seq while a lower one is still uncommitted (see docs/ARCHITECTURE.md,
+"Ordering"). Reads are single autocommit statements (one statement, one snapshot: ``since``
+joins the head to its page); exports stream from one REPEATABLE READ snapshot.
+
+Space is PostGIS's job: boxes and polygons are ``ST_Intersects`` on the GiST-indexed ``geom``,
+nearest-N is the geography KNN ``<->`` on its own GiST index, and GeoJSON exports are written by
+``ST_AsGeoJSON`` and ``json_build_object`` in the database, streamed by a server-side cursor.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timezone
+from typing import TYPE_CHECKING, Any, Iterator
+
+import orjson
+import sqlalchemy as sa
+from geoalchemy2.shape import from_shape
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from server.events import NewEvent, wire_event
+from server.store import schema
+from server.store.base import (EXPORT_COLUMNS, AppendResult, AuditEntry, EventQuery, EventStore,
+                               Page, TokenRecord, check_changes, check_replay, check_status,
+                               plan_append, source_keys, stamp_audit)
+from server.store.migrate import ensure_schema
+from server.timefmt import offset_text
+
+if TYPE_CHECKING:
+    import geopandas
+
+log = logging.getLogger(__name__)
+
+E, COPIES, COUNTERS = schema.events.c, schema.event_copies, schema.counters
+COLUMNS = [E[name] for name in ("seq", "id", "kind", "category", "lat", "lon", "cell", "area",
+                                "agency_id", "observed_at", "received_at", "source_channel",
+                                "source_ref", "severity", "status", "deadline", "props", "copied_to")]
+NEW_EVENT_FIELDS = [c.name for c in COLUMNS if c.name != "seq"]
+IN_CHUNK = 5000
+KNN_SLACK_M = 1e-6  # ST_DWithin and <-> may round differently: widen by a micrometre
+
+
+def _json_dumps(obj: Any) -> str:
+    return orjson.dumps(obj).decode()
+
+
+def where(since: int, q: EventQuery) -> list[sa.ColumnElement[bool]]:
+    """Return the SQL conditions of ``seq > since`` and an EventQuery (PostGIS does the space)."""
+    conds = [E.seq > since]
+    if q.kinds is not None:
+        conds.append(E.kind.in_(sorted(q.kinds)))
+    if q.category is not None:
+        conds.append(E.category == q.category)
+    if q.area is not None:
+        conds.append(E.area == q.area)
+    if q.agency_id is not None:
+        copied = sa.select(COPIES.c.event_id).where(COPIES.c.agency_id == q.agency_id)
+        conds.append(sa.or_(E.agency_id == q.agency_id, E.id.in_(copied)))
+    if q.bbox is not None:
+        x0, y0, x1, y1 = q.bbox
+        envelope = sa.func.ST_MakeEnvelope(x0, y0, x1, y1, 4326)
+        conds += [E.geom.op("&&")(envelope), E.lon.between(x0, x1), E.lat.between(y0, y1)]
+    if q.polygon is not None:
+        conds.append(sa.func.ST_Intersects(E.geom, from_shape(q.polygon, srid=4326)))
+    return conds
+
+
+def rfc3339(col: sa.ColumnElement, tz: timezone) -> sa.ColumnElement[str]:
+    """Return SQL that writes a ``timestamptz`` exactly as ``server.timefmt.to_rfc3339`` does."""
+    local = sa.func.timezone(sa.literal(tz.utcoffset(None), sa.Interval), col)
+    whole = sa.cast(sa.extract("microseconds", local), sa.BigInteger) % 1_000_000 == 0
+    fraction = sa.case((whole, ""), else_=sa.func.to_char(local, ".US"))
+    text = sa.func.to_char(local, 'YYYY-MM-DD"T"HH24:MI:SS', type_=sa.Text)
+    return text.concat(fraction).concat(offset_text(tz))
+
+
+def feature_sql(tz: timezone) -> sa.ColumnElement[str]:
+    """Return SQL building ``server.events.wire_feature`` of a row as JSON text."""
+    props = sa.func.json_build_object(
+        "id", E.id, "seq", E.seq, "kind", E.kind, "category", E.category,
+        "cell", sa.func.lpad(sa.func.to_hex(E.cell), 15, "0"), "area", E.area,
+        "agency_id", E.agency_id, "copied_to", E.copied_to, "deadline", rfc3339(E.deadline, tz),
+        "observed_at", rfc3339(E.observed_at, tz), "received_at", rfc3339(E.received_at, tz),
+        "source", sa.func.json_build_object("channel", E.source_channel, "ref", E.source_ref),
+        "severity", E.severity, "status", E.status, "props", E.props)
+    geometry = sa.cast(sa.func.ST_AsGeoJSON(E.geom, 15), sa.JSON)
+    return sa.cast(sa.func.json_build_object("type", "Feature", "id", E.id, "geometry", geometry,
+                                             "properties", props), sa.Text)
+
+
+class PostGISStore(EventStore):
+    """The PostGIS store: a connection pool shared by the service's threads."""
+
+    def __init__(self, url: str, tz: timezone, pool_size: int = 8):
+        super().__init__(tz)
+        self.engine = sa.create_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+            json_serializer=_json_dumps, json_deserializer=orjson.loads,
+            connect_args={"application_name": "hue-ioc", "options": "-c synchronous_commit=on"})
+        ensure_schema(self.engine)
+        self._reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._snapshot = self.engine.execution_options(isolation_level="REPEATABLE READ",
+                                                       postgresql_readonly=True)
+
+    # -- writing --------------------------------------------------------------------------------
+    @staticmethod
+    def _lock_log(conn: sa.Connection) -> int:
+        """Lock the seq counter until commit (the writers' queue) and return the head."""
+        return conn.execute(sa.select(COUNTERS.c.value).where(COUNTERS.c.name == "seq")
+                            .with_for_update()).scalar_one()
+
+    @staticmethod
+    def _set_head(conn: sa.Connection, head: int) -> None:
+        conn.execute(sa.update(COUNTERS).where(COUNTERS.c.name == "seq").values(value=head))
+
+    def append(self, events: list[NewEvent], idem_key: str | None = None,
+               idem_hash: str | None = None) -> AppendResult:
+        """See EventStore.append."""
+        with self.engine.begin() as conn:
+            head = self._lock_log(conn)
+            if idem_key is not None:
+                prior = conn.execute(sa.select(schema.idempotency).where(
+                    schema.idempotency.c.key == idem_key)).mappings().first()
+                if prior is not None:
+                    check_replay(prior["request_hash"], idem_hash)
+                    return AppendResult(self._by_ids(conn, prior["event_ids"]), True)
+            fresh, ids = plan_append(events, self._stored_refs(conn, events))
+            if fresh:
+                self._insert(conn, fresh, head)
+            if idem_key is not None:
+                conn.execute(sa.insert(schema.idempotency).values(
+                    key=idem_key, request_hash=idem_hash, event_ids=ids,
+                    created_at=events[0].received_at))
+            return AppendResult(self._by_ids(conn, ids), False)
+
+    @staticmethod
+    def _stored_refs(conn: sa.Connection, events: list[NewEvent]) -> dict[tuple[str, str], str]:
+        keys = source_keys(events)
+        if not keys:
+            return {}
+        rows = conn.execute(sa.select(E.source_channel, E.source_ref, E.id).where(
+            sa.tuple_(E.source_channel, E.source_ref).in_(keys)))
+        return {(ch, ref): event_id for ch, ref, event_id in rows}
+
+    def _insert(self, conn: sa.Connection, events: list[NewEvent], head: int) -> None:
+        """Insert ``events`` after ``head`` (an executemany: psycopg pipelines it; RETURNING would
+        make SQLAlchemy send one huge statement instead) and move the head."""
+        rows = [{"seq": head + i, **{f: getattr(ev, f) for f in NEW_EVENT_FIELDS}}
+                for i, ev in enumerate(events, 1)]
+        conn.execute(sa.insert(schema.events), rows)
+        copies = [{"event_id": ev.id, "agency_id": a} for ev in events for a in ev.copied_to]
+        if copies:
+            conn.execute(sa.insert(COPIES), copies)
+        self._set_head(conn, head + len(events))
+
+    def update(self, event_id: str, changes: dict[str, Any], audit: AuditEntry,
+               expect_status: str | None = None) -> dict[str, Any] | None:
+        """See EventStore.update."""
+        check_changes(changes)
+        with self.engine.begin() as conn:
+            head = self._lock_log(conn)
+            status = conn.execute(sa.select(E.status).where(E.id == event_id)).scalar()
+            if status is None:
+                return None
+            check_status(status, expect_status)
+            conn.execute(sa.update(schema.events).where(E.id == event_id)
+                         .values(**changes, seq=head + 1))
+            if "copied_to" in changes:
+                conn.execute(sa.delete(COPIES).where(COPIES.c.event_id == event_id))
+                if changes["copied_to"]:
+                    conn.execute(sa.insert(COPIES), [{"event_id": event_id, "agency_id": a}
+                                                     for a in changes["copied_to"]])
+            self._set_head(conn, head + 1)
+            self._insert_audit(conn, stamp_audit(audit, event_id))
+            return self._by_ids(conn, [event_id])[0]
+
+    @staticmethod
+    def _insert_audit(conn: sa.Connection, e: AuditEntry) -> None:
+        conn.execute(sa.insert(schema.audit).values(
+            at=e.at, event_id=e.event_id, action=e.action, actor=e.actor, role=e.role,
+            reason=e.reason, data=e.data))
+
+    def history(self, event_id: str) -> list[AuditEntry]:
+        """See EventStore.history."""
+        a = schema.audit.c
+        with self._reads.connect() as conn:
+            rows = conn.execute(sa.select(a.action, a.actor, a.role, a.event_id, a.reason, a.data,
+                                          a.at).where(a.event_id == event_id).order_by(a.id))
+            return [AuditEntry(**row) for row in rows.mappings()]
+
+    def record_audit(self, entry: AuditEntry) -> None:
+        """See EventStore.record_audit."""
+        with self.engine.begin() as conn:
+            self._insert_audit(conn, stamp_audit(entry, entry.event_id))
+
+    # -- reading --------------------------------------------------------------------------------
+    def _wire(self, row: sa.RowMapping) -> dict[str, Any]:
+        return wire_event(row, self.tz)
+
+    def _by_ids(self, conn: sa.Connection, ids: list[Any], key: str = "id") -> list[dict[str, Any]]:
+        rows: dict[Any, dict] = {}
+        for start in range(0, len(ids), IN_CHUNK):
+            chunk = ids[start:start + IN_CHUNK]
+            ids_param = sa.bindparam("ids", chunk, type_=ARRAY(E[key].type))
+            for row in conn.execute(sa.select(*COLUMNS).where(E[key] == sa.any_(ids_param))).mappings():
+                rows[row[key]] = self._wire(row)
+        return [rows[i] for i in ids]
+
+    def since(self, since: int, query: EventQuery, limit: int) -> Page:
+        """See EventStore.since. One statement, hence one snapshot, reads the page and the head:
+        ``head LEFT JOIN page``, so that the head comes back even when the page is empty."""
+        head = sa.select(COUNTERS.c.value.label("head")).where(COUNTERS.c.name == "seq").subquery()
+        page = sa.select(*COLUMNS).where(*where(since, query)).order_by(E.seq).limit(limit).subquery()
+        stmt = (sa.select(head.c.head, page).select_from(head.outerjoin(page, sa.true()))
+                .order_by(page.c.seq))
+        with self._reads.connect() as conn:
+            rows = conn.execute(stmt).mappings().all()
+        events = [self._wire(r) for r in rows if r["seq"] is not None]
+        top = rows[0]["head"]
+        return Page(events, events[-1]["seq"] if len(events) == limit else max(top, since))
+
+    @staticmethod
+    def _head(conn: sa.Connection) -> int:
+        return conn.execute(sa.select(COUNTERS.c.value).where(COUNTERS.c.name == "seq")).scalar_one()
+
+    def nearest(self, lat: float, lon: float, n: int, query: EventQuery) -> list[dict[str, Any]]:
+        """See EventStore.nearest.
+
+        The KNN index scan finds the n-th distance; a second indexed pass (``ST_DWithin``) takes
+        every event up to it, so that equal distances are broken by seq exactly as documented.
+        """
+        point = schema.geography(sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), 4326))
+        dist = schema.geography(E.geom).op("<->", return_type=sa.Double)(point)
+        conds = where(0, query)
+        knn = sa.select(dist.label("d")).where(*conds).order_by(dist).limit(n).subquery()
+        edge = sa.select(sa.func.max(knn.c.d)).scalar_subquery()
+        near = sa.func.ST_DWithin(schema.geography(E.geom), point, edge + KNN_SLACK_M, False)
+        stmt = (sa.select(*COLUMNS, dist.label("distance_m")).where(*conds, near, dist <= edge)
+                .order_by(dist, E.seq).limit(n))
+        with self._reads.connect() as conn:
+            return [{**self._wire(r), "distance_m": r["distance_m"]}
+                    for r in conn.execute(stmt).mappings()]
+
+    def count(self, since: int, query: EventQuery) -> int:
+        """See EventStore.count."""
+        with self._reads.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(schema.events)
+                                .where(*where(since, query))).scalar_one()
+
+    def _streamed(self, stmt: sa.Select, chunk: int) -> Iterator[list[sa.Row]]:
+        """Yield lists of result rows from a server-side cursor in one snapshot."""
+        with self._snapshot.connect() as conn, conn.begin():
+            result = conn.execution_options(stream_results=True, yield_per=chunk).execute(stmt)
+            yield from result.partitions(chunk)
+
+    def export_geojson(self, since: int, query: EventQuery, chunk: int) -> Iterator[list[str]]:
+        """See EventStore.export_geojson."""
+        stmt = sa.select(feature_sql(self.tz)).where(*where(since, query)).order_by(E.seq)
+        for rows in self._streamed(stmt, chunk):
+            yield [r[0] for r in rows]
+
+    def export_frames(self, since: int, query: EventQuery, chunk: int
+                      ) -> Iterator["geopandas.GeoDataFrame"]:
+        """See EventStore.export_frames (``geopandas.read_postgis`` on a server-side cursor)."""
+        import geopandas as gpd
+        text_cols = {"props", "copied_to"}
+        cols = [sa.cast(E[name], sa.Text).label(name) if name in text_cols else E[name]
+                for name in EXPORT_COLUMNS]
+        geom = sa.type_coerce(sa.func.ST_AsBinary(E.geom), sa.LargeBinary).label("geometry")
+        stmt = sa.select(*cols, geom).where(*where(since, query)).order_by(E.seq)
+        with self._snapshot.connect() as conn, conn.begin():
+            yield from gpd.read_postgis(stmt, conn.execution_options(stream_results=True),
+                                        geom_col="geometry", crs="EPSG:4326", chunksize=chunk)
+
+    def get(self, event_id: str) -> dict[str, Any] | None:
+        """See EventStore.get."""
+        with self._reads.connect() as conn:
+            row = conn.execute(sa.select(*COLUMNS).where(E.id == event_id)).mappings().first()
+        return self._wire(row) if row else None
+
+    def last_seq(self) -> int:
+        """See EventStore.last_seq."""
+        with self._reads.connect() as conn:
+            return self._head(conn)
+
+    # -- tokens ---------------------------------------------------------------------------------
+    def put_records(self, kind: str, records: dict[str, dict[str, Any] | None], at: int) -> None:
+        """See EventStore.put_records."""
+        r = schema.records.c
+        gone = [key for key, doc in records.items() if doc is None]
+        kept = [{"kind": kind, "key": key, "doc": doc, "updated_at": at}
+                for key, doc in records.items() if doc is not None]
+        with self.engine.begin() as conn:
+            if gone:
+                conn.execute(sa.delete(schema.records).where(r.kind == kind, r.key.in_(gone)))
+            if kept:
+                stmt = postgresql.insert(schema.records).values(kept)
+                conn.execute(stmt.on_conflict_do_update(
+                    index_elements=[r.kind, r.key],
+                    set_={"doc": stmt.excluded.doc, "updated_at": stmt.excluded.updated_at}))
+
+    def records(self, kind: str) -> dict[str, dict[str, Any]]:
+        """See EventStore.records."""
+        r = schema.records.c
+        with self._reads.connect() as conn:
+            rows = conn.execute(sa.select(r.key, r.doc).where(r.kind == kind).order_by(r.key))
+            return {key: doc for key, doc in rows}
+
+    def save_token(self, token: TokenRecord) -> None:
+        """See EventStore.save_token."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(schema.tokens).values(**vars(token)))
+
+    def token_by_hash(self, token_hash: str) -> TokenRecord | None:
+        """See EventStore.token_by_hash."""
+        with self._reads.connect() as conn:
+            row = conn.execute(sa.select(schema.tokens).where(
+                schema.tokens.c.hash == token_hash)).mappings().first()
+        return TokenRecord(**row) if row else None
+
+    def revoke_tokens(self, label: str, at: int) -> int:
+        """See EventStore.revoke_tokens."""
+        t = schema.tokens.c
+        with self.engine.begin() as conn:
+            return conn.execute(sa.update(schema.tokens).where(t.label == label, t.revoked_at.is_(None))
+                                .values(revoked_at=at)).rowcount
+
+    def close(self) -> None:
+        """Close the pool's connections."""
+        self.engine.dispose()
