@@ -61,6 +61,8 @@ class EventLayer(Layer):
     props_model: ClassVar[type[BaseModel]] = NoProps
     statuses: ClassVar[tuple[str, ...]] = ("new",)
     private_props: ClassVar[frozenset[str]] = frozenset()
+    #: Props of a valid event of this kind (documentation and the layer contract test).
+    example_props: ClassVar[dict[str, Any]] = {}
 
     def initial_status(self, agency_id: str | None) -> str:
         """Return the status a new event of this kind is stored with."""
@@ -82,3 +84,14 @@ class EventLayer(Layer):
             lat, lon = h3grid.cell_center(parent)
             out.update(lat=round(lat, 5), lon=round(lon, 5), cell=h3grid.cell_to_str(parent))
         return out
+
+
+class RoutedEventLayer(EventLayer):
+    """An event layer whose events start ``routed`` when a responsible unit was found, else
+    ``new`` (waiting for IOC triage)."""
+
+    statuses: ClassVar[tuple[str, ...]] = ("new", "routed")
+
+    def initial_status(self, agency_id: str | None) -> str:
+        """Return ``routed`` when a responsible unit was found, else ``new`` (IOC triage)."""
+        return "routed" if agency_id and agency_id != "ioc" else "new"

@@ -5,9 +5,11 @@ from typing import Any
 
 from layers.base import EventLayer, Layer
 from layers.basemap import AreasLayer, RiversLayer, RoadsLayer
+from layers.cameras import CameraHitsLayer, CamerasLayer
 from layers.reports import ReportsLayer
 
-LAYER_CLASSES: tuple[type[Layer], ...] = (AreasLayer, RiversLayer, RoadsLayer, ReportsLayer)
+LAYER_CLASSES: tuple[type[Layer], ...] = (AreasLayer, RiversLayer, RoadsLayer, ReportsLayer,
+                                          CamerasLayer, CameraHitsLayer)
 
 
 class LayerRegistry:

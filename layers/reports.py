@@ -6,7 +6,7 @@ from typing import Any
 import pydeck as pdk
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field
 
-from layers.base import EventLayer, deck_spec
+from layers.base import RoutedEventLayer, deck_spec
 
 REPORT_COLOR = [255, 140, 0]
 
@@ -31,7 +31,7 @@ class ReportProps(BaseModel):
     reporter: Reporter | None = None
 
 
-class ReportsLayer(EventLayer):
+class ReportsLayer(RoutedEventLayer):
     """Reports as points when zoomed in and as H3 hexagon counts when zoomed out."""
 
     id = "reports"
@@ -41,12 +41,7 @@ class ReportsLayer(EventLayer):
     title_en = "Field reports"
     order = 60
     props_model = ReportProps
-    statuses = ("new", "routed")
     private_props = frozenset({"reporter", "address"})
-
-    def initial_status(self, agency_id: str | None) -> str:
-        """Return ``routed`` when a responsible unit was found, else ``new`` (IOC triage)."""
-        return "routed" if agency_id and agency_id != "ioc" else "new"
 
     def deck_layers(self) -> list[dict[str, Any]]:
         """Return a ScatterplotLayer (zoom ≥ 11) and an H3HexagonLayer of counts (zoom < 11)."""

@@ -10,6 +10,7 @@ import click
 from pydantic import ValidationError
 
 from server.config import Settings
+from vision.cli import vision
 
 log = logging.getLogger("ioc")
 
@@ -134,6 +135,8 @@ def token_create(role: str, agency_id: str | None, label: str, ttl_days: float |
         core.store.close()
     click.echo(secret)
 
+
+main.add_command(vision)
 
 if __name__ == "__main__":
     main()

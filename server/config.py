@@ -38,6 +38,14 @@ class Settings(BaseSettings):
                                        description="Extra websocket origins allowed besides the server's own host.")
     static_dir: Path = Field(ROOT / "static", description="Folder of the wall, tablet and hotline pages.")
     log_level: str = Field("INFO", description="Logging level.")
+    data_dir: Path = Field(Path("var"), description="Folder for files kept beside the store "
+                           "(camera images under cameras/).")
+    camera_image_max_bytes: int = Field(2 * 1024 * 1024, gt=0,
+                                        description="Largest camera JPEG a worker may upload.")
+    camera_stale_s: float = Field(60.0, gt=0, description="A camera with no heartbeat for this "
+                                  "long is marked offline on the wall.")
+    camera_snapshots_keep: int = Field(500, gt=0, description="Evidence snapshots kept per camera "
+                                       "(the oldest are deleted beyond this).")
 
     @field_validator("db")
     @classmethod

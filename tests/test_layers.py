@@ -18,7 +18,7 @@ def test_layer_contract(cls):
     if isinstance(layer, EventLayer):
         assert entry["kinds"] == [layer.kind] and entry["source"] == "stream"
         assert layer.initial_status("ubnd-19753") in layer.statuses
-        layer.validate_props({})
+        layer.validate_props(layer.example_props)
     else:
         assert entry["source"].startswith("/api/v1/")
 
