@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from layers.cameras import CAMERA_ID
 from server.auth import Principal, check_can_create, view_of
-from server.errors import Conflict, Forbidden, NotFound, ValidationFailed, detail
+from server.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed, detail
 from server.service import MAX_PAGE, EventService
 from server.store import AuditEntry, EventQuery
 from server.timefmt import to_rfc3339
@@ -35,6 +35,7 @@ CAMERA_ID_RE = re.compile(CAMERA_ID)
 IMAGE_NAME_RE = re.compile(r"^(latest|[0-9a-f-]{32,36})$")
 JPEG_MAGIC = b"\xff\xd8\xff"
 SAME_PLACE_DEG = 1e-6
+LOAD_WAIT_S = 30.0
 
 
 class CameraIn(BaseModel):
@@ -106,13 +107,20 @@ class CameraService:
                     marked += 1
         return marked
 
+    async def _ready(self) -> None:
+        """Wait until the registry is loaded; raise Unavailable if the store does not answer."""
+        try:
+            await asyncio.wait_for(self._loaded.wait(), LOAD_WAIT_S)
+        except asyncio.TimeoutError:
+            raise Unavailable("the camera registry is not loaded yet; retry later") from None
+
     # -- registration and heartbeats --------------------------------------------------------
     async def report(self, principal: Principal, camera_id: str, doc: Any) -> dict[str, Any]:
         """Register ``camera_id`` or record its heartbeat and status; return the camera as
         ``GET /api/v1/cameras`` lists it. Raise ValidationFailed, Forbidden or Conflict."""
         check_can_create(principal, set(CAMERA_KINDS))
         body = _parse_camera(camera_id, doc)
-        await self._loaded.wait()
+        await self._ready()
         async with self._lock:
             ev = await self._ensure_event(principal, camera_id, body)
             self._seen[camera_id] = self.core.clock.now()
@@ -164,7 +172,7 @@ class CameraService:
     async def cameras(self, principal: Principal) -> list[dict[str, Any]]:
         """Return every camera ``principal`` may see, as ``_camera_json`` gives it."""
         view = view_of(principal)
-        await self._loaded.wait()
+        await self._ready()
         scope = view.scope(EventQuery())
         return [self._camera_json(self.core.render(ev, view))
                 for ev in sorted(self._events.values(), key=lambda e: e["props"]["camera_id"])
@@ -204,7 +212,7 @@ class CameraService:
         """Store a JPEG (``latest`` or a snapshot uuid) atomically; return its API path.
         Raise Forbidden, NotFound or ValidationFailed."""
         check_can_create(principal, {"camera_hit"})
-        await self._loaded.wait()
+        await self._ready()
         self._known(camera_id)
         if not IMAGE_NAME_RE.match(name):
             raise NotFound(f"an image is named latest.jpg or UUID.jpg, not {name!r}.jpg")
@@ -221,7 +229,7 @@ class CameraService:
         """Return the bytes of a stored JPEG. The public may see only the latest image of a
         camera registered as public. Raise Unauthorized, Forbidden or NotFound."""
         view = view_of(principal)
-        await self._loaded.wait()
+        await self._ready()
         ev = self._known(camera_id)
         if view.public and not (name == "latest" and ev["props"].get("public")):
             raise Forbidden("camera images may show faces and plates; only the latest view of a "

@@ -67,13 +67,11 @@ def run(config_path: str, url: str | None, token: str) -> None:
         raise SystemExit(EXIT_CONFIG) from None
     except ApiError as exc:
         raise click.ClickException(f"the server refused the cameras: {exc}") from None
-    signal.signal(signal.SIGTERM, lambda *_: worker.stop.set())
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: worker.stop.set())
     click.echo(f"Đang phân tích {len(cfg.cameras)} camera / analysing {len(cfg.cameras)} camera(s) "
                f"→ {url or cfg.server.url}")
-    try:
-        worker.wait()
-    except KeyboardInterrupt:
-        worker.shutdown()
+    worker.wait()
     click.echo(f"Đã dừng / stopped: {worker.outbox.sent} hit(s) sent")
 
 
