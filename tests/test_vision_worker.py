@@ -19,6 +19,8 @@ from tests.helpers import collect_events, http, ioc_command, open_ws, recv_json
 from vision.synthetic import demo_config, traffic_scene
 
 WORKER_TIMEOUT = 300
+#: The first test here also trains the tiny model (``vision_demo``): 1-3 minutes on a busy CPU.
+pytestmark = pytest.mark.timeout(900)
 
 
 def write_config(path, doc) -> str:  # noqa: ANN001
