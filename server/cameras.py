@@ -174,13 +174,15 @@ class CameraService:
         view = view_of(principal)
         await self._ready()
         scope = view.scope(EventQuery())
-        return [self._camera_json(self.core.render(ev, view))
+        return [self._camera_json(self.core.render(ev, view),
+                                  not view.public or ev["props"].get("public", False))
                 for ev in sorted(self._events.values(), key=lambda e: e["props"]["camera_id"])
                 if scope.matches(ev)]
 
-    def _camera_json(self, ev: dict[str, Any]) -> dict[str, Any]:
+    def _camera_json(self, ev: dict[str, Any], with_image: bool = True) -> dict[str, Any]:
         """Return ``{id, event_id, name, lat, lon, area, road, direction, public, status,
-        reason, last_seen, latest: {url, at} | null}`` (times RFC 3339)."""
+        reason, last_seen, latest: {url, at} | null}`` (times RFC 3339; ``latest`` is null when
+        there is no image yet or the caller may not see it)."""
         props, camera_id = ev["props"], ev["props"]["camera_id"]
         latest = self._path(camera_id, "latest")
         seen = self._seen.get(camera_id)
@@ -189,6 +191,7 @@ class CameraService:
                            "at": to_rfc3339(int(latest.stat().st_mtime * 1e6), self.core.tz)}
         except FileNotFoundError:
             latest_json = None
+        latest_json = latest_json if with_image else None
         return {"id": camera_id, "event_id": ev["id"], "name": props.get("name", ""),
                 "lat": ev["lat"], "lon": ev["lon"], "area": ev["area"], "road": props.get("road"),
                 "direction": props.get("direction"), "public": props.get("public", False),

@@ -161,3 +161,5 @@ def test_image_limits_and_access(make_server):
     assert http("GET", url.format("flood-cam", "latest"), token=public).raw == JPEG
     assert http("GET", url.format("flood-cam", SNAP), token=public).status == 403
     assert http("GET", url.format("flood-cam", "latest")).status == 401
+    listed = http("GET", srv.url + "/api/v1/cameras", token=public).body["cameras"]
+    assert [(c["id"], c["latest"] is not None) for c in listed] == [("cam-1", False), ("flood-cam", True)]
