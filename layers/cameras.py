@@ -22,7 +22,8 @@ HIT_COLORS = {
     "camera.vehicle_count": ([120, 170, 220], "Đếm phương tiện", "Vehicle count"),
     "camera.no_stopping": ([235, 40, 40], "Dừng, đỗ xe nơi cấm", "Stopped in a no-stopping zone"),
     "camera.road_flooded": ([30, 110, 255], "Nước ngập mặt đường", "Water over the road"),
-    "camera.people_in_flood": ([210, 50, 210], "Người, xe trong vùng ngập", "People or vehicles in flood water"),
+    "camera.people_in_flood": ([210, 50, 210], "Người, xe trong vùng ngập",
+                               "People or vehicles in flood water"),
 }
 
 
@@ -33,7 +34,8 @@ class CameraProps(BaseModel):
     camera_id: str = Field(pattern=CAMERA_ID)
     name: str = Field("", max_length=200)
     road: str | None = Field(None, max_length=200)
-    direction: float | None = Field(None, ge=0, lt=360, description="Bearing it looks to (° from north).")
+    direction: float | None = Field(None, ge=0, lt=360,
+                                    description="Bearing it looks to (° from north).")
     public: bool = Field(False, description="Citizens may watch its latest image (flood views).")
     reason: str | None = Field(None, max_length=500, description="Why it is offline.")
 
@@ -46,7 +48,8 @@ class CameraHitProps(BaseModel):
     road: str | None = Field(None, max_length=200)
     direction: float | None = Field(None, ge=0, lt=360)
     model: str | None = Field(None, max_length=100, description="The detector that saw it.")
-    snapshot: str | None = Field(None, pattern=SNAPSHOT_URL, description="Annotated JPEG (API path).")
+    snapshot: str | None = Field(None, pattern=SNAPSHOT_URL,
+                                 description="Annotated JPEG (API path).")
     label: str | None = Field(None, max_length=60, description="What was seen (car, person…).")
     track_id: int | None = Field(None, ge=0)
     box: list[float] | None = Field(None, min_length=4, max_length=4,
@@ -105,7 +108,8 @@ class CameraHitsLayer(RoutedEventLayer):
     private_props = frozenset({"snapshot", "box", "track_id"})
     example_props = {"camera_id": "cam-le-loi-01", "road": "Lê Lợi", "label": "car", "track_id": 7,
                      "stopped_s": 75.0, "box": [410.0, 220.0, 530.0, 300.0],
-                     "snapshot": "/api/v1/cameras/cam-le-loi-01/019a6f0e-7c4b-7d2a-9f10-3b2c1d0e4f5a.jpg"}
+                     "snapshot": "/api/v1/cameras/cam-le-loi-01/"
+                                 "019a6f0e-7c4b-7d2a-9f10-3b2c1d0e4f5a.jpg"}
 
     def deck_layers(self) -> list[dict[str, Any]]:
         """Return a ScatterplotLayer whose colour names the category."""

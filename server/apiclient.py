@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import random
 import threading
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass

@@ -63,7 +63,8 @@ def test_registration_heartbeat_and_status_on_the_wall(server, operator, wall):
         subscribe_cameras(ws)
         first = put_camera(server, operator)
         assert first.status == 200, first.body
-        assert first.body["status"] == "offline" and first.body["reason"] == "waiting for the first frame"
+        assert first.body["status"] == "offline"
+        assert first.body["reason"] == "waiting for the first frame"
         [created] = collect_events(ws, until_seq=1)
         assert created["kind"] == "camera" and created["status"] == "offline"
         assert created["props"]["camera_id"] == "cam-1" and created["area"] == "19789"
@@ -80,7 +81,8 @@ def test_registration_heartbeat_and_status_on_the_wall(server, operator, wall):
     assert listed[0]["event_id"] == online["event_id"] == created["id"]
     assert listed[0]["latest"] is None and listed[0]["name"] == CAM["name"]
     history = server.call(server.core.history(created["id"]))
-    assert [(h.action, h.data) for h in history] == [("camera.status", {"from": "offline", "to": "online"})]
+    assert [(h.action, h.data) for h in history] == \
+        [("camera.status", {"from": "offline", "to": "online"})]
 
 
 def test_a_heartbeat_without_status_keeps_the_stored_one(server, operator):
@@ -100,7 +102,8 @@ def test_a_silent_camera_goes_offline(make_server):
         assert collect_events(ws, until_seq=1)[-1]["status"] == "online"
         clock.advance(5)
         [offline] = collect_events(ws, until_seq=2)
-        assert offline["status"] == "offline" and offline["props"]["reason"] == "no heartbeat for 5 s"
+        assert offline["status"] == "offline"
+        assert offline["props"]["reason"] == "no heartbeat for 5 s"
         put_camera(srv, operator, status="online")
         assert collect_events(ws, until_seq=3)[-1]["status"] == "online"
 
@@ -133,7 +136,8 @@ def test_images_upload_and_read(server, operator, wall):
     latest = http("GET", server.url + "/api/v1/cameras", token=wall).body["cameras"][0]["latest"]
     assert latest["url"] == "/api/v1/cameras/cam-1/latest.jpg" and latest["at"].endswith("+07:00")
     stored = server.settings.data_dir / "cameras" / "cam-1"
-    assert (stored / "latest.jpg").read_bytes() == JPEG and (stored / "snapshots" / f"{SNAP}.jpg").exists()
+    assert (stored / "latest.jpg").read_bytes() == JPEG
+    assert (stored / "snapshots" / f"{SNAP}.jpg").exists()
 
 
 def test_image_limits_and_access(make_server):
@@ -162,4 +166,5 @@ def test_image_limits_and_access(make_server):
     assert http("GET", url.format("flood-cam", SNAP), token=public).status == 403
     assert http("GET", url.format("flood-cam", "latest")).status == 401
     listed = http("GET", srv.url + "/api/v1/cameras", token=public).body["cameras"]
-    assert [(c["id"], c["latest"] is not None) for c in listed] == [("cam-1", False), ("flood-cam", True)]
+    assert [(c["id"], c["latest"] is not None) for c in listed] == \
+        [("cam-1", False), ("flood-cam", True)]

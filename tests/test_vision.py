@@ -78,7 +78,7 @@ def test_config_errors_name_every_problem(tmp_path):
     flood = {**cams[1], "regions": {"road": ROAD, "water_reference": REFERENCE}}
     cams[:] = [flood, dict(flood)]
     path.write_text(yaml.safe_dump(doc))
-    with pytest.raises(ConfigError, match="camera ids must be unique; repeated: cam-kim-long-flood"):
+    with pytest.raises(ConfigError, match="ids must be unique; repeated: cam-kim-long-flood"):
         load_config(path)
     cams[1]["id"] = "other"
     path.write_text(yaml.safe_dump(doc))
@@ -187,3 +187,11 @@ def test_missing_extra_is_one_clear_message(tmp_path):
     assert out.returncode == 1
     assert "needs the vision extra" in out.stderr and "pip install 'hue-ioc[vision]'" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_credentials_in_camera_urls_never_leave_the_worker():
+    from vision.capture import redact
+    assert redact("rtsp://admin:s3cret@10.0.0.5:554/Streaming/102") == \
+        "rtsp://***@10.0.0.5:554/Streaming/102"
+    assert redact("http://viewer@cam.local/snapshot.jpg") == "http://***@cam.local/snapshot.jpg"
+    assert redact("/data/videos/le-loi.mp4") == "/data/videos/le-loi.mp4"

@@ -51,7 +51,8 @@ def test_worker_turns_videos_into_camera_hits_on_the_wall(server, operator, wall
     cams = {c["id"]: c for c in doc["cameras"]}
     versions = [e for e in events if e["kind"] == "camera"]
     assert {e["props"]["camera_id"] for e in versions if e["status"] == "online"} == set(cams)
-    final = {c["id"]: c for c in http("GET", server.url + "/api/v1/cameras", token=wall).body["cameras"]}
+    listed = http("GET", server.url + "/api/v1/cameras", token=wall).body["cameras"]
+    final = {c["id"]: c for c in listed}
     assert {(k, v["status"], v["reason"]) for k, v in final.items()} == \
         {(k, "offline", "end of the video") for k in cams}
     hits = [e for e in events if e["kind"] == "camera_hit"]
@@ -153,7 +154,7 @@ class CameraSimulator:
         self.httpd.server_close()
 
 
-def wait_status(ws, wanted: dict[str, str], timeout: float = 60.0) -> dict[str, dict]:  # noqa: ANN001
+def wait_status(ws, wanted: dict[str, str], timeout: float = 60.0) -> dict:  # noqa: ANN001
     """Read frames until every camera in ``wanted`` has that status; return their events."""
     seen: dict[str, dict] = {}
     deadline = time.monotonic() + timeout

@@ -10,7 +10,8 @@ import numpy as np
 from vision.detect import Detections
 from vision.zones import Zones
 
-ZONE_COLORS = {"road": (80, 200, 80), "no_stopping": (40, 40, 230), "water_reference": (230, 160, 40)}
+ZONE_COLORS = {"road": (80, 200, 80), "no_stopping": (40, 40, 230),
+               "water_reference": (230, 160, 40)}
 BOX, HIGHLIGHT = (255, 255, 255), (0, 0, 255)
 
 

@@ -49,7 +49,8 @@ def vision() -> None:
 @vision.command("run")
 @click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False),
               help="Camera registry and worker settings (cameras.yaml).")
-@click.option("--url", envvar="IOC_URL", default=None, help="Server (default: server.url of the config).")
+@click.option("--url", envvar="IOC_URL", default=None,
+              help="Server (default: server.url of the config).")
 @click.option("--token", envvar="IOC_TOKEN", required=True, help="Operator token (or IOC_TOKEN).")
 def run(config_path: str, url: str | None, token: str) -> None:
     """Analyse every camera of CONFIG and post camera hits to the server until stopped (Ctrl-C);

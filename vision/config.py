@@ -30,7 +30,7 @@ class ModelConfig(_Strict):
     """A detector: its family (``yolo``), the weights file, and how it is run."""
 
     family: str = Field("yolo", description="Detector family (see vision.detect.DETECTORS).")
-    weights: Path = Field(description="Weights file, relative to the config file (e.g. yolo11n.pt).")
+    weights: Path = Field(description="Weights file, relative to the config (e.g. yolo11n.pt).")
     imgsz: int = Field(640, ge=32, le=4096, description="Inference size in pixels (long side).")
     conf: float = Field(0.35, gt=0, lt=1, description="Lowest confidence kept.")
     iou: float = Field(0.5, gt=0, lt=1, description="IoU of non-maximum suppression.")
@@ -134,12 +134,13 @@ class CameraConfig(_Strict):
     direction: float | None = Field(None, ge=0, lt=360, description="Bearing it looks to (°).")
     url: str = Field(min_length=1, description="Video file, rtsp://, http(s):// MJPEG or snapshot.")
     source: Literal["auto", "file", "stream", "snapshot"] = "auto"
-    fps: float = Field(1.0, gt=0, le=30, description="Frames analysed per second (0.2 = 1 per 5 s).")
+    fps: float = Field(1.0, gt=0, le=30, description="Frames analysed per second (0.2: every 5 s).")
     loop: bool = Field(False, description="Video files: start again at the end.")
     realtime: bool = Field(True, description="Video files: play at their own speed (else: fast).")
     model: str | None = Field(None, description="Name in `models` (default: the only model).")
     public: bool = Field(False, description="Citizens may watch its latest image.")
-    image_size: tuple[int, int] | None = Field(None, description="[w, h] the regions were drawn on.")
+    image_size: tuple[int, int] | None = Field(None,
+                                               description="[w, h] the regions are drawn on.")
     regions: Regions = Field(default_factory=Regions)
     rules: list[RuleConfig] = Field(default_factory=list)
 
@@ -167,7 +168,8 @@ class WorkerConfig(_Strict):
     jpeg_quality: int = Field(80, ge=10, le=100)
     reconnect_max_s: float = Field(60.0, gt=0, description="Longest wait between reconnects.")
     stall_s: float = Field(10.0, gt=0, description="A stream silent this long is reconnected.")
-    queue_size: int = Field(1000, gt=0, description="Hits waiting for the server before the oldest go.")
+    queue_size: int = Field(1000, gt=0,
+                            description="Hits kept for the server before the oldest go.")
 
 
 class ServerConfig(_Strict):

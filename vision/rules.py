@@ -206,7 +206,8 @@ class PeopleInFlood(Rule):
             return []
         self._reported_at = obs.t
         props = {"persons": int((wet & person).sum()), "vehicles": int((wet & vehicle).sum())}
-        return [Hit("camera.people_in_flood", "severe", props, highlight=np.flatnonzero(wet).tolist())]
+        return [Hit("camera.people_in_flood", "severe", props,
+                    highlight=np.flatnonzero(wet).tolist())]
 
 
 #: Rule classes by ``rules[].type``.

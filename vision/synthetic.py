@@ -153,7 +153,8 @@ def make_dataset(root: Path, images: int = 128, seed: int = 1) -> Path:
 
 def _yolo_label(cls: int, box: Box) -> str:
     x0, y0, x1, y1 = max(0, box[0]), max(0, box[1]), min(W, box[2]), min(H, box[3])
-    return f"{cls} {(x0 + x1) / 2 / W:.5f} {(y0 + y1) / 2 / H:.5f} {(x1 - x0) / W:.5f} {(y1 - y0) / H:.5f}\n"
+    cx, cy, w, h = (x0 + x1) / 2 / W, (y0 + y1) / 2 / H, (x1 - x0) / W, (y1 - y0) / H
+    return f"{cls} {cx:.5f} {cy:.5f} {w:.5f} {h:.5f}\n"
 
 
 def model_yaml(out: Path, nc: int, scale: tuple[float, float, int] | None) -> Path:
@@ -161,7 +162,8 @@ def model_yaml(out: Path, nc: int, scale: tuple[float, float, int] | None) -> Pa
     [depth, width, max channels]); return its path."""
     import ultralytics
     import yaml
-    cfg = yaml.safe_load((Path(ultralytics.__file__).parent / "cfg/models/11/yolo11.yaml").read_text())
+    base = Path(ultralytics.__file__).parent / "cfg" / "models" / "11" / "yolo11.yaml"
+    cfg = yaml.safe_load(base.read_text())
     cfg["nc"] = nc
     if scale is not None:
         cfg["scales"] = {"n": list(scale)}

@@ -153,4 +153,5 @@ class Worker:
         self.client.stop.set()
         frames = sum(loop.frames for loop in self.loops)
         log.info("worker stopped: %d frame(s) analysed, %d hit(s) found, %d sent, %d dropped",
-                 frames, sum(loop.hits for loop in self.loops), self.outbox.sent, self.outbox.dropped)
+                 frames, sum(loop.hits for loop in self.loops), self.outbox.sent,
+                 self.outbox.dropped)

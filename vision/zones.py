@@ -25,7 +25,9 @@ class Zones:
         """Scale the regions to frames of ``width`` × ``height`` (cheap when unchanged)."""
         if self._size == (width, height):
             return
-        sx, sy = (width / self._drawn_on[0], height / self._drawn_on[1]) if self._drawn_on else (1, 1)
+        sx, sy = (1.0, 1.0)
+        if self._drawn_on:
+            sx, sy = width / self._drawn_on[0], height / self._drawn_on[1]
         self._polys = {name: Polygon([(x * sx, y * sy) for x, y in pts])
                        for name, pts in self._points.items()}
         for poly in self._polys.values():

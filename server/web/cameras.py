@@ -18,7 +18,7 @@ CAMERA = r"([a-z0-9][a-z0-9_-]{0,63})"
 class CamerasHandler(BaseHandler):
     """``GET /api/v1/cameras``."""
 
-    def initialize(self, core, ref, cameras: CameraService) -> None:  # noqa: ANN001 - tornado kwargs
+    def initialize(self, core, ref, cameras: CameraService) -> None:  # noqa: ANN001
         """Also receive the camera service."""
         super().initialize(core, ref)
         self.cameras = cameras
@@ -58,7 +58,8 @@ class CameraImageHandler(CameraHandler):
         """Answer the JPEG (the latest view is never cached; snapshots never change)."""
         data = await self.cameras.read_image(self.principal, camera_id, name)
         self.set_header("Content-Type", "image/jpeg")
-        self.set_header("Cache-Control", "no-cache" if name == "latest" else "private, max-age=86400")
+        self.set_header("Cache-Control",
+                        "no-cache" if name == "latest" else "private, max-age=86400")
         self.finish(data)
 
 
