@@ -1,6 +1,7 @@
 # Huế IOC — two commands do all the set-up on a fresh machine:
 #   make run   — create .venv, install, serve on the embedded store with a scenario playing
-#   make test  — install what the tests need (system packages too, as root) and run pytest
+#   make test  — install what the tests need (the vision extra, system packages too, as root) and
+#                run pytest
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -17,8 +18,10 @@ $(VENV)/.run-installed: setup.cfg pyproject.toml
 	$(PIP) install -e .
 	touch $@
 
+# The tests run the camera workers too, so they install the heavy vision extra (torch, ultralytics,
+# OpenCV; see README "Cameras with AI"); `make run` stays light.
 $(VENV)/.test-installed: $(VENV)/.run-installed
-	$(PIP) install -e '.[test]'
+	$(PIP) install -e '.[test,vision]'
 	touch $@
 
 run: $(VENV)/.run-installed

@@ -106,3 +106,14 @@ class EventLayer(Layer):
         if coarse is not None:
             out.update(lat=coarse[0], lon=coarse[1], cell=coarse[2])
         return out
+
+
+class RoutedEventLayer(EventLayer):
+    """An event layer whose events start ``routed`` when a responsible unit was found, else
+    ``new`` (waiting for IOC triage)."""
+
+    statuses: ClassVar[tuple[str, ...]] = ("new", "routed")
+
+    def initial_status(self, agency_id: str | None) -> str:
+        """Return ``routed`` when a responsible unit was found, else ``new`` (IOC triage)."""
+        return "routed" if agency_id and agency_id != "ioc" else "new"

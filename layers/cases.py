@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from layers.base import EventLayer
+from layers.base import RoutedEventLayer
 
 PHONE_MASK = "[số điện thoại đã ẩn]"
 EMAIL_MASK = "[email đã ẩn]"
@@ -41,16 +41,12 @@ def redact_contacts(text: str | None) -> str | None:
     return _NUMBER_RUN.sub(_mask_number, _EMAIL.sub(EMAIL_MASK, text))
 
 
-class CaseLayer(EventLayer):
-    """An EventLayer whose events are cases. Subclasses list their free-text props."""
+class CaseLayer(RoutedEventLayer):
+    """An event layer whose events are cases. Subclasses list their free-text props."""
 
     #: Client props holding free text (redacted on public views).
     free_text_props: ClassVar[tuple[str, ...]] = ()
     client_statuses = ("new", "routed")
-
-    def initial_status(self, agency_id: str | None) -> str:
-        """Return ``routed`` when a responsible unit was found, else ``new`` (IOC triage)."""
-        return "routed" if agency_id and agency_id != "ioc" else "new"
 
     def public_view(self, event: dict[str, Any], sensitive: bool) -> dict[str, Any]:
         """Return the public form: private props dropped, free text redacted, only public case

@@ -4,15 +4,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import urllib.error
-import urllib.request
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
-import orjson
 from tqdm import tqdm
 
 from scenarios.base import Scenario
+from server.apiclient import ApiClient
 
 log = logging.getLogger(__name__)
 
@@ -58,33 +56,17 @@ async def play(scenario: Scenario, sink: Sink, *, speed: float = 60.0, seed: int
     return sent
 
 
-def post_with_retries(url: str, body: bytes, headers: dict[str, str], retries: int = 8) -> bytes:
-    """POST ``body`` to ``url`` and return the answer, retrying with back-off on connection
-    errors, 429 and 5xx; raise RuntimeError on a refusal (other 4xx) or after the last retry."""
-    for attempt in range(retries + 1):
-        try:
-            with urllib.request.urlopen(urllib.request.Request(url, body, headers), timeout=30) as res:
-                return res.read()
-        except urllib.error.HTTPError as err:
-            if err.code < 500 and err.code != 429:
-                raise RuntimeError(f"server refused the batch: {err.code} {err.read()[:500]!r}") from None
-            log.warning("server answered %s; retrying", err.code)
-        except (urllib.error.URLError, ConnectionError, TimeoutError) as err:
-            log.warning("cannot reach %s (%s); retrying", url, err)
-        if attempt < retries:
-            time.sleep(min(0.25 * 2 ** attempt, 10.0))
-    raise RuntimeError(f"gave up posting to {url} after {retries + 1} attempts")
-
-
 def http_sink(base_url: str, token: str, retries: int = 8) -> Sink:
     """Return a sink that POSTs batches to ``{base_url}/api/v1/events``, retrying with back-off
-    on connection errors, 429 and 5xx (the Idempotency-Key makes retries safe)."""
-    url = base_url.rstrip("/") + "/api/v1/events"
+    on connection errors, 429 and 5xx (the Idempotency-Key makes retries safe); a refused batch
+    raises ApiError (a RuntimeError)."""
+    client = ApiClient(base_url, token, retries=retries)
+
+    def post(batch: list[dict[str, Any]], key: str) -> None:
+        client.request("POST", "/api/v1/events", json={"events": batch},
+                       headers={"Idempotency-Key": key})
 
     async def sink(batch: list[dict[str, Any]], key: str) -> None:
-        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}",
-                   "Idempotency-Key": key}
-        await asyncio.to_thread(post_with_retries, url, orjson.dumps({"events": batch}), headers,
-                                retries)
+        await asyncio.to_thread(post, batch, key)
 
     return sink

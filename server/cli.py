@@ -11,6 +11,7 @@ import click
 from pydantic import ValidationError
 
 from server.config import Settings
+from vision.cli import vision
 
 log = logging.getLogger("ioc")
 QUIET_LIBRARIES = ("alembic", "pyogrio")
@@ -158,13 +159,12 @@ def ais_replay(file, url: str, token: str, rate: float) -> None:  # noqa: ANN001
     server, with a progress bar."""
     import time
 
-    import orjson
     from tqdm import tqdm
 
-    from scenarios.player import post_with_retries
+    from server.apiclient import ApiClient, ApiError
     lines = [ln for ln in file.read().splitlines() if ln.strip()]
     chunk = max(1, int(rate * 0.25)) if rate > 0 else 2000
-    headers = {"Content-Type": "text/plain", "Authorization": f"Bearer {token}"}
+    client = ApiClient(url, token)
     totals: dict[str, int] = {}
     start = time.monotonic()
     with tqdm(total=len(lines), unit="line", desc="AIS") as bar:
@@ -172,12 +172,12 @@ def ais_replay(file, url: str, token: str, rate: float) -> None:  # noqa: ANN001
             if rate > 0:
                 time.sleep(max(0.0, start + i / rate - time.monotonic()))
             try:
-                answer = orjson.loads(post_with_retries(url.rstrip("/") + "/api/v1/ais",
-                                                        b"\n".join(lines[i:i + chunk]), headers))
-            except RuntimeError as exc:
+                answer = client.request("POST", "/api/v1/ais", body=b"\n".join(lines[i:i + chunk]),
+                                        headers={"Content-Type": "text/plain"})
+            except ApiError as exc:
                 click.echo(f"Lỗi / error: {exc}", err=True)
                 sys.exit(1)
-            totals = answer["counters"]
+            totals = answer.body["counters"]
             bar.update(len(lines[i:i + chunk]))
     click.echo(f"Đã gửi {len(lines)} câu / sent {len(lines)} sentences; server counters: {totals}")
 
@@ -328,6 +328,7 @@ def export_cmd(fmt: str, out: Path | None, since: int, kind: str | None, db_url:
         store.close()
     click.echo(f"Đã xuất {n} sự kiện / exported {n} events", err=True)
 
+main.add_command(vision)
 
 if __name__ == "__main__":
     main()

@@ -40,11 +40,12 @@ class Settings(BaseSettings):
                                        description="Extra websocket origins allowed besides the server's own host.")
     static_dir: Path = Field(ROOT / "static", description="Folder of the wall, tablet and hotline pages.")
     log_level: str = Field("INFO", description="Logging level.")
-    state_dir: Path = Field(Path("var"), description="Folder for server state kept outside the store "
-                            "(the generated secret key when IOC_SECRET_KEY is not set).")
+    data_dir: Path = Field(Path("var"), description="Folder for files kept beside the store: camera "
+                           "images under cameras/, the generated secret key when IOC_SECRET_KEY is "
+                           "not set.")
     secret_key: SecretStr | None = Field(None, description="Key that signs per-report citizen tokens "
                                          "(HMAC-SHA256). Set it in production; when empty a random key "
-                                         "is generated once and kept in STATE_DIR/secret.key.")
+                                         "is generated once and kept in DATA_DIR/secret.key.")
     # Field reports and questions (see docs/REPORTS.md)
     report_duplicate_window_h: float = Field(72.0, gt=0, description="A report of the same category in "
                                              "the same or a neighbouring H3 cell within this many hours "
@@ -120,6 +121,12 @@ class Settings(BaseSettings):
         """Return the AIS TCP feeds as (host, port) pairs."""
         pairs = [p.strip().rpartition(":") for p in self.ais_tcp.split(",") if p.strip()]
         return [(host, int(port)) for host, _, port in pairs]
+    camera_image_max_bytes: int = Field(2 * 1024 * 1024, gt=0,
+                                        description="Largest camera JPEG a worker may upload.")
+    camera_stale_s: float = Field(60.0, gt=0, description="A camera with no heartbeat for this "
+                                  "long is marked offline on the wall.")
+    camera_snapshots_keep: int = Field(500, gt=0, description="Evidence snapshots kept per camera "
+                                       "(the oldest are deleted beyond this).")
 
     @field_validator("db")
     @classmethod

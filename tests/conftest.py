@@ -22,7 +22,7 @@ def router() -> Router:
 def settings(tmp_path) -> Settings:
     """Settings for a test server: free port, store in a temp folder."""
     return Settings(port=0, db=f"sqlite:///{tmp_path / 'ioc.sqlite3'}", flush_ms=50,
-                    state_dir=tmp_path)
+                    data_dir=tmp_path / "data")
 
 
 STORE_BACKENDS = ["sqlite", "postgis"]
@@ -120,3 +120,30 @@ def operator(server) -> str:
 def wall(server) -> str:
     """A wall token for ``server``."""
     return server.token("wall")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ultralytics_config_dir(tmp_path_factory):
+    """Keep ultralytics' settings of this session (camera workers run as children) in a temp dir."""
+    import os
+    path = tmp_path_factory.mktemp("ultralytics")
+    before = os.environ.get("YOLO_CONFIG_DIR")
+    os.environ["YOLO_CONFIG_DIR"] = str(path)
+    yield path
+    if before is None:
+        os.environ.pop("YOLO_CONFIG_DIR", None)
+    else:
+        os.environ["YOLO_CONFIG_DIR"] = before
+
+
+@pytest.fixture(scope="session")
+def vision_demo(tmp_path_factory):
+    """Demo videos and a tiny YOLO trained offline from its YAML (``ioc vision synth``), made
+    once per test session; returns the folder (traffic.mp4, flood.mp4, tiny.pt, cameras.yaml)."""
+    import subprocess
+    from tests.helpers import ioc_command
+    out = tmp_path_factory.mktemp("vision-demo")
+    run = subprocess.run(ioc_command() + ["vision", "synth", str(out)], capture_output=True,
+                         text=True, timeout=900)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return out

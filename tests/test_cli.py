@@ -79,7 +79,7 @@ def test_ais_replay_sends_a_recording(tmp_path):
 def test_demo_normal_month_streams_reports_through_their_lifecycle(tmp_path):
     db = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
     demo = ServerProcess("--db", db, "--demo", "--scenario", "normal_month", "--speed", "20000",
-                         env={"IOC_STATE_DIR": str(tmp_path)})
+                         env={"IOC_DATA_DIR": str(tmp_path)})
     try:
         token = demo.wait_for(r"/wall#token=(\S+)")
         demo.wait_for(r"(/public)")

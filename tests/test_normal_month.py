@@ -38,7 +38,7 @@ def test_normal_month_meets_the_published_figures_and_reports_monthly(fast_dir, 
     clock = ManualClock(start)
     db = f"sqlite:///{fast_dir / 'ioc.sqlite3'}"
     settings = Settings(
-        port=0, db=db, flush_ms=50, state_dir=tmp_path, report_check_interval_s=3600
+        port=0, db=db, flush_ms=50, data_dir=tmp_path, report_check_interval_s=3600
     )
     srv = ServerThread(settings, router, clock).start()
     try:
@@ -64,7 +64,7 @@ def test_normal_month_meets_the_published_figures_and_reports_monthly(fast_dir, 
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "IOC_STATE_DIR": str(tmp_path)},
+        env={**os.environ, "IOC_DATA_DIR": str(tmp_path)},
     )
     assert run.returncode == 0, run.stderr
     rows = list(csv.DictReader((out / "reports-2025-11.csv").open(encoding="utf-8")))

@@ -60,7 +60,7 @@ def citizen_report(draw) -> dict:
 def pserver(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("privacy")
     srv = ServerThread(
-        Settings(port=0, db=f"sqlite:///{tmp / 'ioc.sqlite3'}", flush_ms=50, state_dir=tmp), ROUTER
+        Settings(port=0, db=f"sqlite:///{tmp / 'ioc.sqlite3'}", flush_ms=50, data_dir=tmp), ROUTER
     ).start()
     yield srv
     srv.stop()

@@ -113,7 +113,7 @@ def test_the_background_timer_runs_on_the_core_clock(tmp_path, router, clock):
         port=0,
         db=f"sqlite:///{tmp_path / 'ioc.sqlite3'}",
         flush_ms=50,
-        state_dir=tmp_path,
+        data_dir=tmp_path,
         report_check_interval_s=0.05,
     )
     srv = ServerThread(settings, router, clock).start()

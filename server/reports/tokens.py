@@ -5,7 +5,7 @@ HMAC-SHA256(server key, ``"citizen-report:" + id``). It is returned once, when t
 (in the API answer, as the Open311 ``token``, in the chat reply); whoever holds it may follow,
 rate and dispute that report. Nothing is stored: the server recomputes the MAC. A retried filing
 gets the same token. The key comes from ``IOC_SECRET_KEY`` or, when unset, a random key kept in
-``STATE_DIR/secret.key`` (created once, readable by the server's user only).
+``DATA_DIR/secret.key`` (created once, readable by the server's user only).
 """
 from __future__ import annotations
 
@@ -27,10 +27,10 @@ KEY_FILE = "secret.key"
 
 
 def load_secret_key(settings: Settings) -> bytes:
-    """Return the server key: IOC_SECRET_KEY, else the one kept in STATE_DIR (made once)."""
+    """Return the server key: IOC_SECRET_KEY, else the one kept in DATA_DIR (made once)."""
     if settings.secret_key is not None:
         return settings.secret_key.get_secret_value().encode()
-    path = Path(settings.state_dir) / KEY_FILE
+    path = Path(settings.data_dir) / KEY_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -11,15 +11,15 @@ import tornado.web
 
 from server.config import Settings
 from server.service import EventService, build_reference, build_service
-from server.web import (api, channels, open311, pages, public, reports, sensors, vessels,
-                        ws)
+from server.web import (api, cameras, channels, open311, pages, public, reports, sensors,
+                        vessels, ws)
 from server.web.base import NotFoundHandler
 
 log = logging.getLogger(__name__)
 
 #: Modules that contribute routes: each has ``routes(ctx) -> [(pattern, handler, kwargs)]``.
 #: Pages come last: their patterns are the most general.
-ROUTE_MODULES = (api, reports, public, open311, channels, vessels, sensors, ws, pages)
+ROUTE_MODULES = (api, reports, public, open311, channels, vessels, sensors, cameras, ws, pages)
 
 
 def make_app(settings: Settings, core: EventService | None = None) -> tornado.web.Application:

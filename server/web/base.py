@@ -100,11 +100,15 @@ class StreamedBodyHandler(BaseHandler):
         """Check the announced size, then resolve the token."""
         self._chunks: list[bytes] = []
         self._size = 0
-        self._limit = self.core.settings.max_body_bytes
+        self._limit = self.body_limit()
         length = self.request.headers.get("Content-Length", "")
         if length.isdigit() and int(length) > self._limit * self.DRAIN_FACTOR:
             raise PayloadTooLarge(f"body is {length} bytes; the limit is {self._limit}")
         await super().prepare()
+
+    def body_limit(self) -> int:
+        """Return the largest body accepted (``max_body_bytes`` unless a subclass says)."""
+        return self.core.settings.max_body_bytes
 
     def data_received(self, chunk: bytes) -> None:
         """Collect the body; past the limit, count and drop it."""
