@@ -65,3 +65,15 @@ def operator(server) -> str:
 def wall(server) -> str:
     """A wall token for ``server``."""
     return server.token("wall")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Debian's, through Playwright) for the whole session."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch
+    with sync_playwright() as pw:
+        chromium = launch(pw)
+        yield chromium
+        chromium.close()

@@ -7,7 +7,7 @@ import pytest
 
 from server.errors import Conflict
 from server.events import NewEvent
-from server.store import AuditEntry, EventQuery
+from server.store import AuditEntry, CountQuery, EventQuery, EventStore
 from server.timefmt import now_micros
 
 
@@ -128,3 +128,34 @@ def test_store_survives_reopen(store_factory):
     again = store_factory()
     assert [e["id"] for e in again.since(0, EventQuery(), 10).events] == ids
     assert again.append([new_event(9)]).events[0]["seq"] == 4
+
+
+COUNT_QUERIES = [
+    CountQuery(),
+    CountQuery(group_by=("kind",)),
+    CountQuery(kinds=frozenset({"report"}), group_by=("status", "area")),
+    CountQuery(agency_id="ubnd-19753", group_by=("severity",)),
+    CountQuery(exclude_statuses=frozenset({"routed"})),
+    CountQuery(received_from=now_micros() - 30 * 60_000_000, group_by=("area",)),
+    CountQuery(deadline_before=now_micros(), group_by=("kind", "status")),
+]
+
+
+@pytest.mark.parametrize("query", COUNT_QUERIES, ids=lambda q: repr(q)[10:60])
+def test_count_override_agrees_with_the_generic_default(store, query):
+    events = [new_event(i, area="19789" if i % 3 else "19753") for i in range(30)]
+    for i, ev in enumerate(events):
+        ev.received_at -= (i % 4) * 20 * 60_000_000
+        ev.deadline = ev.received_at + (i % 5 - 2) * 3_600_000_000
+        ev.status = "new" if i % 2 else "routed"
+        ev.severity = ("minor", "severe")[i % 2]
+    store.append(events)
+    store.update(events[0].id, {"status": "new"}, AuditEntry("reassign", None, "operator"))
+    counts = store.count(query)
+    assert counts == EventStore.count(store, query)
+    assert sum(counts.values()) >= 1 and all(len(k) == len(query.group_by) for k in counts)
+
+
+def test_count_refuses_unknown_columns():
+    with pytest.raises(ValueError, match="props"):
+        CountQuery(group_by=("props",))

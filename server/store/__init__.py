@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from server.store.base import AppendResult, AuditEntry, EventQuery, EventStore, Page, TokenRecord
+from server.store.base import (AppendResult, AuditEntry, CountQuery, EventQuery, EventStore, Page,
+                               TokenRecord)
 
-__all__ = ["AppendResult", "AuditEntry", "EventQuery", "EventStore", "Page", "TokenRecord", "open_store"]
+__all__ = ["AppendResult", "AuditEntry", "CountQuery", "EventQuery", "EventStore", "Page",
+           "TokenRecord", "open_store"]
 
 
 def open_store(url: str, tz: timezone) -> EventStore:

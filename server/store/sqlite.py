@@ -12,8 +12,8 @@ import orjson
 
 from server.errors import Conflict
 from server.events import NewEvent, wire_event
-from server.store.base import (UPDATABLE, AppendResult, AuditEntry, EventQuery, EventStore, Page,
-                               TokenRecord)
+from server.store.base import (UPDATABLE, AppendResult, AuditEntry, CountQuery, EventQuery,
+                               EventStore, Page, TokenRecord)
 from server.timefmt import now_micros
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ CREATE INDEX IF NOT EXISTS events_kind_seq ON events (kind, seq);
 CREATE INDEX IF NOT EXISTS events_area_seq ON events (area, seq);
 CREATE INDEX IF NOT EXISTS events_agency_seq ON events (agency_id, seq);
 CREATE INDEX IF NOT EXISTS events_cell ON events (cell);
+CREATE INDEX IF NOT EXISTS events_received ON events (received_at);
 CREATE UNIQUE INDEX IF NOT EXISTS events_source_ref ON events (source_channel, source_ref)
     WHERE source_ref IS NOT NULL;
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -242,6 +243,25 @@ class SQLiteStore(EventStore):
         events = [wire_event(_row(r), self.tz) for r in rows]
         next_since = events[-1]["seq"] if len(events) == limit else max(head, since)
         return Page(events, next_since)
+
+    def count(self, query: CountQuery) -> dict[tuple, int]:
+        """See EventStore.count (one GROUP BY query)."""
+        where, args = where_clause(0, query.event_query())
+        sql, more = [where], []
+        if query.received_from is not None:
+            sql.append("received_at >= ?")
+            more.append(query.received_from)
+        if query.exclude_statuses:
+            sql.append(f"status NOT IN ({', '.join('?' * len(query.exclude_statuses))})")
+            more.extend(sorted(query.exclude_statuses))
+        if query.deadline_before is not None:
+            sql.append("deadline < ?")
+            more.append(query.deadline_before)
+        cols = ", ".join(query.group_by)
+        select = f"SELECT {cols + ', ' if cols else ''}COUNT(*) AS n FROM events"
+        group = f" GROUP BY {cols}" if cols else ""
+        rows = self._conn().execute(f"{select} WHERE {' AND '.join(sql)}{group}", args + more)
+        return {tuple(r)[:-1]: r["n"] for r in rows if r["n"]}
 
     def get(self, event_id: str) -> dict[str, Any] | None:
         """See EventStore.get."""
