@@ -4,7 +4,8 @@ export const WALL = {
   windowHours: 24,          // events observed earlier are dropped; the time slider covers this
   maxEvents: 150000,        // the most events held (the oldest go first)
   renderMs: 250,            // new events reach the points layers at most this often
-  aggregateMs: 1000,        // hexagon counts and area load are recounted at most this often
+  aggregateMs: 1000,        // hexagon counts are recounted at most this often
+  loadMs: 5000,             // and the area load (the basemap's colours) at most this often
   cycleSeconds: 45,         // unattended wall: next view after this long
   idleResumeSeconds: 120,   // after someone moves the map, cycling waits this long
   tickerKinds: ["alert", "warning"],       // besides layers flagged `ticker` in the catalog

@@ -64,7 +64,7 @@ class Wall extends EventTarget {
     const start = cfg.views.find((v) => v.id === cfg.startView) || cfg.views[0];
     this.map = new WallMap(document.getElementById("map"), {
       catalog: this.catalog, events: this.events, sources: this.sources, areas: this.areasDoc,
-      tooltip: (info) => this.tooltip(info), renderMs: cfg.renderMs, aggregateMs: cfg.aggregateMs, view: start,
+      tooltip: (info) => this.tooltip(info), renderMs: cfg.renderMs, aggregateMs: cfg.aggregateMs, loadMs: cfg.loadMs, view: start,
     });
     this.map.addEventListener("select", (e) => this.select(e.detail.id));
     this.map.addEventListener("render", () => this.emit("render"));

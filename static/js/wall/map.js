@@ -6,42 +6,55 @@
 //   choropleth → the areas, with properties.load (0…1) and properties.open set per area;
 //   points     → the kind's events, updated row by row as they arrive (_dataDiff);
 //   hexagons   → {hex, count} per parent cell at d.h3_res, recounted at most every aggregateMs.
-// Events: "select" ({id} or {id: null}), "view" ({viewState, user}) .
-import { throttle } from "../core/dom.js";
-
+//
+// Two canvases: the basemap (roles base and choropleth) below, the live layers (points,
+// hexagons, the selection ring) above, so that new events repaint only the upper one; the
+// basemap repaints when the view moves, a toggle changes or the area load is recounted (at most
+// every loadMs). Redraw budget: new data is drawn at most every renderMs, or every `budget` ×
+// the measured cost of a redraw when that is longer (a weak or software GPU then spends at most
+// ~1/budget of its time drawing, never more than maxGapMs between redraws); a batch after a
+// quiet spell is drawn at once. Layers hidden or outside their zoom range take no data.
+// Events: "select" ({id} or {id: null}), "view" ({viewState, user}), "render".
 const deckgl = window.deck;
 const HIDDEN_KEY = "ioc-wall-hidden";
+const BASE_ROLES = new Set(["base", "choropleth"]);
 
 function layerClasses() {
   return Object.fromEntries(Object.entries(deckgl).filter(([, v]) => typeof v === "function"));
 }
 
 export class WallMap extends EventTarget {
-  constructor(container, { catalog, events, sources, areas, tooltip, renderMs, aggregateMs, view }) {
+  constructor(container, { catalog, events, sources, areas, tooltip, renderMs, aggregateMs, loadMs,
+                           view, budget = 3, maxGapMs = 2000 }) {
     super();
-    Object.assign(this, { catalog, events, sources, areas, tooltip });
+    Object.assign(this, { catalog, events, sources, areas, tooltip, container });
+    Object.assign(this, { renderMs, aggregateMs, loadMs, budget, maxGapMs });
     this.hidden = new Set(JSON.parse(localStorage.getItem(HIDDEN_KEY) || "null")
       || catalog.filter((e) => e.visible === false).map((e) => e.id));
-    this.cache = new Map();        // deck id → {data, ranges, version}
+    this.cache = new Map();        // deck id → {data, ranges}
     this.loadVersion = 0;
     this.selected = null;
     this.viewState = { ...view };
-    this.templates = this.buildTemplates();
-    this.container = container;
     this.flight = 0;
+    this.cost = 0;                 // ms a redraw takes here (moving average)
+    this.lastRender = 0;
+    this.lastAggregate = 0;
+    this.lastLoad = 0;
+    this.baseKey = null;
+    this.owed = { points: false, aggregates: false };
+    this.timer = null;
+    this.templates = this.buildTemplates();
+    this.base = new deckgl.Deck({ parent: container, viewState: this.viewState, controller: false, layers: [] });
     this.deck = new deckgl.Deck({
       parent: container, viewState: this.viewState, controller: true, layers: [],
-      getTooltip: (info) => this.tooltip(info),
-      onClick: (info) => this.clicked(info),
+      getTooltip: (info) => this.tooltip(this.orBase(info)),
+      onClick: (info) => this.clicked(this.orBase(info)),
       onViewStateChange: ({ viewState, interactionState }) => {
         this.flight += 1;  // a hand on the map stops any flight
         this.setView(viewState, interactionState);
       },
     });
-    this.refreshPoints = throttle(() => { this.takePoints(); this.render(); }, renderMs);
-    this.refreshAggregates = throttle(() => { this.takeAggregates(); this.render(); }, aggregateMs);
-    this.takeAggregates();
-    this.render();
+    this.render({ aggregate: true });
   }
 
   // One deck.gl Layer per catalog deck entry, converted once and later cloned with data.
@@ -52,37 +65,74 @@ export class WallMap extends EventTarget {
     return new Map(layers.map((layer) => [layer.id, layer]));
   }
 
-  // New events or a new replay time: points soon, aggregates at their own pace.
+  // New events arrived: draw them within the redraw budget.
   dataChanged() {
-    this.refreshPoints();
-    this.refreshAggregates();
+    this.owed.points = this.owed.aggregates = true;
+    this.schedule();
   }
 
   // Replay time moved: recompute everything on the next frame.
   timeChanged() {
-    requestAnimationFrame(() => { this.takePoints(); this.takeAggregates(); this.render(); });
+    this.owed.points = this.owed.aggregates = true;
+    this.lastAggregate = 0;
+    this.schedule(0);
   }
 
-  takePoints() {
-    for (const { entry, d } of this.deckEntries("points")) {
-      if (entry.kinds.length !== 1) {
-        this.cache.set(d.spec.id, { data: entry.kinds.flatMap((k) => this.events.visible(k)), ranges: null });
-        continue;
-      }
-      const diff = this.events.points(entry.kinds[0]);
-      if (diff) this.cache.set(d.spec.id, diff);
+  gap() { return Math.min(this.maxGapMs, Math.max(this.renderMs, this.budget * this.cost)); }
+
+  schedule(wait = Math.max(0, this.lastRender + this.gap() - performance.now())) {
+    if (this.timer) return;
+    this.timer = setTimeout(() => requestAnimationFrame(() => { this.timer = null; this.flush(); }), wait);
+  }
+
+  flush() {
+    const aggregate = this.owed.aggregates && performance.now() - this.lastAggregate >= this.aggregateMs;
+    if (this.takePoints() || aggregate) this.render({ aggregate });
+    if (this.owed.aggregates) this.schedule(Math.max(0, this.lastAggregate + this.aggregateMs - performance.now()));
+  }
+
+  // Time from a redraw to the second frame after it: what drawing costs on this machine.
+  measure(t0) {
+    requestAnimationFrame(() => requestAnimationFrame((t) => {
+      this.cost = this.cost ? 0.7 * this.cost + 0.3 * (t - t0) : t - t0;
+    }));
+  }
+
+  visibleEntries(role) {
+    const out = [];
+    for (const entry of this.catalog) {
+      if (this.hidden.has(entry.id)) continue;
+      for (const d of entry.deck) if (d.role === role && this.inZoom(d)) out.push({ entry, d });
     }
+    return out;
+  }
+
+  // Give visible points layers their new rows; return whether any changed.
+  takePoints() {
+    let changed = false;
+    for (const { entry, d } of this.visibleEntries("points")) {
+      const diff = entry.kinds.length === 1 ? this.events.points(entry.kinds[0])
+        : { data: entry.kinds.flatMap((k) => this.events.visible(k)), ranges: null };
+      if (diff) this.cache.set(d.spec.id, diff);
+      changed = changed || Boolean(diff);
+    }
+    this.owed.points = false;
+    return changed;
   }
 
   takeAggregates() {
-    for (const { entry, d } of this.deckEntries("hexagons")) {
+    for (const { entry, d } of this.visibleEntries("hexagons")) {
       const res = d.h3_res || 7;
       this.cache.set(d.spec.id, { data: entry.kinds.flatMap((k) => this.events.hexagons(k, res)) });
     }
-    this.updateLoad();
+    if (this.loadTime !== this.events.time || performance.now() - this.lastLoad >= this.loadMs) this.updateLoad();
+    this.lastAggregate = performance.now();
+    this.owed.aggregates = false;
   }
 
   updateLoad() {
+    this.loadTime = this.events.time;
+    this.lastLoad = performance.now();
     const kinds = this.catalog.filter((e) => e.source === "stream" && !this.hidden.has(e.id)).flatMap((e) => e.kinds);
     const load = this.events.areaLoad(kinds);
     const max = Math.max(1, ...load.values());
@@ -92,10 +142,6 @@ export class WallMap extends EventTarget {
       f.properties.load = open / max;
     }
     this.loadVersion += 1;
-  }
-
-  *deckEntries(role) {
-    for (const entry of this.catalog) for (const d of entry.deck) if (d.role === role) yield { entry, d };
   }
 
   inZoom(d) {
@@ -112,18 +158,37 @@ export class WallMap extends EventTarget {
     return ranges ? { data: cached.data, _dataDiff: () => ranges } : { data: cached.data };
   }
 
-  render() {
-    const layers = [];
+  // Redraw: take the data owed to the layers that show, then hand each canvas its layers (the
+  // basemap only when something on it changed).
+  render({ aggregate = false } = {}) {
+    const t0 = performance.now();
+    this.takePoints();
+    if (aggregate) this.takeAggregates();
+    const layers = { base: [], live: [] };
     for (const entry of this.catalog) {
       const on = !this.hidden.has(entry.id);
       for (const d of entry.deck) {
         const template = this.templates.get(d.spec.id);
-        if (template) layers.push(template.clone({ visible: on && this.inZoom(d), ...this.dataProps(entry, d) }));
+        if (!template) continue;
+        layers[BASE_ROLES.has(d.role) ? "base" : "live"].push(
+          template.clone({ visible: on && this.inZoom(d), ...this.dataProps(entry, d) }));
       }
     }
-    layers.push(this.selectionLayer());
-    this.deck.setProps({ layers });
+    layers.live.push(this.selectionLayer());
+    const baseKey = `${this.loadVersion}:${layers.base.map((l) => l.props.visible).join()}`;
+    if (baseKey !== this.baseKey) this.base.setProps({ layers: layers.base });
+    this.baseKey = baseKey;
+    this.deck.setProps({ layers: layers.live });
+    this.lastRender = t0;
+    this.measure(t0);
     this.dispatchEvent(new CustomEvent("render"));
+  }
+
+  // What the pointer is on: the live canvas first, else the basemap under it.
+  orBase(info) {
+    if (info.object || info.x === undefined) return info;
+    const below = this.base.pickObject({ x: info.x, y: info.y, radius: 2 });
+    return below ? { ...info, ...below, coordinate: info.coordinate } : info;
   }
 
   selectionLayer() {
@@ -138,7 +203,7 @@ export class WallMap extends EventTarget {
     if (hidden) this.hidden.add(layerId); else this.hidden.delete(layerId);
     localStorage.setItem(HIDDEN_KEY, JSON.stringify([...this.hidden]));
     this.updateLoad();
-    this.render();
+    this.render({ aggregate: true });
   }
 
   select(ev) {
@@ -163,12 +228,13 @@ export class WallMap extends EventTarget {
   setView(viewState, interactionState = {}) {
     const before = this.viewState.zoom;
     this.viewState = viewState;
+    this.base.setProps({ viewState });
     this.deck.setProps({ viewState });
     const user = Boolean(interactionState.isDragging || interactionState.isZooming || interactionState.isPanning);
     this.dispatchEvent(new CustomEvent("view", { detail: { viewState, user } }));
     const crossed = this.catalog.some((e) => e.deck.some((d) => [d.minZoom, d.maxZoom].some(
       (z) => z !== undefined && (before < z) !== (viewState.zoom < z))));
-    if (crossed) this.render();
+    if (crossed) this.render({ aggregate: true });
   }
 
   // Fly the camera to {longitude, latitude, zoom, pitch?, bearing?} (durationMs 0: at once);
@@ -197,5 +263,8 @@ export class WallMap extends EventTarget {
   // For tests and tools: where a point is on screen, and what a deck layer holds right now.
   project(lon, lat) { return this.deck.getViewports()[0].project([lon, lat]); }
 
-  layer(deckId) { return (this.deck.props.layers || []).find((l) => l.id === deckId) || null; }
+  layer(deckId) {
+    const all = [...(this.base.props.layers || []), ...(this.deck.props.layers || [])];
+    return all.find((l) => l.id === deckId) || null;
+  }
 }
