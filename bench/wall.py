@@ -214,8 +214,9 @@ def set_view(page: Any, view: dict) -> None:
 def measure(browser: Any, server: ServerProcess, path: str, token: str, gen: Generator,
             args: argparse.Namespace) -> dict[str, Any]:
     """Open one wall and run the phases; return their figures."""
-    context, page, _ = open_page(browser, f"{server.url}{path}?cycle=0#token={token}", server.url,
-                                 width=args.width, height=args.height)
+    # Both walls start zoomed out (hexagons): the skeleton at zoom 9.6, this wall on its flood view.
+    context, page, _ = open_page(browser, f"{server.url}{path}?cycle=0&view=flood#token={token}",
+                                 server.url, width=args.width, height=args.height)
     page.add_init_script(PROBE_SCRIPT)
     cdp = context.new_cdp_session(page)
     cdp.send("Performance.enable")

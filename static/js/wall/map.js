@@ -18,6 +18,7 @@
 const deckgl = window.deck;
 const HIDDEN_KEY = "ioc-wall-hidden";
 const BASE_ROLES = new Set(["base", "choropleth"]);
+const WARM_UP_RENDERS = 3;
 
 function layerClasses() {
   return Object.fromEntries(Object.entries(deckgl).filter(([, v]) => typeof v === "function"));
@@ -25,7 +26,7 @@ function layerClasses() {
 
 export class WallMap extends EventTarget {
   constructor(container, { catalog, events, sources, areas, tooltip, renderMs, aggregateMs, loadMs,
-                           view, budget = 3, maxGapMs = 2000 }) {
+                           view, budget = 3, maxGapMs = 10000 }) {
     super();
     Object.assign(this, { catalog, events, sources, areas, tooltip, container });
     Object.assign(this, { renderMs, aggregateMs, loadMs, budget, maxGapMs });
@@ -55,6 +56,7 @@ export class WallMap extends EventTarget {
       },
     });
     this.render({ aggregate: true });
+    this.lastLoad = 0;  // the first events colour the areas at once
   }
 
   // One deck.gl Layer per catalog deck entry, converted once and later cloned with data.
@@ -91,8 +93,11 @@ export class WallMap extends EventTarget {
     if (this.owed.aggregates) this.schedule(Math.max(0, this.lastAggregate + this.aggregateMs - performance.now()));
   }
 
-  // Time from a redraw to the second frame after it: what drawing costs on this machine.
+  // Time from a redraw to the second frame after it: what drawing costs on this machine (the
+  // first redraws compile shaders and are not counted).
   measure(t0) {
+    this.renders = (this.renders || 0) + 1;
+    if (this.renders <= WARM_UP_RENDERS) return;
     requestAnimationFrame(() => requestAnimationFrame((t) => {
       this.cost = this.cost ? 0.7 * this.cost + 0.3 * (t - t0) : t - t0;
     }));
