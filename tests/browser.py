@@ -21,7 +21,8 @@ READY_TIMEOUT_MS = 20_000
 WATCH_SCRIPT = """
 window.__csp = [];
 document.addEventListener('securitypolicyviolation',
-  (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber + ':' + e.columnNumber));
+  (e) => window.__csp.push([e.violatedDirective, e.blockedURI,
+                            e.sourceFile + ':' + e.lineNumber + ':' + e.columnNumber].join(' ')));
 """
 
 
@@ -72,7 +73,8 @@ def wait_wall_ready(page: Any, timeout_ms: int = READY_TIMEOUT_MS) -> None:
     """Wait until the wall has booted and drawn a first frame."""
     page.wait_for_function("() => window.iocWall && iocWall.ready && iocWall.map.deck.isInitialized",
                            timeout=timeout_ms)
-    page.wait_for_function("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
+    page.wait_for_function(
+        "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
 
 
 def screenshot(page: Any, name: str, folder: Path = ARTIFACTS) -> Path:

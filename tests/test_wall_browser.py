@@ -47,9 +47,10 @@ def assert_clean(watch):
     """Nothing failed, nothing went outside, no CSP violation; the only HTTP error allowed is
     the cameras API probe while that API does not exist (404)."""
     assert watch.failed == [] and watch.outside == [] and watch.page_errors == []
-    assert all(status == 404 and url.endswith(CAMERAS_PROBE) for status, url in watch.http_errors), watch.http_errors
-    allowed = len(watch.http_errors)
-    assert len(watch.console_errors) <= allowed and all("404" in e for e in watch.console_errors), watch.console_errors
+    errors = watch.http_errors
+    assert all(status == 404 and url.endswith(CAMERAS_PROBE) for status, url in errors), errors
+    console = watch.console_errors
+    assert len(console) <= len(errors) and all("404" in e for e in console), console
 
 
 @pytest.mark.parametrize("width,height", [(1920, 1080), (3840, 2160)])
@@ -79,8 +80,8 @@ def test_posted_event_reaches_the_map_within_a_second(server, operator, wall, op
     assert time.monotonic() - t0 < 1.0
     parent = h3.cell_to_parent(ev["cell"], 7)
     page.evaluate("() => iocWall.map.flyTo({longitude: 107.58, latitude: 16.46, zoom: 9}, 0)")
-    page.wait_for_function("(hex) => iocWall.map.layer('reports-hex').props.data.some((d) => d.hex === hex && d.count === 1)",
-                           arg=parent, timeout=2000)
+    page.wait_for_function("(hex) => iocWall.map.layer('reports-hex').props.data"
+                           ".some((d) => d.hex === hex && d.count === 1)", arg=parent, timeout=2000)
 
 
 def test_toggling_a_layer_hides_it(server, operator, wall, open_wall):
@@ -111,16 +112,18 @@ def test_selecting_an_event_shows_details_and_history_escaped(server, operator, 
     server.call(server.core.update(ev["id"], {"status": "new"},
                                    AuditEntry("reassign", "tok-1", "operator", reason="Chuyển về IOC")))
     _, page, watch = open_wall(wall)
-    page.wait_for_function("(id) => iocWall.events.get(id) && iocWall.events.get(id).status === 'new'", arg=ev["id"])
-    page.evaluate("([lon, lat]) => iocWall.map.flyTo({longitude: lon, latitude: lat, zoom: 15}, 0)", [ev["lon"], ev["lat"]])
+    page.wait_for_function("(id) => (iocWall.events.get(id) || {}).status === 'new'", arg=ev["id"])
+    page.evaluate("([lon, lat]) => iocWall.map.flyTo({longitude: lon, latitude: lat, zoom: 15}, 0)",
+                  [ev["lon"], ev["lat"]])
     x, y = page.evaluate("([lon, lat]) => iocWall.map.project(lon, lat)", [ev["lon"], ev["lat"]])
     page.wait_for_function("""([x, y, id]) => { const i = iocWall.map.deck.pickObject({x, y, radius: 2});
         return Boolean(i && i.object && i.object.id === id); }""", arg=[x, y, ev["id"]])
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + x, box["y"] + y)
     details = page.locator("[data-panel=details]")
-    page.wait_for_function("(id) => document.querySelector('[data-panel=details]').dataset.historyLoaded === id",
-                           arg=ev["id"])
+    page.wait_for_function(
+        "(id) => document.querySelector('[data-panel=details]').dataset.historyLoaded === id",
+        arg=ev["id"])
     assert details.locator(".details-title").text_content() == hostile
     assert details.locator(".description").text_content() == hostile
     assert details.locator("img, b").count() == 0 and page.evaluate("() => window.__xss") is None
@@ -179,8 +182,9 @@ def test_time_slider_replays_and_live_returns(server, operator, wall, open_wall)
 def test_kpi_panel_shows_the_servers_values(server, operator, wall, open_wall):
     _, page, _ = open_wall(wall)
     post(server, operator, report(), report(), report())
-    page.wait_for_function("() => document.querySelector(\"[data-kpi='reports.today'] .num\").textContent === '3'",
-                           timeout=8000)
+    page.wait_for_function(
+        "() => document.querySelector(\"[data-kpi='reports.today'] .num\").textContent === '3'",
+        timeout=8000)
     items = http("GET", server.url + "/api/v1/kpis", token=wall).body["items"]
     assert {i["id"] for i in items} >= {"reports.today", "reports.open", "cases.overdue",
                                         "events.last_hour.report"}
@@ -204,7 +208,8 @@ def test_views_cycle_and_a_pinned_situation_stays(server, wall, open_wall):
     _, page, _ = open_wall(wall, query="cycle=1")
     views = page.locator("[data-panel=views]")
     assert views.get_attribute("data-view") == "city"
-    page.wait_for_function("() => document.querySelector('[data-panel=views]').dataset.view === 'flood'", timeout=4000)
+    page.wait_for_function(
+        "() => document.querySelector('[data-panel=views]').dataset.view === 'flood'", timeout=4000)
     page.locator("#pin-situation").click()
     pinned = page.evaluate("() => JSON.parse(localStorage.getItem('ioc-wall-situation')).zoom")
     assert abs(page.evaluate("() => iocWall.map.viewState.zoom") - pinned) < 0.01

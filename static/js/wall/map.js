@@ -38,6 +38,7 @@ export class WallMap extends EventTarget {
     this.viewState = { ...view };
     this.flight = 0;
     this.cost = 0;                 // ms a redraw takes here (moving average)
+    this.renders = 0;
     this.lastRender = 0;
     this.lastAggregate = 0;
     this.lastLoad = 0;
@@ -73,15 +74,18 @@ export class WallMap extends EventTarget {
     this.schedule();
   }
 
-  // Replay time moved: recompute everything on the next frame.
+  // Replay time moved: recompute everything on the next frame (someone is at the slider).
   timeChanged() {
     this.owed.points = this.owed.aggregates = true;
     this.lastAggregate = 0;
+    clearTimeout(this.timer);
+    this.timer = null;
     this.schedule(0);
   }
 
   gap() { return Math.min(this.maxGapMs, Math.max(this.renderMs, this.budget * this.cost)); }
 
+  // Flush once `wait` ms have passed (default: when the redraw budget allows the next redraw).
   schedule(wait = Math.max(0, this.lastRender + this.gap() - performance.now())) {
     if (this.timer) return;
     this.timer = setTimeout(() => requestAnimationFrame(() => { this.timer = null; this.flush(); }), wait);
@@ -90,13 +94,16 @@ export class WallMap extends EventTarget {
   flush() {
     const aggregate = this.owed.aggregates && performance.now() - this.lastAggregate >= this.aggregateMs;
     if (this.takePoints() || aggregate) this.render({ aggregate });
-    if (this.owed.aggregates) this.schedule(Math.max(0, this.lastAggregate + this.aggregateMs - performance.now()));
+    if (this.owed.aggregates) {
+      const due = Math.max(this.lastAggregate + this.aggregateMs, this.lastRender + this.gap());
+      this.schedule(Math.max(0, due - performance.now()));
+    }
   }
 
   // Time from a redraw to the second frame after it: what drawing costs on this machine (the
   // first redraws compile shaders and are not counted).
   measure(t0) {
-    this.renders = (this.renders || 0) + 1;
+    this.renders += 1;
     if (this.renders <= WARM_UP_RENDERS) return;
     requestAnimationFrame(() => requestAnimationFrame((t) => {
       this.cost = this.cost ? 0.7 * this.cost + 0.3 * (t - t0) : t - t0;
