@@ -55,9 +55,20 @@ def assert_clean(watch):
 
 @pytest.mark.parametrize("width,height", [(1920, 1080), (3840, 2160)])
 def test_wall_loads_clean_at_wall_sizes(server, operator, wall, open_wall, width, height):
-    post(server, operator, *[report(lat=16.44 + i * 0.004, lon=107.56 + i * 0.003) for i in range(20)])
+    stored = post(server, operator, *[report(lat=16.44 + i * 0.004, lon=107.56 + i * 0.003)
+                                      for i in range(20)])
     _, page, watch = open_wall(wall, width=width, height=height)
     page.wait_for_function("() => iocWall.events.size === 20")
+    per_area = {}
+    for ev in stored:
+        per_area[ev["area"]] = per_area.get(ev["area"], 0) + 1
+    page.wait_for_function("() => iocWall.map.layer('areas-fill').props.data.features"
+                           ".some((f) => f.properties.open > 0)")
+    load = page.evaluate("() => Object.fromEntries(iocWall.map.layer('areas-fill').props.data.features"
+                         ".filter((f) => f.properties.open).map((f) => [f.properties.code,"
+                         " [f.properties.open, f.properties.load]]))")
+    busiest = max(per_area.values())
+    assert load == {a: [n, n / busiest] for a, n in per_area.items()}  # communes coloured by load
     assert page.evaluate("() => window.__csp") == []
     assert page.locator("[data-failed]").count() == 0
     assert page.locator("#map canvas").count() == 2  # basemap below, live layers above

@@ -57,7 +57,7 @@ export class WallMap extends EventTarget {
       },
     });
     this.render({ aggregate: true });
-    this.lastLoad = 0;  // the first events colour the areas at once
+    this.lastLoad = -Infinity;  // the first events colour the areas at once
   }
 
   // One deck.gl Layer per catalog deck entry, converted once and later cloned with data.
