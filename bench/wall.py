@@ -281,8 +281,8 @@ def report(results: dict[str, dict], args: argparse.Namespace) -> str:
         "",
         "Reading: with software WebGL, drawing dominates (JS is a few % of the time; the rest of "
         "*main busy* is the page waiting for SwiftShader and compositing), and one redraw of "
-        "100,000 points costs seconds on this machine. The current wall redraws only its live "
-        "canvas, only for layers that show, and no more often than three times what a redraw "
+        "100,000 points costs a second or more on this machine. The current wall redraws only its "
+        "live canvas, only for layers that show, and no more often than three times what a redraw "
         "costs: most frames stay at 16.7 ms, the long frames are the redraws, and under that load "
         "new events reach the map later (*to map*). Where a redraw costs under ~80 ms (a GPU), the "
         "same wall draws new data every 250 ms.",
