@@ -10,7 +10,7 @@ PORT ?= 8888
 SPEED ?= 300
 PYTEST_ARGS ?=
 
-.PHONY: run test system-deps bench clean
+.PHONY: run test system-deps bench screenshots clean
 
 $(VENV)/.run-installed: setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ test: $(VENV)/.test-installed system-deps
 
 bench: $(VENV)/.test-installed system-deps
 	$(PY) -m bench
+
+screenshots: $(VENV)/.test-installed system-deps
+	$(PY) -m tools.screenshots
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts

@@ -172,12 +172,17 @@ class SeaZones:
             {"type": "Feature", "id": "lagoon", "geometry": mapping(self.lagoon),
              "properties": {**ZONE_BY_ID["lagoon"].to_json(), "illustrative": True,
                             "note": LAGOON_NOTE}},
-            {"type": "Feature", "id": "ven_bo", "geometry": mapping(self.ven_bo_line.exterior),
+            {"type": "Feature", "id": "ven_bo", "geometry": _line(self.ven_bo_line),
              "properties": {**ZONE_BY_ID["ven_bo"].to_json(), "line_nmi": 6}},
-            {"type": "Feature", "id": "long", "geometry": mapping(self.long_line.exterior),
+            {"type": "Feature", "id": "long", "geometry": _line(self.long_line),
              "properties": {**ZONE_BY_ID["long"].to_json(), "line_nmi": 24}},
         ]
         feats += [{"type": "Feature", "id": p.id, "geometry": {"type": "Point",
                                                                "coordinates": [p.lon, p.lat]},
                    "properties": {**p.to_json(), "kind": "port"}} for p in self.ports]
         return {"type": "FeatureCollection", "features": feats}
+
+
+def _line(polygon: BaseGeometry) -> dict[str, Any]:
+    """Return the outline of a polygon as a GeoJSON LineString (GeoJSON has no LinearRing)."""
+    return mapping(shapely.LineString(polygon.exterior.coords))

@@ -86,6 +86,17 @@ class EventLayer(Layer):
     def accepted_statuses(self) -> tuple[str, ...]:
         """Return the statuses a client may set on a new event."""
         return self.client_statuses if self.client_statuses is not None else self.statuses
+    #: Statuses that close a case (it no longer counts as open or overdue).
+    closed_statuses: ClassVar[frozenset[str]] = frozenset()
+    #: True: the wall's alert ticker shows every event of this kind (warnings, alerts).
+    ticker: ClassVar[bool] = False
+
+    def catalog_entry(self) -> dict[str, Any]:
+        """Return the Layer entry plus ``statuses``, ``closed_statuses``, ``private_props`` (never
+        shown on the wall) and ``ticker``."""
+        return {**super().catalog_entry(), "statuses": list(self.statuses),
+                "closed_statuses": sorted(self.closed_statuses),
+                "private_props": sorted(self.private_props), "ticker": self.ticker}
 
     def initial_status(self, agency_id: str | None) -> str:
         """Return the status a new event of this kind is stored with."""

@@ -10,8 +10,17 @@ import pydeck as pdk
 from layers.base import Layer, deck_spec
 
 
+LOW_LOAD = [28, 56, 88]
+HIGH_LOAD = [150, 50, 120]
+
+
 class AreasLayer(Layer):
-    """The 40 communes and wards (2025) with their names."""
+    """The 40 communes and wards (2025), coloured by their load.
+
+    Role ``choropleth``: the wall sets ``properties.load`` (0…1: open cases in the area over the
+    busiest area's) on each feature and redraws the fill; the colour runs from LOW_LOAD to
+    HIGH_LOAD.
+    """
 
     id = "areas"
     title_vi = "Xã, phường (2025)"
@@ -20,11 +29,17 @@ class AreasLayer(Layer):
     order = 10
 
     def deck_layers(self) -> list[dict[str, Any]]:
-        """Return a GeoJsonLayer of the commune polygons."""
+        """Return a GeoJsonLayer of the commune polygons, filled by ``properties.load``."""
+        ramp = ", ".join(f"{lo} + {hi - lo} * properties.load" for lo, hi in zip(LOW_LOAD, HIGH_LOAD))
         layer = pdk.Layer("GeoJsonLayer", id="areas-fill", data=self.source, pickable=True,
-                          stroked=True, filled=True, get_fill_color=[30, 60, 90, 150],
+                          stroked=True, filled=True, get_fill_color=f"[{ramp}, 150 + 60 * properties.load]",
                           get_line_color=[150, 190, 220, 220], line_width_min_pixels=1)
-        return [{"role": "base", "spec": deck_spec(layer)}]
+        return [{"role": "choropleth", "spec": deck_spec(layer)}]
+
+    def legend(self) -> list[dict[str, Any]]:
+        """Return the two ends of the load ramp."""
+        return [{"color": LOW_LOAD, "vi": "Ít việc đang mở", "en": "Few open cases"},
+                {"color": HIGH_LOAD, "vi": "Nhiều việc đang mở", "en": "Many open cases"}]
 
 
 class RiversLayer(Layer):

@@ -19,6 +19,10 @@ _NUMBER_RUN = re.compile(r"[+(]*\d[\d\s.()+/-]*\d\)?")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 MIN_PHONE_DIGITS = 8
 
+#: Statuses of a case still waiting for its unit (it counts as open and can be overdue); every
+#: other status of a case kind is closed for the wall's figures (``closed_statuses``).
+OPEN_CASE_STATUSES = frozenset({"new", "routed", "accepted", "in_progress", "reject_requested"})
+
 #: Fields of ``props.case`` that may be published (the rest — hidden reason, escalation,
 #: extension requests, internal notes — stays with the staff).
 PUBLIC_CASE_FIELDS = ("duplicate_of", "linked", "accepted_at", "resolved_at", "closed_at",
@@ -47,6 +51,11 @@ class CaseLayer(RoutedEventLayer):
     #: Client props holding free text (redacted on public views).
     free_text_props: ClassVar[tuple[str, ...]] = ()
     client_statuses = ("new", "routed")
+
+    @property
+    def closed_statuses(self) -> frozenset[str]:  # type: ignore[override]
+        """Return the statuses of this kind that are not open (see OPEN_CASE_STATUSES)."""
+        return frozenset(self.statuses) - OPEN_CASE_STATUSES
 
     def public_view(self, event: dict[str, Any], sensitive: bool) -> dict[str, Any]:
         """Return the public form: private props dropped, free text redacted, only public case

@@ -60,9 +60,11 @@ class NormalDay(Scenario):
         hours = rng.choice(24, size=REPORTS_PER_DAY, p=hour_p)
         offsets = np.sort(hours * 3600.0 + rng.uniform(0, 3600.0, REPORTS_PER_DAY))
         for i, t in enumerate(offsets):
-            yield Timed(float(t), self._report(rng, i))
+            yield Timed(float(t), self.report(rng, i))
 
-    def _report(self, rng: np.random.Generator, i: int) -> dict:
+    def report(self, rng: np.random.Generator, i: int) -> dict:
+        """Return report number ``i`` (API input form): a category by the mix, a point in a commune
+        drawn by population."""
         cat = self.codes[int(rng.choice(len(self.codes), p=self.cat_p))]
         idx = self.sampler.area_index(rng)
         lat, lon = self.sampler.point_in(rng, idx)

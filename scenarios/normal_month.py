@@ -150,7 +150,7 @@ class NormalMonth(NormalDay):
             if recent and rng.random() < P_REPEAT:
                 yield Timed(float(t), self._repeat(rng, recent, i)), ()
                 continue
-            event = self._report(rng, i)
+            event = self.report(rng, i)
             answers = self._answers(rng, event["category"])
             if answers:
                 event["props"]["attributes"] = answers

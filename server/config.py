@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     flush_ms: int = Field(100, ge=10, le=5000, description="Live batches go out at most this often.")
     allowed_origins: list[str] = Field(default_factory=list,
                                        description="Extra websocket origins allowed besides the server's own host.")
+    kpi_cache_s: float = Field(2.0, ge=0, le=300,
+                               description="Seconds the key figures (GET /api/v1/kpis) are reused.")
     static_dir: Path = Field(ROOT / "static", description="Folder of the wall, tablet and hotline pages.")
     log_level: str = Field("INFO", description="Logging level.")
     data_dir: Path = Field(Path("var"), description="Folder for files kept beside the store: camera "

@@ -22,7 +22,9 @@ from server.config import Settings
 from server.errors import BadRequest, Forbidden, NotFound
 from server.events import EventValidator, NewEvent
 from server.hub import Hub
-from server.store import AppendResult, AuditEntry, EventQuery, EventStore, Page, open_store
+from server.kpis import KpiContext, KpiRegistry, default_providers
+from server.store import (AppendResult, AuditEntry, CountQuery, EventQuery, EventStore, Page,
+                          open_store)
 from server.timefmt import now_micros, parse_offset
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,7 @@ class EventService:
         self._readers = ThreadPoolExecutor(4, thread_name_prefix="ioc-reader")
         self.tokens = TokenCache(self._token_lookup)
         self.hub = Hub(self.read_page, self.render, settings.flush_ms / 1000)
+        self.kpis = KpiRegistry(default_providers(), settings.kpi_cache_s)
         self._background: list[Callable[[], Awaitable[None]]] = []
         self._stages: list[IntakeStage] = []
         #: Feature objects built by the web layer, by name (e.g. ``"reports"``: the ReportDesk),
@@ -179,6 +182,16 @@ class EventService:
         """Return the audit entries of one event, oldest first."""
         return await self.read(self.store.history, event_id)
 
+    async def event_history(self, principal: Principal, event_id: str) -> list[dict[str, Any]]:
+        """Return the history of an event ``principal`` may see (NotFound otherwise), oldest
+        first: ``[{action, actor, role, event_id, reason, data, at}]``; a public view gets only
+        ``{action, at}`` of each entry."""
+        await self.get(principal, event_id)
+        entries = [e.to_json(self.tz) for e in await self.history(event_id)]
+        if view_of(principal).public:
+            return [{"action": e["action"], "at": e["at"]} for e in entries]
+        return entries
+
     # -- reading ------------------------------------------------------------------------------
     def render(self, event: dict[str, Any], view: View) -> dict[str, Any]:
         """Return the event as ``view`` may see it."""
@@ -244,6 +257,17 @@ class EventService:
         if ev is None or not view.scope(EventQuery()).matches(ev):
             raise NotFound(f"no event {event_id!r}")
         return self.render(ev, view)
+
+    async def tally(self, query: CountQuery) -> dict[tuple, int]:
+        """Return the store's grouped counts for ``query`` (reader thread)."""
+        return await self.read(self.store.tally, query)
+
+    async def key_figures(self, principal: Principal) -> dict[str, Any]:
+        """Return the KPI document (``server.kpis``) in the scope ``principal`` may read."""
+        view = view_of(principal)
+        ctx = KpiContext(self.clock.now(), self.tz, view.agency_id, self.layers, self.tally,
+                         self.hub.head)
+        return await self.kpis.compute(ctx)
 
     def create_token(self, role: str, agency_id: str | None = None, label: str = "",
                      ttl_s: float | None = None) -> str:

@@ -105,4 +105,4 @@ def test_wall_page_and_bundle_are_served_locally(server):
     assert b"https://" not in page.raw and b"http://" not in page.raw
     bundle = http("GET", server.url + "/vendor/deck/index.js")
     assert bundle.status == 200 and b"createDeck" in bundle.raw
-    assert http("GET", server.url + "/static/wall.js").status == 200
+    assert http("GET", server.url + "/static/js/wall/main.js").status == 200

@@ -29,6 +29,16 @@ def test_registry_refuses_two_layers_for_one_kind():
         LayerRegistry([ReportsLayer(), ReportsLayer()])
 
 
+def test_only_accessors_are_expressions():
+    """pydeck turns every plain string into a ``@@=`` expression; deck.gl evaluates only the
+    accessors (``get*``, ``data``-driven), so any other prop must be a literal."""
+    for entry in default_registry().catalog():
+        for d in entry["deck"]:
+            for prop, value in d["spec"].items():
+                if isinstance(value, str) and value.startswith("@@="):
+                    assert prop.startswith("get"), (d["spec"]["id"], prop, value)
+
+
 def test_deck_ids_are_unique():
     ids = [d["spec"]["id"] for e in default_registry().catalog() for d in e["deck"]]
     assert len(ids) == len(set(ids))

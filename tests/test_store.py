@@ -13,9 +13,9 @@ from shapely.geometry import Polygon
 from geo.sphere import distance_m
 from server.errors import Conflict
 from server.events import wire_feature
-from server.store import AuditEntry, EventQuery
+from server.store import AuditEntry, CountQuery, EventQuery, EventStore
 from server.store.base import EXPORT_COLUMNS
-from server.timefmt import parse_offset, to_rfc3339
+from server.timefmt import now_micros, parse_offset, to_rfc3339
 from tests.storekit import append_batches, new_event, scattered, writer_lock_held
 
 TZ = parse_offset("+07:00")
@@ -240,3 +240,34 @@ def test_export_frames_stream_in_chunks(store):
     assert [json.loads(p) for p in df["props"]] == [e["props"] for e in wire]
     assert df["observed_at"].map(lambda us: to_rfc3339(int(us), TZ)).tolist() == \
         [e["observed_at"] for e in wire]
+
+
+COUNT_QUERIES = [
+    CountQuery(),
+    CountQuery(group_by=("kind",)),
+    CountQuery(kinds=frozenset({"report"}), group_by=("status", "area")),
+    CountQuery(agency_id="ubnd-19753", group_by=("severity",)),
+    CountQuery(exclude_statuses=frozenset({"routed"})),
+    CountQuery(received_from=now_micros() - 30 * 60_000_000, group_by=("area",)),
+    CountQuery(deadline_before=now_micros(), group_by=("kind", "status")),
+]
+
+
+@pytest.mark.parametrize("query", COUNT_QUERIES, ids=lambda q: repr(q)[10:60])
+def test_count_override_agrees_with_the_generic_default(store, query):
+    events = [new_event(i, area="19789" if i % 3 else "19753") for i in range(30)]
+    for i, ev in enumerate(events):
+        ev.received_at -= (i % 4) * 20 * 60_000_000
+        ev.deadline = ev.received_at + (i % 5 - 2) * 3_600_000_000
+        ev.status = "new" if i % 2 else "routed"
+        ev.severity = ("minor", "severe")[i % 2]
+    store.append(events)
+    store.update(events[0].id, {"status": "new"}, AuditEntry("reassign", None, "operator"))
+    counts = store.tally(query)
+    assert counts == EventStore.tally(store, query)
+    assert sum(counts.values()) >= 1 and all(len(k) == len(query.group_by) for k in counts)
+
+
+def test_count_refuses_unknown_columns():
+    with pytest.raises(ValueError, match="props"):
+        CountQuery(group_by=("props",))

@@ -25,13 +25,14 @@ from typing import Any, Callable, Literal
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field, ValidationError
 
 from geo.router import Router
+from layers.cases import OPEN_CASE_STATUSES
 from server.config import Settings
 from server.errors import Conflict, Forbidden, ValidationFailed, detail
 from server.timefmt import parse_rfc3339, to_rfc3339
 
 REPORT, QUESTION = "report", "question"
 BOTH = frozenset({REPORT, QUESTION})
-OPEN = frozenset({"new", "routed", "accepted", "in_progress", "reject_requested"})
+OPEN = OPEN_CASE_STATUSES
 WORKING = frozenset({"routed", "accepted", "in_progress"})
 ANY_STATUS = frozenset({"new", "routed", "accepted", "in_progress", "reject_requested", "resolved",
                         "closed", "rejected", "duplicate", "answered"})

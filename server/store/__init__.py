@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from server.store.base import AppendResult, AuditEntry, EventQuery, EventStore, Page, TokenRecord
+from server.store.base import (AppendResult, AuditEntry, CountQuery, EventQuery, EventStore, Page,
+                               TokenRecord)
 
 POSTGRES_SCHEMES = frozenset({"postgresql+psycopg", "postgresql", "postgres"})
 
-__all__ = ["AppendResult", "AuditEntry", "EventQuery", "EventStore", "Page", "TokenRecord",
-           "open_store", "postgres_url"]
+__all__ = ["AppendResult", "AuditEntry", "CountQuery", "EventQuery", "EventStore", "Page",
+           "TokenRecord", "open_store", "postgres_url"]
 
 
 def open_store(url: str, tz: timezone) -> EventStore:

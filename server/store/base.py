@@ -18,7 +18,7 @@ from shapely.geometry.base import BaseGeometry
 
 from server.errors import Conflict
 from server.events import NewEvent
-from server.timefmt import now_micros, to_rfc3339
+from server.timefmt import now_micros, parse_rfc3339, to_rfc3339
 
 if TYPE_CHECKING:
     import geopandas
@@ -122,6 +122,50 @@ class AuditEntry:
         return {"action": self.action, "actor": self.actor, "role": self.role,
                 "event_id": self.event_id, "reason": self.reason, "data": self.data,
                 "at": to_rfc3339(self.at, tz)}
+
+
+GROUPABLE = frozenset({"kind", "category", "status", "severity", "area", "agency_id"})
+COUNT_PAGE = 5000
+
+
+@dataclass(frozen=True)
+class CountQuery:
+    """What to count among the latest versions of events: every filter given must hold.
+
+    Times are epoch microseconds; ``received_from`` is inclusive, ``deadline_before`` exclusive.
+    ``group_by`` names columns of GROUPABLE; the counts come back keyed by their values.
+    """
+
+    kinds: frozenset[str] | None = None
+    agency_id: str | None = None  # the responsible agency, or one the event is copied to
+    received_from: int | None = None
+    exclude_statuses: frozenset[str] | None = None
+    deadline_before: int | None = None
+    group_by: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Refuse unknown grouping columns."""
+        bad = set(self.group_by) - GROUPABLE
+        if bad:
+            raise ValueError(f"cannot group by {sorted(bad)}; groupable: {sorted(GROUPABLE)}")
+
+    def event_query(self) -> EventQuery:
+        """Return the EventQuery that pre-selects candidates (kinds and agency)."""
+        return EventQuery(kinds=self.kinds, agency_id=self.agency_id)
+
+    def matches(self, ev: dict[str, Any]) -> bool:
+        """Return True if a wire event passes the filters beyond ``event_query``."""
+        if self.exclude_statuses is not None and ev["status"] in self.exclude_statuses:
+            return False
+        if self.received_from is not None and parse_rfc3339(ev["received_at"]) < self.received_from:
+            return False
+        if self.deadline_before is not None:
+            return ev["deadline"] is not None and parse_rfc3339(ev["deadline"]) < self.deadline_before
+        return True
+
+    def key(self, ev: dict[str, Any]) -> tuple:
+        """Return the group key of a wire event."""
+        return tuple(ev[col] for col in self.group_by)
 
 
 UPDATABLE = frozenset({"status", "agency_id", "copied_to", "deadline", "area", "severity",
@@ -231,6 +275,25 @@ class EventStore(abc.ABC):
         ``next_since`` is the seq to resume from: the last returned seq when the page is full,
         otherwise the highest seq committed when the page was read (so no event is skipped).
         """
+
+    def tally(self, query: CountQuery) -> dict[tuple, int]:
+        """Return ``{group key: number of events}`` for the events matching ``query`` (the key is
+        ``()`` without ``group_by``; groups with no event are absent).
+
+        This default pages through ``since`` and filters in Python, so every store answers
+        correctly; a store overrides it with one aggregate query.
+        """
+        counts: dict[tuple, int] = {}
+        since, pre = 0, query.event_query()
+        while True:
+            page = self.since(since, pre, COUNT_PAGE)
+            for ev in page.events:
+                if query.matches(ev):
+                    key = query.key(ev)
+                    counts[key] = counts.get(key, 0) + 1
+            if len(page.events) < COUNT_PAGE:
+                return counts
+            since = page.next_since
 
     @abc.abstractmethod
     def nearest(self, lat: float, lon: float, n: int, query: EventQuery) -> list[dict[str, Any]]:

@@ -25,9 +25,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from server.events import NewEvent, wire_event
 from server.store import schema
-from server.store.base import (EXPORT_COLUMNS, AppendResult, AuditEntry, EventQuery, EventStore,
-                               Page, TokenRecord, check_changes, check_replay, check_status,
-                               plan_append, source_keys, stamp_audit)
+from server.store.base import (EXPORT_COLUMNS, AppendResult, AuditEntry, CountQuery, EventQuery,
+                               EventStore, Page, TokenRecord, check_changes, check_replay,
+                               check_status, plan_append, source_keys, stamp_audit)
 from server.store.migrate import ensure_schema
 from server.timefmt import offset_text
 
@@ -251,6 +251,21 @@ class PostGISStore(EventStore):
         with self._reads.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(schema.events)
                                 .where(*where(since, query))).scalar_one()
+
+    def tally(self, query: CountQuery) -> dict[tuple, int]:
+        """See EventStore.tally (one GROUP BY query)."""
+        E = schema.events.c
+        conds = where(0, query.event_query())
+        if query.received_from is not None:
+            conds.append(E.received_at >= query.received_from)
+        if query.exclude_statuses:
+            conds.append(E.status.not_in(sorted(query.exclude_statuses)))
+        if query.deadline_before is not None:
+            conds.append(E.deadline < query.deadline_before)
+        cols = [E[name] for name in query.group_by]
+        stmt = sa.select(*cols, sa.func.count().label("n")).where(*conds).group_by(*cols)
+        with self._reads.connect() as conn:
+            return {tuple(r)[:-1]: r[-1] for r in conn.execute(stmt) if r[-1]}
 
     def _streamed(self, stmt: sa.Select, chunk: int) -> Iterator[list[sa.Row]]:
         """Yield lists of result rows from a server-side cursor in one snapshot."""

@@ -161,6 +161,7 @@ Index("events_kind_seq", events.c.kind, events.c.seq)
 Index("events_area_seq", events.c.area, events.c.seq)
 Index("events_agency_seq", events.c.agency_id, events.c.seq)
 Index("events_cell", events.c.cell)
+Index("events_received", events.c.received_at)
 Index("events_source_ref", events.c.source_channel, events.c.source_ref, unique=True,
       postgresql_where=events.c.source_ref.isnot(None))
 Index("events_geom", events.c.geom, postgresql_using="gist")

@@ -22,9 +22,10 @@ import shapely
 
 from geo.sphere import EARTH_RADIUS_M, bbox_around, distance_m
 from server.events import NewEvent, wire_event, wire_feature
-from server.store.base import (EXPORT_COLUMNS, AppendResult, AuditEntry, EventQuery, EventStore,
-                               Page, TokenRecord, check_changes, check_replay, check_status,
-                               intersect_boxes, plan_append, source_keys, stamp_audit)
+from server.store.base import (EXPORT_COLUMNS, AppendResult, AuditEntry, CountQuery, EventQuery,
+                               EventStore, Page, TokenRecord, check_changes, check_replay,
+                               check_status, intersect_boxes, plan_append, source_keys,
+                               stamp_audit)
 
 if TYPE_CHECKING:
     import geopandas
@@ -317,6 +318,25 @@ class SQLiteStore(EventStore):
             df = pd.DataFrame([tuple(r) for r in rows], columns=COLUMNS)[list(EXPORT_COLUMNS)]
             yield gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]),
                                    crs="EPSG:4326")
+
+    def tally(self, query: CountQuery) -> dict[tuple, int]:
+        """See EventStore.tally (one GROUP BY query)."""
+        where, args = where_clause(0, query.event_query())
+        sql, more = [where], []
+        if query.received_from is not None:
+            sql.append("received_at >= ?")
+            more.append(query.received_from)
+        if query.exclude_statuses:
+            sql.append(f"status NOT IN ({', '.join('?' * len(query.exclude_statuses))})")
+            more.extend(sorted(query.exclude_statuses))
+        if query.deadline_before is not None:
+            sql.append("deadline < ?")
+            more.append(query.deadline_before)
+        cols = ", ".join(query.group_by)
+        select = f"SELECT {cols + ', ' if cols else ''}COUNT(*) AS n FROM events"
+        group = f" GROUP BY {cols}" if cols else ""
+        rows = self._conn().execute(f"{select} WHERE {' AND '.join(sql)}{group}", args + more)
+        return {tuple(r)[:-1]: r["n"] for r in rows if r["n"]}
 
     def get(self, event_id: str) -> dict[str, Any] | None:
         """See EventStore.get."""

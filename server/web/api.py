@@ -72,6 +72,24 @@ class EventHandler(BaseHandler):
         self.write_json(await self.core.get(self.principal, event_id))
 
 
+class EventHistoryHandler(BaseHandler):
+    """``GET /api/v1/events/{id}/history``."""
+
+    async def get(self, event_id: str) -> None:
+        """Answer ``{"event_id", "history": [...]}`` (oldest first), access-checked like GET event."""
+        history = await self.core.event_history(self.principal, event_id)
+        self.write_json({"event_id": event_id, "history": history})
+
+
+class KpiHandler(BaseHandler):
+    """``GET /api/v1/kpis``: the wall's key figures (see ``server.kpis``)."""
+
+    async def get(self) -> None:
+        """Answer ``{"generated_at", "groups", "items"}`` in the caller's scope."""
+        self.set_header("Cache-Control", "no-store")
+        self.write_json(await self.core.key_figures(self.principal))
+
+
 class ReferenceHandler(BaseHandler):
     """Reference documents: areas, layers, categories, agencies, basemaps."""
 
@@ -116,6 +134,8 @@ def routes(ctx: dict) -> list[tuple]:
         (r"/api/v1/events/search", SearchHandler, args),
         (r"/api/v1/events/nearest", NearestHandler, args),
         (r"/api/v1/events/([0-9a-fA-F-]{1,64})", EventHandler, args),
+        (r"/api/v1/events/([0-9a-fA-F-]{1,64})/history", EventHistoryHandler, args),
+        (r"/api/v1/kpis", KpiHandler, args),
         *ref_routes,
         (r"/api/v1/basemap/([a-z]+)", ReferenceHandler, {**args, "doc": "basemap"}),
         (r"/api/v1/health", HealthHandler, args),

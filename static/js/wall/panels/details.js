@@ -1,0 +1,103 @@
+// The selected event: what, where, when, who handles it, its props (never those the catalog
+// marks private) and its history from GET /api/v1/events/{id}/history.
+import { h } from "../../core/dom.js";
+
+const T = {
+  empty: { vi: "Chạm vào một sự kiện trên bản đồ để xem chi tiết.", en: "Select an event on the map to see its details." },
+  layer: { vi: "Lớp", en: "Layer" }, area: { vi: "Địa bàn", en: "Area" },
+  agency: { vi: "Đơn vị xử lý", en: "Handled by" }, observed: { vi: "Thời điểm", en: "Observed" },
+  received: { vi: "Tiếp nhận", en: "Received" }, status: { vi: "Trạng thái", en: "Status" },
+  severity: { vi: "Mức độ", en: "Severity" }, deadline: { vi: "Hạn xử lý", en: "Deadline" },
+  overdue: { vi: " (quá hạn)", en: " (overdue)" }, history: { vi: "Lịch sử", en: "History" },
+  noHistory: { vi: "Chưa có thay đổi nào.", en: "No changes yet." },
+  close: { vi: "Đóng", en: "Close" },
+};
+
+// CAP-like severities of every geo-event (server/events.py).
+const SEVERITY = {
+  unknown: { vi: "Chưa rõ", en: "Unknown" }, minor: { vi: "Nhẹ", en: "Minor" },
+  moderate: { vi: "Trung bình", en: "Moderate" }, severe: { vi: "Nghiêm trọng", en: "Severe" },
+  extreme: { vi: "Đặc biệt nghiêm trọng", en: "Extreme" },
+};
+
+function field(label, value, key) {
+  return [h("dt", { text: label }), h("dd", { text: value === null || value === undefined ? "—" : String(value), dataset: { field: key } })];
+}
+
+function scalarProps(ev, hidden) {
+  return Object.entries(ev.props || {}).filter(([k, v]) => !hidden.has(k) && v !== null && typeof v !== "object");
+}
+
+function facts(ev, wall) {
+  const t = (x) => wall.i18n.t(x);
+  const layer = wall.layerOf(ev.kind);
+  const agency = wall.agencies.get(ev.agency_id);
+  const late = ev.deadline && Date.parse(ev.deadline) < Date.now() && !(layer && (layer.closed_statuses || []).includes(ev.status));
+  const hidden = new Set((layer && layer.private_props) || []);
+  const rows = [
+    field(t(T.layer), layer ? t(layer.title) : ev.kind, "layer"), field(t(T.area), wall.areaLabel(ev.area), "area"),
+    field(t(T.agency), agency ? t(agency) || agency.id : ev.agency_id, "agency"),
+    field(t(T.observed), wall.i18n.time(ev.observed_at, { date: true }), "observed"),
+    field(t(T.received), wall.i18n.time(ev.received_at, { date: true, seconds: true }), "received"),
+    field(t(T.status), ev.status, "status"), field(t(T.severity), t(SEVERITY[ev.severity] || ev.severity), "severity"),
+    field(t(T.deadline), ev.deadline ? wall.i18n.time(ev.deadline, { date: true }) + (late ? t(T.overdue) : "") : null, "deadline"),
+    ...scalarProps(ev, hidden).filter(([k]) => k !== "title" && k !== "description").map(([k, v]) => field(k, v, "prop-" + k)),
+  ];
+  return h("dl", { class: "facts" }, rows.flat());
+}
+
+function historyList(entries, wall) {
+  if (!entries.length) return h("p", { class: "muted", text: wall.i18n.t(T.noHistory) });
+  return h("ol", { class: "history" }, entries.map((e) => {
+    const data = Object.entries(e.data || {}).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ");
+    return h("li", { dataset: { action: e.action } },
+      h("span", { class: "when", text: wall.i18n.time(e.at, { date: true }) }),
+      h("span", { class: "what", text: [e.action, e.role && `(${e.role})`].filter(Boolean).join(" ") }),
+      e.reason ? h("span", { class: "why", text: e.reason }) : null,
+      data ? h("span", { class: "data", text: data }) : null);
+  }));
+}
+
+function mount(el, wall) {
+  const body = h("div", { class: "details-body" });
+  el.append(body);
+  let current = null;
+  let history = [];
+  const render = () => {
+    el.dataset.event = current ? current.id : "";
+    if (!current) { body.replaceChildren(h("p", { class: "muted", text: wall.i18n.t(T.empty) })); return; }
+    const props = current.props || {};
+    body.replaceChildren(
+      h("div", { class: "details-head" },
+        h("h3", { class: "details-title", text: props.title || wall.categoryLabel(current.category) }),
+        h("button", { type: "button", class: "btn close", text: wall.i18n.t(T.close), on: { click: () => wall.select(null) } })),
+      h("p", { class: "category", text: wall.categoryLabel(current.category) }),
+      props.description ? h("p", { class: "description", text: props.description }) : null,
+      facts(current, wall),
+      h("h4", { text: wall.i18n.t(T.history) }), historyList(history, wall));
+  };
+  const load = async (ev) => {
+    const id = ev.id;
+    try {
+      const [fresh, hist] = await Promise.all([wall.api.get(`/api/v1/events/${id}`), wall.api.get(`/api/v1/events/${id}/history`)]);
+      if (!current || current.id !== id) return;
+      current = fresh;
+      history = hist.history;
+      el.dataset.historyLoaded = id;
+      render();
+    } catch (err) {
+      el.dataset.error = err.message;
+    }
+  };
+  wall.on("select", ({ event }) => {
+    const same = current && event && current.id === event.id;
+    current = event;
+    if (!same) history = [];
+    render();
+    if (event) load(event);
+  });
+  wall.on("lang", render);
+  render();
+}
+
+export default { mount };

@@ -1,0 +1,39 @@
+// Alert ticker: events of layers flagged `ticker` in the catalog, of the kinds in
+// config.tickerKinds (alert, warning) and of any kind at the severities in
+// config.tickerSeverities; newest first, one at a time, readable from across the room.
+import { h } from "../../core/dom.js";
+
+function mount(el, wall) {
+  const cfg = wall.config;
+  const kinds = new Set([...cfg.tickerKinds, ...wall.catalog.filter((e) => e.ticker).flatMap((e) => e.kinds)]);
+  const severities = new Set(cfg.tickerSeverities);
+  const keep = (ev) => kinds.has(ev.kind) || severities.has(ev.severity);
+  const badge = h("span", { class: "ticker-badge" });
+  const text = h("span", { class: "ticker-text", "aria-live": "polite" });
+  const count = h("span", { class: "ticker-count" });
+  el.replaceChildren(badge, text, count);
+  let items = [];
+  let at = 0;
+  const show = () => {
+    badge.textContent = wall.i18n.t({ vi: "CẢNH BÁO", en: "ALERTS" });
+    el.dataset.count = String(items.length);
+    if (!items.length) {
+      text.textContent = wall.i18n.t({ vi: "Không có cảnh báo", en: "No alerts" });
+      count.textContent = "";
+      return;
+    }
+    at %= items.length;
+    const ev = items[at];
+    const title = (ev.props && (ev.props.headline || ev.props.title)) || wall.categoryLabel(ev.category);
+    text.textContent = `${wall.i18n.time(ev.observed_at)} · ${wall.areaLabel(ev.area)} · ${title}`;
+    text.dataset.event = ev.id;
+    count.textContent = `${at + 1}/${items.length}`;
+  };
+  const refresh = () => { items = wall.events.latest(20, keep); show(); };
+  wall.on("render", refresh);
+  wall.on("lang", show);
+  setInterval(() => { at += 1; show(); }, cfg.tickerSeconds * 1000);
+  refresh();
+}
+
+export default { mount };

@@ -1,0 +1,279 @@
+"""The map wall in a real browser (headless Chromium, WebGL through SwiftShader) against a real
+server: it loads clean, follows the stream, and every control does what it says."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import h3
+import pytest
+
+from server.store import AuditEntry
+from tests.browser import open_page, screenshot, wait_wall_ready
+from tests.helpers import http, report
+
+HUE = timezone(timedelta(hours=7))
+POINTS, HEXES = "reports-points", "reports-hex"
+IN_LAYER = """([layer, id]) => { const l = iocWall.map.layer(layer);
+  return Boolean(l && l.props.data.some((e) => e.id === id)); }"""
+LAYER_IDS = "(layer) => iocWall.map.layer(layer).props.data.map((e) => e.id).sort()"
+CAMERAS_PROBE = "/api/v1/cameras"
+
+
+@pytest.fixture
+def open_wall(browser, server):
+    """Return open(token, query="cycle=0", width=, height=) → (context, page, watch)."""
+    contexts = []
+
+    def _open(token: str, query: str = "cycle=0", **kw):
+        context, page, watch = open_page(browser, f"{server.url}/wall?{query}#token={token}",
+                                         server.url, **kw)
+        contexts.append(context)
+        wait_wall_ready(page)
+        return context, page, watch
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def post(server, token, *events):
+    res = server.post_events(list(events), token)
+    assert res.status == 201, res.body
+    return res.body["events"]
+
+
+def assert_clean(watch):
+    """Nothing failed, nothing went outside, no CSP violation; the only HTTP error allowed is
+    the cameras API probe while that API does not exist (404)."""
+    assert watch.failed == [] and watch.outside == [] and watch.page_errors == []
+    errors = watch.http_errors
+    assert all(status == 404 and url.endswith(CAMERAS_PROBE) for status, url in errors), errors
+    console = watch.console_errors
+    assert len(console) <= len(errors) and all("404" in e for e in console), console
+
+
+@pytest.mark.parametrize("width,height", [(1920, 1080), (3840, 2160)])
+def test_wall_loads_clean_at_wall_sizes(server, operator, wall, open_wall, width, height):
+    codes = [c.code for c in server.router.categories.for_kind("report")][:20]
+    stored = post(server, operator, *[report(lat=16.44 + i * 0.004, lon=107.56 + i * 0.003,
+                                             category=code) for i, code in enumerate(codes)])
+    assert {ev["status"] for ev in stored} == {"routed"}  # distinct categories: no duplicates
+    _, page, watch = open_wall(wall, width=width, height=height)
+    page.wait_for_function("() => iocWall.events.size === 20")
+    per_area = {}
+    for ev in stored:
+        per_area[ev["area"]] = per_area.get(ev["area"], 0) + 1
+    page.wait_for_function("() => iocWall.map.layer('areas-fill').props.data.features"
+                           ".some((f) => f.properties.open > 0)")
+    load = page.evaluate("() => Object.fromEntries(iocWall.map.layer('areas-fill').props.data.features"
+                         ".filter((f) => f.properties.open).map((f) => [f.properties.code,"
+                         " [f.properties.open, f.properties.load]]))")
+    busiest = max(per_area.values())
+    assert load == {a: [n, n / busiest] for a, n in per_area.items()}  # communes coloured by load
+    assert page.evaluate("() => window.__csp") == []
+    assert page.locator("[data-failed]").count() == 0
+    assert page.locator("#map canvas").count() == 2  # basemap below, live layers above
+    canvas = page.locator("#map canvas").last.bounding_box()
+    assert canvas["width"] > width * 0.5 and canvas["height"] > height * 0.6
+    for panel in ("kpis", "legend", "timeline", "details", "feed", "ticker", "views", "status"):
+        box = page.locator(f"[data-panel={panel}]").bounding_box()
+        assert box and box["x"] >= 0 and box["y"] >= 0, panel
+        assert box["x"] + box["width"] <= width + 1 and box["y"] + box["height"] <= height + 1, panel
+    assert page.locator("[data-panel=cameras]").is_hidden()
+    screenshot(page, f"wall-{width}x{height}")
+    assert_clean(watch)
+
+
+def test_posted_event_reaches_the_map_within_a_second(server, operator, wall, open_wall):
+    _, page, _ = open_wall(wall)
+    t0 = time.monotonic()
+    [ev] = post(server, operator, report())
+    page.wait_for_function(IN_LAYER, arg=[POINTS, ev["id"]], timeout=1000)
+    assert time.monotonic() - t0 < 1.0
+    parent = h3.cell_to_parent(ev["cell"], 7)
+    page.evaluate("() => iocWall.map.flyTo({longitude: 107.58, latitude: 16.46, zoom: 9}, 0)")
+    page.wait_for_function("(hex) => iocWall.map.layer('reports-hex').props.data"
+                           ".some((d) => d.hex === hex && d.count === 1)", arg=parent, timeout=2000)
+
+
+def test_toggling_a_layer_hides_it(server, operator, wall, open_wall):
+    post(server, operator, report())
+    _, page, _ = open_wall(wall)
+    visible = "(id) => iocWall.map.layer(id).props.visible"
+    page.wait_for_function(f"() => iocWall.map.layer('{POINTS}').props.data.length === 1")
+    assert page.evaluate(visible, POINTS) is True and page.evaluate(visible, HEXES) is False
+    page.locator("#layer-reports").uncheck()
+    assert page.evaluate(visible, POINTS) is False
+    page.evaluate("() => iocWall.map.flyTo({longitude: 107.58, latitude: 16.46, zoom: 9}, 0)")
+    page.wait_for_function("() => iocWall.map.viewState.zoom < 10")
+    assert page.evaluate(visible, HEXES) is False
+    page.locator("#layer-areas").uncheck()
+    assert page.evaluate(visible, "areas-fill") is False
+    screenshot(page, "wall-layers-off")
+    page.locator("#layer-reports").check()
+    assert page.evaluate(visible, HEXES) is True and page.evaluate(visible, POINTS) is False
+    page.reload()
+    wait_wall_ready(page)
+    assert page.locator("#layer-areas").is_checked() is False  # the wall remembers its toggles
+
+
+def test_selecting_an_event_shows_details_and_history_escaped(server, operator, wall, open_wall):
+    hostile = '<img src=x onerror="window.__xss=1">Ngập <b>sâu</b>'
+    [ev] = post(server, operator, report(props={"title": hostile, "description": hostile,
+                                                "reporter": {"name": "Nguyễn Văn A", "phone": "0905123456"}}))
+    server.call(server.core.update(ev["id"], {"status": "new"},
+                                   AuditEntry("reassign", "tok-1", "operator", reason="Chuyển về IOC")))
+    _, page, watch = open_wall(wall)
+    page.wait_for_function("(id) => (iocWall.events.get(id) || {}).status === 'new'", arg=ev["id"])
+    page.evaluate("([lon, lat]) => iocWall.map.flyTo({longitude: lon, latitude: lat, zoom: 15}, 0)",
+                  [ev["lon"], ev["lat"]])
+    x, y = page.evaluate("([lon, lat]) => iocWall.map.project(lon, lat)", [ev["lon"], ev["lat"]])
+    page.wait_for_function("""([x, y, id]) => { const i = iocWall.map.deck.pickObject({x, y, radius: 2});
+        return Boolean(i && i.object && i.object.id === id); }""", arg=[x, y, ev["id"]])
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    details = page.locator("[data-panel=details]")
+    page.wait_for_function(
+        "(id) => document.querySelector('[data-panel=details]').dataset.historyLoaded === id",
+        arg=ev["id"])
+    assert details.locator(".details-title").text_content() == hostile
+    assert details.locator(".description").text_content() == hostile
+    assert details.locator("img, b").count() == 0 and page.evaluate("() => window.__xss") is None
+    text = details.text_content()
+    assert "Rác thải, vệ sinh môi trường" in text and "Phường" in text
+    assert "0905123456" not in text and "Nguyễn Văn A" not in text  # private props never shown
+    assert details.locator("[data-field=status]").text_content() == "new"
+    assert details.locator(".history li[data-action=reassign]").text_content().count("Chuyển về IOC") == 1
+    assert page.evaluate("() => iocWall.map.layer('wall-selection').props.data.length") == 1
+    screenshot(page, "wall-details")
+    assert_clean(watch)
+
+
+def test_english_toggle_switches_labels(server, operator, wall, open_wall):
+    post(server, operator, report())
+    _, page, _ = open_wall(wall)
+    page.wait_for_selector("[data-kpi='reports.today']")
+    assert page.locator(".top .title").text_content().startswith("IOC Huế")
+    page.locator("#lang").click()
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    assert page.locator(".top .title").text_content() == "Huế IOC — Intelligent Operations Center"
+    assert "Field reports" in page.locator("[data-panel=legend]").text_content()
+    assert page.locator("[data-kpi='reports.today'] .label").text_content() == "Received today"
+    assert page.locator("#time-live").text_content() == "● Live"
+    assert "Waste and litter" in page.locator("[data-panel=feed]").text_content()
+    screenshot(page, "wall-english")
+    page.locator("#lang").click()
+    assert page.locator("[data-kpi='reports.today'] .label").text_content() == "Tiếp nhận hôm nay"
+
+
+def test_time_slider_replays_and_live_returns(server, operator, wall, open_wall):
+    now = datetime.now(HUE)
+    old, recent = post(server, operator,
+                       report(observed_at=(now - timedelta(hours=3)).isoformat()),
+                       report(lat=16.47, lon=107.60, observed_at=(now - timedelta(minutes=10)).isoformat()))
+    _, page, _ = open_wall(wall)
+    page.wait_for_function(f"() => iocWall.map.layer('{POINTS}').props.data.length === 2")
+    one_hour_ago = int((now - timedelta(hours=1)).timestamp() * 1000)
+    page.evaluate("""(t) => { const s = document.getElementById('time-slider');
+        s.value = String(t); s.dispatchEvent(new Event('input')); }""", one_hour_ago)
+    page.wait_for_function("(id) => { const d = iocWall.map.layer('reports-points').props.data;"
+                           " return d.length === 1 && d[0].id === id; }", arg=old["id"])
+    assert page.locator("[data-panel=timeline]").get_attribute("data-mode") == "replay"
+    screenshot(page, "wall-replay")
+    hex_total = f"() => iocWall.map.layer('{HEXES}').props.data.reduce((n, d) => n + d.count, 0)"
+    page.evaluate("() => iocWall.map.flyTo({longitude: 107.58, latitude: 16.46, zoom: 9}, 0)")
+    page.wait_for_function(f"() => ({hex_total})() === 1")
+    page.locator("#time-live").click()
+    page.wait_for_function(f"() => ({hex_total})() === 2")
+    assert page.locator("[data-panel=timeline]").get_attribute("data-mode") == "live"
+    page.evaluate("() => iocWall.map.flyTo({longitude: 107.58, latitude: 16.46, zoom: 13}, 0)")
+    page.wait_for_function(f"() => iocWall.map.layer('{POINTS}').props.data.length === 2")
+    assert page.evaluate(LAYER_IDS, POINTS) == sorted([old["id"], recent["id"]])
+
+
+def test_kpi_panel_shows_the_servers_values(server, operator, wall, open_wall):
+    _, page, _ = open_wall(wall)
+    post(server, operator, report(), report(), report())
+    page.wait_for_function(
+        "() => document.querySelector(\"[data-kpi='reports.today'] .num\").textContent === '3'",
+        timeout=8000)
+    items = http("GET", server.url + "/api/v1/kpis", token=wall).body["items"]
+    assert {i["id"] for i in items} >= {"reports.today", "reports.open", "cases.overdue",
+                                        "events.last_hour.report"}
+    for item in items:
+        tile = page.locator(f"[data-kpi='{item['id']}']")
+        assert tile.locator(".num").text_content() == str(item["value"])
+        assert tile.get_attribute("data-status") == item["status"]
+
+
+def test_ticker_shows_severe_events_and_says_when_there_are_none(server, operator, wall, open_wall):
+    _, page, _ = open_wall(wall)
+    ticker = page.locator("[data-panel=ticker]")
+    assert ticker.get_attribute("data-count") == "0"
+    assert ticker.locator(".ticker-text").text_content() == "Không có cảnh báo"
+    post(server, operator, report(), report(severity="extreme", props={"title": "Sạt lở đất"}))
+    page.wait_for_function("() => document.querySelector('[data-panel=ticker]').dataset.count === '1'")
+    assert "Sạt lở đất" in ticker.locator(".ticker-text").text_content()
+
+
+def test_views_cycle_and_a_pinned_situation_stays(server, wall, open_wall):
+    _, page, _ = open_wall(wall, query="cycle=1")
+    views = page.locator("[data-panel=views]")
+    assert views.get_attribute("data-view") == "city"
+    page.wait_for_function(
+        "() => document.querySelector('[data-panel=views]').dataset.view === 'flood'", timeout=4000)
+    page.locator("#pin-situation").click()
+    pinned = page.evaluate("() => JSON.parse(localStorage.getItem('ioc-wall-situation')).zoom")
+    assert abs(page.evaluate("() => iocWall.map.viewState.zoom") - pinned) < 0.01
+    page.wait_for_timeout(2500)
+    assert views.get_attribute("data-view") == "situation" and views.get_attribute("data-pinned") == "true"
+    page.reload()
+    wait_wall_ready(page)
+    assert page.locator("[data-panel=views]").get_attribute("data-pinned") == "true"
+    assert abs(page.evaluate("() => iocWall.map.viewState.zoom") - pinned) < 0.01
+    page.locator("#pin-situation").click()
+    page.wait_for_function("() => document.querySelector('[data-panel=views]').dataset.view !== 'situation'",
+                           timeout=4000)
+
+
+def test_outbox_queues_while_offline_and_sends_once_back_online(server, operator, open_wall):
+    context, page, _ = open_wall(operator)
+    conn = page.locator("#conn")
+    page.wait_for_function("() => document.getElementById('conn').dataset.state === 'online'")
+    context.set_offline(True)
+    page.evaluate("""(ev) => { iocWall.outbox.enqueue({path: '/api/v1/events', body: ev, label: 'report'})
+        .then((body) => { window.__sent = body; }); }""", report(props={"description": "Gửi khi mất mạng"}))
+    page.wait_for_function("() => { const c = document.getElementById('conn');"
+                           " return c.dataset.pending === '1' && c.dataset.state === 'offline'; }")
+    assert "1 thao tác chờ gửi" in conn.text_content()
+    screenshot(page, "outbox-offline")
+    page.wait_for_timeout(1500)
+    assert server.core.store.last_seq() == 0
+    context.set_offline(False)
+    page.wait_for_function("() => window.__sent && iocWall.outbox.pending === 0", timeout=15000)
+    [stored] = page.evaluate("() => window.__sent.events")
+    page.wait_for_function(IN_LAYER, arg=[POINTS, stored["id"]])
+    assert server.core.store.last_seq() == 1
+    assert conn.get_attribute("data-pending") == "0"
+
+
+def test_outbox_retries_a_lost_answer_with_the_same_key(server, operator, open_wall):
+    _, page, _ = open_wall(operator)
+    keys = []
+
+    def lose_first_answer(route):
+        keys.append(route.request.headers.get("idempotency-key"))
+        if len(keys) == 1:
+            route.fetch()                     # the request reaches the server and is stored …
+            route.abort("connectionreset")    # … but the answer never comes back
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/events", lose_first_answer)
+    page.evaluate("""(ev) => { iocWall.outbox.enqueue({path: '/api/v1/events', body: ev})
+        .then((body) => { window.__sent = body; }); }""", report())
+    page.wait_for_function("() => window.__sent", timeout=15000)
+    assert len(keys) == 2 and keys[0] == keys[1] and keys[0]
+    assert server.core.store.last_seq() == 1
+    assert page.evaluate("() => window.__sent.events[0].seq") == 1
