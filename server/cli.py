@@ -1,4 +1,4 @@
-"""The ``ioc`` command: serve, replay a scenario, create tokens."""
+"""The ``ioc`` command: serve, replay a scenario, create tokens, boundary generations."""
 from __future__ import annotations
 
 import asyncio
@@ -133,6 +133,115 @@ def token_create(role: str, agency_id: str | None, label: str, ttl_days: float |
     finally:
         core.store.close()
     click.echo(secret)
+
+
+@main.group()
+def areas() -> None:
+    """Boundary generations: list them, diff two, re-route stored events."""
+
+
+@areas.command("list")
+def areas_list() -> None:
+    """Print the boundary generations and when each is in force."""
+    from geo.areas import Generations
+    for g in Generations.load().sets:
+        span = f"{g.valid_from or '…'} → {g.valid_to or '…'}"
+        click.echo(f"{g.generation:<16} {g.level:<9} {span:<26} {len(g.areas):>3}  {g.vi} / {g.en}")
+
+
+def _generation_arg(ctx, param, value: str) -> str:  # noqa: ANN001 - click callback
+    from geo.areas import Generations
+    ids = Generations.load().ids
+    if value not in ids:
+        raise click.BadParameter(f"{value!r} is not a generation; have {', '.join(ids)}")
+    return value
+
+
+@areas.command("diff")
+@click.argument("gen_a", callback=_generation_arg)
+@click.argument("gen_b", callback=_generation_arg)
+@click.option("--res", type=click.IntRange(5, 12), default=None,
+              help="H3 resolution of the cells (default: IOC_H3_RES, 9).")
+@click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the handovers (polygons and their cells) as GeoJSON to this file.")
+@click.option("--min-km2", type=float, default=0.1, show_default=True,
+              help="Leave smaller pieces out of the table (the GeoJSON keeps every piece).")
+def areas_diff(gen_a: str, gen_b: str, res: int | None, geojson_path: str | None,
+               min_km2: float) -> None:
+    """Show which areas and H3 cells change hands from GEN_A to GEN_B."""
+    import orjson
+
+    from geo.areas import Generations
+    from geo.diff import diff_generations
+    from geo.locator import AreaLocator
+    res = res or _settings().h3_res
+    gens = Generations.load()
+    diff = diff_generations(AreaLocator(gens.get(gen_a), res), AreaLocator(gens.get(gen_b), res), res)
+    click.echo(diff.table(min_km2))
+    if geojson_path:
+        with open(geojson_path, "wb") as f:
+            f.write(orjson.dumps(diff.to_geojson()))
+        click.echo(f"GeoJSON: {geojson_path}")
+
+
+def _time_arg(ctx, param, value: str | None) -> int | None:  # noqa: ANN001 - click callback
+    from datetime import date
+
+    from geo.areas import local_day_start_us
+    from server.timefmt import parse_rfc3339
+    if value is None:
+        return None
+    try:
+        return local_day_start_us(date.fromisoformat(value)) if len(value) == 10 else parse_rfc3339(value)
+    except ValueError:
+        raise click.BadParameter("write a date (2025-07-01, local) or an RFC 3339 time") from None
+
+
+@areas.command("reroute")
+@click.option("--db", default=None, help="Store URL (default from settings).")
+@click.option("--generation", default="auto", show_default=True,
+              help="Boundary generation for every event, or 'auto': the one in force at each "
+                   "event's observed_at.")
+@click.option("--observed-from", callback=_time_arg, default=None,
+              help="Only events observed at or after this (date or RFC 3339 time).")
+@click.option("--observed-to", callback=_time_arg, default=None,
+              help="Only events observed before this (date or RFC 3339 time).")
+@click.option("--status", "statuses", multiple=True, help="Only events in this status (repeatable).")
+@click.option("--kind", "kinds", multiple=True, help="Only events of this kind (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Count what would change; change nothing.")
+def areas_reroute(db: str | None, generation: str, observed_from: int | None,
+                  observed_to: int | None, statuses: tuple[str, ...], kinds: tuple[str, ...],
+                  dry_run: bool) -> None:
+    """Route stored events again; every change is audited (action 'reroute') and gets a new seq.
+
+    With a server running, POST /api/v1/areas/reroute does the same and streams the changes live.
+    """
+    from server.reroute import RerouteRequest
+    request = RerouteRequest(None if generation == "auto" else generation, observed_from,
+                             observed_to, frozenset(statuses) or None, frozenset(kinds) or None,
+                             dry_run)
+    report = asyncio.run(_reroute(_settings(db=db), request))
+    verb = "sẽ đổi / would change" if dry_run else "đã đổi / changed"
+    click.echo(f"{report.scanned} sự kiện đã xét / scanned, {report.matched} chọn / selected, "
+               f"{report.changed} {verb}")
+    for move in report.to_json()["moves"][:30]:
+        click.echo(f"  {move['from']:>14} → {move['to']:<18} {move['events']:>7}")
+
+
+async def _reroute(settings: Settings, request):  # noqa: ANN001, ANN202
+    from tqdm import tqdm
+
+    from server.auth import Principal
+    from server.errors import IOCError
+    from server.service import build_service
+    core = build_service(settings)
+    try:
+        with tqdm(total=core.store.last_seq(), unit="ev", desc="reroute") as bar:
+            return await core.reroute(request, Principal("ioc-cli", "admin"), bar.update)
+    except IOCError as exc:
+        raise click.UsageError(f"{exc.message}: {exc.details}") from None
+    finally:
+        await core.close()
 
 
 if __name__ == "__main__":

@@ -125,6 +125,21 @@ class EventStore(abc.ABC):
         and change nothing.
         """
 
+    def update_many(self, changes: list[tuple[str, dict[str, Any], AuditEntry]]) -> list[dict[str, Any]]:
+        """Apply many ``(event_id, changes, audit)`` updates (bulk re-routing); return the new
+        wire events of those that exist, in input order.
+
+        Each update has the meaning of ``update`` (new seq, audited; no status check). This
+        default applies them one by one; a store may override it to use one transaction (the
+        SQLite store does), which is what makes re-routing 10⁵ events take seconds, not minutes.
+        """
+        out = []
+        for event_id, change, audit in changes:
+            event = self.update(event_id, change, audit)
+            if event is not None:
+                out.append(event)
+        return out
+
     @abc.abstractmethod
     def history(self, event_id: str) -> list[AuditEntry]:
         """Return the audit entries of one event, oldest first."""

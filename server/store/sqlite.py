@@ -81,6 +81,12 @@ def _column_value(col: str, value: Any) -> Any:
     return orjson.dumps(value).decode() if col in JSON_COLUMNS else value
 
 
+def _check_updatable(changes: dict[str, Any]) -> None:
+    bad = set(changes) - UPDATABLE
+    if bad:
+        raise ValueError(f"cannot update {sorted(bad)}")
+
+
 def where_clause(since: int, q: EventQuery) -> tuple[str, list[Any]]:
     """Return the SQL WHERE text and parameters of an EventQuery (``?`` placeholders)."""
     sql, args = ["seq > ?"], [since]
@@ -181,10 +187,20 @@ class SQLiteStore(EventStore):
     def update(self, event_id: str, changes: dict[str, Any], audit: AuditEntry,
                expect_status: str | None = None) -> dict[str, Any] | None:
         """See EventStore.update."""
-        bad = set(changes) - UPDATABLE
-        if bad:
-            raise ValueError(f"cannot update {sorted(bad)}")
+        _check_updatable(changes)
         return self._write(self._update_tx, event_id, changes, audit, expect_status)
+
+    def update_many(self, changes: list[tuple[str, dict[str, Any], AuditEntry]]) -> list[dict[str, Any]]:
+        """See EventStore.update_many: here in one transaction."""
+        for _, change, _ in changes:
+            _check_updatable(change)
+        return self._write(self._update_many_tx, changes)
+
+    def _update_many_tx(self, c: sqlite3.Connection,
+                        changes: list[tuple[str, dict[str, Any], AuditEntry]]) -> list[dict[str, Any]]:
+        updated = [self._update_tx(c, event_id, change, audit, None)
+                   for event_id, change, audit in changes]
+        return [e for e in updated if e is not None]
 
     def _update_tx(self, c: sqlite3.Connection, event_id: str, changes: dict[str, Any],
                    audit: AuditEntry, expect_status: str | None) -> dict[str, Any] | None:

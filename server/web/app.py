@@ -11,14 +11,14 @@ import tornado.web
 
 from server.config import Settings
 from server.service import EventService, build_reference, build_service
-from server.web import api, pages, ws
+from server.web import api, areas, pages, ws
 from server.web.base import NotFoundHandler
 
 log = logging.getLogger(__name__)
 
 #: Modules that contribute routes: each has ``routes(ctx) -> [(pattern, handler, kwargs)]``.
 #: Pages come last: their patterns are the most general.
-ROUTE_MODULES = (api, ws, pages)
+ROUTE_MODULES = (api, areas, ws, pages)
 
 
 def make_app(settings: Settings, core: EventService | None = None) -> tornado.web.Application:
