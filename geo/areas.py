@@ -73,11 +73,11 @@ class AreaSet:
         feats = []
         for a in self.areas:
             props = {"code": a.code, "name": a.name, "full_name": a.full_name, "type": a.type}
-            props.update({k: v for k, v in a.props.items() if k in ("population", "area_km2_official")})
+            props.update({k: v for k, v in a.props.items()
+                          if k in ("population", "area_km2_official")})
             feats.append({"type": "Feature", "id": a.code, "properties": props,
                           "geometry": shapely.geometry.mapping(a.geometry)})
         return {"type": "FeatureCollection", "features": feats}
-
 
     def to_json(self) -> dict[str, Any]:
         """Return ``{id, level, vi, en, valid_from, valid_to, areas}`` (dates ISO or null)."""

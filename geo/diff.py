@@ -79,7 +79,8 @@ class GenerationDiff:
         lines = [head, "-" * len(head)]
         shown = [h for h in self.handovers if h.km2 >= min_km2]
         for h in shown:
-            lines.append(f"{_label(h.source, h.source_name):<32} {_label(h.target, h.target_name):<32} "
+            lines.append(f"{_label(h.source, h.source_name):<32} "
+                         f"{_label(h.target, h.target_name):<32} "
                          f"{h.km2:>9.2f} {100 * h.share_of_source:>6.1f} "
                          f"{100 * h.share_of_target:>6.1f} {len(h.cells):>7}")
         if len(shown) < len(self.handovers):
@@ -134,7 +135,8 @@ def _cell_owners(la: AreaLocator, lb: AreaLocator, res: int) -> tuple[np.ndarray
     return cells, la.locate_points(lat, lon), lb.locate_points(lat, lon)
 
 
-def diff_generations(la: AreaLocator, lb: AreaLocator, res: int = h3grid.DEFAULT_RES) -> GenerationDiff:
+def diff_generations(la: AreaLocator, lb: AreaLocator,
+                     res: int = h3grid.DEFAULT_RES) -> GenerationDiff:
     """Return the GenerationDiff from ``la``'s generation to ``lb``'s (cells at ``res``)."""
     a, b = la.areaset, lb.areaset
     size_a = [km2(x.geometry) for x in a.areas]

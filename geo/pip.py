@@ -349,7 +349,7 @@ def _classify(touched: np.ndarray, x0: float, y0: float, step: float, nx: int, n
 
 
 def build_grid_index(polygons: list[BaseGeometry], cell_deg: float = DEFAULT_CELL_DEG) -> GridIndex:
-    """Return a GridIndex over ``polygons`` (each a Polygon or MultiPolygon; they must not overlap)."""
+    """Return a GridIndex over ``polygons`` (Polygons or MultiPolygons that do not overlap)."""
     per_poly = [_ring_edges(p) for p in polygons]
     all_edges = np.ascontiguousarray(np.vstack(per_poly))
     all_owner = np.concatenate([np.full(len(e), i, np.int64) for i, e in enumerate(per_poly)])

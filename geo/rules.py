@@ -195,7 +195,7 @@ class RoutingRules:
         return self.category_index.get(category, len(self.categories))
 
     def indexes_of(self, categories) -> np.ndarray:  # noqa: ANN001 - a sequence or an array
-        """Return int32 category indexes for a sequence of codes (or pass integer arrays through)."""
+        """Return int32 category indexes of a sequence of codes (integer arrays pass through)."""
         arr = np.asarray(categories)
         if arr.dtype.kind in "iu":
             return arr.astype(np.int32)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from typing import Any
 
@@ -26,6 +27,8 @@ def _settings(**overrides: Any) -> Settings:
 @click.option("--log-level", default=None, help="DEBUG, INFO, WARNING…")
 def main(log_level: str | None) -> None:
     """Huế IOC — geo-events on H3 cells, routed, stored and live on the map wall."""
+    # numba's OpenMP threads would spin after each parallel batch, taking CPU from the event loop.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     level = log_level or Settings().log_level
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -152,7 +155,7 @@ def areas_list() -> None:
 def _generation_arg(ctx, param, value: str) -> str:  # noqa: ANN001 - click callback
     from geo.areas import Generations
     ids = Generations.load().ids
-    if value not in ids:
+    if value not in ids and not (value == "auto" and param.name == "generation"):
         raise click.BadParameter(f"{value!r} is not a generation; have {', '.join(ids)}")
     return value
 
@@ -176,7 +179,8 @@ def areas_diff(gen_a: str, gen_b: str, res: int | None, geojson_path: str | None
     from geo.locator import AreaLocator
     res = res or _settings().h3_res
     gens = Generations.load()
-    diff = diff_generations(AreaLocator(gens.get(gen_a), res), AreaLocator(gens.get(gen_b), res), res)
+    locators = [AreaLocator(gens.get(g), res) for g in (gen_a, gen_b)]
+    diff = diff_generations(*locators, res)
     click.echo(diff.table(min_km2))
     if geojson_path:
         with open(geojson_path, "wb") as f:
@@ -192,21 +196,24 @@ def _time_arg(ctx, param, value: str | None) -> int | None:  # noqa: ANN001 - cl
     if value is None:
         return None
     try:
-        return local_day_start_us(date.fromisoformat(value)) if len(value) == 10 else parse_rfc3339(value)
+        if len(value) == 10:
+            return local_day_start_us(date.fromisoformat(value))
+        return parse_rfc3339(value)
     except ValueError:
         raise click.BadParameter("write a date (2025-07-01, local) or an RFC 3339 time") from None
 
 
 @areas.command("reroute")
 @click.option("--db", default=None, help="Store URL (default from settings).")
-@click.option("--generation", default="auto", show_default=True,
+@click.option("--generation", default="auto", show_default=True, callback=_generation_arg,
               help="Boundary generation for every event, or 'auto': the one in force at each "
                    "event's observed_at.")
 @click.option("--observed-from", callback=_time_arg, default=None,
               help="Only events observed at or after this (date or RFC 3339 time).")
 @click.option("--observed-to", callback=_time_arg, default=None,
               help="Only events observed before this (date or RFC 3339 time).")
-@click.option("--status", "statuses", multiple=True, help="Only events in this status (repeatable).")
+@click.option("--status", "statuses", multiple=True,
+              help="Only events in this status (repeatable).")
 @click.option("--kind", "kinds", multiple=True, help="Only events of this kind (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Count what would change; change nothing.")
 def areas_reroute(db: str | None, generation: str, observed_from: int | None,

@@ -23,6 +23,7 @@ from server.hub import Hub
 from server.reroute import (PAGE_SIZE, RerouteReport, RerouteRequest, check_may_reroute,
                             plan_changes)
 from server.store import AppendResult, AuditEntry, EventQuery, EventStore, Page, open_store
+from server.store.base import UpdateItem
 from server.timefmt import now_micros, parse_offset
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ class EventService:
         loop.call_soon_threadsafe(self.bus.publish, [event])
         return event
 
-    async def update_many(self, changes: list[tuple[str, dict[str, Any], AuditEntry]]) -> list[dict[str, Any]]:
+    async def update_many(self, changes: list[UpdateItem]) -> list[dict[str, Any]]:
         """Apply many updates (``store.update_many``) and publish the new versions in seq order."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer, self._update_many_and_announce, loop,

@@ -15,8 +15,8 @@ RNG_SEED = 20251117
 
 def reference(lat: np.ndarray, lng: np.ndarray, res: int) -> np.ndarray:
     """h3-py, one point at a time."""
-    return np.array([basic_int.latlng_to_cell(a, b, res) for a, b in zip(lat.tolist(), lng.tolist())],
-                    np.int64)
+    pairs = zip(lat.tolist(), lng.tolist())
+    return np.array([basic_int.latlng_to_cell(a, b, res) for a, b in pairs], np.int64)
 
 
 def assert_identical(lat: np.ndarray, lng: np.ndarray, res: int) -> None:

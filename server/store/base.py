@@ -91,6 +91,9 @@ class AuditEntry:
                 "at": to_rfc3339(self.at, tz)}
 
 
+#: One update of ``update_many``: (event id, changes, audit entry).
+UpdateItem = tuple[str, dict[str, Any], AuditEntry]
+
 UPDATABLE = frozenset({"status", "agency_id", "copied_to", "deadline", "area", "severity",
                        "category", "props"})
 
@@ -125,7 +128,7 @@ class EventStore(abc.ABC):
         and change nothing.
         """
 
-    def update_many(self, changes: list[tuple[str, dict[str, Any], AuditEntry]]) -> list[dict[str, Any]]:
+    def update_many(self, changes: list[UpdateItem]) -> list[dict[str, Any]]:
         """Apply many ``(event_id, changes, audit)`` updates (bulk re-routing); return the new
         wire events of those that exist, in input order.
 

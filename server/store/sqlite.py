@@ -13,7 +13,7 @@ import orjson
 from server.errors import Conflict
 from server.events import NewEvent, wire_event
 from server.store.base import (UPDATABLE, AppendResult, AuditEntry, EventQuery, EventStore, Page,
-                               TokenRecord)
+                               TokenRecord, UpdateItem)
 from server.timefmt import now_micros
 
 log = logging.getLogger(__name__)
@@ -190,14 +190,14 @@ class SQLiteStore(EventStore):
         _check_updatable(changes)
         return self._write(self._update_tx, event_id, changes, audit, expect_status)
 
-    def update_many(self, changes: list[tuple[str, dict[str, Any], AuditEntry]]) -> list[dict[str, Any]]:
+    def update_many(self, changes: list[UpdateItem]) -> list[dict[str, Any]]:
         """See EventStore.update_many: here in one transaction."""
         for _, change, _ in changes:
             _check_updatable(change)
         return self._write(self._update_many_tx, changes)
 
     def _update_many_tx(self, c: sqlite3.Connection,
-                        changes: list[tuple[str, dict[str, Any], AuditEntry]]) -> list[dict[str, Any]]:
+                        changes: list[UpdateItem]) -> list[dict[str, Any]]:
         updated = [self._update_tx(c, event_id, change, audit, None)
                    for event_id, change, audit in changes]
         return [e for e in updated if e is not None]

@@ -16,7 +16,8 @@ class GenerationsHandler(BaseHandler):
         self.doc = doc
 
     def get(self) -> None:
-        """Answer ``{"generations": [{id, level, vi, en, valid_from, valid_to, areas}], "current"}``."""
+        """Answer ``{"generations": [{id, level, vi, en, valid_from, valid_to, areas}],
+        "current": id}``."""
         self.set_header("Cache-Control", "public, max-age=300")
         self.write_json({**self.doc, "current": self.core.router.areaset.generation})
 

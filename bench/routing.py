@@ -1,0 +1,289 @@
+"""Routing benchmark: points → commune (the spatial join), points → cell + commune + agency (the
+full route), lat/lon → H3 cell, and one streamed event; against geopandas ``sjoin``, a shapely
+``STRtree`` query, PostGIS ``ST_Contains`` with a GiST index and an h3-py loop — all on the same
+random points over Huế's 40 communes.
+
+``python -m bench.routing [--max-n 10000000] [--no-postgis]`` writes the ``routing`` section of
+docs/BENCHMARKS.md. The slow alternatives stop at ``SLOW_MAX_N`` points (they would take minutes
+and gigabytes at 10⁷); the section says so.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+import tracemalloc
+import uuid
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+import numpy as np
+
+from bench._report import git_commit, machine, median_time, table, write_section
+from geo import h3grid
+from geo.router import Router
+
+SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
+SLOW_MAX_N = 1_000_000
+H3PY_MAX_N = 1_000_000
+RES = 9
+GENERATION = 1  # communes-2025
+PG_DSN = "host=127.0.0.1 port=5432 user=postgres"
+
+
+def repeats(n: int) -> int:
+    """More repeats for small batches, at least 3."""
+    return max(3, min(50, 2_000_000 // n))
+
+
+def rate(n: int, seconds: float) -> str:
+    """Return points per second in millions, 3 significant digits."""
+    return f"{n / seconds / 1e6:.3g} M/s"
+
+
+def points(n: int, bounds: tuple[float, float, float, float],
+           seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Return (lat, lon) of n uniform random points over ``bounds`` (lon0, lat0, lon1, lat1)."""
+    rng = np.random.default_rng(seed)
+    x0, y0, x1, y1 = bounds
+    return rng.uniform(y0, y1, n), rng.uniform(x0, x1, n)
+
+
+class Alternatives:
+    """The comparison engines, built once over the same polygons."""
+
+    def __init__(self, router: Router):
+        import geopandas as gpd
+        import shapely
+        self.areaset = router.locators[GENERATION].areaset
+        self.polys = [a.geometry for a in self.areaset.areas]
+        self.gdf = gpd.GeoDataFrame({"code": self.areaset.codes}, geometry=self.polys, crs=4326)
+        self.tree = shapely.STRtree(self.polys)
+        self.gdf.sindex  # noqa: B018 - build the index outside the timing
+
+    def sjoin(self, lat: np.ndarray, lon: np.ndarray) -> Callable[[], np.ndarray]:
+        """Return a timed callable: geopandas sjoin(predicate='within') → area index per point."""
+        import geopandas as gpd
+        pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=4326)
+
+        def run() -> np.ndarray:
+            joined = gpd.sjoin(pts, self.gdf, predicate="within", how="left")
+            out = np.full(len(lat), -1)
+            hit = joined["index_right"].notna().to_numpy()
+            out[joined.index.to_numpy()[hit]] = joined["index_right"].to_numpy()[hit].astype(int)
+            return out
+        return run
+
+    def strtree(self, lat: np.ndarray, lon: np.ndarray) -> Callable[[], np.ndarray]:
+        """Return a timed callable: STRtree.query(points, predicate='within')."""
+        import shapely
+        pts = shapely.points(lon, lat)
+
+        def run() -> np.ndarray:
+            ipt, ipoly = self.tree.query(pts, predicate="within")
+            out = np.full(len(lat), -1)
+            out[ipt] = ipoly
+            return out
+        return run
+
+
+@contextmanager
+def postgis(alts: Alternatives) -> Iterator[object]:
+    """Yield a connection to a throw-away database ``ioc_bench_<hex>`` with the communes in a
+    GiST-indexed table; drop the database afterwards."""
+    import psycopg
+    name = f"ioc_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_DSN + " dbname=postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with psycopg.connect(PG_DSN + f" dbname={name}", autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION postgis")
+            conn.execute("CREATE TABLE areas (idx int, geom geometry(Geometry, 4326))")
+            with conn.cursor().copy("COPY areas (idx, geom) FROM STDIN") as cp:
+                for i, g in enumerate(alts.polys):
+                    cp.write_row((i, f"SRID=4326;{g.wkt}"))
+            conn.execute("CREATE INDEX ON areas USING gist (geom)")
+            conn.execute("ANALYZE areas")
+            yield conn
+    finally:
+        with psycopg.connect(PG_DSN + " dbname=postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def postgis_join(conn, lat: np.ndarray,  # noqa: ANN001 - a psycopg connection
+                 lon: np.ndarray) -> tuple[float, Callable[[], np.ndarray]]:
+    """Load the points (timed separately) and return (load seconds, timed ST_Contains join)."""
+    t0 = time.perf_counter()
+    conn.execute("DROP TABLE IF EXISTS pts")
+    conn.execute("CREATE TABLE pts (id int, x float8, y float8)")
+    with conn.cursor().copy("COPY pts (id, x, y) FROM STDIN") as cp:
+        for i, (x, y) in enumerate(zip(lon.tolist(), lat.tolist())):
+            cp.write_row((i, x, y))
+    conn.execute("ALTER TABLE pts ADD COLUMN geom geometry(Point, 4326)")
+    conn.execute("UPDATE pts SET geom = ST_SetSRID(ST_MakePoint(x, y), 4326)")
+    conn.execute("ANALYZE pts")
+    load = time.perf_counter() - t0
+
+    def run() -> np.ndarray:
+        rows = conn.execute("SELECT p.id, a.idx FROM pts p JOIN areas a "
+                            "ON ST_Contains(a.geom, p.geom)").fetchall()
+        out = np.full(len(lat), -1)
+        if rows:
+            ids, idx = np.array(rows).T
+            out[ids] = idx
+        return out
+    return load, run
+
+
+def timed(fn: Callable[[], np.ndarray], n: int) -> tuple[float, np.ndarray]:
+    """Return (median seconds, the last result)."""
+    result = fn()
+    return median_time(fn, repeat=repeats(n), warmup=0), result
+
+
+def join_rows(router: Router, alts: Alternatives, lat: np.ndarray, lon: np.ndarray,
+              use_pg: bool, max_n: int) -> tuple[list[list[object]], list[str]]:
+    """Return the spatial-join table rows (one per N) and notes."""
+    loc = router.locators[GENERATION]
+    rows, notes = [], []
+    with (postgis(alts) if use_pg else _nothing()) as conn:
+        for n in [s for s in SIZES if s <= max_n]:
+            la, lo = lat[:n], lon[:n]
+            t_eng, ours = timed(lambda: loc.locate_points(la, lo), n)
+            cat = np.zeros(n, np.int32)
+            t_route, _ = timed(lambda: router.route_arrays(la, lo, cat).agency, n)
+            row = [f"{n:,}", rate(n, t_eng), rate(n, t_route)]
+            slow = {}
+            if n <= SLOW_MAX_N:
+                slow["sjoin"] = timed(alts.sjoin(la, lo), n)
+                slow["strtree"] = timed(alts.strtree(la, lo), n)
+                if conn is not None:
+                    load, run = postgis_join(conn, la, lo)
+                    slow["postgis"] = timed(run, n)
+                    notes.append(f"PostGIS load of {n:,} points (COPY + ST_MakePoint): "
+                                 f"{load:.2f} s")
+            for key in ("sjoin", "strtree", "postgis"):
+                if key in slow:
+                    t, theirs = slow[key]
+                    agree = np.mean(theirs == ours) * 100
+                    row += [rate(n, t), f"{t / t_eng:,.0f}×", f"{agree:.4g} %"]
+                else:
+                    row += ["—", "—", "—"]
+            rows.append(row)
+    return rows, notes
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield None
+
+
+def h3_rows(lat: np.ndarray, lon: np.ndarray, max_n: int) -> list[list[object]]:
+    """Return the lat/lon → cell rows: the numba kernel against h3-py loops (int and str API)."""
+    from h3.api import basic_int, basic_str
+    rows = []
+    for n in [s for s in SIZES if s <= max_n]:
+        la, lo = lat[:n], lon[:n]
+        t_ours, ours = timed(lambda: h3grid.latlng_to_cells(la, lo, RES), n)
+        row = [f"{n:,}", rate(n, t_ours)]
+        if n <= H3PY_MAX_N:
+            lal, lol = la.tolist(), lo.tolist()
+            t_int, ref = timed(lambda: np.array([basic_int.latlng_to_cell(a, b, RES)
+                                                 for a, b in zip(lal, lol)], np.int64), n)
+            t_str = median_time(lambda: [basic_str.latlng_to_cell(a, b, RES)
+                                         for a, b in zip(lal, lol)], repeat=3, warmup=0)
+            row += [rate(n, t_int), rate(n, t_str), f"{t_int / t_ours:.1f}×",
+                    "yes" if np.array_equal(ours, ref) else "NO"]
+        else:
+            row += ["—", "—", "—", "—"]
+        rows.append(row)
+    return rows
+
+
+def streaming(router: Router, n: int = 20_000) -> tuple[float, float]:
+    """Return (median, p99) µs of routing one event at a time (random points and categories)."""
+    lat, lon = points(n, router.locators[GENERATION].areaset.union().bounds, seed=7)
+    codes = [c.code for c in router.categories.all()]
+    cats = [codes[i % len(codes)] for i in range(n)]
+    now = time.time_ns() // 1000
+    times = []
+    for a, o, c in zip(lat.tolist(), lon.tolist(), cats):
+        t0 = time.perf_counter_ns()
+        router.route(a, o, c, now)
+        times.append(time.perf_counter_ns() - t0)
+    return statistics.median(times) / 1000, float(np.percentile(times, 99)) / 1000
+
+
+def memory() -> tuple[Router, list[list[object]], float]:
+    """Build the router under tracemalloc; return it, per-generation table sizes, build peak MB."""
+    tracemalloc.start()
+    router = Router.default(RES)
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    rows = [[loc.areaset.generation, f"{loc.grid.nx}×{loc.grid.ny}",
+             f"{100 * loc.grid.border_share:.1f} %", f"{loc.grid.nbytes / 1e6:.2f} MB",
+             f"{loc.table.interior_cells:,}", f"{loc.table.nbytes / 1e6:.2f} MB"]
+            for loc in router.locators]
+    return router, rows, peak
+
+
+def main() -> None:
+    """Run everything and write the report section."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--max-n", type=int, default=max(SIZES))
+    ap.add_argument("--no-postgis", action="store_true", help="Skip the PostGIS comparison.")
+    args = ap.parse_args()
+    router, mem_rows, build_peak = memory()
+    alts = Alternatives(router)
+    lat, lon = points(args.max_n, alts.areaset.union().bounds)
+    join, notes = join_rows(router, alts, lat, lon, not args.no_postgis, args.max_n)
+    h3 = h3_rows(lat, lon, args.max_n)
+    med, p99 = streaming(router)
+    print(table(["N", "engine join", "engine route"], [r[:3] for r in join]))
+    write_section("routing", report(router, join, h3, med, p99, mem_rows, build_peak, notes))
+
+
+def report(router: Router, join, h3, med, p99, mem_rows, build_peak, notes) -> str:  # noqa: ANN001
+    """Return the markdown of the section."""
+    threads = __import__("numba").get_num_threads()
+    return f"""## Routing: points → commune → agency (`bench/routing.py`)
+
+{machine(["numba", "h3", "shapely", "geopandas", "psycopg"])} Commit {git_commit()}; numba uses
+{threads} threads (`OMP_WAIT_POLICY={os.environ.get("OMP_WAIT_POLICY", "unset")}`). Uniform random
+points over the bounding box of Huế's 40 communes (about 47 % of them fall inside a commune),
+the same points for every engine. Medians of ≥ 3 runs.
+
+**Spatial join** (point → commune). *Engine join*: the grid point-in-polygon alone (`AreaLocator.
+locate_points`); *engine route*: the whole routing path — H3 cell (res {RES}), cell table, grid for
+border cells, agency table (`Router.route_arrays`). The ratios are engine join ÷ the alternative;
+"agree" compares each alternative's answer with the engine's, point by point. geopandas,
+STRtree and PostGIS stop at {SLOW_MAX_N:,} points (at 10⁷ they need minutes and gigabytes of
+shapely points); PostGIS times the `JOIN … ON ST_Contains` query only, its load is listed below.
+
+{table(["N", "engine join", "engine route", "geopandas sjoin", "× faster", "agree",
+        "STRtree query", "× faster", "agree", "PostGIS ST_Contains", "× faster", "agree"], join)}
+
+{chr(10).join("- " + n for n in notes)}
+
+**lat/lon → H3 cell** (res {RES}): the numba port against h3-py called once per point (int and
+string API); "same" checks the cells are bit-identical. h3-py stops at {H3PY_MAX_N:,} points.
+
+{table(["N", "numba kernel", "h3-py loop (int)", "h3-py loop (str)", "× faster (int)", "same"], h3)}
+
+**Streaming** one event (`Router.route`: cell, commune, agency, copies, deadline): median
+{med:.2f} µs, p99 {p99:.2f} µs over 20,000 calls.
+
+**Tables in memory** (per boundary generation; the grid is {router.locators[0].grid.step}° square):
+
+{table(["generation", "grid", "border cells", "grid + edges", "interior H3 cells",
+        "cell table"], mem_rows)}
+
+Routing tables (agency per category × area, both generations):
+{sum(p.nbytes for p in router.rules.primary) / 1e3:.1f} kB. Everything resident:
+{router.nbytes / 1e6:.1f} MB; peak traced allocation while building the router: {build_peak:.0f} MB.
+"""
+
+
+if __name__ == "__main__":
+    main()
