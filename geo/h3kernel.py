@@ -81,8 +81,29 @@ _DIGIT_CW = np.array([0, 3, 6, 2, 5, 1, 4, 7], np.int64)
 #: _DIGIT_CCW applied n times (n = 0…5): one pass rotates a hexagon's digits n × 60° ccw.
 _DIGIT_CCW_POW = np.array([np.linalg.matrix_power(np.eye(8, dtype=np.int64)[_DIGIT_CCW], n)
                            @ np.arange(8) for n in range(6)], np.int64)
-#: Digit of a unit step given in axial (i - k, j - k) form, indexed (di + 1) * 3 + (dj + 1).
-_DIGIT_OF_STEP = np.array([1, 3, 7, 5, 0, 2, 7, 4, 6], np.int64)
+
+
+def _digit_of_remainder() -> np.ndarray:
+    """Return the digit of a child from the remainder of its parent rounding, per class.
+
+    Going up one resolution, H3 rounds u/7 and v/7 (u, v: the child's axial coordinates mixed by
+    the aperture-7 rotation) and takes the digit of child − centre(parent). That difference is
+    (2·ru + rv, 3·rv − ru)/7 for class III and (3·ru − rv, ru + 2·rv)/7 for class II, where ru, rv
+    ∈ [−3, 3] are the rounding remainders; rv is fixed by ru (the numerators are multiples of 7),
+    so the digit is a function of ru alone: ``table[r % 2, ru + 3]``.
+    """
+    step_digit = {(-1, -1): 1, (-1, 0): 3, (0, -1): 5, (0, 0): 0, (0, 1): 2, (1, 0): 4, (1, 1): 6}
+    table = np.full((2, 7), 7, np.int64)
+    for cls in (0, 1):
+        for ru in range(-3, 4):
+            for rv in range(-3, 4):
+                num = (2 * ru + rv, 3 * rv - ru) if cls else (3 * ru - rv, ru + 2 * rv)
+                if num[0] % 7 == 0 and num[1] % 7 == 0:
+                    table[cls, ru + 3] = step_digit.get((num[0] // 7, num[1] // 7), 7)
+    return table
+
+
+_DIGIT_OF_REMAINDER = _digit_of_remainder()
 
 _jit = numba.njit(cache=True, nogil=True)
 _inline = numba.njit(cache=True, nogil=True, inline="always")
@@ -242,14 +263,11 @@ def _digits_to_base(a: int, b: int, res: int) -> tuple[int, int, int]:
     digits = 0
     for r in range(res, 0, -1):
         if r % 2 == 1:
-            pa, pb = _round7(3 * a - b), _round7(a + 2 * b)
-            ca, cb = 2 * pa + pb, 3 * pb - pa
+            u, v = 3 * a - b, a + 2 * b
         else:
-            pa, pb = _round7(2 * a + b), _round7(3 * b - a)
-            ca, cb = 3 * pa - pb, pa + 2 * pb
-        da, db = a - ca, b - cb
-        d = _DIGIT_OF_STEP[(da + 1) * 3 + db + 1] if -1 <= da <= 1 and -1 <= db <= 1 else 7
-        digits |= d << ((MAX_RES - r) * 3)
+            u, v = 2 * a + b, 3 * b - a
+        pa, pb = _round7(u), _round7(v)
+        digits |= _DIGIT_OF_REMAINDER[r & 1, u - 7 * pa + 3] << ((MAX_RES - r) * 3)
         a, b = pa, pb
     return digits, a, b
 
