@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from bench._report import git_commit, machine, median_time, table, write_section
+from bench._report import git_commit, machine, table, write_section
 from geo import h3grid
 from geo.router import Router
 
@@ -33,8 +33,8 @@ PG_DSN = "host=127.0.0.1 port=5432 user=postgres"
 
 
 def repeats(n: int) -> int:
-    """More repeats for small batches, at least 3."""
-    return max(3, min(50, 2_000_000 // n))
+    """More repeats for small batches, at least 5."""
+    return max(5, min(50, 2_000_000 // n))
 
 
 def rate(n: int, seconds: float) -> str:
@@ -136,10 +136,17 @@ def postgis_join(conn, lat: np.ndarray,  # noqa: ANN001 - a psycopg connection
     return load, run
 
 
-def timed(fn: Callable[[], np.ndarray], n: int) -> tuple[float, np.ndarray]:
-    """Return (median seconds, the last result)."""
-    result = fn()
-    return median_time(fn, repeat=repeats(n), warmup=0), result
+def paired(fns: dict[str, Callable[[], np.ndarray]], n: int) -> dict[str, tuple[float, object]]:
+    """Return {name: (median seconds, result)}, running the callables in turn on every repeat so
+    that a busy shared machine slows them alike (the ratios are what to read)."""
+    results = {k: fn() for k, fn in fns.items()}
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeats(n)):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t0)
+    return {k: (statistics.median(times[k]), results[k]) for k in fns}
 
 
 def join_rows(router: Router, alts: Alternatives, lat: np.ndarray, lon: np.ndarray,
@@ -149,23 +156,21 @@ def join_rows(router: Router, alts: Alternatives, lat: np.ndarray, lon: np.ndarr
     rows, notes = [], []
     with (postgis(alts) if use_pg else _nothing()) as conn:
         for n in [s for s in SIZES if s <= max_n]:
-            la, lo = lat[:n], lon[:n]
-            t_eng, ours = timed(lambda: loc.locate_points(la, lo), n)
-            cat = np.zeros(n, np.int32)
-            t_route, _ = timed(lambda: router.route_arrays(la, lo, cat).agency, n)
-            row = [f"{n:,}", rate(n, t_eng), rate(n, t_route)]
-            slow = {}
+            la, lo, cat = lat[:n], lon[:n], np.zeros(n, np.int32)
+            fns = {"join": lambda: loc.locate_points(la, lo),
+                   "route": lambda: router.route_arrays(la, lo, cat).agency}
             if n <= SLOW_MAX_N:
-                slow["sjoin"] = timed(alts.sjoin(la, lo), n)
-                slow["strtree"] = timed(alts.strtree(la, lo), n)
+                fns.update(sjoin=alts.sjoin(la, lo), strtree=alts.strtree(la, lo))
                 if conn is not None:
-                    load, run = postgis_join(conn, la, lo)
-                    slow["postgis"] = timed(run, n)
+                    load, fns["postgis"] = postgis_join(conn, la, lo)
                     notes.append(f"PostGIS load of {n:,} points (COPY + ST_MakePoint): "
                                  f"{load:.2f} s")
+            got = paired(fns, n)
+            (t_eng, ours), (t_route, _) = got["join"], got["route"]
+            row = [f"{n:,}", rate(n, t_eng), rate(n, t_route)]
             for key in ("sjoin", "strtree", "postgis"):
-                if key in slow:
-                    t, theirs = slow[key]
+                if key in got:
+                    t, theirs = got[key]
                     agree = np.mean(theirs == ours) * 100
                     row += [rate(n, t), f"{t / t_eng:,.0f}×", f"{agree:.4g} %"]
                 else:
@@ -185,14 +190,17 @@ def h3_rows(lat: np.ndarray, lon: np.ndarray, max_n: int) -> list[list[object]]:
     rows = []
     for n in [s for s in SIZES if s <= max_n]:
         la, lo = lat[:n], lon[:n]
-        t_ours, ours = timed(lambda: h3grid.latlng_to_cells(la, lo, RES), n)
-        row = [f"{n:,}", rate(n, t_ours)]
+        fns = {"ours": lambda: h3grid.latlng_to_cells(la, lo, RES)}
         if n <= H3PY_MAX_N:
             lal, lol = la.tolist(), lo.tolist()
-            t_int, ref = timed(lambda: np.array([basic_int.latlng_to_cell(a, b, RES)
-                                                 for a, b in zip(lal, lol)], np.int64), n)
-            t_str = median_time(lambda: [basic_str.latlng_to_cell(a, b, RES)
-                                         for a, b in zip(lal, lol)], repeat=3, warmup=0)
+            fns["int"] = lambda: np.array([basic_int.latlng_to_cell(a, b, RES)
+                                           for a, b in zip(lal, lol)], np.int64)
+            fns["str"] = lambda: [basic_str.latlng_to_cell(a, b, RES) for a, b in zip(lal, lol)]
+        got = paired(fns, n)
+        t_ours, ours = got["ours"]
+        row = [f"{n:,}", rate(n, t_ours)]
+        if "int" in got:
+            (t_int, ref), (t_str, _) = got["int"], got["str"]
             row += [rate(n, t_int), rate(n, t_str), f"{t_int / t_ours:.1f}×",
                     "yes" if np.array_equal(ours, ref) else "NO"]
         else:
@@ -234,6 +242,7 @@ def main() -> None:
     ap.add_argument("--max-n", type=int, default=max(SIZES))
     ap.add_argument("--no-postgis", action="store_true", help="Skip the PostGIS comparison.")
     args = ap.parse_args()
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as `ioc` runs the server
     router, mem_rows, build_peak = memory()
     alts = Alternatives(router)
     lat, lon = points(args.max_n, alts.areaset.union().bounds)
@@ -241,18 +250,23 @@ def main() -> None:
     h3 = h3_rows(lat, lon, args.max_n)
     med, p99 = streaming(router)
     print(table(["N", "engine join", "engine route"], [r[:3] for r in join]))
-    write_section("routing", report(router, join, h3, med, p99, mem_rows, build_peak, notes))
+    inside = float(np.mean(router.locators[GENERATION].locate_points(lat, lon) >= 0))
+    write_section("routing", report(router, join, h3, med, p99, mem_rows, build_peak, notes,
+                                    inside))
 
 
-def report(router: Router, join, h3, med, p99, mem_rows, build_peak, notes) -> str:  # noqa: ANN001
+def report(router: Router, join, h3, med, p99, mem_rows, build_peak, notes,  # noqa: ANN001
+           inside_share: float) -> str:
     """Return the markdown of the section."""
     threads = __import__("numba").get_num_threads()
+    inside = inside_share * 100
     return f"""## Routing: points → commune → agency (`bench/routing.py`)
 
 {machine(["numba", "h3", "shapely", "geopandas", "psycopg"])} Commit {git_commit()}; numba uses
 {threads} threads (`OMP_WAIT_POLICY={os.environ.get("OMP_WAIT_POLICY", "unset")}`). Uniform random
-points over the bounding box of Huế's 40 communes (about 47 % of them fall inside a commune),
-the same points for every engine. Medians of ≥ 3 runs.
+points over the bounding box of Huế's 40 communes ({inside:.0f} % of them fall inside a commune),
+the same points for every engine. Medians of ≥ 5 runs; the engines of one row run in turn on
+every repeat, so that the load of this shared machine falls on all of them alike.
 
 **Spatial join** (point → commune). *Engine join*: the grid point-in-polygon alone (`AreaLocator.
 locate_points`); *engine route*: the whole routing path — H3 cell (res {RES}), cell table, grid for

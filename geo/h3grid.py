@@ -9,11 +9,10 @@ from __future__ import annotations
 import h3
 import numpy as np
 
+from geo import batch
 from geo.h3kernel import latlng_to_cell, latlng_to_cells_into, latlng_to_cells_parallel
 
 DEFAULT_RES = 9
-#: Batches at least this large use every core.
-PARALLEL_MIN = 50_000
 
 
 def _check_res(res: int) -> None:
@@ -39,8 +38,7 @@ def latlng_to_cells(lat: np.ndarray, lng: np.ndarray, res: int = DEFAULT_RES) ->
     lat = np.ascontiguousarray(lat, dtype=np.float64)
     lng = np.ascontiguousarray(lng, dtype=np.float64)
     out = np.empty(lat.shape[0], dtype=np.int64)
-    kernel = latlng_to_cells_parallel if lat.shape[0] >= PARALLEL_MIN else latlng_to_cells_into
-    kernel(lat, lng, res, out)
+    batch.run(latlng_to_cells_into, latlng_to_cells_parallel, len(lat), lat, lng, res, out)
     if lat.shape[0] and not out.all():
         i = int(np.flatnonzero(out == 0)[0])
         raise ValueError(f"({lat[i]}, {lng[i]}) is not a finite coordinate")

@@ -21,6 +21,7 @@ import math
 import numba
 import numpy as np
 
+from geo.batch import CHUNK
 from geo.h3tables import (FACE_AXIS_AZ_CII, FACE_CENTER_POINT, FACE_IJK_BASE_CELL,
                           FACE_IJK_CCW_ROT60, PENTAGON_CW_OFFSET_FACES)
 
@@ -228,30 +229,49 @@ def _face_axial_exact(x: float, y: float, z: float, face: int, sqd: float,
 
 
 @_inline
+def _nearest_hex(x: float, y: float) -> tuple[int, int]:
+    """Return (i - k, j - k) of the hex centre nearest to hex2d point (x, y).
+
+    Centres lie at i·(1, 0) + j·(−½, √3/2); in the basis (1, 0), (½, √3/2) they are q = i − j,
+    r = j, where cube rounding of (q, r, −q − r) finds the nearest one.
+    """
+    fr = y * M_RSIN60
+    fq = x - 0.5 * fr
+    fs = -fq - fr
+    q, r, s = math.floor(fq + 0.5), math.floor(fr + 0.5), math.floor(fs + 0.5)
+    eq, er, es = abs(q - fq), abs(r - fr), abs(s - fs)
+    if eq > er and eq > es:
+        q = -r - s
+    elif er > es:
+        r = -q - s
+    return int(q + r), int(r)
+
+
+@_inline
 def _face_axial_fast(x: float, y: float, z: float, face: int, res: int) -> tuple[bool, int, int]:
     """The same (i - k, j - k) from the gnomonic projection, without acos/atan2/tan/sin/cos.
 
     H3 computes the hex2d point as tan(r)·scale·(cos θ, sin θ) with θ = axis − azimuth; that is
     the gnomonic point (p·east, p·north)/(p·centre) rotated by the face axis, which needs only dot
-    products. The two computations differ by rounding: at most scale·(1e-16/r + 3e-15) hex units
-    (acos near 0 and atan2 dominate). The answer is kept only when the point lies deeper inside
-    its hexagon than ten times that bound (plus 1e-12); otherwise (about one point in 10^7, and
-    every point within 1e-3 rad of a face centre) ok is False and the exact path decides.
+    products; the nearest hex centre then comes from cube rounding. The two computations differ
+    by rounding: at most scale·(1e-16/r + 3e-15) hex units (acos near 0 and atan2 dominate), so
+    below scale·1.3e-14 beyond r = 0.01 rad. The answer is kept only when the point lies deeper
+    inside that hexagon than scale·3e-13 + 1e-12 (over twenty times the difference); otherwise
+    (about one point in a million, and every point within 0.01 rad ≈ 64 km of a face centre) ok
+    is False and H3's own arithmetic decides.
     """
     pc = x * _CENTRE[face, 0] + y * _CENTRE[face, 1] + z * _CENTRE[face, 2]
     ge = (x * _EAST[face, 0] + y * _EAST[face, 1] + z * _EAST[face, 2]) / pc
     gn = (x * _NORTH[face, 0] + y * _NORTH[face, 1] + z * _NORTH[face, 2]) / pc
-    t = math.sqrt(ge * ge + gn * gn)
-    if t < 1e-3:
+    if ge * ge + gn * gn < 1e-4:
         return False, 0, 0
     cos_a, sin_a = _ROT[face, res % 2, 0], _ROT[face, res % 2, 1]
     scale = _SCALE[res]
     hx, hy = scale * (cos_a * gn + sin_a * ge), scale * (sin_a * gn - cos_a * ge)
-    i, j = _hex2d_to_axial(hx, hy)
+    i, j = _nearest_hex(hx, hy)
     dx, dy = hx - (i - 0.5 * j), hy - j * M_SQRT3_2
     far = max(abs(dx), abs(0.5 * dx + M_SQRT3_2 * dy), abs(0.5 * dx - M_SQRT3_2 * dy))
-    bound = scale * (2e-15 / t + 3e-14) + 1e-12
-    return 0.5 - far > bound, i, j
+    return 0.5 - far > scale * 3e-13 + 1e-12, i, j
 
 
 @_inline
@@ -349,6 +369,8 @@ def latlng_to_cells_into(lat: np.ndarray, lng: np.ndarray, res: int, out: np.nda
 
 @numba.njit(cache=True, nogil=True, parallel=True)
 def latlng_to_cells_parallel(lat: np.ndarray, lng: np.ndarray, res: int, out: np.ndarray) -> None:
-    """Fill ``out`` (int64) with the cells of the points, on all cores (numba threads)."""
-    for n in numba.prange(lat.shape[0]):
-        out[n] = latlng_to_cell(lat[n], lng[n], res)
+    """``latlng_to_cells_into`` over chunks of the batch, on all cores."""
+    n = lat.shape[0]
+    for c in numba.prange((n + CHUNK - 1) // CHUNK):
+        lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
+        latlng_to_cells_into(lat[lo:hi], lng[lo:hi], res, out[lo:hi])

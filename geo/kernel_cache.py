@@ -13,7 +13,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-KERNEL_MODULES = ("h3tables", "h3kernel", "pip", "locator")
+KERNEL_MODULES = ("batch", "h3tables", "h3kernel", "pip", "locator")
 GEO_DIR = Path(__file__).resolve().parent
 
 

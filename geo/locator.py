@@ -8,8 +8,8 @@ the index). A slot holds the area index, NO_AREA (the cell lies wholly outside e
 BORDER (ask the grid). A child is classified from the grid: wholly inside area k when every grid
 cell under its hexagon's bounding box (grown by a slack for the geodesic edges) is inside k.
 
-``locate_one`` (scalar, one event) and ``locate_into`` / ``locate_parallel`` (batches) run the
-same inlined kernel, ``_locate``.
+``locate_one`` (one event), ``locate_into`` (a batch) and ``locate_parallel`` (a large batch, in
+chunks on every core) all run ``locate_into``.
 """
 from __future__ import annotations
 
@@ -21,18 +21,19 @@ import h3
 import numba
 import numpy as np
 
-from geo import h3grid
+from geo import batch, h3grid
 from geo.areas import AreaSet
 from geo.h3kernel import latlng_to_cell
-from geo.pip import (BORDER, DEFAULT_CELL_DEG, NO_AREA, PARALLEL_MIN, GridIndex,
-                     build_grid_index, locate_points, locate_xy)
+from geo.batch import CHUNK
+from geo.pip import (BORDER, DEFAULT_CELL_DEG, NO_AREA, GridIndex, build_grid_index,
+                     locate_points)
+from geo.pip import locate_into as grid_locate
 
 log = logging.getLogger(__name__)
 
 TABLE_DEPTH = 4
 _SLOTS = 8 ** TABLE_DEPTH
 _jit = numba.njit(cache=True, nogil=True)
-_inline = numba.njit(cache=True, nogil=True, inline="always")
 
 
 @dataclass(frozen=True)
@@ -60,29 +61,34 @@ class CellTable:
         return int(np.count_nonzero(self.area >= 0))
 
 
-@_inline
-def table_area(cell: int, res: int, parent_res: int, parents: np.ndarray, area: np.ndarray) -> int:
-    """Return the table's answer for a cell of resolution ``res``: area, NO_AREA or BORDER."""
+@_jit
+def locate_into(lat: np.ndarray, lon: np.ndarray, known: bool, cells: np.ndarray, res: int,
+                parent_res: int, parents: np.ndarray, area: np.ndarray, x0: float, y0: float,
+                step: float, nx: int, ny: int, npoly: int, gcell: np.ndarray,
+                cand_start: np.ndarray, cand: np.ndarray, row_start: np.ndarray, ex0: np.ndarray,
+                ey0: np.ndarray, ex1: np.ndarray, ey1: np.ndarray, out: np.ndarray) -> None:
+    """Fill ``out`` with the area of each point (and ``cells``, unless ``known``); one core.
+
+    The cell table answers every cell it holds as interior or outside; a border cell (or one
+    outside the table) asks the grid kernel for that one point. Every path runs this kernel.
+    """
     depth = res - parent_res
-    shift = 3 * (15 - res)
-    digits = (cell >> shift) & ((1 << (3 * depth)) - 1)
-    parent = (cell & ~(15 << 52)) | (parent_res << 52) | ((1 << (3 * (15 - parent_res))) - 1)
-    pos = np.searchsorted(parents, parent)
-    if pos >= parents.shape[0] or parents[pos] != parent:
-        return BORDER
-    return area[(pos << (3 * TABLE_DEPTH)) + digits]
-
-
-@_inline
-def _locate(lat: float, lon: float, cell: int, res: int, parent_res: int, parents: np.ndarray,
-            area: np.ndarray, x0: float, y0: float, step: float, nx: int, ny: int, npoly: int,
-            gcell: np.ndarray, cand_start: np.ndarray, cand: np.ndarray, row_start: np.ndarray,
-            ex0: np.ndarray, ey0: np.ndarray, ex1: np.ndarray, ey1: np.ndarray) -> int:
-    v = table_area(cell, res, parent_res, parents, area)
-    if v != BORDER:
-        return v
-    return locate_xy(lon, lat, x0, y0, step, nx, ny, npoly, gcell, cand_start, cand, row_start,
-                     ex0, ey0, ex1, ey1)
+    digit_mask = (1 << (3 * depth)) - 1
+    low_sevens = (1 << (3 * (15 - parent_res))) - 1
+    for i in range(lat.shape[0]):
+        if not known:
+            cells[i] = latlng_to_cell(lat[i], lon[i], res)
+        cell = cells[i]
+        parent = (cell & ~(15 << 52)) | (parent_res << 52) | low_sevens
+        pos = np.searchsorted(parents, parent)
+        v = BORDER
+        if pos < parents.shape[0] and parents[pos] == parent:
+            v = area[(pos << (3 * TABLE_DEPTH)) + ((cell >> (3 * (15 - res))) & digit_mask)]
+        if v != BORDER:
+            out[i] = v
+        else:
+            grid_locate(lon[i:i + 1], lat[i:i + 1], x0, y0, step, nx, ny, npoly, gcell,
+                        cand_start, cand, row_start, ex0, ey0, ex1, ey1, out[i:i + 1])
 
 
 @_jit
@@ -91,24 +97,12 @@ def locate_one(lat: float, lon: float, res: int, parent_res: int, parents: np.nd
                npoly: int, gcell: np.ndarray, cand_start: np.ndarray, cand: np.ndarray,
                row_start: np.ndarray, ex0: np.ndarray, ey0: np.ndarray, ex1: np.ndarray,
                ey1: np.ndarray) -> tuple[int, int]:
-    """Return (cell, area index or NO_AREA) of one point."""
-    cell = latlng_to_cell(lat, lon, res)
-    return cell, _locate(lat, lon, cell, res, parent_res, parents, area, x0, y0, step, nx, ny,
-                         npoly, gcell, cand_start, cand, row_start, ex0, ey0, ex1, ey1)
-
-
-@_jit
-def locate_into(lat: np.ndarray, lon: np.ndarray, known: bool, cells: np.ndarray, res: int,
-                parent_res: int, parents: np.ndarray, area: np.ndarray, x0: float, y0: float,
-                step: float, nx: int, ny: int, npoly: int, gcell: np.ndarray,
-                cand_start: np.ndarray, cand: np.ndarray, row_start: np.ndarray, ex0: np.ndarray,
-                ey0: np.ndarray, ex1: np.ndarray, ey1: np.ndarray, out: np.ndarray) -> None:
-    """Fill ``out`` with the area of each point (and ``cells``, unless ``known``), one core."""
-    for i in range(lat.shape[0]):
-        if not known:
-            cells[i] = latlng_to_cell(lat[i], lon[i], res)
-        out[i] = _locate(lat[i], lon[i], cells[i], res, parent_res, parents, area, x0, y0, step,
-                         nx, ny, npoly, gcell, cand_start, cand, row_start, ex0, ey0, ex1, ey1)
+    """Return (cell, area index or NO_AREA) of one point: ``locate_into`` on a batch of one."""
+    cells, out = np.empty(1, np.int64), np.empty(1, np.int32)
+    locate_into(np.array([lat]), np.array([lon]), False, cells, res, parent_res, parents, area,
+                x0, y0, step, nx, ny, npoly, gcell, cand_start, cand, row_start, ex0, ey0, ex1,
+                ey1, out)
+    return cells[0], out[0]
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
@@ -118,12 +112,13 @@ def locate_parallel(lat: np.ndarray, lon: np.ndarray, known: bool, cells: np.nda
                     cand_start: np.ndarray, cand: np.ndarray, row_start: np.ndarray,
                     ex0: np.ndarray, ey0: np.ndarray, ex1: np.ndarray, ey1: np.ndarray,
                     out: np.ndarray) -> None:
-    """``locate_into`` on all cores."""
-    for i in numba.prange(lat.shape[0]):
-        if not known:
-            cells[i] = latlng_to_cell(lat[i], lon[i], res)
-        out[i] = _locate(lat[i], lon[i], cells[i], res, parent_res, parents, area, x0, y0, step,
-                         nx, ny, npoly, gcell, cand_start, cand, row_start, ex0, ey0, ex1, ey1)
+    """``locate_into`` over chunks of the batch, on all cores."""
+    n = lat.shape[0]
+    for c in numba.prange((n + CHUNK - 1) // CHUNK):
+        lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
+        locate_into(lat[lo:hi], lon[lo:hi], known, cells[lo:hi], res, parent_res, parents, area,
+                    x0, y0, step, nx, ny, npoly, gcell, cand_start, cand, row_start, ex0, ey0,
+                    ex1, ey1, out[lo:hi])
 
 
 # -- building the table -----------------------------------------------------------------------
@@ -212,8 +207,7 @@ class AreaLocator:
         known = cells is not None
         cells = np.ascontiguousarray(cells, np.int64) if known else np.empty(len(lat), np.int64)
         out = np.empty(len(lat), np.int32)
-        kernel = locate_parallel if len(lat) >= PARALLEL_MIN else locate_into
-        kernel(lat, lon, known, cells, *self._args, out)
+        batch.run(locate_into, locate_parallel, len(lat), lat, lon, known, cells, *self._args, out)
         return cells, out
 
     def locate(self, lat: float, lon: float) -> tuple[int, int]:

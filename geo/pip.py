@@ -28,6 +28,9 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geo import batch
+from geo.batch import CHUNK
+
 NO_AREA = -1
 BORDER = -2
 MARGIN_DEG = 1e-9
@@ -162,50 +165,38 @@ def orient(ax: float, ay: float, bx: float, by: float, cx: float, cy: float) -> 
 
 
 # -- the locate kernel ------------------------------------------------------------------------
-
-@_inline
-def _inside(px: float, py: float, lo: int, hi: int, ex0: np.ndarray, ey0: np.ndarray,
-            ex1: np.ndarray, ey1: np.ndarray) -> bool:
-    """Parity of the edges ``lo:hi`` that a ray from (px, py) towards +x crosses."""
-    odd = False
-    for e in range(lo, hi):
-        if ey0[e] <= py < ey1[e] and orient(ex0[e], ey0[e], ex1[e], ey1[e], px, py) > 0:
-            odd = not odd
-    return odd
-
-
-@_inline
-def locate_xy(px: float, py: float, x0: float, y0: float, step: float, nx: int, ny: int,
-              npoly: int, cell: np.ndarray, cand_start: np.ndarray, cand: np.ndarray,
-              row_start: np.ndarray, ex0: np.ndarray, ey0: np.ndarray, ex1: np.ndarray,
-              ey1: np.ndarray) -> int:
-    """Return the polygon holding (px, py), or NO_AREA (the kernel every path shares)."""
-    fx = (px - x0) / step
-    fy = (py - y0) / step
-    if not (fx >= 0.0 and fy >= 0.0 and fx < nx and fy < ny):
-        return NO_AREA
-    ix, iy = int(fx), int(fy)
-    v = cell[iy * nx + ix]
-    if v >= NO_AREA:
-        return v
-    b = BORDER - v
-    base = iy * npoly
-    for q in range(cand_start[b], cand_start[b + 1]):
-        p = cand[q]
-        if _inside(px, py, row_start[base + p], row_start[base + p + 1], ex0, ey0, ex1, ey1):
-            return p
-    return NO_AREA
-
+# The per-point logic lives in the loop body itself: a helper that takes the arrays and runs once
+# per point costs a reference-count increment and decrement per array per call (~100 ns), which
+# is more than the whole lookup. Every path — one event, a batch, a chunk of a parallel batch —
+# runs ``locate_into``.
 
 @_jit
 def locate_into(px: np.ndarray, py: np.ndarray, x0: float, y0: float, step: float, nx: int,
                 ny: int, npoly: int, cell: np.ndarray, cand_start: np.ndarray, cand: np.ndarray,
                 row_start: np.ndarray, ex0: np.ndarray, ey0: np.ndarray, ex1: np.ndarray,
                 ey1: np.ndarray, out: np.ndarray) -> None:
-    """Fill ``out`` with the polygon of each point, on one core."""
+    """Fill ``out`` with the polygon holding each point (px, py), or NO_AREA; one core."""
     for i in range(px.shape[0]):
-        out[i] = locate_xy(px[i], py[i], x0, y0, step, nx, ny, npoly, cell, cand_start, cand,
-                           row_start, ex0, ey0, ex1, ey1)
+        out[i] = NO_AREA
+        x, y = px[i], py[i]
+        fx, fy = (x - x0) / step, (y - y0) / step
+        if not (fx >= 0.0 and fy >= 0.0 and fx < nx and fy < ny):
+            continue
+        iy = int(fy)
+        v = cell[iy * nx + int(fx)]
+        if v >= NO_AREA:
+            out[i] = v
+            continue
+        b, base = BORDER - v, iy * npoly
+        for q in range(cand_start[b], cand_start[b + 1]):
+            p = cand[q]
+            odd = False
+            for e in range(row_start[base + p], row_start[base + p + 1]):
+                if ey0[e] <= y < ey1[e] and orient(ex0[e], ey0[e], ex1[e], ey1[e], x, y) > 0:
+                    odd = not odd
+            if odd:
+                out[i] = p
+                break
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
@@ -213,14 +204,12 @@ def locate_parallel(px: np.ndarray, py: np.ndarray, x0: float, y0: float, step: 
                     ny: int, npoly: int, cell: np.ndarray, cand_start: np.ndarray,
                     cand: np.ndarray, row_start: np.ndarray, ex0: np.ndarray, ey0: np.ndarray,
                     ex1: np.ndarray, ey1: np.ndarray, out: np.ndarray) -> None:
-    """Fill ``out`` with the polygon of each point, on all cores."""
-    for i in numba.prange(px.shape[0]):
-        out[i] = locate_xy(px[i], py[i], x0, y0, step, nx, ny, npoly, cell, cand_start, cand,
-                           row_start, ex0, ey0, ex1, ey1)
-
-
-#: Batches at least this large use every core (below it, thread start-up costs more).
-PARALLEL_MIN = 50_000
+    """``locate_into`` over chunks of the batch, on all cores."""
+    n = px.shape[0]
+    for c in numba.prange((n + CHUNK - 1) // CHUNK):
+        lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
+        locate_into(px[lo:hi], py[lo:hi], x0, y0, step, nx, ny, npoly, cell, cand_start, cand,
+                    row_start, ex0, ey0, ex1, ey1, out[lo:hi])
 
 
 def locate_points(index: GridIndex, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -228,8 +217,7 @@ def locate_points(index: GridIndex, lon: np.ndarray, lat: np.ndarray) -> np.ndar
     px = np.ascontiguousarray(lon, dtype=np.float64)
     py = np.ascontiguousarray(lat, dtype=np.float64)
     out = np.empty(px.shape[0], np.int32)
-    kernel = locate_parallel if px.shape[0] >= PARALLEL_MIN else locate_into
-    kernel(px, py, *index.args, out)
+    batch.run(locate_into, locate_parallel, len(px), px, py, *index.args, out)
     return out
 
 
@@ -308,12 +296,13 @@ def _touched_cells(e: np.ndarray, owner: np.ndarray, x0: float, y0: float, step:
 @_jit
 def _polygon_at(px: float, py: float, r: int, npoly: int, row_start: np.ndarray,
                 ex0: np.ndarray, ey0: np.ndarray, ex1: np.ndarray, ey1: np.ndarray) -> int:
-    """Return the polygon holding a point of row r by testing every polygon (build time only)."""
-    for p in range(npoly):
-        lo, hi = row_start[r * npoly + p], row_start[r * npoly + p + 1]
-        if _inside(px, py, lo, hi, ex0, ey0, ex1, ey1):
-            return p
-    return NO_AREA
+    """Return the polygon holding a point of row r by testing every polygon (build time only:
+    ``locate_into`` with every polygon as a candidate)."""
+    out = np.empty(1, np.int32)
+    locate_into(np.array([px]), np.array([py]), px - 1.0, py - 1.0, 2.0, 1, 1, npoly,
+                np.array([BORDER], np.int32), np.array([0, npoly]), np.arange(npoly).astype(np.int32),
+                row_start[r * npoly:(r + 1) * npoly + 1], ex0, ey0, ex1, ey1, out)
+    return out[0]
 
 
 @_jit
