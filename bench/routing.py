@@ -137,15 +137,24 @@ def postgis_join(conn, lat: np.ndarray,  # noqa: ANN001 - a psycopg connection
 
 
 def paired(fns: dict[str, Callable[[], np.ndarray]], n: int) -> dict[str, tuple[float, object]]:
-    """Return {name: (median seconds, result)}, running the callables in turn on every repeat so
-    that a busy shared machine slows them alike (the ratios are what to read)."""
-    results = {k: fn() for k, fn in fns.items()}
+    """Return {name: (median seconds, result)}. On every repeat the callables run in turn, so
+    that a busy shared machine slows them alike (the ratios are what to read); each one runs
+    twice and the second, warm-cache run is timed. A name ending in ``/1`` runs with numba
+    limited to one thread (set outside the timing)."""
+    import numba
+    threads = numba.get_num_threads()
+    results: dict[str, object] = {}
     times: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(repeats(n)):
-        for k, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            times[k].append(time.perf_counter() - t0)
+    try:
+        for _ in range(repeats(n)):
+            for k, fn in fns.items():
+                numba.set_num_threads(1 if k.endswith("/1") else threads)
+                results[k] = fn()
+                t0 = time.perf_counter()
+                fn()
+                times[k].append(time.perf_counter() - t0)
+    finally:
+        numba.set_num_threads(threads)
     return {k: (statistics.median(times[k]), results[k]) for k in fns}
 
 
@@ -157,8 +166,9 @@ def join_rows(router: Router, alts: Alternatives, lat: np.ndarray, lon: np.ndarr
     with (postgis(alts) if use_pg else _nothing()) as conn:
         for n in [s for s in SIZES if s <= max_n]:
             la, lo, cat = lat[:n], lon[:n], np.zeros(n, np.int32)
-            fns = {"join": lambda: loc.locate_points(la, lo),
-                   "route": lambda: router.route_arrays(la, lo, cat).agency}
+            join = lambda: loc.locate_points(la, lo)  # noqa: E731
+            route = lambda: router.route_arrays(la, lo, cat).agency  # noqa: E731
+            fns = {"join/1": join, "join": join, "route/1": route, "route": route}
             if n <= SLOW_MAX_N:
                 fns.update(sjoin=alts.sjoin(la, lo), strtree=alts.strtree(la, lo))
                 if conn is not None:
@@ -166,8 +176,8 @@ def join_rows(router: Router, alts: Alternatives, lat: np.ndarray, lon: np.ndarr
                     notes.append(f"PostGIS load of {n:,} points (COPY + ST_MakePoint): "
                                  f"{load:.2f} s")
             got = paired(fns, n)
-            (t_eng, ours), (t_route, _) = got["join"], got["route"]
-            row = [f"{n:,}", rate(n, t_eng), rate(n, t_route)]
+            t_eng, ours = got["join/1"]
+            row = [f"{n:,}"] + [rate(n, got[k][0]) for k in ("join/1", "join", "route/1", "route")]
             for key in ("sjoin", "strtree", "postgis"):
                 if key in got:
                     t, theirs = got[key]
@@ -190,21 +200,22 @@ def h3_rows(lat: np.ndarray, lon: np.ndarray, max_n: int) -> list[list[object]]:
     rows = []
     for n in [s for s in SIZES if s <= max_n]:
         la, lo = lat[:n], lon[:n]
-        fns = {"ours": lambda: h3grid.latlng_to_cells(la, lo, RES)}
+        ours = lambda: h3grid.latlng_to_cells(la, lo, RES)  # noqa: E731
+        fns = {"ours/1": ours, "ours": ours}
         if n <= H3PY_MAX_N:
             lal, lol = la.tolist(), lo.tolist()
             fns["int"] = lambda: np.array([basic_int.latlng_to_cell(a, b, RES)
                                            for a, b in zip(lal, lol)], np.int64)
             fns["str"] = lambda: [basic_str.latlng_to_cell(a, b, RES) for a, b in zip(lal, lol)]
         got = paired(fns, n)
-        t_ours, ours = got["ours"]
-        row = [f"{n:,}", rate(n, t_ours)]
+        (t_one, cells), (t_all, _) = got["ours/1"], got["ours"]
+        row = [f"{n:,}", rate(n, t_one), rate(n, t_all)]
         if "int" in got:
             (t_int, ref), (t_str, _) = got["int"], got["str"]
-            row += [rate(n, t_int), rate(n, t_str), f"{t_int / t_ours:.1f}×",
-                    "yes" if np.array_equal(ours, ref) else "NO"]
+            row += [rate(n, t_int), rate(n, t_str), f"{t_int / t_one:.1f}×",
+                    f"{t_int / t_all:.1f}×", "yes" if np.array_equal(cells, ref) else "NO"]
         else:
-            row += ["—", "—", "—", "—"]
+            row += ["—", "—", "—", "—", "—"]
         rows.append(row)
     return rows
 
@@ -249,7 +260,7 @@ def main() -> None:
     join, notes = join_rows(router, alts, lat, lon, not args.no_postgis, args.max_n)
     h3 = h3_rows(lat, lon, args.max_n)
     med, p99 = streaming(router)
-    print(table(["N", "engine join", "engine route"], [r[:3] for r in join]))
+    print(table(["N", "join 1 core", "join", "route 1 core", "route"], [r[:5] for r in join]))
     inside = float(np.mean(router.locators[GENERATION].locate_points(lat, lon) >= 0))
     write_section("routing", report(router, join, h3, med, p99, mem_rows, build_peak, notes,
                                     inside))
@@ -266,24 +277,30 @@ def report(router: Router, join, h3, med, p99, mem_rows, build_peak, notes,  # n
 {threads} threads (`OMP_WAIT_POLICY={os.environ.get("OMP_WAIT_POLICY", "unset")}`). Uniform random
 points over the bounding box of Huế's 40 communes ({inside:.0f} % of them fall inside a commune),
 the same points for every engine. Medians of ≥ 5 runs; the engines of one row run in turn on
-every repeat, so that the load of this shared machine falls on all of them alike.
+every repeat, so that the load of this shared machine (other work runs on it) falls on all of
+them alike.
 
 **Spatial join** (point → commune). *Engine join*: the grid point-in-polygon alone (`AreaLocator.
 locate_points`); *engine route*: the whole routing path — H3 cell (res {RES}), cell table, grid for
-border cells, agency table (`Router.route_arrays`). The ratios are engine join ÷ the alternative;
-"agree" compares each alternative's answer with the engine's, point by point. geopandas,
+border cells, agency table (`Router.route_arrays`) — each on one core and on all {threads}. The
+ratios are the alternative's time ÷ the engine join's on **one core** (geopandas and shapely use
+one); "agree" compares each alternative's answer with the engine's, point by point. geopandas,
 STRtree and PostGIS stop at {SLOW_MAX_N:,} points (at 10⁷ they need minutes and gigabytes of
 shapely points); PostGIS times the `JOIN … ON ST_Contains` query only, its load is listed below.
+Every engine is timed on its second consecutive run (warm caches).
 
-{table(["N", "engine join", "engine route", "geopandas sjoin", "× faster", "agree",
+{table(["N", "engine join, 1 core", f"engine join, {threads} threads", "engine route, 1 core",
+        f"engine route, {threads} threads", "geopandas sjoin", "× faster", "agree",
         "STRtree query", "× faster", "agree", "PostGIS ST_Contains", "× faster", "agree"], join)}
 
 {chr(10).join("- " + n for n in notes)}
 
-**lat/lon → H3 cell** (res {RES}): the numba port against h3-py called once per point (int and
-string API); "same" checks the cells are bit-identical. h3-py stops at {H3PY_MAX_N:,} points.
+**lat/lon → H3 cell** (res {RES}): the numba port on one core and on all, against h3-py called
+once per point (int and string API); "same" checks the cells are bit-identical. h3-py stops at
+{H3PY_MAX_N:,} points.
 
-{table(["N", "numba kernel", "h3-py loop (int)", "h3-py loop (str)", "× faster (int)", "same"], h3)}
+{table(["N", "numba, 1 core", f"numba, {threads} threads", "h3-py loop (int)",
+        "h3-py loop (str)", "× (1 core vs int)", f"× ({threads} threads vs int)", "same"], h3)}
 
 **Streaming** one event (`Router.route`: cell, commune, agency, copies, deadline): median
 {med:.2f} µs, p99 {p99:.2f} µs over 20,000 calls.

@@ -6,6 +6,7 @@ by their GSO code (a string such as ``"19753"``). ``Generations`` holds them in 
 """
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -126,6 +127,7 @@ class Generations:
         starts = [local_day_start_us(s.valid_from) if s.valid_from else np.iinfo(np.int64).min
                   for s in self.sets]
         self.starts_us = np.array(starts, np.int64)
+        self._starts = starts
 
     def _problems(self) -> list[str]:
         out = [] if self.sets else ["no generations"]
@@ -165,7 +167,7 @@ class Generations:
 
     def index_at(self, t_us: int) -> int:
         """Return the index of the generation in force at ``t_us`` (epoch microseconds)."""
-        return max(0, int(np.searchsorted(self.starts_us, t_us, side="right")) - 1)
+        return max(0, bisect.bisect_right(self._starts, t_us) - 1)
 
     def indexes_at(self, t_us: np.ndarray) -> np.ndarray:
         """Return, per time (int64 epoch µs), the index of the generation in force (int8)."""
