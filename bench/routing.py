@@ -176,7 +176,7 @@ def join_rows(router: Router, alts: Alternatives, lat: np.ndarray, lon: np.ndarr
                     notes.append(f"PostGIS load of {n:,} points (COPY + ST_MakePoint): "
                                  f"{load:.2f} s")
             got = paired(fns, n)
-            t_eng, ours = got["join/1"]
+            t_eng, ours = got["join"]
             row = [f"{n:,}"] + [rate(n, got[k][0]) for k in ("join/1", "join", "route/1", "route")]
             for key in ("sjoin", "strtree", "postgis"):
                 if key in got:
@@ -260,7 +260,8 @@ def main() -> None:
     join, notes = join_rows(router, alts, lat, lon, not args.no_postgis, args.max_n)
     h3 = h3_rows(lat, lon, args.max_n)
     med, p99 = streaming(router)
-    print(table(["N", "join 1 core", "join", "route 1 core", "route"], [r[:5] for r in join]))
+    print(table(["N", "join 1 core", "join", "route 1 core", "route", "sjoin", "×"],
+                [r[:7] for r in join]))
     inside = float(np.mean(router.locators[GENERATION].locate_points(lat, lon) >= 0))
     write_section("routing", report(router, join, h3, med, p99, mem_rows, build_peak, notes,
                                     inside))
@@ -282,25 +283,26 @@ them alike.
 
 **Spatial join** (point → commune). *Engine join*: the grid point-in-polygon alone (`AreaLocator.
 locate_points`); *engine route*: the whole routing path — H3 cell (res {RES}), cell table, grid for
-border cells, agency table (`Router.route_arrays`) — each on one core and on all {threads}. The
-ratios are the alternative's time ÷ the engine join's on **one core** (geopandas and shapely use
-one); "agree" compares each alternative's answer with the engine's, point by point. geopandas,
+border cells, agency table (`Router.route_arrays`) — each limited to one core, and as it runs by
+default (one core below 50,000 points, {threads} threads above). The ratios are the alternative's
+time ÷ the default engine join's; "agree" compares each alternative's answer with the engine's,
+point by point. geopandas,
 STRtree and PostGIS stop at {SLOW_MAX_N:,} points (at 10⁷ they need minutes and gigabytes of
 shapely points); PostGIS times the `JOIN … ON ST_Contains` query only, its load is listed below.
 Every engine is timed on its second consecutive run (warm caches).
 
-{table(["N", "engine join, 1 core", f"engine join, {threads} threads", "engine route, 1 core",
-        f"engine route, {threads} threads", "geopandas sjoin", "× faster", "agree",
+{table(["N", "engine join, 1 core", "engine join", "engine route, 1 core", "engine route",
+        "geopandas sjoin", "× faster", "agree",
         "STRtree query", "× faster", "agree", "PostGIS ST_Contains", "× faster", "agree"], join)}
 
 {chr(10).join("- " + n for n in notes)}
 
-**lat/lon → H3 cell** (res {RES}): the numba port on one core and on all, against h3-py called
-once per point (int and string API); "same" checks the cells are bit-identical. h3-py stops at
-{H3PY_MAX_N:,} points.
+**lat/lon → H3 cell** (res {RES}): the numba port limited to one core and as it runs by default,
+against h3-py called once per point (int and string API); "same" checks the cells are
+bit-identical. h3-py stops at {H3PY_MAX_N:,} points.
 
-{table(["N", "numba, 1 core", f"numba, {threads} threads", "h3-py loop (int)",
-        "h3-py loop (str)", "× (1 core vs int)", f"× ({threads} threads vs int)", "same"], h3)}
+{table(["N", "numba, 1 core", "numba", "h3-py loop (int)", "h3-py loop (str)",
+        "× (1 core vs int)", "× (default vs int)", "same"], h3)}
 
 **Streaming** one event (`Router.route`: cell, commune, agency, copies, deadline): median
 {med:.2f} µs, p99 {p99:.2f} µs over 20,000 calls.
