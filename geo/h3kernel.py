@@ -75,8 +75,30 @@ def _gnomonic_tables() -> tuple[np.ndarray, np.ndarray]:
     return rot, scale
 
 
+def _face_grid(centre: np.ndarray) -> np.ndarray:
+    """Return, per 1° × 1° box of latitude and longitude, the face that every point of the box is
+    closest to by a wide margin, or -1 (the kernel then compares all 20 faces, as H3 does).
+
+    For a unit vector p, |c_g − p|² − |c_f − p|² = 2·p·(c_f − c_g) up to the centres' rounding
+    (< 1e-15). Within a box, p stays within a chord ρ = 0.75° of the box centre p₀, so
+    p·w ≥ p₀·w − ρ|w|; the box keeps face f when that bound exceeds 1e-9 for every other face g,
+    far beyond the rounding of H3's squared distances.
+    """
+    lat = np.radians(np.arange(-90, 90) + 0.5)[:, None]
+    lng = np.radians(np.arange(-180, 180) + 0.5)[None, :]
+    p0 = np.stack(np.broadcast_arrays(np.cos(lat) * np.cos(lng), np.cos(lat) * np.sin(lng),
+                                      np.sin(lat)), axis=-1)
+    dots = p0 @ centre.T
+    best = dots.argmax(axis=-1)
+    gap = np.take_along_axis(dots, best[..., None], axis=-1) - dots
+    spread = np.linalg.norm(centre[best][..., None, :] - centre, axis=-1) * np.radians(0.75)
+    margin = np.where(np.arange(20) == best[..., None], np.inf, gap - spread)
+    return np.where(margin.min(axis=-1) > 1e-9, best, -1).astype(np.int8)
+
+
 _CENTRE, _NORTH, _EAST, _AXIS_AZ, _BASE_CELL, _CCW_ROT, _PENTAGON, _CW_OFFSET = _face_tables()
 _ROT, _SCALE = _gnomonic_tables()
+_FACE_GRID = _face_grid(_CENTRE)
 _DIGIT_CCW = np.array([0, 5, 3, 1, 6, 4, 2, 7], np.int64)
 _DIGIT_CW = np.array([0, 3, 6, 2, 5, 1, 4, 7], np.int64)
 #: _DIGIT_CCW applied n times (n = 0…5): one pass rotates a hexagon's digits n × 60° ccw.
@@ -248,6 +270,17 @@ def _nearest_hex(x: float, y: float) -> tuple[int, int]:
 
 
 @_inline
+def _face_of(lat: float, lng: float, x: float, y: float, z: float) -> int:
+    """Return H3's closest face: from the 1° box table when it is certain, else by comparing."""
+    ilat, ilng = math.floor(lat + 90.0), math.floor(lng + 180.0)
+    if 0.0 <= ilat < 180.0 and 0.0 <= ilng < 360.0:
+        face = _FACE_GRID[int(ilat), int(ilng)]
+        if face >= 0:
+            return face
+    return _closest_face(x, y, z)[0]
+
+
+@_inline
 def _face_axial_fast(x: float, y: float, z: float, face: int, res: int) -> tuple[bool, int, int]:
     """The same (i - k, j - k) from the gnomonic projection, without acos/atan2/tan/sin/cos.
 
@@ -260,9 +293,9 @@ def _face_axial_fast(x: float, y: float, z: float, face: int, res: int) -> tuple
     (about one point in a million, and every point within 0.01 rad ≈ 64 km of a face centre) ok
     is False and H3's own arithmetic decides.
     """
-    pc = x * _CENTRE[face, 0] + y * _CENTRE[face, 1] + z * _CENTRE[face, 2]
-    ge = (x * _EAST[face, 0] + y * _EAST[face, 1] + z * _EAST[face, 2]) / pc
-    gn = (x * _NORTH[face, 0] + y * _NORTH[face, 1] + z * _NORTH[face, 2]) / pc
+    inv = 1.0 / (x * _CENTRE[face, 0] + y * _CENTRE[face, 1] + z * _CENTRE[face, 2])
+    ge = (x * _EAST[face, 0] + y * _EAST[face, 1] + z * _EAST[face, 2]) * inv
+    gn = (x * _NORTH[face, 0] + y * _NORTH[face, 1] + z * _NORTH[face, 2]) * inv
     if ge * ge + gn * gn < 1e-4:
         return False, 0, 0
     cos_a, sin_a = _ROT[face, res % 2, 0], _ROT[face, res % 2, 1]
@@ -342,9 +375,10 @@ def latlng_to_cell(lat: float, lng: float, res: int) -> int:
     if not (math.isfinite(lat) and math.isfinite(lng)):
         return 0
     x, y, z = _unit_vector(lat, lng)
-    face, sqd = _closest_face(x, y, z)
+    face = _face_of(lat, lng, x, y, z)
     ok, a, b = _face_axial_fast(x, y, z, face, res)
     if not ok:
+        face, sqd = _closest_face(x, y, z)
         a, b = _face_axial_exact(x, y, z, face, sqd, res)
     digits, a, b = _digits_to_base(a, b, res)
     i, j, k = _normalize(a, b, 0)
