@@ -69,12 +69,15 @@ def locate_into(lat: np.ndarray, lon: np.ndarray, known: bool, cells: np.ndarray
                 ey0: np.ndarray, ex1: np.ndarray, ey1: np.ndarray, out: np.ndarray) -> None:
     """Fill ``out`` with the area of each point (and ``cells``, unless ``known``); one core.
 
-    The cell table answers every cell it holds as interior or outside; a border cell (or one
-    outside the table) asks the grid kernel for that one point. Every path runs this kernel.
+    The cell table answers every cell it holds as interior or outside; the points of border cells
+    (and of cells outside the table) then go to the grid kernel together. Every path runs this
+    kernel.
     """
     depth = res - parent_res
     digit_mask = (1 << (3 * depth)) - 1
     low_sevens = (1 << (3 * (15 - parent_res))) - 1
+    ask = np.empty(lat.shape[0], np.int64)
+    m = 0
     for i in range(lat.shape[0]):
         if not known:
             cells[i] = latlng_to_cell(lat[i], lon[i], res)
@@ -84,11 +87,17 @@ def locate_into(lat: np.ndarray, lon: np.ndarray, known: bool, cells: np.ndarray
         v = BORDER
         if pos < parents.shape[0] and parents[pos] == parent:
             v = area[(pos << (3 * TABLE_DEPTH)) + ((cell >> (3 * (15 - res))) & digit_mask)]
-        if v != BORDER:
-            out[i] = v
-        else:
-            grid_locate(lon[i:i + 1], lat[i:i + 1], x0, y0, step, nx, ny, npoly, gcell,
-                        cand_start, cand, row_start, ex0, ey0, ex1, ey1, out[i:i + 1])
+        out[i] = v
+        if v == BORDER:
+            ask[m] = i
+            m += 1
+    if m:
+        idx = ask[:m]
+        found = np.empty(m, np.int32)
+        grid_locate(lon[idx], lat[idx], x0, y0, step, nx, ny, npoly, gcell, cand_start, cand,
+                    row_start, ex0, ey0, ex1, ey1, found)
+        for k in range(m):
+            out[idx[k]] = found[k]
 
 
 @_jit

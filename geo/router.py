@@ -103,7 +103,7 @@ class Router:
             gen = self.generations.indexes_at(t)
         cells, area = np.empty(len(lat), np.int64), np.empty(len(lat), np.int32)
         agency = np.empty(len(lat), np.int32)
-        present = np.unique(gen).tolist()
+        present = np.flatnonzero(np.bincount(gen, minlength=len(self.locators))).tolist()
         for g in present:
             pick = slice(None) if len(present) == 1 else gen == g
             cells[pick], area[pick] = self.locators[g].locate_many(lat[pick], lon[pick])
