@@ -23,8 +23,8 @@ import numpy as np
 
 from geo import batch, h3grid
 from geo.areas import AreaSet
-from geo.h3kernel import latlng_to_cell
 from geo.batch import CHUNK
+from geo.h3kernel import latlng_to_cell
 from geo.pip import (BORDER, DEFAULT_CELL_DEG, NO_AREA, GridIndex, build_grid_index,
                      locate_points)
 from geo.pip import locate_into as grid_locate

@@ -299,8 +299,9 @@ def _polygon_at(px: float, py: float, r: int, npoly: int, row_start: np.ndarray,
     """Return the polygon holding a point of row r by testing every polygon (build time only:
     ``locate_into`` with every polygon as a candidate)."""
     out = np.empty(1, np.int32)
+    every = np.arange(npoly).astype(np.int32)
     locate_into(np.array([px]), np.array([py]), px - 1.0, py - 1.0, 2.0, 1, 1, npoly,
-                np.array([BORDER], np.int32), np.array([0, npoly]), np.arange(npoly).astype(np.int32),
+                np.array([BORDER], np.int32), np.array([0, npoly]), every,
                 row_start[r * npoly:(r + 1) * npoly + 1], ex0, ey0, ex1, ey1, out)
     return out[0]
 
