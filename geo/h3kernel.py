@@ -132,14 +132,18 @@ _jit = numba.njit(cache=True, nogil=True)
 _inline = numba.njit(cache=True, nogil=True, inline="always")
 
 
+_ROUND7_OFFSET = 3 + 7 * (1 << 40)
+
+
 @_inline
 def _round7(n: int) -> int:
     """``lround(n * M_ONESEVENTH)`` for an integer n, in integers.
 
     n/7 is never a half-integer (its distance to one is at least 1/14), and the product's rounding
-    error is below |n|·3e-17, so for |n| < 1e14 (far beyond res 15) the nearest integer is exact.
+    error is below |n|·3e-17, so for |n| < 1e14 (far beyond res 15) the nearest integer is exact:
+    (n + 3) // 7, computed unsigned after a shift by a multiple of 7 (valid for |n| < 2⁴⁰).
     """
-    return (n + 3) // 7
+    return np.int64(np.uint64(n + _ROUND7_OFFSET) // np.uint64(7)) - (1 << 40)
 
 
 @_inline
