@@ -33,7 +33,11 @@ system-deps:
 test: $(VENV)/.test-installed system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(VENV)/.test-installed system-deps
+$(VENV)/.bench-installed: $(VENV)/.test-installed
+	$(PIP) install -e '.[test,bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed system-deps
 	$(PY) -m bench
 
 screenshots: $(VENV)/.test-installed system-deps

@@ -2,3 +2,7 @@
 
 Nothing here imports Tornado or a database driver: the server and the benchmarks both build on it.
 """
+
+from geo.kernel_cache import drop_stale_kernel_cache
+
+drop_stale_kernel_cache()

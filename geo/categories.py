@@ -37,6 +37,21 @@ class Category:
         """Return the domain part of the code (before the first dot)."""
         return self.code.split(".", 1)[0]
 
+    @property
+    def agency_type(self) -> str | None:
+        """Return the type of unit that acts (None: IOC triage)."""
+        return self.route.get("agency_type")
+
+    @property
+    def fallback_types(self) -> tuple[str, ...]:
+        """Return the types tried in order when no unit of ``agency_type`` serves the place."""
+        return tuple(self.route.get("fallback", ()))
+
+    @property
+    def copy_types(self) -> tuple[str, ...]:
+        """Return the types of the units that receive a copy."""
+        return tuple(self.route.get("copy", ()))
+
     def to_json(self) -> dict:
         """Return ``{code, domain, vi, en, kinds, deadline_hours, sensitive, route, attributes,
         keywords}``."""
@@ -47,7 +62,7 @@ class Category:
 
 
 class CategoryRegistry:
-    """All categories by code; built from ``geo/data/categories.json``."""
+    """All categories by code; built from ``geo/data/categories/*.json``."""
 
     def __init__(self, categories: list[Category], domains: list[dict]):
         self._by_code = {c.code: c for c in categories}

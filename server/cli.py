@@ -1,8 +1,10 @@
-"""The ``ioc`` command: serve, replay a scenario, create tokens, migrate the database, export."""
+"""The ``ioc`` command: serve, replay a scenario, tokens, boundary generations, the database
+schema, export, monthly reports, camera workers."""
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,8 @@ def _settings(**overrides: Any) -> Settings:
 @click.option("--log-level", default=None, help="DEBUG, INFO, WARNING…")
 def main(log_level: str | None) -> None:
     """Huế IOC — geo-events on H3 cells, routed, stored and live on the map wall."""
+    # numba's OpenMP threads would spin after each parallel batch, taking CPU from the event loop.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     level = (log_level or Settings().log_level).upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for chatty in QUIET_LIBRARIES:  # they narrate every step at INFO; we log the outcome
@@ -328,7 +332,122 @@ def export_cmd(fmt: str, out: Path | None, since: int, kind: str | None, db_url:
         store.close()
     click.echo(f"Đã xuất {n} sự kiện / exported {n} events", err=True)
 
+
 main.add_command(vision)
+
+
+@main.group()
+def areas() -> None:
+    """Boundary generations: list them, diff two, re-route stored events."""
+
+
+@areas.command("list")
+def areas_list() -> None:
+    """Print the boundary generations and when each is in force."""
+    from geo.areas import Generations
+    for g in Generations.load().sets:
+        span = f"{g.valid_from or '…'} → {g.valid_to or '…'}"
+        click.echo(f"{g.generation:<16} {g.level:<9} {span:<26} {len(g.areas):>3}  {g.vi} / {g.en}")
+
+
+def _generation_arg(ctx, param, value: str) -> str:  # noqa: ANN001 - click callback
+    from geo.areas import Generations
+    ids = Generations.load().ids
+    if value not in ids and not (value == "auto" and param.name == "generation"):
+        raise click.BadParameter(f"{value!r} is not a generation; have {', '.join(ids)}")
+    return value
+
+
+@areas.command("diff")
+@click.argument("gen_a", callback=_generation_arg)
+@click.argument("gen_b", callback=_generation_arg)
+@click.option("--res", type=click.IntRange(5, 12), default=None,
+              help="H3 resolution of the cells (default: IOC_H3_RES, 9).")
+@click.option("--geojson", "geojson_path", type=click.Path(dir_okay=False), default=None,
+              help="Also write the handovers (polygons and their cells) as GeoJSON to this file.")
+@click.option("--min-km2", type=float, default=0.1, show_default=True,
+              help="Leave smaller pieces out of the table (the GeoJSON keeps every piece).")
+def areas_diff(gen_a: str, gen_b: str, res: int | None, geojson_path: str | None,
+               min_km2: float) -> None:
+    """Show which areas and H3 cells change hands from GEN_A to GEN_B."""
+    import orjson
+
+    from geo.areas import Generations
+    from geo.diff import diff_generations
+    from geo.locator import AreaLocator
+    res = res or _settings().h3_res
+    gens = Generations.load()
+    locators = [AreaLocator(gens.get(g), res) for g in (gen_a, gen_b)]
+    diff = diff_generations(*locators, res)
+    click.echo(diff.table(min_km2))
+    if geojson_path:
+        with open(geojson_path, "wb") as f:
+            f.write(orjson.dumps(diff.to_geojson()))
+        click.echo(f"GeoJSON: {geojson_path}")
+
+
+def _time_arg(ctx, param, value: str | None) -> int | None:  # noqa: ANN001 - click callback
+    from datetime import date
+
+    from geo.areas import local_day_start_us
+    from server.timefmt import parse_rfc3339
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            return local_day_start_us(date.fromisoformat(value))
+        return parse_rfc3339(value)
+    except ValueError:
+        raise click.BadParameter("write a date (2025-07-01, local) or an RFC 3339 time") from None
+
+
+@areas.command("reroute")
+@click.option("--db", default=None, help="Store URL (default from settings).")
+@click.option("--generation", default="auto", show_default=True, callback=_generation_arg,
+              help="Boundary generation for every event, or 'auto': the one in force at each "
+                   "event's observed_at.")
+@click.option("--observed-from", callback=_time_arg, default=None,
+              help="Only events observed at or after this (date or RFC 3339 time).")
+@click.option("--observed-to", callback=_time_arg, default=None,
+              help="Only events observed before this (date or RFC 3339 time).")
+@click.option("--status", "statuses", multiple=True,
+              help="Only events in this status (repeatable).")
+@click.option("--kind", "kinds", multiple=True, help="Only events of this kind (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Count what would change; change nothing.")
+def areas_reroute(db: str | None, generation: str, observed_from: int | None,
+                  observed_to: int | None, statuses: tuple[str, ...], kinds: tuple[str, ...],
+                  dry_run: bool) -> None:
+    """Route stored events again; every change is audited (action 'reroute') and gets a new seq.
+
+    With a server running, POST /api/v1/areas/reroute does the same and streams the changes live.
+    """
+    from server.reroute import RerouteRequest
+    request = RerouteRequest(None if generation == "auto" else generation, observed_from,
+                             observed_to, frozenset(statuses) or None, frozenset(kinds) or None,
+                             dry_run)
+    report = asyncio.run(_reroute(_settings(db=db), request))
+    verb = "sẽ đổi / would change" if dry_run else "đã đổi / changed"
+    click.echo(f"{report.scanned} sự kiện đã xét / scanned, {report.matched} chọn / selected, "
+               f"{report.changed} {verb}")
+    for move in report.to_json()["moves"][:30]:
+        click.echo(f"  {move['from']:>14} → {move['to']:<18} {move['events']:>7}")
+
+
+async def _reroute(settings: Settings, request):  # noqa: ANN001, ANN202
+    from tqdm import tqdm
+
+    from server.auth import Principal
+    from server.errors import IOCError
+    from server.service import build_service
+    core = build_service(settings)
+    try:
+        with tqdm(total=core.store.last_seq(), unit="ev", desc="reroute") as bar:
+            return await core.reroute(request, Principal("ioc-cli", "admin"), bar.update)
+    except IOCError as exc:
+        raise click.UsageError(f"{exc.message}: {exc.details}") from None
+    finally:
+        await core.close()
+
 
 if __name__ == "__main__":
     main()

@@ -230,11 +230,11 @@ class EventValidator:
     def _route(self, parsed: list[tuple[str, EventIn, dict]], now: int) -> list[NewEvent]:
         lat = np.array([ev.lat for _, ev, _ in parsed])
         lon = np.array([ev.lon for _, ev, _ in parsed])
-        routes = self.router.route_many(lat, lon, [ev.category for _, ev, _ in parsed])
+        observed_at = [to_micros(ev.observed_at) if ev.observed_at else now for _, ev, _ in parsed]
+        routes = self.router.route_many(lat, lon, [ev.category for _, ev, _ in parsed], observed_at)
         out = []
-        for (_, ev, props), r in zip(parsed, routes):
+        for (_, ev, props), r, observed in zip(parsed, routes, observed_at):
             layer = self.layers.for_kind(ev.kind)
-            observed = to_micros(ev.observed_at) if ev.observed_at else now
             out.append(NewEvent(
                 id=str(uuid6.uuid7()), kind=ev.kind, category=ev.category,
                 lat=ev.lat, lon=ev.lon, cell=r.cell, area=r.area, agency_id=r.agency_id,

@@ -23,8 +23,11 @@ from server.errors import BadRequest, Forbidden, NotFound
 from server.events import EventValidator, NewEvent
 from server.hub import Hub
 from server.kpis import KpiContext, KpiRegistry, default_providers
+from server.reroute import (PAGE_SIZE, RerouteReport, RerouteRequest, check_may_reroute,
+                            plan_changes)
 from server.store import (AppendResult, AuditEntry, CountQuery, EventQuery, EventStore, Page,
                           open_store)
+from server.store.base import UpdateItem
 from server.timefmt import now_micros, parse_offset
 
 log = logging.getLogger(__name__)
@@ -177,6 +180,57 @@ class EventService:
             raise NotFound(f"no event {event_id!r}")
         loop.call_soon_threadsafe(self.bus.publish, [event])
         return event
+
+    async def update_many(self, changes: list[UpdateItem]) -> list[dict[str, Any]]:
+        """Apply many updates (``store.update_many``) and publish the new versions in seq order."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, self._update_many_and_announce, loop,
+                                          changes)
+
+    def _update_many_and_announce(self, loop, changes) -> list[dict[str, Any]]:
+        events = self.store.update_many(changes)
+        if events:
+            loop.call_soon_threadsafe(self.bus.publish, sorted(events, key=lambda e: e["seq"]))
+        return events
+
+    async def reroute(self, request: RerouteRequest, principal: Principal,
+                      progress: Callable[[int], None] | None = None) -> RerouteReport:
+        """Route the stored events again (see ``server.reroute``); return what changed.
+
+        Events are read in seq order up to the head seen at the start, so an event moved to the
+        head by this run is not visited twice.
+        """
+        check_may_reroute(principal)
+        request.check(self.router)
+        report = RerouteReport(request.dry_run)
+        head, since = await self.read(self.store.last_seq), 0
+        while since < head:
+            page = await self.read_page(since, EventQuery(), PAGE_SIZE)
+            batch = [e for e in page.events if e["seq"] <= head]
+            await self._reroute_batch(batch, request, principal, report)
+            if progress:
+                progress(len(batch))
+            if not page.events:
+                break
+            since = page.next_since
+        return report
+
+    async def _reroute_batch(self, batch: list[dict[str, Any]], request: RerouteRequest,
+                             principal: Principal, report: RerouteReport) -> None:
+        selected = [e for e in batch if request.matches(e)]
+        report.scanned += len(batch)
+        report.matched += len(selected)
+        planned = plan_changes(self.router, selected, request.generation)
+        report.changed += len(planned)
+        report.moves.update((ev["agency_id"], ch.get("agency_id", ev["agency_id"]))
+                            for ev, ch, _ in planned)
+        if planned and not request.dry_run:
+            await self.update_many([
+                (ev["id"], ch, AuditEntry("reroute", principal.token_id, principal.role,
+                                          reason=f"boundary generation {gen}",
+                                          data={"from": {k: ev[k] for k in ch}, "to": ch,
+                                                "generation": gen}))
+                for ev, ch, gen in planned])
 
     async def history(self, event_id: str) -> list[AuditEntry]:
         """Return the audit entries of one event, oldest first."""

@@ -34,8 +34,16 @@ def desk(server: ServerThread):
     return server.core.features["reports"]
 
 
+#: A report category that routes to the People's Committee of the commune (docs/ROUTING.md),
+#: so that every commune has a peer unit to transfer to.
+COMMUNE_CATEGORY = "environment.burning"  # 48 h deadline
+
+
 def file_report(server: ServerThread, token: str, kind: str = "report", **kw: Any) -> Response:
-    """POST one case to /api/v1/{kind}s; return the Response (201 expected)."""
+    """POST one case to /api/v1/{kind}s (a report defaults to COMMUNE_CATEGORY); return the
+    Response (201 expected)."""
+    if kind == "report":
+        kw.setdefault("category", COMMUNE_CATEGORY)
     body = question(**kw) if kind == "question" else report(**kw)
     body.pop("kind")
     return http("POST", f"{server.url}/api/v1/{kind}s", body, token)

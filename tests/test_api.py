@@ -15,7 +15,7 @@ def test_post_one_event_returns_stored_event(server, operator):
     [ev] = res.body["events"]
     assert ev["seq"] == 1 and ev["kind"] == "report"
     assert CELL_RE.match(ev["cell"])
-    assert ev["area"] == "19789" and ev["agency_id"] == "ubnd-19789"
+    assert ev["area"] == "19789" and ev["agency_id"] == "hepco"  # waste in a central ward
     assert RFC3339_OFFSET.match(ev["observed_at"]) and ev["observed_at"].endswith("+07:00")
     assert RFC3339_OFFSET.match(ev["received_at"])
     assert ev["status"] == "routed" and ev["source"] == {"channel": "api", "ref": None}

@@ -63,7 +63,9 @@ def test_document_shape_groups_and_labels(server, operator, wall):
 
 
 def test_an_agency_sees_its_own_figures(server, operator):
-    server.post_events([report(), report(lat=16.55, lon=107.48)], operator)
+    sidewalk = "urban_order.sidewalk"  # routes to the commune's People's Committee
+    server.post_events([report(category=sidewalk), report(lat=16.55, lon=107.48, category=sidewalk)],
+                       operator)
     mine = server.token("agency", "ubnd-19789")
     assert figures(server, mine)["reports.today"]["value"] == 1
     assert figures(server, server.token("supervisor"))["reports.today"]["value"] == 2

@@ -46,7 +46,8 @@ def test_modules_never_write_markup():
 
 
 def test_event_history_is_access_checked(server, operator):
-    [ev] = server.post_events([report()], operator).body["events"]
+    [ev] = server.post_events([report(category="urban_order.sidewalk")], operator).body["events"]
+    assert ev["agency_id"] == "ubnd-19789"
     server.call(server.core.update(ev["id"], {"status": "new"},
                                    AuditEntry("reassign", "tok-1", "operator", reason="Sai địa bàn")))
     url = f"{server.url}/api/v1/events/{ev['id']}/history"

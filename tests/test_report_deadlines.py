@@ -13,7 +13,7 @@ from server.config import Settings
 from tests.case_helpers import HOUR, act, desk, file_report
 from tests.helpers import ServerThread, collect_events, http, open_ws, recv_json
 
-WASTE_H = 48  # environment.waste deadline
+WASTE_H = 48  # deadline of case_helpers.COMMUNE_CATEGORY (environment.burning)
 
 
 def _case(server):

@@ -88,12 +88,12 @@ def test_bbox_and_layer_filters(server, operator, wall):
 
 
 def test_agency_sees_only_its_own_events(server, operator):
-    token = server.token("agency", "ubnd-19789")
+    token = server.token("agency", "hepco")
     with open_ws(server, token) as ws:
         subscribe(ws, since=0)
         server.post_events([report(lat=16.55, lon=107.48), report()], operator)
         frame = recv_json(ws)
-        assert [e["agency_id"] for e in frame["events"]] == ["ubnd-19789"]
+        assert [e["agency_id"] for e in frame["events"]] == ["hepco"]
 
 
 def test_public_view_has_no_personal_data(server, operator):

@@ -23,9 +23,9 @@ import shapely
 from geo.sphere import EARTH_RADIUS_M, bbox_around, distance_m
 from server.events import NewEvent, wire_event, wire_feature
 from server.store.base import (EXPORT_COLUMNS, AppendResult, AuditEntry, CountQuery, EventQuery,
-                               EventStore, Page, TokenRecord, check_changes, check_replay,
-                               check_status, intersect_boxes, plan_append, source_keys,
-                               stamp_audit)
+                               EventStore, Page, TokenRecord, UpdateItem, check_changes,
+                               check_replay, check_status, intersect_boxes, plan_append,
+                               source_keys, stamp_audit)
 
 if TYPE_CHECKING:
     import geopandas
@@ -188,6 +188,18 @@ class SQLiteStore(EventStore):
         """See EventStore.update."""
         check_changes(changes)
         return self._write(self._update_tx, event_id, changes, audit, expect_status)
+
+    def update_many(self, changes: list[UpdateItem]) -> list[dict[str, Any]]:
+        """See EventStore.update_many: here in one transaction."""
+        for _, change, _ in changes:
+            check_changes(change)
+        return self._write(self._update_many_tx, changes)
+
+    def _update_many_tx(self, c: sqlite3.Connection,
+                        changes: list[UpdateItem]) -> list[dict[str, Any]]:
+        updated = [self._update_tx(c, event_id, change, audit, None)
+                   for event_id, change, audit in changes]
+        return [e for e in updated if e is not None]
 
     def _update_tx(self, c: sqlite3.Connection, event_id: str, changes: dict[str, Any],
                    audit: AuditEntry, expect_status: str | None) -> dict[str, Any] | None:
