@@ -81,15 +81,15 @@ class EventLayer(Layer):
     private_props: ClassVar[frozenset[str]] = frozenset()
     #: Props of a minimal valid event of this kind (the layer contract test validates them).
     example_props: ClassVar[dict[str, Any]] = {}
+    #: Statuses that close a case (it no longer counts as open or overdue).
+    closed_statuses: ClassVar[frozenset[str]] = frozenset()
+    #: True: the wall's alert ticker shows every event of this kind (warnings, alerts).
+    ticker: ClassVar[bool] = False
 
     @property
     def accepted_statuses(self) -> tuple[str, ...]:
         """Return the statuses a client may set on a new event."""
         return self.client_statuses if self.client_statuses is not None else self.statuses
-    #: Statuses that close a case (it no longer counts as open or overdue).
-    closed_statuses: ClassVar[frozenset[str]] = frozenset()
-    #: True: the wall's alert ticker shows every event of this kind (warnings, alerts).
-    ticker: ClassVar[bool] = False
 
     def catalog_entry(self) -> dict[str, Any]:
         """Return the Layer entry plus ``statuses``, ``closed_statuses``, ``private_props`` (never

@@ -5,15 +5,17 @@ from typing import Any
 
 from layers.base import EventLayer, Layer
 from layers.basemap import AreasLayer, RiversLayer, RoadsLayer
-from layers.questions import QuestionsLayer
 from layers.cameras import CameraHitsLayer, CamerasLayer
+from layers.emergency import HotlineCallsLayer, SosLayer
+from layers.questions import QuestionsLayer
 from layers.reports import ReportsLayer
 from layers.sensors import AlertsLayer, SensorsLayer
 from layers.vessels import SeaZonesLayer, VesselsLayer
 
 LAYER_CLASSES: tuple[type[Layer], ...] = (AreasLayer, RiversLayer, RoadsLayer, ReportsLayer,
                                           SeaZonesLayer, VesselsLayer, SensorsLayer, AlertsLayer,
-                                          QuestionsLayer, CamerasLayer, CameraHitsLayer)
+                                          QuestionsLayer, CamerasLayer, CameraHitsLayer,
+                                          SosLayer, HotlineCallsLayer)
 
 
 class LayerRegistry:
