@@ -123,11 +123,14 @@ class CallLayer(EventLayer):
         return super().public_view(event, True)
 
     def deck_layers(self) -> list[dict[str, Any]]:
-        """Return one ScatterplotLayer coloured by triage priority (grey until triaged)."""
-        color = ("props.triage ? (props.triage.priority == 1 ? [230, 30, 40, 235] : "
+        """Return one ScatterplotLayer coloured by triage priority (light grey until triaged,
+        faded grey once closed)."""
+        closed = " || ".join(f"status == '{s}'" for s in sorted(CLOSED_CALL_STATUSES))
+        color = (f"({closed}) ? [150, 150, 150, 110] : "
+                 "(props.triage ? (props.triage.priority == 1 ? [230, 30, 40, 235] : "
                  "(props.triage.priority == 2 ? [255, 120, 0, 225] : "
                  "(props.triage.priority == 3 ? [255, 200, 0, 215] : [120, 200, 255, 205]))) "
-                 ": [200, 200, 200, 220]")
+                 ": [200, 200, 200, 220])")
         points = pdk.Layer("ScatterplotLayer", id=f"{self.id}-points", data=[], pickable=True,
                            get_position="[lon, lat]", get_radius=self.radius,
                            radius_min_pixels=5, radius_max_pixels=22, get_fill_color=color,
@@ -140,7 +143,8 @@ class CallLayer(EventLayer):
         names = {1: ("Ưu tiên 1 (khẩn cấp nhất)", "Priority 1 (most urgent)"),
                  2: ("Ưu tiên 2", "Priority 2"), 3: ("Ưu tiên 3", "Priority 3"),
                  4: ("Ưu tiên 4", "Priority 4")}
-        return [{"color": PRIORITY_COLORS[p], "vi": vi, "en": en} for p, (vi, en) in names.items()]
+        return [{"color": PRIORITY_COLORS[p], "vi": vi, "en": en} for p, (vi, en) in names.items()] \
+            + [{"color": [150, 150, 150], "vi": "Đã xong / đã hủy", "en": "Closed"}]
 
 
 class SosLayer(CallLayer):
