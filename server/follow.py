@@ -59,6 +59,11 @@ class StoreFollower(Generic[B]):
         """Wait until the book has been read from the store."""
         await self._ready.wait()
 
+    def attach(self, run: Callable[[], Awaitable[None]]) -> None:
+        """Follow the core's bus and start ``run`` (which calls ``self.run``) with the core."""
+        self.core.bus.subscribe(self.on_bus)
+        self.core.add_background(run)
+
     async def run(self, interval_s: float, tick: Callable[[], Awaitable[Any]]) -> None:
         """Read the book, then call ``tick()`` every ``interval_s`` seconds, forever (a failed
         pass is logged and the next one runs): a feature's background task."""

@@ -2,6 +2,7 @@
 units, dispatch to "rescued" through the tablet API, access, and the wall's figures."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -68,6 +69,16 @@ def test_rule_table_is_served_and_its_cuts_hold():
     waiting = assess({"needs": ["food_water"], "people": 3}, "sos.other", 61 * 60_000_000)
     assert waiting["reasons"] == ["need.food_water:+5", "people:+4", "waiting:+6"]
     assert waiting["priority"] == 3
+
+
+def test_the_documented_triage_table_is_the_codes():
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "FLOOD_OPERATIONS.md").read_text()
+    rows = re.findall(r"^\| `([a-z0-9_.]+)` \| (.+?) \| \+(\d+)(?: each, at most \+(\d+))? \|$",
+                      doc, re.M)
+    expected = [(r.code, f"{r.vi} / {r.en}", f"{r.points:g}", f"{r.cap:g}" if r.cap else "")
+                for r in RULES]
+    assert rows == expected
 
 
 def test_operator_overrides_the_priority_with_a_reason_audited(server, operator):
@@ -393,3 +404,30 @@ def test_the_desk_rebuilds_from_the_store_after_a_restart(settings, router):
     finally:
         srv.stop()
 
+
+
+def test_a_unit_moved_by_its_tablet_is_found_where_it_is_on_both_stores(any_server):
+    """The warnings' pre-send count asks which units are inside an area: on SQLite and PostGIS the
+    unit is found at its last fix, and only there."""
+    server = any_server
+    operator = server.token("operator")
+    assert seed(server) == 18
+    token = tablet_token(server, operator, "tn-phuvinh")
+    fix = {"lat": 16.5250, "lon": 107.6950}
+    assert http("POST", server.url + "/api/v1/units/tn-phuvinh/position", fix, token).body["stored"]
+    near = http("GET", f"{server.url}/api/v1/events/nearest?lat={fix['lat']}&lon={fix['lon']}"
+                       "&n=1&kind=responder", token=operator).body["events"]
+    assert near[0]["props"]["unit_id"] == "tn-phuvinh" and near[0]["distance_m"] < 0.01
+    box = {"type": "Polygon", "coordinates": [[[107.69, 16.52], [107.70, 16.52], [107.70, 16.53],
+                                               [107.69, 16.53], [107.69, 16.52]]]}
+    inside = http("POST", server.url + "/api/v1/events/search",
+                  {"intersects": box, "kind": "responder"}, operator).body["events"]
+    assert [e["props"]["unit_id"] for e in inside] == ["tn-phuvinh"]
+    home = desk(server).book.unit("tn-phuvinh")["props"]["home"]
+    around_home = {"type": "Polygon", "coordinates": [[
+        [home["lon"] - 0.001, home["lat"] - 0.001], [home["lon"] + 0.001, home["lat"] - 0.001],
+        [home["lon"] + 0.001, home["lat"] + 0.001], [home["lon"] - 0.001, home["lat"] + 0.001],
+        [home["lon"] - 0.001, home["lat"] - 0.001]]]}
+    left = http("POST", server.url + "/api/v1/events/search",
+                {"intersects": around_home, "kind": "responder"}, operator).body["events"]
+    assert "tn-phuvinh" not in [e["props"]["unit_id"] for e in left]

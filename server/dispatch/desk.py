@@ -99,8 +99,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
         from server.dispatch.kpis import providers
         desk = cls(core)
         core.add_intake(desk)
-        core.bus.subscribe(desk.on_bus)
-        core.add_background(desk._run)
+        desk.attach(desk._run)
         for provider in providers(desk):
             core.kpis.register(provider)
         core.features["dispatch"] = desk

@@ -27,14 +27,19 @@ def _in_scope(desk: Any, ctx: KpiContext, ev: dict[str, Any]) -> bool:
     return case_scope(agency, ev["agency_id"], ev["copied_to"], desk.core.router.agencies.subtree)
 
 
-class OpenCallsByPriority(KpiProvider):
-    """Open SOS and hotline calls per priority, and the longest wait of a call without a unit."""
+class DeskFigures(KpiProvider):
+    """A provider that reads the dispatch desk's book (waits until it is read)."""
 
-    id = "rescue.calls"
     group = RESCUE
 
     def __init__(self, desk: Any):
         self.desk = desk
+
+
+class OpenCallsByPriority(DeskFigures):
+    """Open SOS and hotline calls per priority, and the longest wait of a call without a unit."""
+
+    id = "rescue.calls"
 
     async def items(self, ctx: KpiContext) -> list[Kpi]:
         """Return one figure per priority (1 … 4) and the longest wait in minutes."""
@@ -55,14 +60,10 @@ class OpenCallsByPriority(KpiProvider):
         return out
 
 
-class UnitsAvailable(KpiProvider):
+class UnitsAvailable(DeskFigures):
     """Responder units ready for a case, and those at work."""
 
     id = "rescue.units"
-    group = RESCUE
-
-    def __init__(self, desk: Any):
-        self.desk = desk
 
     async def items(self, ctx: KpiContext) -> list[Kpi]:
         """Return units available (alarm at 0 while calls wait) and units at work."""

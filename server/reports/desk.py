@@ -57,8 +57,7 @@ class ReportDesk(StoreFollower[CaseBook], IntakeStage):
         """Return a desk attached to ``core``: intake stage, bus listener and timer."""
         desk = cls(core)
         core.add_intake(desk)
-        core.bus.subscribe(desk.on_bus)
-        core.add_background(desk._run)
+        desk.attach(desk._run)
         return desk
 
     # -- timer --------------------------------------------------------------------------------

@@ -92,3 +92,9 @@ export function needLabels(ev, i18n) {
   const needs = (ev.props && ev.props.needs) || [];
   return needs.map((id) => i18n.t(NEEDS.find((n) => n.id === id) || { vi: id })).join(", ");
 }
+
+// One row of a <dl>: [dt, dd], or nothing when there is no value.
+export function fact(i18n, label, value) {
+  if (value === undefined || value === null || value === "") return [];
+  return [h("dt", { text: i18n.t(label) }), h("dd", { text: value })];
+}

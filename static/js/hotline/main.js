@@ -4,10 +4,11 @@
 // reference data, draws a small map with the wall's own map module, and follows the live stream.
 // window.iocHotline is the page object (for the browser tests).
 import { Api } from "../core/api.js";
-import { Connection, mountIndicator } from "../core/connection.js";
+import { Connection } from "../core/connection.js";
 import { showError } from "../core/dom.js";
 import { I18n } from "../core/i18n.js";
 import { Outbox } from "../core/outbox.js";
+import { mountHeader } from "../core/page.js";
 import { EventStream } from "../core/stream.js";
 import { takeToken } from "../core/token.js";
 import { WallEvents } from "../wall/events.js";
@@ -93,19 +94,9 @@ class Hotline extends EventTarget {
 }
 
 async function start() {
-  const token = takeToken();
-  const page = new Hotline(token);
+  const page = new Hotline(takeToken());
   window.iocHotline = page;
-  page.i18n.apply(document);
-  mountIndicator(document.getElementById("conn"), page.connection, page.i18n);
-  const lang = document.getElementById("lang");
-  lang.addEventListener("click", () => page.i18n.toggle());
-  page.i18n.addEventListener("change", () => { lang.textContent = page.i18n.lang === "vi" ? "EN" : "VI"; page.emit("lang"); });
-  lang.textContent = page.i18n.lang === "vi" ? "EN" : "VI";
-  if (!token) {
-    showError("Thiếu mã truy cập: mở địa chỉ có #token=… / Missing token: open the address with #token=…");
-    return;
-  }
+  if (!mountHeader(page, { onLang: () => page.emit("lang") })) return;
   await page.load();
   page.buildMap();
   page.form = new CallForm(document.getElementById("call-form"), page);

@@ -2,8 +2,8 @@
 // its place), the queue of open calls (most urgent first, with the time since each call), and
 // the selected call: its priority and why, confirm or override it, the nearest suitable units
 // and "assign" (each action through the outbox).
-import { CALL_STATUS, PRIORITIES, UNIT_STATUS, byUrgency, isOpenCall, needLabels, priorityBadge, priorityOf,
-  reasonLabel, since } from "../core/calls.js";
+import { CALL_STATUS, PRIORITIES, UNIT_STATUS, byUrgency, fact, isOpenCall, needLabels, priorityBadge,
+  priorityOf, reasonLabel, since } from "../core/calls.js";
 import { h, showError, uuid } from "../core/dom.js";
 
 const QUEUE_SIZE = 60;
@@ -100,7 +100,7 @@ export class SidePanels {
     const d = ev.props.dispatch || {};
     panel.dataset.call = ev.id;
     panel.dataset.status = ev.status;
-    panel.replaceChildren(
+    panel.replaceChildren(...[
       h("h2", { text: this.i18n.t({ vi: "Cuộc gọi đang chọn", en: "Selected call" }) }),
       h("p", { class: "head" }, priorityBadge(t.priority, this.i18n), " ",
         h("strong", { text: this.page.categoryLabel(ev.category) }), " · ", h("span", { text: this.page.areaLabel(ev.area) })),
@@ -117,7 +117,7 @@ export class SidePanels {
       h("ul", { class: "reasons" }, t.reasons.map((r) => h("li", { text: reasonLabel(r, this.page.rules, this.i18n) }))),
       t.override ? h("p", { class: "override", text: this.i18n.t({ vi: `Đã điều chỉnh từ mức ${t.computed}: `, en: `Overridden from ${t.computed}: ` }) + t.override.reason }) : null,
       isOpenCall(ev) ? this.priorityControls(ev, t) : null,
-      ["new", "triaged"].includes(ev.status) ? this.suggestionList(ev) : null);
+      ["new", "triaged"].includes(ev.status) ? this.suggestionList(ev) : null].filter(Boolean));
   }
 
   priorityControls(ev, t) {
@@ -125,7 +125,7 @@ export class SidePanels {
       [1, 2, 3, 4].map((p) => h("option", { value: String(p), selected: p === t.priority, text: this.i18n.t(PRIORITIES[p]) })));
     const reason = h("input", { id: "sel-reason", placeholder: this.i18n.t({ vi: "Lý do (bắt buộc khi khác mức tính được)", en: "Reason (needed when not the computed one)" }) });
     const go = () => this.act(ev, { action: "triage", priority: Number(select.value), ...(reason.value.trim() ? { reason: reason.value.trim() } : {}) });
-    return h("div", { class: "row priority" }, select, reason,
+    return h("div", { class: "priority" }, select, reason,
       h("button", { type: "button", class: "btn", id: "sel-triage", text: this.i18n.t({ vi: "Xác nhận mức", en: "Set priority" }), on: { click: go } }));
   }
 
@@ -152,9 +152,4 @@ export class SidePanels {
       showError(err.message);
     }
   }
-}
-
-function fact(i18n, label, value) {
-  if (value === undefined || value === null || value === "") return [];
-  return [h("dt", { text: i18n.t(label) }), h("dd", { text: value })];
 }

@@ -5,11 +5,12 @@
 // in order and once, when the link is back. The view is polled (GET /api/v1/units/me): a tablet
 // token sees only its own unit and its cases. window.iocTablet is the page object (for tests).
 import { Api } from "../core/api.js";
-import { CALL_STATUS, UNIT_STATUS, isOpenCall, needLabels, priorityBadge, since } from "../core/calls.js";
-import { Connection, mountIndicator } from "../core/connection.js";
+import { CALL_STATUS, UNIT_STATUS, fact, isOpenCall, needLabels, priorityBadge, since } from "../core/calls.js";
+import { Connection } from "../core/connection.js";
 import { h, showError, uuid } from "../core/dom.js";
 import { I18n } from "../core/i18n.js";
 import { Outbox } from "../core/outbox.js";
+import { mountHeader } from "../core/page.js";
 import { takeToken } from "../core/token.js";
 import { WallEvents } from "../wall/events.js";
 import { WallMap } from "../wall/map.js";
@@ -125,7 +126,7 @@ class Tablet {
     }
     const p = call.props;
     const pending = this.local.has(call.id) ? ` · ${this.i18n.t({ vi: "chờ gửi", en: "waiting to send" })}` : "";
-    box.replaceChildren(
+    box.replaceChildren(...[
       h("p", { class: "case-head" }, priorityBadge(p.triage ? p.triage.priority : 4, this.i18n, "big"), " ",
         h("strong", { text: this.i18n.t(this.categories.get(call.category)) || call.category })),
       h("p", { class: "case-status", text: this.i18n.t(CALL_STATUS[this.status(call)]) + pending }),
@@ -137,7 +138,7 @@ class Tablet {
         ...fact(this.i18n, { vi: "Nước sâu", en: "Water" }, p.water_depth_m !== undefined ? `${p.water_depth_m} m` : ""),
         ...fact(this.i18n, { vi: "Lời nhắn", en: "Message" }, p.note),
         ...fact(this.i18n, { vi: "Đã chờ", en: "Waiting" }, since(call.observed_at, this.i18n))),
-      p.phone ? h("a", { class: "btn big call", href: "tel:" + p.phone.replace(/[^0-9+]/g, ""), text: this.i18n.t({ vi: "Gọi người cần cứu", en: "Call the person" }) }) : null);
+      p.phone ? h("a", { class: "btn big call", href: "tel:" + p.phone.replace(/[^0-9+]/g, ""), text: this.i18n.t({ vi: "Gọi người cần cứu", en: "Call the person" }) }) : null].filter(Boolean));
   }
 
   renderSteps(call) {
@@ -237,25 +238,10 @@ class Tablet {
   }
 }
 
-function fact(i18n, label, value) {
-  if (value === undefined || value === null || value === "") return [];
-  return [h("dt", { text: i18n.t(label) }), h("dd", { text: value })];
-}
-
 async function start() {
-  const token = takeToken();
-  const tablet = new Tablet(token);
+  const tablet = new Tablet(takeToken());
   window.iocTablet = tablet;
-  tablet.i18n.apply(document);
-  mountIndicator(tablet.el("conn"), tablet.connection, tablet.i18n);
-  const lang = tablet.el("lang");
-  const langLabel = () => { lang.textContent = tablet.i18n.lang === "vi" ? "EN" : "VI"; };
-  lang.addEventListener("click", () => { tablet.i18n.toggle(); langLabel(); if (tablet.view) tablet.render(); });
-  langLabel();
-  if (!token) {
-    showError("Thiếu mã truy cập: mở địa chỉ có #token=… / Missing token: open the address with #token=…");
-    return;
-  }
+  if (!mountHeader(tablet, { onLang: () => tablet.view && tablet.render() })) return;
   tablet.outbox.addEventListener("change", () => tablet.view && tablet.renderQueued());
   tablet.el("note-send").addEventListener("click", () => tablet.note());
   await tablet.load();
