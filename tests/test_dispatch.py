@@ -149,6 +149,8 @@ def test_repeat_sos_from_one_phone_joins_the_open_call(server, operator):
     assert retry.body["replayed"] is True
     retry_first = http("POST", server.url + "/api/v1/sos", sos, public)
     assert retry_first.body["replayed"] is True
+    assert http("POST", server.url + "/api/v1/sos", again).status == 401  # no token, no join
+    assert http("POST", server.url + "/api/v1/sos", again, server.token("wall")).status == 403
     calls = http("GET", server.url + "/api/v1/calls", token=operator).body
     assert calls["total"] == 1
     [call] = calls["calls"]

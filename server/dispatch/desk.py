@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from geo import h3grid
 from layers.emergency import Need
-from server.auth import Principal, View, case_scope
+from server.auth import Principal, View, case_scope, check_can_create
 from server.dispatch.book import (CALL_KINDS, CallBook, is_open, load_book, unit_of,
                                   urgency_key)
 from server.dispatch.lifecycle import STAFF, STAMPS, TABLE, UNIT_AFTER, CallRequest
@@ -191,6 +191,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
         """File the app's SOS, or join it to the open call of the same phone (younger than
         ``dispatch_sos_merge_hours``); return (201 new | 200 joined, ``{"sos", "repeat_of",
         "notice", "replayed"}``). The answer is in the caller's view (public: no phone)."""
+        check_can_create(principal, {"sos"})  # before a join, which is no ingest
         await self.ready()
         body: SosIn = parse_model(SosIn, doc, "SOS")
         ref = body.ref or idem_key
