@@ -70,6 +70,11 @@ class AgencyRegistry:
             raise ValueError("duplicate agency ids in the registry")
         if len(self.service_areas) != len(service_areas):
             raise ValueError("duplicate service area ids in the registry")
+        self._children: dict[str, list[str]] = {}
+        for a in agencies:
+            if a.parent:
+                self._children.setdefault(a.parent, []).append(a.id)
+        self._subtrees: dict[str, frozenset[str]] = {}
 
     @classmethod
     def load(cls, folder: Path = AGENCIES_DIR) -> "AgencyRegistry":
@@ -92,6 +97,19 @@ class AgencyRegistry:
     def all(self) -> list[Agency]:
         """Return every agency."""
         return list(self._by_id.values())
+
+    def subtree(self, agency_id: str) -> frozenset[str]:
+        """Return ``agency_id`` and every unit below it (``parent`` links): what a supervisor
+        bound to it oversees."""
+        if agency_id not in self._subtrees:
+            seen, todo = {agency_id}, [agency_id]
+            while todo:
+                for child in self._children.get(todo.pop(), ()):
+                    if child not in seen:
+                        seen.add(child)
+                        todo.append(child)
+            self._subtrees[agency_id] = frozenset(seen)
+        return self._subtrees[agency_id]
 
     def types(self) -> set[str]:
         """Return the agency types present."""

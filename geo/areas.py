@@ -70,10 +70,14 @@ class AreaSet:
         return shapely.union_all([a.geometry for a in self.areas])
 
     def to_geojson(self) -> dict[str, Any]:
-        """Return the areas as an RFC 7946 FeatureCollection (lon/lat order)."""
+        """Return the areas as an RFC 7946 FeatureCollection (lon/lat order); each area's
+        ``label_point`` is [lon, lat] of a point surely inside it (a page's default location
+        for "somewhere in this commune")."""
         feats = []
         for a in self.areas:
-            props = {"code": a.code, "name": a.name, "full_name": a.full_name, "type": a.type}
+            inside = a.geometry.representative_point()
+            props = {"code": a.code, "name": a.name, "full_name": a.full_name, "type": a.type,
+                     "label_point": [round(inside.x, 5), round(inside.y, 5)]}
             props.update({k: v for k, v in a.props.items()
                           if k in ("population", "area_km2_official")})
             feats.append({"type": "Feature", "id": a.code, "properties": props,

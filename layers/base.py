@@ -85,6 +85,9 @@ class EventLayer(Layer):
     closed_statuses: ClassVar[frozenset[str]] = frozenset()
     #: True: the wall's alert ticker shows every event of this kind (warnings, alerts).
     ticker: ClassVar[bool] = False
+    #: True: the wall's queue lists this kind's open events, most urgent first
+    #: (``props.triage.priority``, then the longest waiting), with the time since each.
+    queue: ClassVar[bool] = False
 
     @property
     def accepted_statuses(self) -> tuple[str, ...]:
@@ -93,10 +96,11 @@ class EventLayer(Layer):
 
     def catalog_entry(self) -> dict[str, Any]:
         """Return the Layer entry plus ``statuses``, ``closed_statuses``, ``private_props`` (never
-        shown on the wall) and ``ticker``."""
+        shown on the wall), ``ticker`` and ``queue``."""
         return {**super().catalog_entry(), "statuses": list(self.statuses),
                 "closed_statuses": sorted(self.closed_statuses),
-                "private_props": sorted(self.private_props), "ticker": self.ticker}
+                "private_props": sorted(self.private_props), "ticker": self.ticker,
+                "queue": self.queue}
 
     def initial_status(self, agency_id: str | None) -> str:
         """Return the status a new event of this kind is stored with."""

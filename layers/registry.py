@@ -9,13 +9,14 @@ from layers.cameras import CameraHitsLayer, CamerasLayer
 from layers.emergency import HotlineCallsLayer, SosLayer
 from layers.questions import QuestionsLayer
 from layers.reports import ReportsLayer
+from layers.responders import RespondersLayer
 from layers.sensors import AlertsLayer, SensorsLayer
 from layers.vessels import SeaZonesLayer, VesselsLayer
 
 LAYER_CLASSES: tuple[type[Layer], ...] = (AreasLayer, RiversLayer, RoadsLayer, ReportsLayer,
                                           SeaZonesLayer, VesselsLayer, SensorsLayer, AlertsLayer,
                                           QuestionsLayer, CamerasLayer, CameraHitsLayer,
-                                          SosLayer, HotlineCallsLayer)
+                                          SosLayer, HotlineCallsLayer, RespondersLayer)
 
 
 class LayerRegistry:

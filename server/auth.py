@@ -8,7 +8,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Iterable
 
 from server.errors import Forbidden, Unauthorized, ValidationFailed, detail
 from server.store.base import EventQuery, TokenRecord
@@ -18,22 +18,31 @@ ROLES = ("admin", "supervisor", "operator", "agency", "responder", "wall", "publ
 FULL_VIEW_ROLES = frozenset({"admin", "supervisor", "operator", "wall"})
 CREATE_ANY_KIND = frozenset({"admin", "operator"})
 CREATE_REPORTS = frozenset({"agency", "public"})
-#: Kinds citizens file (roles in CREATE_REPORTS may post these and nothing else).
-CITIZEN_KINDS = frozenset({"report", "question"})
+#: Kinds citizens file (roles in CREATE_REPORTS may post these and nothing else). An ``sos`` is
+#: the one-tap button of the citizens' app, which holds a public token: a person in rising water
+#: cannot be asked to sign in first. What protects the others: a public view never reads back a
+#: phone, name, address or exact place; the server sets status and triage; repeated taps from one
+#: phone join the open SOS (docs/FLOOD_OPERATIONS.md).
+CITIZEN_KINDS = frozenset({"report", "question", "sos"})
 #: Roles a token may bind to an agency: an agency acts on its own cases; a bound supervisor
 #: supervises the agency and every unit below it (``parent`` links), an unbound one the city.
 AGENCY_BOUND_ROLES = frozenset({"agency", "supervisor"})
+#: A responder token is a unit's tablet: bound to one responder unit (``extra["unit"]``).
+UNIT_BOUND_ROLES = frozenset({"responder"})
 TOKEN_PREFIX = "ioc_"
+#: Roles that read every case (a supervisor not bound to an agency too).
+CASE_SCOPE_ALL = frozenset({"admin", "operator", "wall", "system"})
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the token id, its role and (for roles ``agency`` and, optionally,
-    ``supervisor``) its agency."""
+    """Who is calling: the token id, its role, (for roles ``agency`` and, optionally,
+    ``supervisor``) its agency and (for role ``responder``) its responder unit."""
 
     token_id: str | None
     role: str
     agency_id: str | None = None
+    unit_id: str | None = None
 
     @property
     def authenticated(self) -> bool:
@@ -50,8 +59,9 @@ def hash_token(token: str) -> str:
 
 
 def new_token(role: str, agency_id: str | None = None, label: str = "",
-              ttl_s: float | None = None) -> tuple[str, TokenRecord]:
-    """Return (secret, record) for a new token; raise ValidationFailed for a bad role/agency."""
+              ttl_s: float | None = None, unit_id: str | None = None) -> tuple[str, TokenRecord]:
+    """Return (secret, record) for a new token; raise ValidationFailed for a bad role, agency or
+    unit (a responder token names its unit: ``extra["unit"]``)."""
     if role not in ROLES:
         raise ValidationFailed(f"unknown role {role!r}", [detail("role", f"one of {', '.join(ROLES)}")])
     if role == "agency" and agency_id is None:
@@ -59,11 +69,16 @@ def new_token(role: str, agency_id: str | None = None, label: str = "",
     if agency_id is not None and role not in AGENCY_BOUND_ROLES:
         raise ValidationFailed("only roles agency and supervisor are bound to an agency",
                                [detail("agency", f"not allowed for role {role!r}")])
+    if (role in UNIT_BOUND_ROLES) != (unit_id is not None):
+        problem = "missing" if unit_id is None else f"not allowed for role {role!r}"
+        raise ValidationFailed("a responder token, and only one, names its unit (--unit)",
+                               [detail("unit", problem)])
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = now_micros()
     expires = now + int(ttl_s * 1e6) if ttl_s else None
     record = TokenRecord(id=secrets.token_hex(8), hash=hash_token(secret), role=role,
-                         agency_id=agency_id, label=label, created_at=now, expires_at=expires)
+                         agency_id=agency_id, label=label, created_at=now, expires_at=expires,
+                         extra={"unit": unit_id} if unit_id else {})
     return secret, record
 
 
@@ -105,6 +120,24 @@ def check_can_create(principal: Principal, kinds: set[str]) -> None:
     raise Forbidden(f"role {principal.role!r} may not post events of kind(s) {', '.join(sorted(kinds))}")
 
 
+def case_scope(principal: Principal, agency_id: str, copied_to: Iterable[str],
+               subtree: Callable[[str], frozenset[str]], acting: bool = False) -> bool:
+    """Return True if ``principal`` may read (``acting`` False) or act on a case of ``agency_id``
+    copied to ``copied_to``: admin, operator, wall, the system and an unbound supervisor every
+    case; an agency its own (reading: and the copies it got); a supervisor bound to an agency
+    the cases of the units below it (``subtree``; reading: and their copies). Other roles:
+    False (their features decide)."""
+    role = principal.role
+    if role in CASE_SCOPE_ALL or (role == "supervisor" and not principal.agency_id):
+        return True
+    if role == "agency":
+        return agency_id == principal.agency_id or (not acting and principal.agency_id in copied_to)
+    if role == "supervisor":
+        units = subtree(principal.agency_id)
+        return agency_id in units or (not acting and any(a in units for a in copied_to))
+    return False
+
+
 class TokenCache:
     """Resolve bearer tokens to principals, caching answers for ``ttl`` seconds."""
 
@@ -135,7 +168,7 @@ def _principal_of(rec: TokenRecord | None) -> Principal | None:
         return None
     if rec.expires_at is not None and rec.expires_at < now_micros():
         return None
-    return Principal(rec.id, rec.role, rec.agency_id)
+    return Principal(rec.id, rec.role, rec.agency_id, (rec.extra or {}).get("unit"))
 
 
 def bearer(header: str | None) -> str | None:

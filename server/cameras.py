@@ -18,11 +18,12 @@ import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from layers.cameras import CAMERA_ID
 from server.auth import Principal, check_can_create, view_of
 from server.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed, detail
+from server.events import parse_model
 from server.service import MAX_PAGE, EventService
 from server.store import AuditEntry, EventQuery
 from server.timefmt import to_rfc3339
@@ -246,14 +247,7 @@ class CameraService:
 def _parse_camera(camera_id: str, doc: Any) -> CameraIn:
     if not CAMERA_ID_RE.match(camera_id):
         raise ValidationFailed("bad camera id", [detail("id", f"must match {CAMERA_ID}")])
-    if not isinstance(doc, dict):
-        raise ValidationFailed("expected a JSON object", [detail("", "send {name, lat, lon, …}")])
-    try:
-        return CameraIn.model_validate(doc)
-    except ValidationError as exc:
-        raise ValidationFailed("invalid camera", [
-            detail(".".join(str(p) for p in e["loc"]), e["msg"])
-            for e in exc.errors(include_url=False)]) from None
+    return parse_model(CameraIn, doc, "camera")
 
 
 def _props(camera_id: str, body: CameraIn, reason: str | None) -> dict[str, Any]:

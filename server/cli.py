@@ -87,12 +87,15 @@ async def _demo(server, scenario, speed: float) -> None:  # noqa: ANN001
     from scenarios.player import play
     from server.auth import Principal
     core = server.core
-    core.revoke_label("demo-wall")
-    token = core.create_token("wall", label="demo-wall", ttl_s=7 * 86400)
     host = "127.0.0.1" if core.settings.host in ("0.0.0.0", "") else core.settings.host
+    base = f"http://{host}:{server.port}"
+    tokens = await _demo_tokens(core)
     click.echo("\n  Màn hình tường / Map wall:\n"
-               f"  http://{host}:{server.port}/wall#token={token}\n"
-               f"  Trang công khai / Public page: http://{host}:{server.port}/public\n")
+               f"  {base}/wall#token={tokens['wall']}\n"
+               f"  Tổng đài / Hotline:  {base}/hotline#token={tokens['hotline']}\n"
+               f"  Máy tính bảng đội {tokens['unit']} / Responder tablet:\n"
+               f"  {base}/tablet#token={tokens['tablet']}\n"
+               f"  Trang công khai / Public page: {base}/public\n")
     if hasattr(scenario, "cases"):
         await _play_cases(core, scenario)
         return
@@ -104,6 +107,20 @@ async def _demo(server, scenario, speed: float) -> None:  # noqa: ANN001
     while True:
         await play(scenario, sink, speed=speed, progress=False)
         log.info("scenario %s finished; playing it again", scenario.name)
+
+
+async def _demo_tokens(core) -> dict[str, str]:  # noqa: ANN001
+    """Register the illustrative responder units and return fresh demo tokens (the earlier demo
+    tokens are revoked): ``{"wall", "hotline", "tablet", "unit"}``."""
+    await core.features["dispatch"].seed_units()
+    unit = "qs-xuong-01"
+    for label in ("demo-wall", "demo-hotline", "demo-tablet"):
+        core.revoke_label(label)
+    week = 7 * 86400
+    return {"wall": core.create_token("wall", label="demo-wall", ttl_s=week),
+            "hotline": core.create_token("operator", label="demo-hotline", ttl_s=week),
+            "tablet": core.create_token("responder", label="demo-tablet", ttl_s=week,
+                                        unit_id=unit), "unit": unit}
 
 
 async def _play_cases(core, scenario) -> None:  # noqa: ANN001
@@ -196,17 +213,24 @@ def token() -> None:
     ["admin", "supervisor", "operator", "agency", "responder", "wall", "public"]))
 @click.option("--agency", "agency_id", default=None,
               help="Agency id (required for role agency; for a supervisor: the unit it supervises).")
+@click.option("--unit", "unit_id", default=None,
+              help="Responder unit id (required for role responder: the unit's tablet).")
 @click.option("--label", default="", help="A note to find the token again.")
 @click.option("--ttl-days", type=float, default=None, help="Expire after this many days.")
 @click.option("--db", default=None, help="Store URL (default from settings).")
-def token_create(role: str, agency_id: str | None, label: str, ttl_days: float | None,
-                 db: str | None) -> None:
+def token_create(role: str, agency_id: str | None, unit_id: str | None, label: str,
+                 ttl_days: float | None, db: str | None) -> None:
     """Print a new token (only its hash is stored)."""
+    from server.dispatch.book import load_book
     from server.errors import IOCError
     from server.service import build_service
     core = build_service(_settings(db=db))
     try:
-        secret = core.create_token(role, agency_id, label, ttl_days * 86400 if ttl_days else None)
+        if unit_id is not None and load_book(core.store).unit(unit_id) is None:
+            raise click.UsageError(f"no responder unit {unit_id!r} is registered "
+                                   "(PUT /api/v1/units/{id})")
+        secret = core.create_token(role, agency_id, label, ttl_days * 86400 if ttl_days else None,
+                                   unit_id)
     except IOCError as exc:
         raise click.UsageError(exc.message) from None
     finally:

@@ -125,7 +125,9 @@ def _loc(prefix: str, loc: tuple) -> str:
     return path
 
 
-def _pydantic_details(prefix: str, exc: ValidationError) -> list[dict[str, str]]:
+def pydantic_details(prefix: str, exc: ValidationError) -> list[dict[str, str]]:
+    """Return the ``details`` of a pydantic error: one ``{path, message}`` per problem, paths
+    under ``prefix``."""
     out = []
     for err in exc.errors(include_url=False):
         path = _loc(prefix, err["loc"])
@@ -134,6 +136,17 @@ def _pydantic_details(prefix: str, exc: ValidationError) -> list[dict[str, str]]
             msg = "is set by the server; leave it out"
         out.append(detail(path, msg))
     return out
+
+
+def parse_model(model: type[BaseModel], doc: Any, what: str) -> Any:
+    """Return ``doc`` (a decoded JSON body) validated by ``model``; raise ValidationFailed naming
+    every problem (``what`` names the body in the message)."""
+    if not isinstance(doc, dict):
+        raise ValidationFailed(f"expected a JSON object ({what})", [detail("", "not an object")])
+    try:
+        return model.model_validate(doc)
+    except ValidationError as exc:
+        raise ValidationFailed(f"invalid {what}", pydantic_details("", exc)) from None
 
 
 class EventValidator:
@@ -190,7 +203,7 @@ class EventValidator:
         try:
             ev = EventIn.model_validate(raw)
         except ValidationError as exc:
-            details.extend(_pydantic_details(p, exc))
+            details.extend(pydantic_details(p, exc))
             return None, {}
         layer = self.layers.for_kind(ev.kind)
         if layer is None:
@@ -213,7 +226,7 @@ class EventValidator:
         try:
             props = layer.validate_props(ev.props)
         except ValidationError as exc:
-            details.extend(_pydantic_details(_loc(p, ("props",)), exc))
+            details.extend(pydantic_details(_loc(p, ("props",)), exc))
             return None, {}
         return ev, props
 

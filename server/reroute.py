@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from geo.router import Router
 from server.auth import Principal
 from server.errors import Forbidden, Unauthorized, ValidationFailed, detail
-from server.events import _pydantic_details
+from server.events import parse_model
 from server.timefmt import parse_rfc3339, to_micros
 
 ROUTE_FIELDS = ("area", "agency_id", "copied_to")
@@ -65,10 +65,7 @@ class RerouteRequest:
     @classmethod
     def from_json(cls, doc: Any) -> "RerouteRequest":
         """Return the request of a JSON body; raise ValidationFailed naming every problem."""
-        try:
-            body = RerouteBody.model_validate(doc if doc is not None else {})
-        except ValidationError as exc:
-            raise ValidationFailed("invalid re-route request", _pydantic_details("", exc)) from None
+        body = parse_model(RerouteBody, doc if doc is not None else {}, "re-route request")
         micros = lambda t: to_micros(t) if t is not None else None  # noqa: E731
         sets = lambda v: frozenset(v) if v else None  # noqa: E731
         return cls(body.generation, micros(body.observed_from), micros(body.observed_to),

@@ -324,11 +324,12 @@ class EventService:
         return await self.kpis.compute(ctx)
 
     def create_token(self, role: str, agency_id: str | None = None, label: str = "",
-                     ttl_s: float | None = None) -> str:
-        """Store a new token and return its secret (shown once)."""
+                     ttl_s: float | None = None, unit_id: str | None = None) -> str:
+        """Store a new token and return its secret (shown once). ``unit_id`` binds a responder
+        token to its unit (the caller checks that the unit is registered)."""
         if agency_id is not None and self.router.agencies.get(agency_id) is None:
             raise BadRequest(f"unknown agency {agency_id!r}")
-        secret, record = new_token(role, agency_id, label, ttl_s)
+        secret, record = new_token(role, agency_id, label, ttl_s, unit_id)
         self.store.save_token(record)
         return secret
 

@@ -100,9 +100,9 @@ class ServerThread:
         """Return the websocket URL."""
         return self.server.url.replace("http://", "ws://") + "/ws"
 
-    def token(self, role: str, agency_id: str | None = None) -> str:
-        """Return a new token of ``role``."""
-        return self.core.create_token(role, agency_id, label="test")
+    def token(self, role: str, agency_id: str | None = None, unit_id: str | None = None) -> str:
+        """Return a new token of ``role`` (bound to an agency or, for a responder, a unit)."""
+        return self.core.create_token(role, agency_id, label="test", unit_id=unit_id)
 
     def post_events(self, events: list[dict], token: str, **kw: Any) -> Response:
         """POST ``{"events": events}``."""
@@ -118,6 +118,17 @@ def open_ws(server: ServerThread, token: str | None, **kw: Any):  # noqa: ANN201
     """Open a websocket to the server (token in the query string when given)."""
     url = server.ws_url + (f"?token={token}" if token else "")
     return connect(url, open_timeout=RECV_TIMEOUT, **kw)
+
+
+def subscribe(ws, since: int | None = None, layers=("reports",), **extra: Any) -> dict:  # noqa: ANN001
+    """Subscribe to ``layers`` (from ``since`` when given); return the ``subscribed`` frame."""
+    msg = {"op": "subscribe", "layers": list(layers), **extra}
+    if since is not None:
+        msg["since"] = since
+    ws.send(json.dumps(msg))
+    frame = recv_json(ws)
+    assert frame["op"] == "subscribed", frame
+    return frame
 
 
 def collect_events(ws, until_seq: int, timeout: float = RECV_TIMEOUT) -> list[dict]:  # noqa: ANN001

@@ -23,8 +23,40 @@ def test_demo_prints_wall_url_and_streams_reports(tmp_path):
             frame = recv_json(ws, timeout=20)
             assert frame["op"] == "events" and frame["events"][0]["kind"] == "report"
             assert all(e["area"] for e in frame["events"])
+        hotline = demo.wait_for(r"(http://\S+/hotline#token=\S+)").split("#token=")[1]
+        tablet = demo.wait_for(r"(http://\S+/tablet#token=\S+)").split("#token=")[1]
+        units = http("GET", demo.url + "/api/v1/units", token=hotline).body["units"]
+        assert len(units) == 18 and all(u["props"]["illustrative"] for u in units)
+        mine = http("GET", demo.url + "/api/v1/units/me", token=tablet).body
+        assert mine["unit"]["props"]["unit_id"] == "qs-xuong-01" and mine["calls"] == []
     finally:
         demo.stop()
+
+
+def test_token_create_binds_a_responder_to_a_registered_unit(tmp_path):
+    db = f"sqlite:///{tmp_path / 'ioc.sqlite3'}"
+    create = lambda *args: subprocess.run(ioc_command() + ["token", "create", "--db", db, *args],  # noqa: E731
+                                          capture_output=True, text=True, timeout=120)
+    missing = create("--role", "responder")
+    assert missing.returncode != 0 and "unit" in missing.stderr
+    unknown = create("--role", "responder", "--unit", "tn-nowhere")
+    assert unknown.returncode != 0 and "no responder unit 'tn-nowhere'" in unknown.stderr
+    operator = create("--role", "operator").stdout.strip()
+    srv = ServerProcess("--db", db)
+    try:
+        unit = {"name": "Đội xuồng thử", "type": "volunteer_boat", "capabilities": ["boat"],
+                "home": {"name": "Bến Kim Long", "lat": 16.4598, "lon": 107.5616}}
+        assert http("PUT", srv.url + "/api/v1/units/tn-thu", unit, operator).status == 200
+    finally:
+        srv.stop()
+    made = create("--role", "responder", "--unit", "tn-thu")
+    assert made.returncode == 0, made.stderr
+    srv = ServerProcess("--db", db)
+    try:
+        view = http("GET", srv.url + "/api/v1/units/me", token=made.stdout.strip())
+        assert view.status == 200 and view.body["unit"]["props"]["unit_id"] == "tn-thu"
+    finally:
+        srv.stop()
 
 
 def test_replay_posts_scenario_with_progress(tmp_path):

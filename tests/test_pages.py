@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from server.store import AuditEntry
 from tests.helpers import http, report
 
@@ -24,8 +26,9 @@ def test_pages_carry_a_strict_csp_and_security_headers(server):
     assert http("GET", server.url + "/").status == 200  # redirected to /wall
 
 
-def test_every_asset_is_local_and_served_as_what_it_is(server):
-    page = http("GET", server.url + "/wall").raw.decode()
+@pytest.mark.parametrize("name", ["wall", "hotline", "tablet"])
+def test_every_asset_is_local_and_served_as_what_it_is(server, name):
+    page = http("GET", f"{server.url}/{name}").raw.decode()
     refs = re.findall(r'(?:src|href|data-module)="([^"]+)"', page)
     assert refs and all(ref.startswith("/") and not ref.startswith("//") for ref in refs)
     assert "<style" not in page and " style=" not in page and "<script>" not in page

@@ -89,6 +89,31 @@ def test_update_moves_event_to_head_and_audits(store):
     assert store.last_seq() == 3
 
 
+def test_update_moves_the_point_and_spatial_queries_follow(store):
+    """A unit moved with ``update`` (lat, lon, cell, area, observed_at): nearest, polygon and box
+    queries find it at the new place only (PostGIS recomputes ``geom``)."""
+    from geo import h3grid
+    unit, other = store.append([new_event(1, kind="responder"), new_event(2)]).events
+    lat, lon = 16.5602, 107.4905  # ~17 km north-west of central Huế
+    when = now_micros() - 60_000_000
+    moved = store.update(unit["id"], {"lat": lat, "lon": lon, "area": "19867", "observed_at": when,
+                                      "cell": h3grid.latlng_to_cell_int(lat, lon, 9)},
+                         AuditEntry("unit.position", "tok1", "responder"))
+    assert (moved["lat"], moved["lon"], moved["area"]) == (lat, lon, "19867")
+    assert moved["cell"] == h3grid.cell_to_str(h3grid.latlng_to_cell_int(lat, lon, 9))
+    assert moved["observed_at"] == to_rfc3339(when, TZ) and store.get(unit["id"]) == moved
+    [near] = store.nearest(lat, lon, 1, EventQuery())
+    assert near["id"] == unit["id"] and near["distance_m"] < 1e-3
+    [home] = store.nearest(other["lat"], other["lon"], 1, EventQuery(kinds=frozenset({"responder"})))
+    assert home["distance_m"] > 15_000
+    box = Polygon([(107.48, 16.55), (107.50, 16.55), (107.50, 16.57), (107.48, 16.57)])
+    assert [e["id"] for e in store.since(0, EventQuery(polygon=box), 10).events] == [unit["id"]]
+    central = EventQuery(bbox=(107.58, 16.45, 107.60, 16.47))
+    assert [e["id"] for e in store.since(0, central, 10).events] == [other["id"]]
+    with pytest.raises(ValueError):
+        store.update(unit["id"], {"lat": 16.0}, AuditEntry("x", None, "admin"))
+
+
 def _resume(store, done: threading.Event, seen: list[int]) -> None:
     """Reader: page from since=0, resuming from next_since, until the writers are done."""
     cursor = 0

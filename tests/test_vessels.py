@@ -2,7 +2,6 @@
 arriving on a real websocket; registry, geofences, silence, readiness, down-sampling."""
 from __future__ import annotations
 
-import json
 import socket
 import time
 
@@ -11,6 +10,7 @@ import pytest
 from scenarios.fleet import nmea_position, nmea_static, tag
 from server.clock import ManualClock
 from server.config import Settings
+from tests import helpers
 from tests.helpers import ServerThread, http, open_ws, recv_json
 
 MMSI = 574123456
@@ -39,11 +39,7 @@ def wait_for(fn, timeout: float = 10.0, every: float = 0.05):  # noqa: ANN001, A
 
 
 def subscribe(ws, layers=("vessels",), since=None):  # noqa: ANN001
-    msg = {"op": "subscribe", "layers": list(layers)}
-    if since is not None:
-        msg["since"] = since
-    ws.send(json.dumps(msg))
-    assert recv_json(ws)["op"] == "subscribed"
+    helpers.subscribe(ws, since, layers)
 
 
 def receive(ws, n: int, timeout: float = 10.0, ops=("events", "live")) -> list[dict]:  # noqa: ANN001

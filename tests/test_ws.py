@@ -7,17 +7,7 @@ import time
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.helpers import RECV_TIMEOUT, collect_events, open_ws, recv_json, report
-
-
-def subscribe(ws, since=None, layers=("reports",), **extra):  # noqa: ANN001
-    msg = {"op": "subscribe", "layers": list(layers), **extra}
-    if since is not None:
-        msg["since"] = since
-    ws.send(json.dumps(msg))
-    frame = recv_json(ws)
-    assert frame["op"] == "subscribed", frame
-    return frame
+from tests.helpers import RECV_TIMEOUT, collect_events, open_ws, recv_json, report, subscribe
 
 
 def assert_silent(ws, seconds: float = 0.4) -> None:  # noqa: ANN001

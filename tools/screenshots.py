@@ -1,6 +1,7 @@
 """Current screenshots of the pages for the docs: the wall at 1920×1080 and 3840×2160, on a
 real ``ioc serve --demo`` with the normal-day scenario playing fast, one severe report on the
-ticker and the newest report selected.
+ticker and the newest report selected; then, with a few flood calls logged and one assigned, the
+hotline page (a repeat caller being typed) and the demo unit's tablet.
 
     python -m tools.screenshots [--out docs/screenshots]   (or: make screenshots)
 """
@@ -49,6 +50,61 @@ def shoot(browser, url: str, token: str, width: int, height: int, out: Path) -> 
     return path
 
 
+#: Illustrative calls for the flood-operations screenshots (made up; places in low-lying communes).
+CALLS = [
+    {"category": "sos.trapped", "lat": 16.5006, "lon": 107.5311,
+     "props": {"phone": "0905 111 222", "name": "Nguyễn Thị Lan", "address": "Thôn 3, La Khê",
+               "needs": ["trapped", "elderly_alone"], "people": 2, "water_depth_m": 1.6}},
+    {"category": "sos.labour", "lat": 16.5265, "lon": 107.5520,
+     "props": {"phone": "0912 333 444", "needs": ["labour"], "people": 1}},
+    {"category": "rescue.supplies", "lat": 16.5570, "lon": 107.5030,
+     "props": {"phone": "0934 555 666", "needs": ["food_water", "children"], "people": 6,
+               "water_depth_m": 0.8}},
+    {"category": "sos.medical", "lat": 16.4930, "lon": 107.6260,
+     "props": {"phone": "0978 777 888", "needs": ["medical"], "people": 1, "water_depth_m": 0.4}},
+]
+
+
+def flood_calls(url: str, operator: str, unit: str) -> None:
+    """Log the illustrative calls and give the first one to ``unit`` (the demo tablet's)."""
+    ids = [http("POST", url + "/api/v1/calls", {"kind": "hotline_call", **c}, operator).body["call"]["id"]
+           for c in CALLS]
+    http("POST", f"{url}/api/v1/calls/{ids[0]}/transitions", {"action": "assign", "unit_id": unit},
+         operator)
+    http("POST", f"{url}/api/v1/calls/{ids[0]}/transitions", {"action": "en_route"}, operator)
+
+
+def shoot_hotline(browser, url: str, token: str, out: Path) -> Path:  # noqa: ANN001
+    """Open the hotline page with a repeat caller being typed; save a PNG; return its path."""
+    context, page, _ = open_page(browser, f"{url}/hotline#token={token}", url, width=1920, height=1080)
+    page.wait_for_function("() => window.iocHotline && iocHotline.ready", timeout=30_000)
+    page.keyboard.type("0912 333 444")
+    page.keyboard.press("Alt+3")
+    page.locator("#area").select_option("20017")
+    page.locator("#people").fill("2")
+    page.wait_for_selector("#related li")
+    page.locator("#queue li[data-status=triaged] .pick").first.click()
+    page.wait_for_selector("#selected [data-action=assign]")
+    page.wait_for_timeout(1500)
+    path = out / "hotline-1920x1080.png"
+    page.screenshot(path=str(path))
+    context.close()
+    return path
+
+
+def shoot_tablet(browser, url: str, token: str, out: Path) -> Path:  # noqa: ANN001
+    """Open the demo unit's tablet (portrait, located by the browser); save a PNG."""
+    context, page, _ = open_page(browser, f"{url}/tablet#token={token}", url, width=800, height=1280,
+                                 permissions=["geolocation"],
+                                 geolocation={"latitude": 16.4905, "longitude": 107.5402})
+    page.wait_for_function("() => window.iocTablet && iocTablet.ready", timeout=30_000)
+    page.wait_for_timeout(2500)
+    path = out / "tablet-800x1280.png"
+    page.screenshot(path=str(path))
+    context.close()
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start a demo server, take the screenshots, stop the server."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -63,12 +119,17 @@ def main(argv: list[str] | None = None) -> int:
         server = ServerProcess("--db", db, "--demo", "--speed", "2000")
         try:
             wall = server.wait_for(r"/wall#token=(\S+)")
+            hotline = server.wait_for(r"/hotline#token=(\S+)")
+            tablet = server.wait_for(r"/tablet#token=(\S+)")
             wait_events(server.url, wall, MIN_EVENTS)
             http("POST", server.url + "/api/v1/events", SEVERE, operator)
+            flood_calls(server.url, operator, "qs-xuong-01")
             with sync_playwright() as pw:
                 browser = launch(pw)
                 for width, height in SIZES:
                     print(shoot(browser, server.url, wall, width, height, args.out))
+                print(shoot_hotline(browser, server.url, hotline, args.out))
+                print(shoot_tablet(browser, server.url, tablet, args.out))
                 browser.close()
         finally:
             server.stop()

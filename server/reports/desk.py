@@ -16,9 +16,10 @@ from typing import Any, Iterable
 
 from geo import h3grid
 from layers.base import public_position
-from server.auth import Principal, View
+from server.auth import Principal, View, case_scope
 from server.errors import Forbidden, IOCError, NotFound, Unauthorized, ValidationFailed, detail
 from server.events import NewEvent
+from server.follow import StoreFollower
 from server.reports import kpis
 from server.reports.attributes import check_attributes
 from server.reports.casebook import CASE_KINDS, DONE, Case, CaseBook, load_book
@@ -35,80 +36,37 @@ READER = Principal("report-desk", "admin")
 PUBLIC = Principal("public-feed", "public")
 TIMER = Principal("timer", SYSTEM)
 PUBLIC_VIEW = View(True, None)
-FULL_SCOPE_ROLES = frozenset({"admin", "operator", "wall"})
 STAFF_ROLES = frozenset({"admin", "operator", "wall", "supervisor", "agency"})
 
 
-def _children_of(agencies: Iterable[Any]) -> dict[str, list[str]]:
-    children: dict[str, list[str]] = {}
-    for agency in agencies:
-        if agency.parent:
-            children.setdefault(agency.parent, []).append(agency.id)
-    return children
-
-
-class ReportDesk(IntakeStage):
+class ReportDesk(StoreFollower[CaseBook], IntakeStage):
     """See the module docstring. ``ReportDesk.install(core)`` builds and attaches one."""
 
     kinds = CASE_KINDS
 
     def __init__(self, core: EventService):
-        self.core = core
+        super().__init__(core, CaseBook(), load_book, "case book")
         self.settings = core.settings
         self.tz = core.tz
-        self.book = CaseBook()
         self.lifecycle = Lifecycle(core.router, core.settings, core.tz)
         self.tokens = CitizenTokens(load_secret_key(core.settings))
-        self._children = _children_of(core.router.agencies.all())
-        self._subtrees: dict[str, frozenset[str]] = {}
         self._lock = asyncio.Lock()
-        self._ready = asyncio.Event()
-        self._early: list[dict[str, Any]] | None = []  # bus events seen before the book is read
 
     @classmethod
     def install(cls, core: EventService) -> "ReportDesk":
         """Return a desk attached to ``core``: intake stage, bus listener and timer."""
         desk = cls(core)
         core.add_intake(desk)
-        core.bus.subscribe(desk._on_bus)
-        core.add_background(desk._run)
+        desk.attach(desk._run)
         return desk
 
-    # -- start and timer ------------------------------------------------------------------------
-    async def bootstrap(self) -> int:
-        """Read every case from the store into the book; return how many. Events the bus
-        brings meanwhile are kept and applied after (the book keeps the highest seq)."""
-        book = await self.core.read(load_book, self.core.store)
-        for ev in self._early or ():
-            book.observe(ev)
-        self.book, self._early = book, None
-        self._ready.set()
-        log.info("case book ready: %d cases", len(self.book))
-        return len(self.book)
-
+    # -- timer --------------------------------------------------------------------------------
     async def _run(self) -> None:
-        await self.bootstrap()
-        while True:
-            await asyncio.sleep(self.settings.report_check_interval_s)
-            try:
-                await self.tick()
-            except Exception:  # noqa: BLE001 - the timer must survive one bad pass
-                log.exception("case timer pass failed")
+        await self.run(self.settings.report_check_interval_s, self.tick)
 
     async def tick(self) -> dict[str, list[str]]:
         """Escalate overdue cases and close unrated resolved ones; return the ids touched."""
         return {"escalated": await self.escalate_overdue(), "closed": await self.close_unrated()}
-
-    def _on_bus(self, events: list[dict[str, Any]]) -> None:
-        if self._early is not None:
-            self._early.extend(events)
-            return
-        for ev in events:
-            self.book.observe(ev)
-
-    async def ready(self) -> None:
-        """Wait until the book has been read from the store."""
-        await self._ready.wait()
 
     # -- intake ---------------------------------------------------------------------------------
     async def intake(self, events: list[NewEvent], proceed: Proceed) -> AppendResult:
@@ -207,15 +165,7 @@ class ReportDesk(IntakeStage):
     # -- who sees and acts ----------------------------------------------------------------------
     def subtree(self, agency_id: str) -> frozenset[str]:
         """Return ``agency_id`` and every unit below it (``parent`` links)."""
-        if agency_id not in self._subtrees:
-            seen, todo = {agency_id}, [agency_id]
-            while todo:
-                for child in self._children.get(todo.pop(), ()):
-                    if child not in seen:
-                        seen.add(child)
-                        todo.append(child)
-            self._subtrees[agency_id] = frozenset(seen)
-        return self._subtrees[agency_id]
+        return self.core.router.agencies.subtree(agency_id)
 
     def citizen(self, token: str | None) -> Principal:
         """Return the citizen principal a token proves; raise Unauthorized."""
@@ -230,27 +180,16 @@ class ReportDesk(IntakeStage):
 
     def can_see(self, principal: Principal, case: Case) -> bool:
         """Return True if ``principal`` may read this case in full (citizens: their own)."""
-        role = principal.role
-        if role in FULL_SCOPE_ROLES or role == SYSTEM or \
-                (role == "supervisor" and not principal.agency_id):
-            return True
-        if role == CITIZEN:
+        if principal.role == CITIZEN:
             own = self._citizen_case(principal)
             return case.id == own or self._original(own) == case.id
-        if role == "agency":
-            return principal.agency_id in (case.agency_id, *case.copied_to)
-        if role == "supervisor":
-            units = self.subtree(principal.agency_id)
-            return case.agency_id in units or any(a in units for a in case.copied_to)
-        return False
+        return case_scope(principal, case.agency_id, case.copied_to, self.subtree)
 
     def can_act(self, principal: Principal, case: Case) -> bool:
         """Return True if ``principal`` may act on this case (an agency: only its own)."""
-        if principal.role == "agency":
-            return case.agency_id == principal.agency_id
-        if principal.role == "supervisor" and principal.agency_id:
-            return case.agency_id in self.subtree(principal.agency_id)
-        return self.can_see(principal, case)
+        if principal.role == CITIZEN:
+            return self.can_see(principal, case)
+        return case_scope(principal, case.agency_id, case.copied_to, self.subtree, acting=True)
 
     def _original(self, case_id: str) -> str | None:
         case = self.book.get(case_id)

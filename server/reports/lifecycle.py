@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 from datetime import timezone
 from typing import Any, Callable, Literal
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field
 
 from geo.router import Router
 from layers.cases import OPEN_CASE_STATUSES
 from server.config import Settings
-from server.errors import Conflict, Forbidden, ValidationFailed, detail
+from server.errors import Conflict, ValidationFailed, detail
 from server.timefmt import parse_rfc3339, to_rfc3339
+from server.transitions import PREVIOUS, SYSTEM, Action, ActionTable, action, parse_request
 
 REPORT, QUESTION = "report", "question"
 BOTH = frozenset({REPORT, QUESTION})
@@ -36,38 +37,14 @@ OPEN = OPEN_CASE_STATUSES
 WORKING = frozenset({"routed", "accepted", "in_progress"})
 ANY_STATUS = frozenset({"new", "routed", "accepted", "in_progress", "reject_requested", "resolved",
                         "closed", "rejected", "duplicate", "answered"})
-PREVIOUS = "@previous"
-CITIZEN, SYSTEM = "citizen", "system"
+CITIZEN = "citizen"
 HOUR_US = 3_600_000_000
 DAY_US = 24 * HOUR_US
 RATINGS = ("satisfied", "accepted", "not_satisfied")
 Rating = Literal["satisfied", "accepted", "not_satisfied"]
 
 
-@dataclass(frozen=True)
-class Action:
-    """One row of the table: who may do what to a case in which status."""
-
-    name: str
-    vi: str
-    en: str
-    kinds: frozenset[str]
-    sources: frozenset[str]
-    target: str | None  # None: the status does not change; PREVIOUS: back to the stored one
-    roles: frozenset[str]
-    reason: bool = False  # a reason (for resolve/answer: the published result) is required
-
-    def to_json(self) -> dict[str, Any]:
-        """Return ``{name, vi, en, kinds, from, to, roles, reason}``."""
-        return {"name": self.name, "vi": self.vi, "en": self.en, "kinds": sorted(self.kinds),
-                "from": sorted(self.sources), "to": self.target, "roles": sorted(self.roles),
-                "reason": self.reason}
-
-
-def _a(name: str, vi: str, en: str, kinds, sources, target, roles, reason: bool = False) -> Action:
-    return Action(name, vi, en, frozenset(kinds), frozenset(sources), target, frozenset(roles),
-                  reason)
-
+_a = action
 
 STAFF = {"operator", "supervisor", "admin"}
 SUPERVISORS = {"supervisor", "admin"}
@@ -105,6 +82,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
        reason=True),
     _a("unhide", "Công khai lại", "Publish again", BOTH, ANY_STATUS, None, SUPERVISORS),
 )}
+TABLE = ActionTable(ACTIONS.values())
 
 
 class TransitionIn(BaseModel):
@@ -122,26 +100,12 @@ class TransitionIn(BaseModel):
 
 def parse_transition(doc: Any) -> tuple[TransitionIn, Action]:
     """Return the request and its table row; raise ValidationFailed naming every problem."""
-    if not isinstance(doc, dict):
-        raise ValidationFailed("expected a JSON object {\"action\": …}",
-                               [detail("", "not an object")])
-    try:
-        t = TransitionIn.model_validate(doc)
-    except ValidationError as exc:
-        raise ValidationFailed("invalid transition", [
-            detail(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]) from None
-    action = ACTIONS.get(t.action)
-    if action is None or SYSTEM in action.roles and len(action.roles) == 1:
-        names = ", ".join(n for n, a in ACTIONS.items() if a.roles != {SYSTEM})
-        raise ValidationFailed(f"unknown action {t.action!r}",
-                               [detail("action", f"one of {names}")])
-    return t, action
+    return parse_request(TransitionIn, doc, TABLE)
 
 
 def actions_for(kind: str, status: str, role: str) -> list[str]:
     """Return the actions ``role`` may take on a ``kind`` case in ``status`` (guards aside)."""
-    return [a.name for a in ACTIONS.values()
-            if kind in a.kinds and status in a.sources and role in a.roles]
+    return TABLE.allowed(kind, status, role)
 
 
 def classify(resolved_at: int, due_original: int | None, deadline: int | None,
@@ -204,26 +168,8 @@ class Lifecycle:
     def check(self, action: Action, event: dict[str, Any], role: str, t: TransitionIn,
               now: int) -> None:
         """Raise ValidationFailed/Forbidden/Conflict unless ``role`` may take ``action`` now."""
-        kind, status = event["kind"], event["status"]
-        if kind not in action.kinds:
-            names = ", ".join(self._of(kind))
-            raise ValidationFailed(f"a {kind} has no action {action.name!r}",
-                                   [detail("action", f"{kind} actions: {names}")])
-        if role not in action.roles:
-            raise Forbidden(f"role {role!r} may not {action.name} "
-                            f"(allowed: {', '.join(sorted(action.roles))})")
-        if status not in action.sources:
-            allowed = ", ".join(actions_for(kind, status, role)) or "none"
-            raise Conflict(f"cannot {action.name} a case that is {status!r}; "
-                           f"your actions now: {allowed}")
-        if action.reason and not t.reason:
-            raise ValidationFailed(f"{action.name} needs a reason",
-                                   [detail("reason", "required for this action")])
+        TABLE.check(action, event["kind"], event["status"], role, bool(t.reason))
         self._guard(action.name, event, t, now)
-
-    @staticmethod
-    def _of(kind: str) -> list[str]:
-        return [n for n, a in ACTIONS.items() if kind in a.kinds and a.roles != {SYSTEM}]
 
     def _guard(self, name: str, event: dict[str, Any], t: TransitionIn, now: int) -> None:
         case = event["props"].get("case") or {}

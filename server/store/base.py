@@ -172,7 +172,9 @@ class CountQuery:
 UpdateItem = tuple[str, dict[str, Any], AuditEntry]
 
 UPDATABLE = frozenset({"status", "agency_id", "copied_to", "deadline", "area", "severity",
-                       "category", "props"})
+                       "category", "props", "lat", "lon", "cell", "observed_at"})
+#: A move changes the point and its H3 cell together (PostGIS recomputes ``geom`` from them).
+POSITION = frozenset({"lat", "lon", "cell"})
 
 #: Columns of the frames that ``export_frames`` yields, in order (plus ``geometry``).
 EXPORT_COLUMNS = ("seq", "id", "kind", "category", "lat", "lon", "cell", "area", "agency_id",
@@ -181,10 +183,14 @@ EXPORT_COLUMNS = ("seq", "id", "kind", "category", "lat", "lon", "cell", "area",
 
 
 def check_changes(changes: dict[str, Any]) -> None:
-    """Raise ValueError if ``changes`` names a field that ``update`` may not set."""
+    """Raise ValueError if ``changes`` names a field that ``update`` may not set, or moves the
+    point without its cell (``lat``, ``lon`` and ``cell`` change together)."""
     bad = set(changes) - UPDATABLE
     if bad:
         raise ValueError(f"cannot update {sorted(bad)}")
+    moved = POSITION & set(changes)
+    if moved and moved != POSITION:
+        raise ValueError(f"a move sets lat, lon and cell together, not only {sorted(moved)}")
 
 
 def check_replay(stored_hash: str, idem_hash: str | None) -> None:
@@ -255,8 +261,10 @@ class EventStore(abc.ABC):
                expect_status: str | None = None) -> dict[str, Any] | None:
         """Change an event and move it to the head of the log, in one transaction.
 
-        ``changes`` may set any of UPDATABLE (``props`` replaces the props; ``deadline`` in
-        epoch microseconds or None; ``copied_to`` a list of agency ids). The event gets a
+        ``changes`` may set any of UPDATABLE (``props`` replaces the props; ``deadline`` and
+        ``observed_at`` in epoch microseconds, ``deadline`` may be None; ``copied_to`` a list of
+        agency ids; a move sets ``lat``, ``lon`` and ``cell`` (the integer H3 index) together,
+        usually with ``area``, and PostGIS recomputes the point). The event gets a
         new seq (so ``since`` readers see its latest version), and ``audit`` is recorded with
         ``event_id`` and ``at`` filled in. Return the new wire event, or None if there is no such
         event. With ``expect_status`` given and different from the stored status, raise Conflict

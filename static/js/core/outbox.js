@@ -6,7 +6,9 @@
 // Idempotency-Key, after 1, 2, 5, 10, 30 s and whenever the browser comes back online; the server
 // stores it once even when an earlier try did reach it. A refusal (4xx) is final: the entry is
 // marked failed with the server's message and waits to be dismissed. Events: "change", "sent"
-// ({entry, body}), "failed" ({entry, error}).
+// ({entry, body}), "failed" ({entry, error}). With `coalesce: true` a new action replaces the
+// queued, not yet sending, ones of the same label and path (a tablet's position: only the
+// latest fix is worth sending after a gap); their promises resolve with null.
 import { ApiError } from "./api.js";
 import { uuid } from "./dom.js";
 
@@ -29,15 +31,27 @@ export class Outbox extends EventTarget {
     if (this.pending) this.flush();
   }
 
-  // Queue {method, path, body, label}; resolves with the server's answer body once it is stored.
-  enqueue({ method = "POST", path, body, label = null }) {
+  // Queue {method, path, body, label, coalesce}; resolves with the server's answer body once it
+  // is stored.
+  enqueue({ method = "POST", path, body, label = null, coalesce = false }) {
     const entry = { key: uuid(), method, path, body, label, queuedAt: new Date().toISOString(),
                     attempts: 0, state: "queued", error: null };
+    if (coalesce) this.replaceQueued(label, path);
     this.entries.push(entry);
     this.changed();
     const done = new Promise((resolve, reject) => this.waiters.set(entry.key, { resolve, reject }));
     this.flush();
     return done;
+  }
+
+  replaceQueued(label, path) {
+    const old = this.entries.filter((e) => e.state === "queued" && e.label === label && e.path === path);
+    this.entries = this.entries.filter((e) => !old.includes(e));
+    for (const e of old) {
+      const waiter = this.waiters.get(e.key);
+      this.waiters.delete(e.key);
+      if (waiter) waiter.resolve(null);
+    }
   }
 
   get pending() { return this.entries.filter((e) => e.state !== "failed").length; }

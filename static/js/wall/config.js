@@ -16,6 +16,8 @@ export const WALL = {
   cameraSeconds: 10,
   cameraProbeSeconds: 60,
   feedSize: 8,
+  queueSize: 8,             // open calls listed (most urgent first); the rest are counted
+  queueSeconds: 30,         // the waiting times tick this often
   views: [
     { id: "city", label: { vi: "Thành phố", en: "City" }, longitude: 107.585, latitude: 16.462, zoom: 12.2 },
     { id: "flood", label: { vi: "Vùng ngập lụt", en: "Flood zone" }, longitude: 107.56, latitude: 16.53, zoom: 10.4 },

@@ -14,7 +14,9 @@
 // the measured cost of a redraw when that is longer (a weak or software GPU then spends at most
 // ~1/budget of its time drawing, never more than maxGapMs between redraws); a batch after a
 // quiet spell is drawn at once. Layers hidden or outside their zoom range take no data.
-// Events: "select" ({id} or {id: null}), "view" ({viewState, user}), "render".
+// Events: "select" ({id} or {id: null}), "pick" ({coordinate [lon, lat], object} of every
+// click: the hotline page places a call with it), "view" ({viewState, user}), "render".
+// setOverlays(layers) draws a page's own deck.gl layers above the live ones (a chosen point).
 const deckgl = window.deck;
 const HIDDEN_KEY = "ioc-wall-hidden";
 const BASE_ROLES = new Set(["base", "choropleth"]);
@@ -44,6 +46,7 @@ export class WallMap extends EventTarget {
     this.lastLoad = 0;
     this.baseKey = null;
     this.owed = { points: false, aggregates: false };
+    this.overlays = [];
     this.timer = null;
     this.templates = this.buildTemplates();
     this.base = new deckgl.Deck({ parent: container, viewState: this.viewState, controller: false, layers: [] });
@@ -119,12 +122,17 @@ export class WallMap extends EventTarget {
     return out;
   }
 
-  // Give visible points layers their new rows; return whether any changed.
+  // Give visible points layers their new rows; return whether any changed. The deck entries of
+  // one catalog entry (e.g. a unit's point and its route line) share one diff of their kind.
   takePoints() {
     let changed = false;
+    const diffs = new Map();
     for (const { entry, d } of this.visibleEntries("points")) {
-      const diff = entry.kinds.length === 1 ? this.events.points(entry.kinds[0])
-        : { data: entry.kinds.flatMap((k) => this.events.visible(k)), ranges: null };
+      if (!diffs.has(entry.id)) {
+        diffs.set(entry.id, entry.kinds.length === 1 ? this.events.points(entry.kinds[0])
+          : { data: entry.kinds.flatMap((k) => this.events.visible(k)), ranges: null });
+      }
+      const diff = diffs.get(entry.id);
       if (diff) this.cache.set(d.spec.id, diff);
       changed = changed || Boolean(diff);
     }
@@ -186,7 +194,7 @@ export class WallMap extends EventTarget {
           template.clone({ visible: on && this.inZoom(d), ...this.dataProps(entry, d) }));
       }
     }
-    layers.live.push(this.selectionLayer());
+    layers.live.push(this.selectionLayer(), ...this.overlays);
     const baseKey = `${this.loadVersion}:${layers.base.map((l) => l.props.visible).join()}`;
     if (baseKey !== this.baseKey) this.base.setProps({ layers: layers.base });
     this.baseKey = baseKey;
@@ -223,8 +231,14 @@ export class WallMap extends EventTarget {
     this.render();
   }
 
+  setOverlays(layers) {
+    this.overlays = layers;
+    this.render();
+  }
+
   clicked(info) {
     const obj = info.object;
+    this.dispatchEvent(new CustomEvent("pick", { detail: { coordinate: info.coordinate || null, object: obj || null } }));
     if (obj && obj.id && obj.kind) {
       this.dispatchEvent(new CustomEvent("select", { detail: { id: obj.id } }));
     } else if (obj && obj.hex && info.coordinate) {
