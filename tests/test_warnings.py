@@ -102,3 +102,86 @@ def test_real_series_drafts_warnings_at_the_crossing_hours(wserver):
     assert http("POST", f"{wserver.url}/api/v1/sensors/kim-long/readings",
                 {"readings": [{"quantity": "water_level", "value": 1}]},
                 wserver.token("wall")).status == 403
+
+
+# -- lifecycle, roles, audit, stream ----------------------------------------------------------------
+def future(hours: float) -> str:
+    return (datetime.now(HUE) + timedelta(hours=hours)).isoformat(timespec="seconds")
+
+
+def draft(srv: ServerThread, token: str, **extra) -> dict:
+    body = {"headline": {"vi": "Cảnh báo ngập sâu", "en": "Deep flooding warning"},
+            "description": {"vi": "Nước lên nhanh.", "en": "Water is rising fast."},
+            "instruction": {"vi": "Di chuyển lên cao.", "en": "Move to higher ground."},
+            "communes": [KIM_LONG, PHU_XUAN], "expires": future(12), **extra}
+    r = http("POST", f"{srv.url}/api/v1/warnings", body, token)
+    assert r.status == 201, r.body
+    return r.body["warning"]
+
+
+def act(srv: ServerThread, wid: str, token: str, action: str, **body):
+    return http("POST", f"{srv.url}/api/v1/warnings/{wid}/transitions", {"action": action, **body}, token)
+
+
+def receive_until(ws, done, limit: int = 100) -> list[dict]:  # noqa: ANN001
+    """Return the streamed events up to the first for which ``done(event)`` is true."""
+    got: list[dict] = []
+    while len(got) < limit:
+        got += receive(ws, 1)
+        if any(done(e) for e in got):
+            return got
+    raise AssertionError(f"not seen in {limit} events")
+
+
+def test_lifecycle_roles_audit_and_stream(wserver, router):
+    op, sup, wall = wserver.token("operator"), wserver.token("supervisor"), wserver.token("wall")
+    public = wserver.token("public")
+    cell = "8965b5a5c0bffff"  # an H3 res-9 cell in Thuận An
+    with open_ws(wserver, wall) as ws:
+        subscribe(ws, layers=("warnings",))
+        w = draft(wserver, op, cells=[cell])
+        assert (w["status"], w["props"]["origin"], w["props"]["cells"]) == ("draft", "manual", [cell])
+        for token, status in ((wall, 403), (public, 403), (None, 401)):
+            r = http("POST", f"{wserver.url}/api/v1/warnings", {"headline": {"vi": "x", "en": "x"},
+                                                               "communes": [KIM_LONG]}, token)
+            assert r.status == status and r.body["error"]["code"] in ("forbidden", "unauthorized")
+        bad = http("POST", f"{wserver.url}/api/v1/warnings",
+                   {"headline": {"vi": "x", "en": "x"}, "communes": ["99999"], "cells": ["zz"]}, op)
+        assert bad.status == 422 and {d["path"] for d in bad.body["error"]["details"]} == {"communes[0]", "cells[0]"}
+        # operators draft; only supervisors and admins approve and send
+        assert act(wserver, w["id"], op, "approve").status == 403
+        assert act(wserver, w["id"], sup, "send").status == 409  # not approved yet
+        assert act(wserver, w["id"], sup, "fly").status == 422
+        edited = act(wserver, w["id"], op, "edit", content={"communes": [KIM_LONG]}).body["warning"]
+        assert edited["props"]["communes"] == [KIM_LONG] and edited["area"] == KIM_LONG
+        assert act(wserver, w["id"], sup, "approve").body["warning"]["status"] == "approved"
+        assert act(wserver, w["id"], op, "send").status == 403
+        sent = act(wserver, w["id"], sup, "send").body["warning"]
+        assert sent["status"] == "sent" and set(sent["props"]["reach"]) >= {"sos_open", "contacts"}
+        # an update of a sent warning is a new draft that references it; sending it retires the old
+        upd = act(wserver, w["id"], op, "update",
+                  content={"cap_severity": "Extreme", "communes": [KIM_LONG, THUAN_AN]}).body["warning"]
+        assert upd["status"] == "draft" and upd["props"]["updates"] == w["id"]
+        ref = upd["props"]["references"][0].split(",")
+        assert ref[1] == w["props"]["identifier"] and ref[2] == sent["props"]["sent"]
+        act(wserver, upd["id"], sup, "approve")
+        assert act(wserver, upd["id"], sup, "send").body["warning"]["status"] == "sent"
+        assert http("GET", f"{wserver.url}/api/v1/warnings/{w['id']}", token=op).body["warning"]["status"] == "updated"
+        # cancel: supervisors only, with a reason
+        assert act(wserver, upd["id"], op, "cancel", reason="x").status == 403
+        assert act(wserver, upd["id"], sup, "cancel").status == 422
+        cancelled = act(wserver, upd["id"], sup, "cancel", reason="Nước đã rút").body["warning"]
+        assert cancelled["status"] == "cancelled" and cancelled["props"]["cancel"]["reason"] == "Nước đã rút"
+        stream = receive_until(ws, lambda e: e["id"] == upd["id"] and e["status"] == "cancelled")
+    # every change was streamed, in order (the hub may send only the newest version of an event
+    # changed twice within one flush)
+    seen = {wid: [e["status"] for e in stream if e["id"] == wid] for wid in (w["id"], upd["id"])}
+    assert seen[w["id"]][-2:] == ["sent", "updated"] and seen[upd["id"]][-2:] == ["sent", "cancelled"]
+    assert [e["seq"] for e in stream] == sorted(e["seq"] for e in stream)
+    one = http("GET", f"{wserver.url}/api/v1/warnings/{w['id']}", token=op).body
+    assert [h["action"] for h in one["history"]][-4:] == ["warning.edit", "warning.approve",
+                                                          "warning.send", "warning.supersede"]
+    assert one["actions"] == []
+    d2 = draft(wserver, op)
+    assert act(wserver, d2["id"], op, "discard").status == 422
+    assert act(wserver, d2["id"], op, "discard", reason="trùng").body["warning"]["status"] == "cancelled"

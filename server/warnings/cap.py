@@ -49,7 +49,7 @@ class CapInfo(BaseModel):
     """An ``info`` block (one language)."""
 
     model_config = ConfigDict(extra="forbid")
-    language: str = "en-US"
+    language: str | None = None  # absent: en-US (CAP 1.2)
     categories: list[str]
     event: str
     responses: list[str] = Field(default_factory=list)
@@ -216,7 +216,7 @@ def _read_info(el: etree._Element) -> CapInfo:
     areas = [CapArea(desc=_text(a, "areaDesc") or "", polygons=_texts(a, "polygon"),
                      circles=_texts(a, "circle"), geocodes=_read_pairs(a, "geocode"))
              for a in el.findall(f"{{{NS}}}area")]
-    return CapInfo(language=_text(el, "language") or "en-US", categories=_texts(el, "category"),
+    return CapInfo(language=_text(el, "language"), categories=_texts(el, "category"),
                    responses=_texts(el, "responseType"), event_codes=_read_pairs(el, "eventCode"),
                    parameters=_read_pairs(el, "parameter"), areas=areas,
                    **_read_fields(el, INFO_HEAD + INFO_GRADE + INFO_TEXT))

@@ -29,7 +29,7 @@ from server.warnings.cap import CapAlert
 from server.warnings.lifecycle import (APPROVERS, DRAFTERS, READERS, TABLE, Content, NewWarning,
                                        WarningRequest)
 from server.warnings.publish import alert_of
-from server.warnings.reach import reach
+from server.warnings.reach import CONTACTS, illustrative_contacts, parse_contacts, reach
 
 if TYPE_CHECKING:
     from server.sensors import SensorService
@@ -130,6 +130,17 @@ class WarningDesk:
             return geom, p.get("communes", [])
         return (geo_areas.target_geometry(p.get("communes", []), p.get("cells", []), self.areaset),
                 p.get("communes", []))
+
+    async def seed_contacts(self) -> int:
+        """Register the illustrative contacts when none are registered (``ioc serve --demo``);
+        return how many were added."""
+        if await self.core.read(self.core.store.records, CONTACTS):
+            return 0
+        parsed = parse_contacts(illustrative_contacts(), self.areaset.codes)
+        await self.core.write(self.core.store.put_records, CONTACTS,
+                              {k: c.model_dump(exclude_none=True) for k, c in parsed.items()},
+                              self.core.clock.now())
+        return len(parsed)
 
     # -- drafting --------------------------------------------------------------------------------
     async def create(self, principal: Principal, content: NewWarning) -> dict[str, Any]:

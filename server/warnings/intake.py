@@ -52,7 +52,7 @@ def cap_ref(alert: CapAlert) -> str:
 
 
 def _texts(alert: CapAlert, field: str) -> dict[str, str] | None:
-    values = {i.language[:2]: getattr(i, field) for i in alert.infos if getattr(i, field)}
+    values = {(i.language or "en-US")[:2]: getattr(i, field) for i in alert.infos if getattr(i, field)}
     if not values:
         return None
     first = next(iter(values.values()))

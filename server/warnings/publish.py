@@ -93,7 +93,7 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str
 def _entry(feed: etree._Element, ev: dict[str, Any], alert: CapAlert, base_url: str) -> None:
     entry = _sub(feed, "entry")
     first = alert.infos[0] if alert.infos else None
-    english = next((i for i in alert.infos if i.language.startswith("en")), first)
+    english = next((i for i in alert.infos if (i.language or "en").startswith("en")), first)
     _sub(entry, "id", f"urn:cap:{alert.sender}:{alert.identifier}")
     title = first.headline or first.event if first else alert.identifier
     if english is not None and english is not first and english.headline:
