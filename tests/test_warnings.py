@@ -27,11 +27,22 @@ KIM_LONG, PHU_XUAN, THUAN_AN = "19774", "19753", "19900"
 
 @pytest.fixture
 def wserver(tmp_path, router):
-    settings = Settings(port=0, db=f"sqlite:///{tmp_path / 'ioc.sqlite3'}", flush_ms=50,
-                        feed_flush_ms=50, data_dir=tmp_path / "data")
-    srv = ServerThread(settings, router).start()
+    """A real server on SQLite."""
+    srv = ServerThread(server_settings(f"sqlite:///{tmp_path / 'ioc.sqlite3'}", tmp_path), router).start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture
+def any_store_server(store_url, tmp_path, router):
+    """A real server on each store (SQLite, PostGIS)."""
+    srv = ServerThread(server_settings(store_url, tmp_path), router).start()
+    yield srv
+    srv.stop()
+
+
+def server_settings(db: str, tmp_path: Path) -> Settings:
+    return Settings(port=0, db=db, flush_ms=50, feed_flush_ms=50, data_dir=tmp_path / "data")
 
 
 def series() -> dict[str, list[tuple[str, float, list[float]]]]:
@@ -77,7 +88,8 @@ def warnings(srv: ServerThread, token: str, **query: str) -> list[dict]:
     return r.body["warnings"]
 
 
-def test_real_series_drafts_warnings_at_the_crossing_hours(wserver):
+def test_real_series_drafts_warnings_at_the_crossing_hours(any_store_server):
+    wserver = any_store_server
     op = wserver.token("operator")
     data = series()
     expected = {sid: expected_drafts(rows) for sid, rows in data.items()}
@@ -133,7 +145,8 @@ def receive_until(ws, done, limit: int = 100) -> list[dict]:  # noqa: ANN001
     raise AssertionError(f"not seen in {limit} events")
 
 
-def test_lifecycle_roles_audit_and_stream(wserver, router):
+def test_lifecycle_roles_audit_and_stream(any_store_server):
+    wserver = any_store_server
     op, sup, wall = wserver.token("operator"), wserver.token("supervisor"), wserver.token("wall")
     public = wserver.token("public")
     cell = "8965b5a5c0bffff"  # an H3 res-9 cell in Thuận An

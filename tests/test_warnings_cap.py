@@ -15,8 +15,8 @@ from lxml import etree
 from server.clock import ManualClock
 from server.config import Settings
 from tests.helpers import ServerThread, http
-from tests.test_warnings import (ATOM, HUE, KIM_LONG, PHU_XUAN, THUAN_AN, act, draft, future,
-                                 wserver)  # noqa: F401 - wserver is a fixture
+from tests.test_warnings import (ATOM, HUE, KIM_LONG, PHU_XUAN, THUAN_AN, act,  # noqa: F401
+                                 any_store_server, draft, future, wserver)  # (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "tests" / "data" / "cap"
@@ -176,7 +176,8 @@ def hue_cap(identifier: str, now: datetime, msg_type: str = "Alert", references:
 </alert>""".encode()
 
 
-def test_cap_inside_hue_becomes_a_received_warning_and_a_cancel_cancels_it(wserver):
+def test_cap_inside_hue_becomes_a_received_warning_and_a_cancel_cancels_it(any_store_server):
+    wserver = any_store_server
     op = wserver.token("operator")
     url = f"{wserver.url}/api/v1/warnings/cap"
     now = datetime.now(HUE).replace(microsecond=0)
@@ -244,7 +245,8 @@ def point_in(router, code: str, dx: float = 0.0) -> tuple[float, float]:
     return round(p.y, 6), round(p.x + dx, 6)
 
 
-def test_reach_counts_a_known_set_of_events(wserver, router):
+def test_reach_counts_a_known_set_of_events(any_store_server, router):
+    wserver = any_store_server
     op, public = wserver.token("operator"), wserver.token("public")
     url = wserver.url
     kim, thuan_an, a_luoi = point_in(router, KIM_LONG), point_in(router, THUAN_AN), point_in(router, "20056")
