@@ -98,6 +98,7 @@ class WarningsLayer(EventLayer):
     closed_statuses = frozenset({"updated", "cancelled", "expired"})
     private_props = frozenset({"by", "reach"})
     ticker = True
+    ticker_statuses = ("sent", "received")
     example_props = {"identifier": "vn-hue-ioc-example", "communes": ["19774"],
                      "headline": {"vi": "Cảnh báo lũ", "en": "Flood warning"}}
 
