@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from lxml import etree
 
 from server.config import Settings
 from tests.helpers import ServerThread, http, open_ws, subscribe
@@ -195,6 +194,8 @@ def test_lifecycle_roles_audit_and_stream(any_store_server):
     assert [h["action"] for h in one["history"]][-4:] == ["warning.edit", "warning.approve",
                                                           "warning.send", "warning.supersede"]
     assert one["actions"] == []
-    d2 = draft(wserver, op)
+    d2 = draft(wserver, sup)  # supervisors draft too
+    actions = http("GET", f"{wserver.url}/api/v1/warnings/actions", token=op).body["actions"]
+    assert {a["name"]: a["roles"] for a in actions}["send"] == ["admin", "supervisor"]
     assert act(wserver, d2["id"], op, "discard").status == 422
     assert act(wserver, d2["id"], op, "discard", reason="trùng").body["warning"]["status"] == "cancelled"

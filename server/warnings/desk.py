@@ -18,7 +18,7 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from server.auth import Principal, check_can_create
+from server.auth import Principal
 from server.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, detail
 from server.store import AuditEntry, EventQuery
 from server.thresholds import Crossing
@@ -26,9 +26,8 @@ from server.timefmt import parse_rfc3339, to_rfc3339
 from server.transitions import SYSTEM, Action
 from server.warnings import areas as geo_areas
 from server.warnings.cap import CapAlert
-from server.warnings.lifecycle import (APPROVERS, DRAFTERS, READERS, TABLE, Content, NewWarning,
-                                       WarningRequest)
-from server.warnings.publish import alert_of
+from server.warnings.lifecycle import DRAFTERS, READERS, TABLE, Content, NewWarning, WarningRequest
+from server.warnings.publish import alert_of, is_active
 from server.warnings.reach import CONTACTS, illustrative_contacts, parse_contacts, reach
 
 if TYPE_CHECKING:
@@ -145,7 +144,8 @@ class WarningDesk:
     # -- drafting --------------------------------------------------------------------------------
     async def create(self, principal: Principal, content: NewWarning) -> dict[str, Any]:
         """Store a new draft from staff; return it."""
-        check_can_create(principal, {KIND})
+        if not principal.authenticated:
+            raise Unauthorized("send a token: Authorization: Bearer TOKEN")
         if principal.role not in DRAFTERS:
             raise Forbidden(f"role {principal.role!r} may not draft warnings")
         props = content.model_dump(exclude_none=True, exclude={"category"})
@@ -359,6 +359,8 @@ class WarningDesk:
     async def apply(self, ev: dict[str, Any], changes: dict[str, Any], action: str,
                      principal: Principal, reason: str | None,
                      data: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Store ``changes`` to a warning as ``warning.<action>`` (audited, streamed; refused
+        with Conflict when its status changed meanwhile); return the new version."""
         audit = AuditEntry(f"warning.{action}", principal.token_id, principal.role,
                            reason=reason, data=data or {})
         return await self.core.update(ev["id"], changes, audit, expect_status=ev["status"])
@@ -366,7 +368,6 @@ class WarningDesk:
     # -- timer -----------------------------------------------------------------------------------
     async def expire(self) -> list[str]:
         """Move sent or received warnings past ``expires`` to expired; return their ids."""
-        from server.warnings.publish import is_active
         done = []
         async with self.lock:
             now = self.core.clock.now()
@@ -388,5 +389,3 @@ class WarningDesk:
         """The desk's background task: draft from gauge crossings, expire sent warnings."""
         await asyncio.gather(self._gauge_worker(), self._timer())
 
-
-__all__ = ["APPROVERS", "DRAFTERS", "WarningDesk"]

@@ -12,7 +12,7 @@ from geo.agencies import AgencyRegistry
 from geo.areas import AreaSet
 from server.timefmt import parse_rfc3339, to_rfc3339
 from server.warnings.areas import cap_areas
-from server.warnings.cap import CapAlert, CapInfo, to_xml
+from server.warnings.cap import CapAlert, CapInfo
 
 ATOM = "http://www.w3.org/2005/Atom"
 CAP_TYPE = "application/cap+xml"
@@ -126,5 +126,3 @@ def atom_feed(items: list[tuple[dict[str, Any], CapAlert]], base_url: str, now: 
         _entry(feed, ev, alert, base_url)
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
-
-__all__ = ["PUBLISHED", "alert_of", "atom_feed", "cap_time", "is_active", "to_xml"]

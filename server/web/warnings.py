@@ -9,7 +9,8 @@ from server.events import parse_json, parse_model
 from server.warnings.desk import WarningDesk
 from server.warnings.intake import CapIntake
 from server.warnings.lifecycle import DRAFTERS, TABLE, NewWarning, WarningRequest
-from server.warnings.publish import PUBLISHED, atom_feed, is_active, to_xml
+from server.warnings.cap import to_xml
+from server.warnings.publish import PUBLISHED, atom_feed, is_active
 from server.warnings.reach import CONTACTS, parse_contacts
 from server.web.base import FeatureHandler
 from server.web.dispatch import UUID
