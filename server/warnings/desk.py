@@ -230,16 +230,17 @@ class WarningDesk:
         severity, urgency, responses = LEVEL_GRADES[level]
         word_vi, word_en = LEVEL_WORDS[level]
         at = to_rfc3339(c.at, self.tz, "seconds")
+        when = datetime.fromtimestamp(c.at / 1e6, self.tz).strftime("%H:%M %d/%m/%Y")
         name = station.name.split(" (")[0]
         props = {
             "event": {"vi": "Lũ trên sông", "en": "River flood"},
             "headline": {"vi": f"{word_vi} ({th.name}) trên {gauge.river} tại {name}",
-                         "en": f"{word_en} ({th.name}) on the {gauge.river} at {name}"},
+                         "en": f"{word_en} ({th.name}) on {gauge.river} at {name}"},
             "description": {
-                "vi": f"Mực nước {gauge.river} tại trạm {name} lúc {at} là {c.value:g} m, vượt "
+                "vi": f"Mực nước {gauge.river} tại trạm {name} lúc {when} là {c.value:g} m, vượt "
                       f"mức {th.name} ({th.value:g} m). Các xã, phường ven sông, vùng trũng có "
                       "nguy cơ ngập.",
-                "en": f"The {gauge.river} at {name} stood at {c.value:g} m at {at}, above "
+                "en": f"{gauge.river} at {name} stood at {c.value:g} m at {when}, above "
                       f"{th.name} ({th.value:g} m). Low-lying riverside communes may flood."},
             "instruction": {"vi": "Theo dõi thông tin, chuẩn bị sơ tán người và tài sản khỏi "
                                   "vùng trũng; không qua ngầm, tràn.",
