@@ -110,8 +110,8 @@ async def _demo(server, scenario, speed: float) -> None:  # noqa: ANN001
 
 
 async def _demo_tokens(core) -> dict[str, str]:  # noqa: ANN001
-    """Register the illustrative responder units and return fresh demo tokens (the earlier demo
-    tokens are revoked): ``{"wall", "hotline", "tablet", "unit"}``."""
+    """Register the illustrative responder units and warning contacts and return fresh demo
+    tokens (the earlier demo tokens are revoked): ``{"wall", "hotline", "tablet", "unit"}``."""
     await core.features["dispatch"].seed_units()
     await core.features["warnings"].seed_contacts()
     unit = "qs-xuong-01"

@@ -4,7 +4,7 @@ WarningDesk, write JSON or XML (docs/WARNINGS.md)."""
 from __future__ import annotations
 
 from server.auth import Principal
-from server.errors import NotFound, ValidationFailed, detail
+from server.errors import NotFound, PayloadTooLarge, ValidationFailed, detail
 from server.events import parse_json, parse_model
 from server.warnings.desk import WarningDesk
 from server.warnings.intake import CapIntake
@@ -113,9 +113,12 @@ class CapIntakeHandler(WarningHandler):
 
     async def post(self) -> None:
         """Answer 201 (stored), 200 (already stored) or 422 naming every problem."""
-        if not self.request.body.strip():
+        body, limit = self.request.body, self.core.settings.max_body_bytes
+        if len(body) > limit:
+            raise PayloadTooLarge(f"body is {len(body)} bytes; the limit is {limit}")
+        if not body.strip():
             raise ValidationFailed("the body is empty", [detail("body", "send one CAP message")])
-        answer, status = await CapIntake(self.desk).receive(self.principal, self.request.body)
+        answer, status = await CapIntake(self.desk).receive(self.principal, body)
         self.write_json(answer, status)
 
 
