@@ -10,10 +10,10 @@ sending that one moves the old one to ``updated``), ``discard`` / ``cancel``, an
 """
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydeck as pdk
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from layers.base import EventLayer, deck_spec
 
@@ -24,8 +24,8 @@ CapCategory = Literal["Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Hea
                       "Transport", "Infra", "CBRNE", "Other"]
 ResponseType = Literal["Shelter", "Evacuate", "Prepare", "Execute", "Avoid", "Monitor", "Assess",
                        "AllClear", "None"]
-CODE = r"^[0-9]{5}$"
-CELL = r"^[0-9a-f]{15}$"
+CommuneCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
+CellId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{15}$")]
 STATUS_COLORS = {"draft": [150, 150, 150], "approved": [250, 200, 0], "sent": [230, 30, 30],
                  "received": [200, 60, 200]}
 
@@ -69,8 +69,8 @@ class WarningProps(BaseModel):
     certainty: Certainty = "Likely"
     cap_categories: list[CapCategory] = Field(default_factory=lambda: ["Met"], min_length=1)
     responses: list[ResponseType] = Field(default_factory=list)
-    communes: list[str] = Field(default_factory=list, max_length=40)
-    cells: list[str] = Field(default_factory=list, max_length=2000)
+    communes: list[CommuneCode] = Field(default_factory=list, max_length=40)
+    cells: list[CellId] = Field(default_factory=list, max_length=2000)
     effective: str | None = Field(None, max_length=40)
     expires: str | None = Field(None, max_length=40)
     sent: str | None = Field(None, max_length=40, description="when it was sent (RFC 3339)")

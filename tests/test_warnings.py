@@ -199,3 +199,36 @@ def test_lifecycle_roles_audit_and_stream(any_store_server):
     assert {a["name"]: a["roles"] for a in actions}["send"] == ["admin", "supervisor"]
     assert act(wserver, d2["id"], op, "discard").status == 422
     assert act(wserver, d2["id"], op, "discard", reason="trùng").body["warning"]["status"] == "cancelled"
+
+
+def test_a_higher_level_after_sending_drafts_an_update(wserver):
+    op, sup = wserver.token("operator"), wserver.token("supervisor")
+    now = datetime.now(HUE).replace(second=0, microsecond=0)
+
+    def post(minutes: int, value: float) -> None:
+        at = (now - timedelta(minutes=60 - minutes)).isoformat()
+        r = http("POST", f"{wserver.url}/api/v1/sensors/kim-long/readings",
+                 {"readings": [{"quantity": "water_level", "value": value * 100, "unit": "cm",
+                                "observed_at": at}]}, op)
+        assert r.status == 200, r.body
+
+    post(0, 0.8)
+    post(10, 1.1)   # BĐ1 (1.0 m)
+    first = wait_for(lambda: warnings(wserver, op))[0]
+    assert (first["props"]["gauge"]["level_name"], first["props"]["communes"]) == \
+        ("BĐ1", GAUGE_AREAS["gauges"]["kim-long"]["levels"]["1"])
+    act(wserver, first["id"], sup, "approve")
+    sent = act(wserver, first["id"], sup, "send").body["warning"]
+    post(20, 0.97)  # under BĐ1 but within the 5 cm hysteresis: still level 1
+    post(30, 1.2)
+    assert len(warnings(wserver, op)) == 1
+    post(40, 2.05)  # BĐ2 (2.0 m)
+    second = wait_for(lambda: [w for w in warnings(wserver, op) if w["id"] != first["id"]])[0]
+    assert second["status"] == "draft" and second["props"]["updates"] == first["id"]
+    assert second["props"]["references"] == \
+        [f"canhbao@ioc.hue.gov.vn,{first['props']['identifier']},{sent['props']['sent']}"]
+    assert second["props"]["cap_severity"] == "Severe" and KIM_LONG in second["props"]["communes"]
+    act(wserver, second["id"], sup, "approve")
+    act(wserver, second["id"], sup, "send")
+    statuses = {w["id"]: w["status"] for w in warnings(wserver, op)}
+    assert statuses == {first["id"]: "updated", second["id"]: "sent"}

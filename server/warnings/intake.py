@@ -127,7 +127,8 @@ class CapIntake:
                "source": {"channel": "cap", "ref": cap_ref(alert)[:200]},
                "props": {k: v for k, v in props.items() if v is not None}}
         events = self.core.validator.validate([doc], "", self.core.clock.now())
-        events[0].status = "received"
+        # a Cancel of a message never received here is kept, already cancelled
+        events[0].status = "cancelled" if alert.msg_type == "Cancel" else "received"
         stored = (await self.core.append(events)).events[0]
         replayed = stored["id"] != events[0].id
         if not replayed:
