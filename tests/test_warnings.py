@@ -134,6 +134,13 @@ def act(srv: ServerThread, wid: str, token: str, action: str, **body):
     return http("POST", f"{srv.url}/api/v1/warnings/{wid}/transitions", {"action": action, **body}, token)
 
 
+def danger_zones(srv: ServerThread, token: str) -> dict[str, str]:
+    """The vessels' danger zones: id → name."""
+    zones = http("GET", f"{srv.url}/api/v1/vessels/zones", token=token).body["features"]
+    return {z["id"]: z["properties"]["name"] for z in zones
+            if z["properties"].get("kind") == "danger_zone"}
+
+
 def receive_until(ws, done, limit: int = 100) -> list[dict]:  # noqa: ANN001
     """Return the streamed events up to the first for which ``done(event)`` is true."""
     got: list[dict] = []
@@ -170,6 +177,7 @@ def test_lifecycle_roles_audit_and_stream(any_store_server):
         assert act(wserver, w["id"], op, "send").status == 403
         sent = act(wserver, w["id"], sup, "send").body["warning"]
         assert sent["status"] == "sent" and set(sent["props"]["reach"]) >= {"sos_open", "contacts"}
+        assert danger_zones(wserver, op) == {f"warning-{w['id']}": "Cảnh báo ngập sâu"}
         # an update of a sent warning is a new draft that references it; sending it retires the old
         upd = act(wserver, w["id"], op, "update",
                   content={"cap_severity": "Extreme", "communes": [KIM_LONG, THUAN_AN]}).body["warning"]
@@ -182,7 +190,9 @@ def test_lifecycle_roles_audit_and_stream(any_store_server):
         # cancel: supervisors only, with a reason
         assert act(wserver, upd["id"], op, "cancel", reason="x").status == 403
         assert act(wserver, upd["id"], sup, "cancel").status == 422
+        assert danger_zones(wserver, op) == {f"warning-{upd['id']}": "Cảnh báo ngập sâu"}
         cancelled = act(wserver, upd["id"], sup, "cancel", reason="Nước đã rút").body["warning"]
+        assert danger_zones(wserver, op) == {}
         assert cancelled["status"] == "cancelled" and cancelled["props"]["cancel"]["reason"] == "Nước đã rút"
         stream = receive_until(ws, lambda e: e["id"] == upd["id"] and e["status"] == "cancelled")
     # every change was streamed, in order (the hub may send only the newest version of an event

@@ -24,6 +24,7 @@ from server.store import AuditEntry, EventQuery
 from server.thresholds import Crossing
 from server.timefmt import parse_rfc3339, to_rfc3339
 from server.transitions import SYSTEM, Action
+from server.vessels import DangerZone
 from server.warnings import areas as geo_areas
 from server.warnings.cap import CapAlert
 from server.warnings.lifecycle import DRAFTERS, READERS, TABLE, Content, NewWarning, WarningRequest
@@ -219,7 +220,7 @@ class WarningDesk:
             for ev in earlier:
                 if ev["status"] in ("draft", "approved"):
                     await self.apply(ev, {"status": "cancelled"}, "discard", GAUGE,
-                                      f"superseded: {th.name} at {c.value:g} m")
+                                     f"superseded: {th.name} at {c.value:g} m")
             sent = [ev for ev in earlier if ev["status"] == "sent"]
             props = self._gauge_props(c, station, gauge, sent[-1] if sent else None)
             return await self._append_draft(gauge.category, props, "gauge", GAUGE, c.at)
@@ -310,7 +311,7 @@ class WarningDesk:
                           request: WarningRequest) -> dict[str, Any]:
         props = {**ev["props"], "by": {**ev["props"].get("by", {}), "approve": principal.token_id}}
         return {"warning": await self.apply(ev, {"status": "approved", "props": props},
-                                             act.name, principal, request.reason)}
+                                            act.name, principal, request.reason)}
 
     async def _do_send(self, ev: dict[str, Any], act: Action, principal: Principal,
                        request: WarningRequest) -> dict[str, Any]:
@@ -322,14 +323,32 @@ class WarningDesk:
             props["expires"] = to_rfc3339(now + int(self.settings.warning_default_hours * HOUR_US),
                                           self.tz, "seconds")
         stored = await self.apply(ev, {"status": "sent", "props": props}, act.name, principal,
-                                   request.reason, {"reach": counts})
+                                  request.reason, {"reach": counts})
         old_id = props.get("updates")
         if old_id:
             old = await self.get(old_id)
             if old["status"] == "sent":
                 await self.apply(old, {"status": "updated"}, "supersede", TIMER,
-                                  f"updated by {props['identifier']}")
+                                 f"updated by {props['identifier']}")
+                await self._zone_off(old_id, "updated")
+        await self._zone_on(stored)
         return {"warning": stored}
+
+    async def _zone_on(self, ev: dict[str, Any]) -> None:
+        """Post a sent warning's area as a danger zone for vessels (until it expires)."""
+        vessels = self.core.features.get("vessels")
+        if vessels is None:
+            return
+        p = ev["props"]
+        zone = DangerZone(f"warning-{ev['id']}", p["headline"]["vi"][:200], self.geometry(ev)[0],
+                          parse_rfc3339(p["expires"]) if p.get("expires") else None,
+                          f"warning {p['identifier']}")
+        await vessels.add_danger_zone(zone)
+
+    async def _zone_off(self, warning_id: str, reason: str) -> None:
+        vessels = self.core.features.get("vessels")
+        if vessels is not None:
+            await vessels.remove_danger_zone(f"warning-{warning_id}", reason)
 
     async def _do_update(self, ev: dict[str, Any], act: Action, principal: Principal,
                          request: WarningRequest) -> dict[str, Any]:
@@ -344,7 +363,7 @@ class WarningDesk:
     async def _do_discard(self, ev: dict[str, Any], act: Action, principal: Principal,
                           request: WarningRequest) -> dict[str, Any]:
         return {"warning": await self.apply(ev, {"status": "cancelled"}, act.name, principal,
-                                             request.reason)}
+                                            request.reason)}
 
     async def _do_cancel(self, ev: dict[str, Any], act: Action, principal: Principal,
                          request: WarningRequest) -> dict[str, Any]:
@@ -354,12 +373,14 @@ class WarningDesk:
         props = {**ev["props"], "by": {**ev["props"].get("by", {}), "cancel": principal.token_id}}
         if not props.get("cap"):
             props["cancel"] = cancel
-        return {"warning": await self.apply(ev, {"status": "cancelled", "props": props},
-                                             act.name, principal, request.reason)}
+        stored = await self.apply(ev, {"status": "cancelled", "props": props}, act.name,
+                                  principal, request.reason)
+        await self._zone_off(ev["id"], "cancelled")
+        return {"warning": stored}
 
     async def apply(self, ev: dict[str, Any], changes: dict[str, Any], action: str,
-                     principal: Principal, reason: str | None,
-                     data: dict[str, Any] | None = None) -> dict[str, Any]:
+                    principal: Principal, reason: str | None,
+                    data: dict[str, Any] | None = None) -> dict[str, Any]:
         """Store ``changes`` to a warning as ``warning.<action>`` (audited, streamed; refused
         with Conflict when its status changed meanwhile); return the new version."""
         audit = AuditEntry(f"warning.{action}", principal.token_id, principal.role,

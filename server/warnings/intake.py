@@ -135,7 +135,7 @@ class CapIntake:
             for ev in referenced:
                 if ev["status"] == "received":
                     await self.desk.apply(ev, {"status": "updated"}, "supersede", INTAKE,
-                                           f"CAP {alert.msg_type} {alert.identifier}")
+                                          f"CAP {alert.msg_type} {alert.identifier}")
         return ({"warning": summary(stored["id"], alert, stored["status"], communes),
                  "stored_as": "event", "in_region": True, "replayed": replayed},
                 200 if replayed else 201)
