@@ -26,6 +26,7 @@ ResponseType = Literal["Shelter", "Evacuate", "Prepare", "Execute", "Avoid", "Mo
                        "AllClear", "None"]
 CommuneCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
 CellId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{15}$")]
+PUBLISHED_STATUSES = frozenset({"sent", "received", "updated", "cancelled", "expired"})
 STATUS_COLORS = {"draft": [150, 150, 150], "approved": [250, 200, 0], "sent": [230, 30, 30],
                  "received": [200, 60, 200]}
 
@@ -101,6 +102,14 @@ class WarningsLayer(EventLayer):
     ticker_statuses = ("sent", "received")
     example_props = {"identifier": "vn-hue-ioc-example", "communes": ["19774"],
                      "headline": {"vi": "Cảnh báo lũ", "en": "Flood warning"}}
+
+    def public_view(self, event: dict[str, Any], sensitive: bool) -> dict[str, Any]:
+        """Return the public form: a warning not yet published (draft, approved) shows no
+        content, only that it exists; a published one without ``by`` and ``reach``."""
+        out = super().public_view(event, sensitive)
+        if event["status"] not in PUBLISHED_STATUSES:
+            out["props"] = {}
+        return out
 
     def deck_layers(self) -> list[dict[str, Any]]:
         """Return a ScatterplotLayer of rings coloured by status."""

@@ -167,6 +167,7 @@ def test_lifecycle_roles_audit_and_stream(any_store_server):
         bad = http("POST", f"{wserver.url}/api/v1/warnings",
                    {"headline": {"vi": "x", "en": "x"}, "communes": ["99999"], "cells": ["zz"]}, op)
         assert bad.status == 422 and {d["path"] for d in bad.body["error"]["details"]} == {"communes[0]", "cells[0]"}
+        assert http("GET", f"{wserver.url}/api/v1/events/{w['id']}", token=public).body["props"] == {}
         # operators draft; only supervisors and admins approve and send
         assert act(wserver, w["id"], op, "approve").status == 403
         assert act(wserver, w["id"], sup, "send").status == 409  # not approved yet
@@ -178,6 +179,8 @@ def test_lifecycle_roles_audit_and_stream(any_store_server):
         sent = act(wserver, w["id"], sup, "send").body["warning"]
         assert sent["status"] == "sent" and set(sent["props"]["reach"]) >= {"sos_open", "contacts"}
         assert danger_zones(wserver, op) == {f"warning-{w['id']}": "Cảnh báo ngập sâu"}
+        seen = http("GET", f"{wserver.url}/api/v1/events/{w['id']}", token=public).body["props"]
+        assert seen["headline"]["vi"] == "Cảnh báo ngập sâu" and not {"by", "reach"} & set(seen)
         # an update of a sent warning is a new draft that references it; sending it retires the old
         upd = act(wserver, w["id"], op, "update",
                   content={"cap_severity": "Extreme", "communes": [KIM_LONG, THUAN_AN]}).body["warning"]

@@ -10,6 +10,7 @@ from lxml import etree
 
 from geo.agencies import AgencyRegistry
 from geo.areas import AreaSet
+from layers.warnings import PUBLISHED_STATUSES as PUBLISHED
 from server.timefmt import parse_rfc3339, to_rfc3339
 from server.warnings.areas import cap_areas
 from server.warnings.cap import CapAlert, CapInfo
@@ -17,7 +18,6 @@ from server.warnings.cap import CapAlert, CapInfo
 ATOM = "http://www.w3.org/2005/Atom"
 CAP_TYPE = "application/cap+xml"
 LANGS = (("vi", "vi-VN"), ("en", "en-US"))
-PUBLISHED = frozenset({"sent", "received", "updated", "cancelled", "expired"})
 CONTACT = {"vi": "Đường dây nóng 1900 1075", "en": "Hotline 1900 1075"}
 
 
