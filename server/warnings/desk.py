@@ -13,13 +13,13 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from server.auth import Principal
 from server.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, detail
+from server.feeds import drain, every
 from server.store import AuditEntry, EventQuery
 from server.thresholds import Crossing
 from server.timefmt import parse_rfc3339, to_rfc3339
@@ -34,8 +34,6 @@ from server.warnings.reach import CONTACTS, illustrative_contacts, parse_contact
 if TYPE_CHECKING:
     from server.sensors import SensorService
     from server.service import EventService
-
-log = logging.getLogger(__name__)
 
 KIND = "warning"
 TIMER = Principal("warning-timer", SYSTEM)
@@ -191,18 +189,6 @@ class WarningDesk:
     async def settle(self) -> None:
         """Wait until every queued crossing has been drafted (tests, benchmarks)."""
         await self._crossings.join()
-
-    async def _gauge_worker(self) -> None:
-        while True:
-            crossing = await self._crossings.get()
-            try:
-                await self.draft_from_gauge(crossing)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - one failed draft must not stop the others
-                log.exception("warning draft failed for %s", crossing.key)
-            finally:
-                self._crossings.task_done()
 
     async def draft_from_gauge(self, c: Crossing) -> dict[str, Any] | None:
         """Draft the warning of a rising crossing unless the gauge already has an open (draft,
@@ -399,15 +385,9 @@ class WarningDesk:
                     done.append(ev["id"])
         return done
 
-    async def _timer(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.warning_expire_check_s)
-            try:
-                await self.expire()
-            except Exception:  # noqa: BLE001 - the timer must survive one bad pass
-                log.exception("warning expiry pass failed")
-
     async def run(self) -> None:
         """The desk's background task: draft from gauge crossings, expire sent warnings."""
-        await asyncio.gather(self._gauge_worker(), self._timer())
+        await asyncio.gather(drain(self._crossings, self.draft_from_gauge, "warning draft"),
+                             every(self.settings.warning_expire_check_s, self.expire,
+                                   "warning expiry"))
 
