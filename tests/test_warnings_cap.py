@@ -285,7 +285,7 @@ def test_reach_counts_a_known_set_of_events(any_store_server, router):
     bad = http("POST", f"{url}/api/v1/warnings/contacts",
                {"contacts": [{"id": "d", "name": "D", "phone": "call me", "communes": ["1"]}]}, op)
     assert bad.status == 422 and {d["path"] for d in bad.body["error"]["details"]} == {"contacts[0].phone"}
-    assert http("GET", f"{url}/api/v1/warnings/contacts", token=wserver.token("wall")).status == 404
+    assert http("GET", f"{url}/api/v1/warnings/contacts", token=wserver.token("wall")).status == 403
     w = draft(wserver, op, communes=[KIM_LONG, THUAN_AN])
     reach = http("GET", f"{url}/api/v1/warnings/{w['id']}/reach", token=op).body
     assert reach["counts"] == {"sos_open": 1, "hotline_open": 1, "responders": 2,

@@ -87,6 +87,16 @@ class WarningDesk:
             raise Forbidden(f"role {principal.role!r} may not read warnings; the public feed is "
                             "/api/v1/public/warnings.atom")
 
+    @staticmethod
+    def check_drafter(principal: Principal, what: str) -> None:
+        """Raise Unauthorized/Forbidden unless ``principal`` is an operator, supervisor or
+        admin (``what`` names the refused act)."""
+        if not principal.authenticated:
+            raise Unauthorized("send a token: Authorization: Bearer TOKEN")
+        if principal.role not in DRAFTERS:
+            raise Forbidden(f"role {principal.role!r} may not {what} "
+                            f"(allowed: {', '.join(sorted(DRAFTERS))})")
+
     async def all(self) -> list[dict[str, Any]]:
         """Return every warning event (newest version), ascending by seq."""
         out: list[dict[str, Any]] = []
@@ -143,10 +153,7 @@ class WarningDesk:
     # -- drafting --------------------------------------------------------------------------------
     async def create(self, principal: Principal, content: NewWarning) -> dict[str, Any]:
         """Store a new draft from staff; return it."""
-        if not principal.authenticated:
-            raise Unauthorized("send a token: Authorization: Bearer TOKEN")
-        if principal.role not in DRAFTERS:
-            raise Forbidden(f"role {principal.role!r} may not draft warnings")
+        self.check_drafter(principal, "draft warnings")
         props = content.model_dump(exclude_none=True, exclude={"category"})
         return await self._append_draft(content.category, props, "manual", principal)
 

@@ -20,11 +20,10 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from server.auth import Principal
-from server.errors import Forbidden, NotFound, Unauthorized
+from server.errors import NotFound
 from server.transitions import SYSTEM
 from server.warnings import areas as geo_areas
 from server.warnings.cap import CapAlert, from_xml
-from server.warnings.lifecycle import DRAFTERS
 
 if TYPE_CHECKING:
     from server.warnings.desk import WarningDesk
@@ -77,10 +76,7 @@ class CapIntake:
     async def receive(self, principal: Principal, body: bytes) -> tuple[dict[str, Any], int]:
         """Read, check and store one CAP message; return (answer, HTTP status): ``{"warning":
         summary, "stored_as": "event" | "record", "in_region", "reason"?, "replayed"}``."""
-        if not principal.authenticated:
-            raise Unauthorized("send a token: Authorization: Bearer TOKEN")
-        if principal.role not in DRAFTERS:
-            raise Forbidden(f"role {principal.role!r} may not post CAP messages")
+        self.desk.check_drafter(principal, "post CAP messages")
         alert = from_xml(body)
         geom, _ = geo_areas.alert_geometry(alert, self.desk.areaset)
         territory = self.desk.areaset.union()

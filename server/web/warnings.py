@@ -3,12 +3,11 @@ the contacts registry, and the public Atom feed and CAP messages. Thin: parse, c
 WarningDesk, write JSON or XML (docs/WARNINGS.md)."""
 from __future__ import annotations
 
-from server.auth import Principal
 from server.errors import NotFound, PayloadTooLarge, ValidationFailed, detail
 from server.events import parse_json, parse_model
 from server.warnings.desk import WarningDesk
 from server.warnings.intake import CapIntake
-from server.warnings.lifecycle import DRAFTERS, TABLE, NewWarning, WarningRequest
+from server.warnings.lifecycle import TABLE, NewWarning, WarningRequest
 from server.warnings.cap import to_xml
 from server.warnings.publish import PUBLISHED, atom_feed, is_active
 from server.warnings.reach import CONTACTS, parse_contacts
@@ -127,23 +126,17 @@ class ContactsHandler(WarningHandler):
 
     async def get(self) -> None:
         """Answer ``{"contacts": {id: contact}}``, phones included (staff only)."""
-        _require_staff(self.principal)
+        self.desk.check_drafter(self.principal, "read the contacts")
         self.write_json({"contacts": await self.core.read(self.core.store.records, CONTACTS)})
 
     async def post(self) -> None:
         """Answer 201 ``{"stored": n}`` (body: ``{"contacts": [{id, name, phone, communes,
         lat?, lon?, lang?}]}``)."""
-        _require_staff(self.principal)
+        self.desk.check_drafter(self.principal, "register contacts")
         parsed = parse_contacts(self.body_json(), self.desk.areaset.codes)
         docs = {k: c.model_dump(exclude_none=True) for k, c in parsed.items()}
         await self.core.write(self.core.store.put_records, CONTACTS, docs, self.core.clock.now())
         self.write_json({"stored": len(docs)}, 201)
-
-
-def _require_staff(principal: Principal) -> None:
-    WarningDesk.check_reader(principal)
-    if principal.role not in DRAFTERS:
-        raise NotFound("contacts are shown to operators, supervisors and admins only")
 
 
 class PublicFeedHandler(WarningHandler):
