@@ -27,8 +27,10 @@ from server.transitions import SYSTEM, Action
 from server.vessels import DangerZone
 from server.warnings import areas as geo_areas
 from server.warnings.cap import CapAlert
-from server.warnings.lifecycle import DRAFTERS, READERS, TABLE, Content, NewWarning, WarningRequest
-from server.warnings.publish import alert_of, is_active
+from server.warnings.intake import CapIntake
+from server.warnings.lifecycle import (DRAFTERS, READERS, TABLE, Content, NewWarning,
+                                       WarningRequest)
+from server.warnings.publish import PUBLISHED, alert_of, atom_feed, is_active
 from server.warnings.reach import CONTACTS, illustrative_contacts, parse_contacts, reach
 
 if TYPE_CHECKING:
@@ -66,6 +68,7 @@ class WarningDesk:
         self.gauges = geo_areas.load_gauge_areas()
         self._crossings: asyncio.Queue[Crossing] = asyncio.Queue()
         self.lock = asyncio.Lock()
+        self.intake = CapIntake(self)
 
     @classmethod
     def install(cls, core: "EventService", sensors: "SensorService | None") -> "WarningDesk":
@@ -123,6 +126,43 @@ class WarningDesk:
         return alert_of(ev, self.settings.warning_sender, self.core.router.agencies,
                         self.areaset, labels, self.core.clock.now(), self.tz)
 
+    async def cap_by_id(self, item_id: str) -> CapAlert:
+        """Return the CAP alert of a warning event (UUID) or of a message kept for reference
+        (32 hex digits); raise NotFound."""
+        if len(item_id) == 32:
+            return await self.intake.external(item_id)
+        return self.cap(await self.get(item_id))
+
+    async def published_cap(self, warning_id: str) -> CapAlert:
+        """Return the CAP alert of a published warning; raise NotFound for a draft."""
+        ev = await self.get(warning_id)
+        if ev["status"] not in PUBLISHED:
+            raise NotFound(f"no published warning {warning_id!r}")
+        return self.cap(ev)
+
+    async def feed(self, base_url: str) -> bytes:
+        """Return the Atom feed of the active warnings, linking under ``base_url``."""
+        now = self.core.clock.now()
+        items = [(ev, self.cap(ev)) for ev in await self.all() if is_active(ev, now)]
+        return atom_feed(items, base_url, now, self.tz)
+
+    async def register_contacts(self, principal: Principal, doc: Any) -> int:
+        """Register or replace contacts from ``{"contacts": [...]}``; return how many."""
+        self.check_drafter(principal, "register contacts")
+        return await self._store_contacts(doc)
+
+    async def _store_contacts(self, doc: Any) -> int:
+        parsed = parse_contacts(doc, self.areaset.codes)
+        await self.core.write(self.core.store.put_records, CONTACTS,
+                              {k: c.model_dump(exclude_none=True) for k, c in parsed.items()},
+                              self.core.clock.now())
+        return len(parsed)
+
+    async def contacts(self, principal: Principal) -> dict[str, Any]:
+        """Return ``{id: contact}`` with phones (operators, supervisors, admins only)."""
+        self.check_drafter(principal, "read the contacts")
+        return await self.core.read(self.core.store.records, CONTACTS)
+
     async def reach_of(self, ev: dict[str, Any]) -> dict[str, Any]:
         """Return ``{"counts": {...}, "communes", "area": {bbox, point}}`` inside the target."""
         geom, communes = self.geometry(ev)
@@ -144,11 +184,7 @@ class WarningDesk:
         return how many were added."""
         if await self.core.read(self.core.store.records, CONTACTS):
             return 0
-        parsed = parse_contacts(illustrative_contacts(), self.areaset.codes)
-        await self.core.write(self.core.store.put_records, CONTACTS,
-                              {k: c.model_dump(exclude_none=True) for k, c in parsed.items()},
-                              self.core.clock.now())
-        return len(parsed)
+        return await self._store_contacts(illustrative_contacts())
 
     # -- drafting --------------------------------------------------------------------------------
     async def create(self, principal: Principal, content: NewWarning) -> dict[str, Any]:

@@ -105,11 +105,7 @@ class CapIntake:
         communes = geo_areas.communes_touching(inside, self.desk.areaset)
         referenced = await self._referenced(alert)
         if alert.msg_type == "Cancel" and referenced:
-            done = [await self.desk.apply(ev, {"status": "cancelled", "props": {
-                **ev["props"], "cap": alert.model_dump(mode="json")}}, "cancel", INTAKE,
-                f"CAP Cancel {alert.identifier}") for ev in referenced]
-            return ({"warning": summary(done[0]["id"], alert, "cancelled", communes),
-                     "stored_as": "event", "in_region": True, "replayed": False}, 200)
+            return await self._cancel(alert, referenced, communes)
         point = inside.representative_point()
         info = alert.infos[0] if alert.infos else None
         props = {"origin": "ingest", "identifier": alert.identifier, "communes": communes,
@@ -135,6 +131,15 @@ class CapIntake:
         return ({"warning": summary(stored["id"], alert, stored["status"], communes),
                  "stored_as": "event", "in_region": True, "replayed": replayed},
                 200 if replayed else 201)
+
+    async def _cancel(self, alert: CapAlert, referenced: list[dict[str, Any]],
+                      communes: list[str]) -> tuple[dict[str, Any], int]:
+        """Cancel the received warnings a CAP Cancel references (their CAP becomes it)."""
+        done = [await self.desk.apply(ev, {"status": "cancelled", "props": {
+            **ev["props"], "cap": alert.model_dump(mode="json")}}, "cancel", INTAKE,
+            f"CAP Cancel {alert.identifier}") for ev in referenced]
+        return ({"warning": summary(done[0]["id"], alert, "cancelled", communes),
+                 "stored_as": "event", "in_region": True, "replayed": False}, 200)
 
     async def _referenced(self, alert: CapAlert) -> list[dict[str, Any]]:
         wanted = {tuple(r.split(",")[:2]) for r in alert.references}

@@ -3,14 +3,11 @@ the contacts registry, and the public Atom feed and CAP messages. Thin: parse, c
 WarningDesk, write JSON or XML (docs/WARNINGS.md)."""
 from __future__ import annotations
 
-from server.errors import NotFound, PayloadTooLarge, ValidationFailed, detail
+from server.errors import PayloadTooLarge, ValidationFailed, detail
 from server.events import parse_json, parse_model
-from server.warnings.desk import WarningDesk
-from server.warnings.intake import CapIntake
-from server.warnings.lifecycle import TABLE, NewWarning, WarningRequest
 from server.warnings.cap import to_xml
-from server.warnings.publish import PUBLISHED, atom_feed, is_active
-from server.warnings.reach import CONTACTS, parse_contacts
+from server.warnings.desk import WarningDesk
+from server.warnings.lifecycle import TABLE, NewWarning, WarningRequest
 from server.web.base import FeatureHandler
 from server.web.dispatch import UUID
 
@@ -45,10 +42,11 @@ class WarningsHandler(WarningHandler):
         self.desk.check_reader(self.principal)
         wanted = {s for s in (self.get_query_argument("status", "") or "").split(",") if s}
         events = [ev for ev in await self.desk.all() if not wanted or ev["status"] in wanted]
-        self.write_json({"warnings": events, "kept": await CapIntake(self.desk).listing()})
+        self.write_json({"warnings": events, "kept": await self.desk.intake.listing()})
 
     async def post(self) -> None:
         """Answer 201 ``{"warning"}`` (body: NewWarning)."""
+        self.desk.check_drafter(self.principal, "draft warnings")
         content = parse_model(NewWarning, self.body_json(), "warning")
         self.write_json({"warning": await self.desk.create(self.principal, content)}, 201)
 
@@ -95,16 +93,10 @@ class ReachHandler(WarningHandler):
 class CapHandler(WarningHandler):
     """``GET /api/v1/warnings/{id}.cap``: the CAP 1.2 message of any warning (staff)."""
 
-    async def get(self, warning_id: str) -> None:
+    async def get(self, item_id: str) -> None:
         """Answer CAP XML."""
         self.desk.check_reader(self.principal)
-        alert = await self._alert(warning_id)
-        self.write_xml(to_xml(alert))
-
-    async def _alert(self, warning_id: str):  # noqa: ANN202 - a CapAlert
-        if len(warning_id) == 32:
-            return await CapIntake(self.desk).external(warning_id)
-        return self.desk.cap(await self.desk.get(warning_id))
+        self.write_xml(to_xml(await self.desk.cap_by_id(item_id)))
 
 
 class CapIntakeHandler(WarningHandler):
@@ -117,7 +109,7 @@ class CapIntakeHandler(WarningHandler):
             raise PayloadTooLarge(f"body is {len(body)} bytes; the limit is {limit}")
         if not body.strip():
             raise ValidationFailed("the body is empty", [detail("body", "send one CAP message")])
-        answer, status = await CapIntake(self.desk).receive(self.principal, body)
+        answer, status = await self.desk.intake.receive(self.principal, body)
         self.write_json(answer, status)
 
 
@@ -126,17 +118,13 @@ class ContactsHandler(WarningHandler):
 
     async def get(self) -> None:
         """Answer ``{"contacts": {id: contact}}``, phones included (staff only)."""
-        self.desk.check_drafter(self.principal, "read the contacts")
-        self.write_json({"contacts": await self.core.read(self.core.store.records, CONTACTS)})
+        self.write_json({"contacts": await self.desk.contacts(self.principal)})
 
     async def post(self) -> None:
         """Answer 201 ``{"stored": n}`` (body: ``{"contacts": [{id, name, phone, communes,
         lat?, lon?, lang?}]}``)."""
-        self.desk.check_drafter(self.principal, "register contacts")
-        parsed = parse_contacts(self.body_json(), self.desk.areaset.codes)
-        docs = {k: c.model_dump(exclude_none=True) for k, c in parsed.items()}
-        await self.core.write(self.core.store.put_records, CONTACTS, docs, self.core.clock.now())
-        self.write_json({"stored": len(docs)}, 201)
+        n = await self.desk.register_contacts(self.principal, self.body_json())
+        self.write_json({"stored": n}, 201)
 
 
 class PublicFeedHandler(WarningHandler):
@@ -144,11 +132,8 @@ class PublicFeedHandler(WarningHandler):
 
     async def get(self) -> None:
         """Answer an Atom feed; each entry links its CAP message."""
-        now = self.core.clock.now()
-        items = [(ev, self.desk.cap(ev)) for ev in await self.desk.all() if is_active(ev, now)]
-        base = f"{self.request.protocol}://{self.request.host}"
-        self.write_xml(atom_feed(items, base, now, self.core.tz),
-                       "application/atom+xml; charset=utf-8")
+        feed = await self.desk.feed(f"{self.request.protocol}://{self.request.host}")
+        self.write_xml(feed, "application/atom+xml; charset=utf-8")
 
 
 class PublicCapHandler(WarningHandler):
@@ -156,10 +141,7 @@ class PublicCapHandler(WarningHandler):
 
     async def get(self, warning_id: str) -> None:
         """Answer CAP XML; 404 for drafts."""
-        ev = await self.desk.get(warning_id)
-        if ev["status"] not in PUBLISHED:
-            raise NotFound(f"no published warning {warning_id!r}")
-        self.write_xml(to_xml(self.desk.cap(ev)))
+        self.write_xml(to_xml(await self.desk.published_cap(warning_id)))
 
 
 def routes(ctx: dict) -> list[tuple]:
