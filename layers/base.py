@@ -85,6 +85,8 @@ class EventLayer(Layer):
     closed_statuses: ClassVar[frozenset[str]] = frozenset()
     #: True: the wall's alert ticker shows every event of this kind (warnings, alerts).
     ticker: ClassVar[bool] = False
+    #: The statuses the ticker shows (None: every status), e.g. only warnings sent to the public.
+    ticker_statuses: ClassVar[tuple[str, ...] | None] = None
     #: True: the wall's queue lists this kind's open events, most urgent first
     #: (``props.triage.priority``, then the longest waiting), with the time since each.
     queue: ClassVar[bool] = False
@@ -96,10 +98,11 @@ class EventLayer(Layer):
 
     def catalog_entry(self) -> dict[str, Any]:
         """Return the Layer entry plus ``statuses``, ``closed_statuses``, ``private_props`` (never
-        shown on the wall), ``ticker`` and ``queue``."""
+        shown on the wall), ``ticker``, ``ticker_statuses`` (None: all) and ``queue``."""
         return {**super().catalog_entry(), "statuses": list(self.statuses),
                 "closed_statuses": sorted(self.closed_statuses),
                 "private_props": sorted(self.private_props), "ticker": self.ticker,
+                "ticker_statuses": list(self.ticker_statuses) if self.ticker_statuses else None,
                 "queue": self.queue}
 
     def initial_status(self, agency_id: str | None) -> str:

@@ -12,11 +12,13 @@ from layers.reports import ReportsLayer
 from layers.responders import RespondersLayer
 from layers.sensors import AlertsLayer, SensorsLayer
 from layers.vessels import SeaZonesLayer, VesselsLayer
+from layers.warnings import WarningsLayer
 
 LAYER_CLASSES: tuple[type[Layer], ...] = (AreasLayer, RiversLayer, RoadsLayer, ReportsLayer,
                                           SeaZonesLayer, VesselsLayer, SensorsLayer, AlertsLayer,
                                           QuestionsLayer, CamerasLayer, CameraHitsLayer,
-                                          SosLayer, HotlineCallsLayer, RespondersLayer)
+                                          SosLayer, HotlineCallsLayer, RespondersLayer,
+                                          WarningsLayer)
 
 
 class LayerRegistry:

@@ -110,9 +110,10 @@ async def _demo(server, scenario, speed: float) -> None:  # noqa: ANN001
 
 
 async def _demo_tokens(core) -> dict[str, str]:  # noqa: ANN001
-    """Register the illustrative responder units and return fresh demo tokens (the earlier demo
-    tokens are revoked): ``{"wall", "hotline", "tablet", "unit"}``."""
+    """Register the illustrative responder units and warning contacts and return fresh demo
+    tokens (the earlier demo tokens are revoked): ``{"wall", "hotline", "tablet", "unit"}``."""
     await core.features["dispatch"].seed_units()
+    await core.features["warnings"].seed_contacts()
     unit = "qs-xuong-01"
     for label in ("demo-wall", "demo-hotline", "demo-tablet"):
         core.revoke_label(label)

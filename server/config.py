@@ -96,6 +96,15 @@ class Settings(BaseSettings):
                                            "stored fix (the tablet sends every 30 s).")
     dispatch_closed_shown_hours: float = Field(12.0, ge=0, description="A tablet lists its unit's "
                                                "closed cases this recent besides the open one.")
+    # Public warnings, CAP 1.2 (see docs/WARNINGS.md)
+    warning_sender: str = Field("canhbao@ioc.hue.gov.vn", pattern=r"^[^\s,<&]+$",
+                                description="CAP <sender> of the warnings this IOC sends.")
+    warning_default_hours: float = Field(24.0, gt=0, description="A warning sent without "
+                                         "`expires` expires this many hours after it was sent.")
+    warning_vessel_hours: float = Field(6.0, gt=0, description="Before sending, vessels seen in "
+                                        "the target area within this many hours are counted.")
+    warning_expire_check_s: float = Field(60.0, gt=0, description="Seconds between passes that "
+                                          "move sent warnings past `expires` to expired.")
     feed_flush_ms: int = Field(100, ge=10, le=5000,
                                description="AIS and MQTT feeds hand their events to the store in batches at most this often.")
     # -- vessels (AIS) ---------------------------------------------------------------------------

@@ -114,6 +114,23 @@ async def every(period_s: float, job: Callable[[], Awaitable[Any]], name: str) -
             log.exception("%s failed", name)
 
 
+async def drain(queue: "asyncio.Queue[Any]", handle: Callable[[Any], Awaitable[Any]],
+                name: str) -> None:
+    """Take items from ``queue`` one at a time, in order, and ``await handle(item)`` until
+    cancelled; a failure is logged and the next item goes on; ``queue.join()`` waits for the
+    items taken so far."""
+    while True:
+        item = await queue.get()
+        try:
+            await handle(item)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - one bad item must not stop the others
+            log.exception("%s failed for %r", name, item)
+        finally:
+            queue.task_done()
+
+
 async def reconnecting(name: str, connect_once: Callable[[], Awaitable[None]],
                        max_backoff_s: float = 30.0, first_backoff_s: float = 0.5) -> None:
     """Run ``connect_once()`` forever: after it ends or fails, wait (exponential back-off with

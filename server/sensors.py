@@ -37,7 +37,7 @@ import orjson
 from geo.datafiles import STATIONS, data_path, load_geojson
 from server.alerts import AlertBook
 from server.errors import NotFound, ValidationFailed, detail
-from server.feeds import FeedBatcher, reconnecting
+from server.feeds import FeedBatcher, drain, reconnecting
 from server.thresholds import Crossing, Rule, Threshold, ThresholdEngine
 from server.timefmt import parse_rfc3339, to_rfc3339
 
@@ -217,6 +217,7 @@ class SensorService:
         self._rain: dict[str, RainWindow] = {}
         self._crossings: asyncio.Queue[Crossing] = asyncio.Queue()
         core.add_background(self.run)
+        core.features["sensors"] = self
 
     # -- readings --------------------------------------------------------------------------------
     def handle_message(self, topic: str, payload: bytes) -> dict[str, Any] | None:
@@ -257,6 +258,45 @@ class SensorService:
         self.batcher.add(doc)
         return doc
 
+    async def post_readings(self, station_id: str, doc: Any) -> dict[str, Any]:
+        """Take readings posted through the API (``{"readings": [{"quantity", "value",
+        "unit"?, "observed_at"?}]}``, in time order) as if they came over MQTT: all are checked
+        first (one bad reading refuses the batch, nothing applied), then evaluated, stored and
+        their alerts applied before the answer. Return ``{"station", "accepted", "level"}``."""
+        items = doc.get("readings") if isinstance(doc, dict) else None
+        if not isinstance(items, list) or not 0 < len(items) <= self.core.settings.max_batch:
+            raise ValidationFailed("expected {\"readings\": [...]}", [detail(
+                "readings", f"a list of 1 to {self.core.settings.max_batch} readings")])
+        now = self.core.clock.now()
+        payloads, problems = [], []
+        for i, item in enumerate(items):
+            try:
+                payloads.append(self._check_item(station_id, item, now))
+            except ReadingError as exc:
+                problems.append(detail(f"readings[{i}]", str(exc)))
+        if problems:
+            raise ValidationFailed("invalid readings", problems)
+        for quantity_id, payload in payloads:
+            self.counters.received += 1
+            self.counters.accepted += 1
+            self.reading(station_id, quantity_id, payload, now)
+        await self.settle()
+        quantity_id = payloads[-1][0]
+        return {"station": station_id, "accepted": len(payloads),
+                "level": self._level(self.stations[station_id], quantity_id)}
+
+    def _check_item(self, station_id: str, item: Any, now: int) -> tuple[str, bytes]:
+        if not isinstance(item, dict) or not isinstance(item.get("quantity"), str):
+            raise ReadingError("bad_payload", "each reading is {quantity, value, unit?, observed_at?}")
+        if station_id not in self.stations:
+            raise ReadingError("unknown_station", f"no station {station_id!r}; register it first")
+        quantity = self.quantities.get(item["quantity"])
+        if quantity is None:
+            raise ReadingError("unknown_quantity", f"unknown quantity {item['quantity']!r}")
+        payload = orjson.dumps({k: item[k] for k in ("value", "unit", "observed_at") if k in item})
+        parse_payload(payload, quantity, now)
+        return quantity.id, payload
+
     def _remember(self, station_id: str, quantity_id: str, t: int, value: float) -> None:
         key = (station_id, quantity_id)
         if key not in self._series:
@@ -293,18 +333,6 @@ class SensorService:
                           "level": level, "derived": derived}}
 
     # -- alerts ----------------------------------------------------------------------------------
-    async def _alert_worker(self) -> None:
-        while True:
-            crossing = await self._crossings.get()
-            try:
-                await self._apply_crossing(crossing)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - one failed alert must not stop the others
-                log.exception("sensor alert failed for %s", crossing.key)
-            finally:
-                self._crossings.task_done()
-
     async def _apply_crossing(self, c: Crossing) -> None:
         fell = f"level {c.new} at {c.value:g}"
         if c.new == 0:
@@ -381,7 +409,7 @@ class SensorService:
     async def run(self) -> None:
         """Warm start, then run the flush loop, the alert worker and the MQTT client."""
         await self._warm_start()
-        jobs = [self.batcher.run(), self._alert_worker()]
+        jobs = [self.batcher.run(), drain(self._crossings, self._apply_crossing, "sensor alert")]
         url = self.core.settings.mqtt_url
         if url:
             jobs.append(reconnecting(f"MQTT {url}", self._mqtt_once))

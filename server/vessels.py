@@ -365,6 +365,7 @@ class VesselService:
         self.ready = asyncio.Event()
         core.bus.subscribe(self._on_committed)
         core.add_background(self.run)
+        core.features["vessels"] = self
 
     # -- feeding -------------------------------------------------------------------------------
     def decoder(self, source: str) -> AisDecoder:

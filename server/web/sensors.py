@@ -55,6 +55,16 @@ class SeriesHandler(SensorHandler):
         self.write_json(self.sensors.series(station_id, self.get_query_argument("quantity", None)))
 
 
+class ReadingsHandler(SensorHandler, StreamedBodyHandler):
+    """``POST /api/v1/sensors/{id}/readings``: readings through the API (operators, supervisors,
+    admins), e.g. a gauge series replayed or a station without MQTT."""
+
+    async def post(self, station_id: str) -> None:
+        """Answer ``{"station", "accepted", "level"}`` once every reading is stored."""
+        require_manager(self.principal)
+        self.write_json(await self.sensors.post_readings(station_id, parse_json(self.body, self._limit)))
+
+
 def routes(ctx: dict) -> list[tuple]:
     """Build the SensorService once and return its routes."""
     args = {"core": ctx["core"], "ref": ctx["ref"], "feature": SensorService(ctx["core"])}
@@ -63,4 +73,5 @@ def routes(ctx: dict) -> list[tuple]:
         (r"/api/v1/sensors", SensorsHandler, args),
         (rf"/api/v1/sensors/{sid}", StationHandler, args),
         (rf"/api/v1/sensors/{sid}/series", SeriesHandler, args),
+        (rf"/api/v1/sensors/{sid}/readings", ReadingsHandler, args),
     ]

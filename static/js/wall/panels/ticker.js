@@ -7,7 +7,10 @@ function mount(el, wall) {
   const cfg = wall.config;
   const kinds = new Set([...cfg.tickerKinds, ...wall.catalog.filter((e) => e.ticker).flatMap((e) => e.kinds)]);
   const severities = new Set(cfg.tickerSeverities);
-  const keep = (ev) => kinds.has(ev.kind) || severities.has(ev.severity);
+  const shown = new Map(wall.catalog.filter((e) => e.ticker_statuses).flatMap(
+    (e) => e.kinds.map((k) => [k, new Set(e.ticker_statuses)])));
+  const keep = (ev) => (kinds.has(ev.kind) || severities.has(ev.severity))
+    && (!shown.has(ev.kind) || shown.get(ev.kind).has(ev.status));
   const badge = h("span", { class: "ticker-badge" });
   const text = h("span", { class: "ticker-text", "aria-live": "polite" });
   const count = h("span", { class: "ticker-count" });
@@ -24,7 +27,8 @@ function mount(el, wall) {
     }
     at %= items.length;
     const ev = items[at];
-    const title = (ev.props && (ev.props.headline || ev.props.title)) || wall.categoryLabel(ev.category);
+    const raw = ev.props && (ev.props.headline || ev.props.title);
+    const title = raw ? (typeof raw === "object" ? wall.i18n.t(raw) : raw) : wall.categoryLabel(ev.category);
     text.textContent = `${wall.i18n.time(ev.observed_at)} · ${wall.areaLabel(ev.area)} · ${title}`;
     text.dataset.event = ev.id;
     count.textContent = `${at + 1}/${items.length}`;
