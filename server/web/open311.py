@@ -27,8 +27,10 @@ class Open311Handler(BaseHandler):
         self.fmt = "xml"
 
     async def prepare(self) -> None:
-        """Take the format from the path (``….xml`` / ``….json``); no bearer token here."""
+        """Take the format from the path (``….xml`` / ``….json``); no bearer token here, so
+        limited by address."""
         self.fmt = self.path_kwargs.get("fmt") or "xml"
+        self.limit_rate(None)
         if self.fmt not in ("xml", "json"):
             self.fmt = "xml"
             check_format(self.path_kwargs.get("fmt", ""))
