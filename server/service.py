@@ -131,25 +131,26 @@ class EventService:
     async def read(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Return ``fn(*args)`` run on a reader thread (for store reads); raise Unavailable
         (503) when the database cannot be reached."""
-        return await self._run(self._readers, fn, *args)
+        return await self._run("read", fn, *args)
 
     async def write(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Return ``fn(*args)`` run on the single writer thread (for store writes, e.g.
         ``store.put_records``); raise Unavailable (503) when the database cannot be reached."""
-        return await self._run(self._writer, fn, *args)
+        return await self._run("write", fn, *args)
 
-    async def _run(self, pool: ThreadPoolExecutor, fn: Callable[..., Any], *args: Any) -> Any:
+    async def _run(self, side: str, fn: Callable[..., Any], *args: Any) -> Any:
+        pool = self._writer if side == "write" else self._readers
         try:
             result = await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
         except Exception as exc:
-            fault = self.fault(exc)
+            fault = self.fault(exc, side)
             if fault is None:
                 raise
             raise fault from exc
-        self.health.succeeded()
+        self.health.succeeded(side)
         return result
 
-    def fault(self, exc: BaseException) -> Unavailable | None:
+    def fault(self, exc: BaseException, side: str = "read") -> Unavailable | None:
         """Return the Unavailable error (503, ``Retry-After``) that ``exc`` means when it says the
         database cannot be reached (and mark the store unavailable), else None (and, for an
         answer of the database such as a Conflict, mark it reachable)."""
@@ -157,24 +158,29 @@ class EventService:
             return exc
         if not self.store.unavailable(exc):
             if isinstance(exc, IOCError):
-                self.health.succeeded()
+                self.health.succeeded(side)
             return None
-        self.health.failed(exc)
+        self.health.failed(exc, side)
         wait = self.settings.store_retry_after_s
         return Unavailable(f"the database cannot be reached; retry after {wait} s (a POST with "
                            "the same Idempotency-Key, which is never stored twice)",
                            headers={"Retry-After": str(wait)})
 
     async def probe_store(self) -> dict[str, Any]:
-        """Ask the database for its head (at most PROBE_TIMEOUT_S) and return
-        ``health.to_json`` after it (``state`` ``unavailable`` when it did not answer)."""
-        try:
-            await asyncio.wait_for(self.read(self.store.last_seq), PROBE_TIMEOUT_S)
-        except Unavailable:
-            pass
-        except asyncio.TimeoutError as exc:
-            self.health.failed(TimeoutError(f"no answer in {PROBE_TIMEOUT_S:g} s"))
-            log.debug("store probe timed out", exc_info=exc)
+        """Ask the database for its head and, while writes fail, write a probe record (each at
+        most PROBE_TIMEOUT_S); return ``health.to_json`` after it."""
+        probes = [("read", self.read, self.store.last_seq)]
+        if "write" in self.health.failing:
+            probes.append(("write", self.write, functools.partial(
+                self.store.put_records, "health", {"probe": {"at": self.clock.now()}},
+                self.clock.now())))
+        for side, run, fn in probes:
+            try:
+                await asyncio.wait_for(run(fn), PROBE_TIMEOUT_S)
+            except Unavailable:
+                pass
+            except asyncio.TimeoutError:
+                self.health.failed(TimeoutError(f"no answer in {PROBE_TIMEOUT_S:g} s"), side)
         return self.health.to_json(self.tz)
 
     async def _token_lookup(self, token_hash: str):

@@ -140,7 +140,8 @@ class SQLiteStore(EventStore):
             result = fn(c, *args)
             c.execute("COMMIT")
         except BaseException:
-            c.execute("ROLLBACK")
+            if c.in_transaction:  # SQLite rolls back by itself on a full disk or I/O error
+                c.execute("ROLLBACK")
             raise
         return result
 

@@ -8,7 +8,7 @@ import orjson
 import tornado.web
 
 from server.auth import Principal, bearer
-from server.errors import IOCError, NotFound, PayloadTooLarge, Unauthorized
+from server.errors import IOCError, NotFound, PayloadTooLarge, Unauthorized, Unavailable
 from server.service import EventService, Reference
 
 log = logging.getLogger(__name__)
@@ -78,9 +78,13 @@ class BaseHandler(tornado.web.RequestHandler):
         self.finish(orjson.dumps(body))
 
     def log_exception(self, typ, value, tb) -> None:  # noqa: ANN001 - tornado signature
-        """Client errors are answered, not logged as crashes."""
+        """Client errors are answered, not logged as crashes; nor is a 503 while the database is
+        away (``server.health`` logs the outage once)."""
         if isinstance(value, IOCError) and value.status < 500:
             log.info("%s %s -> %d %s", self.request.method, self.request.path, value.status, value.code)
+            return
+        if isinstance(value, Unavailable):
+            log.info("%s %s -> 503: %s", self.request.method, self.request.path, value.__cause__)
             return
         super().log_exception(typ, value, tb)
 
