@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
-from tests.helpers import http, report
+from tests.helpers import http, recv_json, report
 
 CHUNK = 65536
 
@@ -121,8 +121,9 @@ class IngestClients:
     """Client threads posting batches of ``batch`` reports, each batch under its own
     Idempotency-Key until answered 201 (a 503 or a lost connection: the same key again).
 
-    ``acked`` maps each key to the event ids its 201 returned; ``refusals`` counts 503 answers
-    (each checked: the error shape and ``Retry-After``); ``lost`` counts requests with no answer.
+    ``acked`` maps each key to the event ids its 201 returned; ``replayed`` counts 201s that
+    were idempotent replays; ``refusals`` counts 503 answers (each checked: the error shape and
+    ``Retry-After``); ``lost`` counts requests with no answer.
     """
 
     base_url: Callable[[], str]
@@ -134,6 +135,7 @@ class IngestClients:
     deadline_s: float = 120.0
     acked: dict[str, list[str]] = field(default_factory=dict)
     refusals: int = 0
+    replayed: int = 0
     lost: int = 0
     unexpected: list[Any] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -175,6 +177,7 @@ class IngestClients:
         with self._lock:
             if res.status == 201:
                 self.acked[key] = [e["id"] for e in res.body["events"]]
+                self.replayed += res.headers.get("Idempotent-Replayed") == "true"
                 return True
             if res.status == 503 and res.body["error"]["code"] == "unavailable" \
                     and int(res.headers.get("Retry-After", "0")) >= 1:
@@ -182,3 +185,34 @@ class IngestClients:
             else:
                 self.unexpected.append((res.status, res.body))
         return False
+
+
+class StreamRecorder(threading.Thread):
+    """A websocket subscriber in a thread: records every event it receives until the server
+    goes away (or ``idle_s`` passes without a frame)."""
+
+    def __init__(self, base_url: str, token: str, since: int, idle_s: float = 60.0):
+        super().__init__(daemon=True)
+        self.base_url, self.token, self.since, self.idle_s = base_url, token, since, idle_s
+        self.events: list[dict] = []
+        self.subscribed = threading.Event()
+
+    def run(self) -> None:
+        """Subscribe to reports from ``since`` and record events until the connection ends."""
+        from websockets.exceptions import ConnectionClosed
+
+        from tests.test_restart import subscribe_ws
+        try:
+            with subscribe_ws(self.base_url, self.token, self.since) as ws:
+                self.subscribed.set()
+                while True:
+                    frame = recv_json(ws, self.idle_s)
+                    if frame["op"] == "events":
+                        self.events.extend(frame["events"])
+        except (ConnectionClosed, TimeoutError, OSError):
+            pass
+
+    @property
+    def last_seq(self) -> int:
+        """Return the highest seq received (0 when none)."""
+        return max((e["seq"] for e in self.events), default=0)
