@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from server.apiclient import retry_after
 from server.auth import Principal
 from server.config import Settings
 from server.errors import TooManyRequests
@@ -114,3 +115,16 @@ def test_anonymous_callers_are_limited_by_address_and_the_first_sos_still_passes
     assert_error(third, 429, "rate_limited")
     assert 90 <= int(third.headers["Retry-After"]) <= 100
     assert limited.core.store.last_seq() == 2
+
+
+def test_the_api_client_reads_retry_after_in_seconds():
+    assert retry_after("7") == 7.0 and retry_after(None) == 0.0
+    assert retry_after("Wed, 21 Oct 2026 07:28:00 GMT") == 0.0 and retry_after("-3") == 0.0
+
+
+def test_open311_keeps_429_and_retry_after_in_its_own_error_format(limited):
+    answers = [http("GET", limited.url + "/open311/v2/services.json") for _ in range(5)]
+    assert [a.status for a in answers[:4]] == [200] * 4
+    refused = answers[4]
+    assert refused.status == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert refused.body[0]["code"] == 429 and "address 127.0.0.1" in refused.body[0]["description"]

@@ -62,9 +62,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Render any error as ``{"error": {"code", "message", "details"}}``."""
-        exc = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(exc, Exception) and not isinstance(exc, IOCError):
-            exc = self.core.fault(exc) or exc  # a store error that escaped core.read: 503
+        exc = self.error_of(kwargs)
         if isinstance(exc, IOCError):
             self.set_status(exc.status)
             for name, value in exc.headers.items():
@@ -76,6 +74,14 @@ class BaseHandler(tornado.web.RequestHandler):
                               "message": message, "details": []}}
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.finish(orjson.dumps(body))
+
+    def error_of(self, kwargs: dict[str, Any]) -> BaseException | None:
+        """Return the exception of ``write_error``'s arguments; a store error that says the
+        database is away (and escaped ``core.read``) comes back as Unavailable (503)."""
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, Exception) and not isinstance(exc, IOCError):
+            return self.core.fault(exc) or exc
+        return exc
 
     def log_exception(self, typ, value, tb) -> None:  # noqa: ANN001 - tornado signature
         """Client errors are answered, not logged as crashes; nor is a 503 while the database is
