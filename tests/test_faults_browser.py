@@ -1,6 +1,7 @@
 """The wall while the database is away (PostGIS cut behind a proxy), in a real browser: the
 status bar says "Mất kết nối CSDL / Database unavailable" instead of freezing, and clears by
-itself when the database returns; new events reach the map again."""
+itself when the database returns; a stream that dropped meanwhile resumes, and new events reach
+the map again."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -32,6 +33,8 @@ def test_wall_shows_database_unavailable_and_recovers(pg_database, router, brows
         screenshot(page, "wall-database-unavailable")
         page.click("#lang")
         assert db.inner_text().strip() == "Database unavailable"
+        page.evaluate("() => iocWall.stream.ws.close()")  # a drop now: the resume cannot read
+        page.wait_for_function("() => iocWall.connection.channels.stream === 'up'")
         proxy.restore()
         page.wait_for_function(f"() => ({DB_STATE})() === 'ok'", timeout=15_000)
         assert db.is_hidden()
