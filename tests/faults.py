@@ -97,6 +97,23 @@ class CuttableProxy:
 
 
 @contextmanager
+def proxied_server(db_url: str, router: Any, **settings: Any) -> Iterator[tuple[Any, CuttableProxy]]:
+    """Yield (a started ServerThread, the CuttableProxy it reaches PostgreSQL ``db_url``
+    through); both stopped after."""
+    from server.config import Settings
+    from tests.helpers import ServerThread
+    target = urlsplit(db_url)
+    proxy = CuttableProxy((target.hostname, target.port or 5432))
+    srv = ServerThread(Settings(port=0, db=proxy.url_for(db_url), flush_ms=50, **settings),
+                       router).start()
+    try:
+        yield srv, proxy
+    finally:
+        srv.stop()
+        proxy.close()
+
+
+@contextmanager
 def log_lock_held(db_url: str) -> Iterator[None]:
     """Hold the store's writer lock (SQLite: the database write lock; PostgreSQL: the ``seq``
     counter row) from a connection of the test, so every write of the server waits."""

@@ -8,15 +8,13 @@ import resource
 import sqlite3
 import time
 from typing import Callable
-from urllib.parse import urlsplit
 
 import psycopg
 
-from server.config import Settings
 from server.store import open_store
 from server.timefmt import parse_offset
-from tests.faults import CuttableProxy, IngestClients
-from tests.helpers import ServerProcess, ServerThread, collect_events, http, open_ws, subscribe
+from tests.faults import IngestClients, proxied_server
+from tests.helpers import ServerProcess, collect_events, http, open_ws, subscribe
 from tests.test_errors import assert_error
 from tests.test_restart import create_token
 
@@ -62,11 +60,7 @@ def assert_once(stored: list[tuple[int, str]], acked: list[str]) -> None:
 
 
 def test_postgis_cut_mid_stream_refuses_with_503_loses_nothing_and_recovers(pg_database, router):
-    target = urlsplit(pg_database)
-    proxy = CuttableProxy((target.hostname, target.port or 5432))
-    srv = ServerThread(Settings(port=0, db=proxy.url_for(pg_database), flush_ms=50,
-                                store_retry_after_s=1), router).start()
-    try:
+    with proxied_server(pg_database, router, store_retry_after_s=1) as (srv, proxy):
         operator, wall = srv.token("operator"), srv.token("wall")
         with open_ws(srv, wall) as ws:
             subscribe(ws, since=0)
@@ -95,9 +89,6 @@ def test_postgis_cut_mid_stream_refuses_with_503_loses_nothing_and_recovers(pg_d
             live = collect_events(ws, stored[-1][0], timeout=10)
             assert [e["seq"] for e in live] == [s for s, _ in stored]  # the wall missed nothing
         assert health(srv.url)["store"]["outages"] == 1
-    finally:
-        srv.stop()
-        proxy.close()
 
 
 def test_sqlite_disk_full_refuses_with_503_and_recovers_when_space_returns(tmp_path):
