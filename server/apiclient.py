@@ -1,6 +1,7 @@
 """A small blocking client of the server's own HTTP API, for sources that post to it from another
 process (the scenario player, the camera workers): bearer token, JSON or raw bodies, retries with
-exponential back-off on connection errors, 408, 429 and 5xx. No Tornado, standard library only.
+exponential back-off on connection errors, 408, 429 and 5xx (waiting at least the server's
+``Retry-After``). No Tornado, standard library only.
 """
 from __future__ import annotations
 
@@ -83,6 +84,7 @@ class ApiClient:
             hdrs["Content-Type"] = "application/json"
         backoff = Backoff(cap=self.max_delay)
         for attempt in range(self.retries + 1):
+            asked = 0.0
             try:
                 return self._once(urllib.request.Request(url, data, hdrs, method=method))
             except urllib.error.HTTPError as err:
@@ -90,10 +92,12 @@ class ApiClient:
                 if err.code not in RETRY_STATUSES:
                     raise ApiError(f"{method} {path}: {err.code} {_message(payload)}", err.code,
                                    payload) from None
+                asked = retry_after(err.headers.get("Retry-After"))
                 log.warning("%s %s answered %s; retrying", method, path, err.code)
             except (urllib.error.URLError, ConnectionError, TimeoutError) as err:
                 log.warning("cannot reach %s (%s); retrying", url, getattr(err, "reason", err))
-            if attempt < self.retries and self.stop.wait(backoff.next()):
+            delay = min(max(backoff.next(), asked), self.max_delay)
+            if attempt < self.retries and self.stop.wait(delay):
                 break
         raise ApiError(f"gave up on {method} {url} after {attempt + 1} attempt(s)")
 
@@ -101,6 +105,15 @@ class ApiClient:
         with urllib.request.urlopen(req, timeout=self.timeout) as res:
             payload = _decode(res.read(), res.headers.get("Content-Type", ""))
             return ApiResponse(res.status, dict(res.headers), payload)
+
+
+def retry_after(value: str | None) -> float:
+    """Return the seconds of a ``Retry-After`` header given in seconds (0 when absent, a date,
+    or not a number)."""
+    try:
+        return max(0.0, float(value)) if value else 0.0
+    except ValueError:
+        return 0.0
 
 
 def _decode(payload: bytes, content_type: str) -> Any:

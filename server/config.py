@@ -30,6 +30,20 @@ class Settings(BaseSettings):
     tz_offset: str = Field("+07:00", pattern=r"^[+-]\d\d:\d\d$", description="Offset used when writing times.")
     max_body_bytes: int = Field(8 * 1024 * 1024, gt=0, description="Largest accepted HTTP body.")
     max_batch: int = Field(10_000, gt=0, description="Most events in one POST.")
+    rate_token_per_s: float = Field(50.0, ge=0, description="Requests per second a staff token "
+                                    "(every role but public) may make, sustained; 0: no limit.")
+    rate_token_burst: int = Field(500, ge=0, description="Requests a staff token may make at once "
+                                  "before the per-second rate applies.")
+    rate_address_per_s: float = Field(10.0, ge=0, description="Requests per second from one address "
+                                      "without a token or with the shared public token; 0: no limit.")
+    rate_address_burst: int = Field(200, ge=0, description="Requests one such address may make at once.")
+    rate_sos_per_s: float = Field(2.0, ge=0, description="Public SOS per second from one address, "
+                                  "sustained (a bucket of its own: other requests never use it up; "
+                                  "a first SOS is never refused); 0: no limit.")
+    rate_sos_burst: int = Field(60, ge=0, description="Public SOS one address may send at once "
+                                "(generous: many phones may share one carrier address).")
+    store_retry_after_s: int = Field(5, ge=1, le=3600, description="Retry-After (seconds) of the 503 "
+                                     "answered while the database cannot be reached.")
     ws_max_message_bytes: int = Field(64 * 1024, gt=0, description="Largest websocket message from a client.")
     ws_ping_interval: float = Field(20.0, gt=0, description="Seconds between websocket pings.")
     ws_ping_timeout: float = Field(60.0, gt=0, description="Close a websocket silent this long.")

@@ -19,10 +19,12 @@ from server.auth import Principal, TokenCache, View, check_can_create, new_token
 from server.bus import Bus, InProcessBus
 from server.clock import Clock
 from server.config import Settings
-from server.errors import BadRequest, Forbidden, NotFound
+from server.errors import BadRequest, Forbidden, IOCError, NotFound, Unavailable
 from server.events import EventValidator, NewEvent
+from server.health import StoreHealth
 from server.hub import Hub
 from server.kpis import KpiContext, KpiRegistry, default_providers
+from server.ratelimit import Limit, RateLimiter
 from server.reroute import (PAGE_SIZE, RerouteReport, RerouteRequest, check_may_reroute,
                             plan_changes)
 from server.store import (AppendResult, AuditEntry, CountQuery, EventQuery, EventStore, Page,
@@ -33,6 +35,8 @@ from server.timefmt import now_micros, parse_offset
 log = logging.getLogger(__name__)
 
 MAX_PAGE = 10_000
+#: How long a health probe waits for the database before calling it unavailable.
+PROBE_TIMEOUT_S = 5.0
 EXPORT_CHUNK = 2000
 
 
@@ -84,6 +88,8 @@ class EventService:
         self.tokens = TokenCache(self._token_lookup)
         self.hub = Hub(self.read_page, self.render, settings.flush_ms / 1000)
         self.kpis = KpiRegistry(default_providers(), settings.kpi_cache_s)
+        self.health = StoreHealth()
+        self.limiter = build_limiter(settings)
         self._background: list[Callable[[], Awaitable[None]]] = []
         self._stages: list[IntakeStage] = []
         #: Feature objects built by the web layer, by name (e.g. ``"reports"``: the ReportDesk),
@@ -123,13 +129,59 @@ class EventService:
         self.store.close()
 
     async def read(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Return ``fn(*args)`` run on a reader thread (for store reads)."""
-        return await asyncio.get_running_loop().run_in_executor(self._readers, fn, *args)
+        """Return ``fn(*args)`` run on a reader thread (for store reads); raise Unavailable
+        (503) when the database cannot be reached."""
+        return await self._run("read", fn, *args)
 
     async def write(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Return ``fn(*args)`` run on the single writer thread (for store writes other than
-        events, e.g. ``store.put_records``)."""
-        return await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
+        """Return ``fn(*args)`` run on the single writer thread (for store writes, e.g.
+        ``store.put_records``); raise Unavailable (503) when the database cannot be reached."""
+        return await self._run("write", fn, *args)
+
+    async def _run(self, side: str, fn: Callable[..., Any], *args: Any) -> Any:
+        pool = self._writer if side == "write" else self._readers
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+        except Exception as exc:
+            fault = self.fault(exc, side)
+            if fault is None:
+                raise
+            raise fault from exc
+        self.health.succeeded(side)
+        return result
+
+    def fault(self, exc: BaseException, side: str = "read") -> Unavailable | None:
+        """Return the Unavailable error (503, ``Retry-After``) that ``exc`` means when it says the
+        database cannot be reached (and mark the store unavailable), else None (and, for an
+        answer of the database such as a Conflict, mark it reachable)."""
+        if isinstance(exc, Unavailable):
+            return exc
+        if not self.store.unavailable(exc):
+            if isinstance(exc, IOCError):
+                self.health.succeeded(side)
+            return None
+        self.health.failed(exc, side)
+        wait = self.settings.store_retry_after_s
+        return Unavailable(f"the database cannot be reached; retry after {wait} s (a POST with "
+                           "the same Idempotency-Key, which is never stored twice)",
+                           headers={"Retry-After": str(wait)})
+
+    async def probe_store(self) -> dict[str, Any]:
+        """Ask the database for its head and, while writes fail, write a probe record (each at
+        most PROBE_TIMEOUT_S); return ``health.to_json`` after it."""
+        probes = [("read", self.read, self.store.last_seq)]
+        if "write" in self.health.failing:
+            probes.append(("write", self.write, functools.partial(
+                self.store.put_records, "health", {"probe": {"at": self.clock.now()}},
+                self.clock.now())))
+        for side, run, fn in probes:
+            try:
+                await asyncio.wait_for(run(fn), PROBE_TIMEOUT_S)
+            except Unavailable:
+                pass
+            except asyncio.TimeoutError:
+                self.health.failed(TimeoutError(f"no answer in {PROBE_TIMEOUT_S:g} s"), side)
+        return self.health.to_json(self.tz)
 
     async def _token_lookup(self, token_hash: str):
         return await self.read(self.store.token_by_hash, token_hash)
@@ -154,9 +206,8 @@ class EventService:
     async def append(self, events: list[NewEvent], idem_key: str | None = None,
                      idem_hash: str | None = None) -> AppendResult:
         """Store already validated events on the writer thread; publish them in commit order."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer, self._append_and_announce, loop,
-                                          events, idem_key, idem_hash)
+        return await self.write(self._append_and_announce, asyncio.get_running_loop(),
+                                events, idem_key, idem_hash)
 
     def _append_and_announce(self, loop, events, idem_key, idem_hash) -> AppendResult:
         result = self.store.append(events, idem_key, idem_hash)
@@ -170,9 +221,8 @@ class EventService:
     async def update(self, event_id: str, changes: dict[str, Any], audit: AuditEntry,
                      expect_status: str | None = None) -> dict[str, Any]:
         """Change a stored event (new seq, audited) and publish its new version; raise NotFound."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer, self._update_and_announce, loop,
-                                          event_id, changes, audit, expect_status)
+        return await self.write(self._update_and_announce, asyncio.get_running_loop(),
+                                event_id, changes, audit, expect_status)
 
     def _update_and_announce(self, loop, event_id, changes, audit, expect_status) -> dict[str, Any]:
         event = self.store.update(event_id, changes, audit, expect_status)
@@ -183,9 +233,8 @@ class EventService:
 
     async def update_many(self, changes: list[UpdateItem]) -> list[dict[str, Any]]:
         """Apply many updates (``store.update_many``) and publish the new versions in seq order."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer, self._update_many_and_announce, loop,
-                                          changes)
+        return await self.write(self._update_many_and_announce, asyncio.get_running_loop(),
+                                changes)
 
     def _update_many_and_announce(self, loop, changes) -> list[dict[str, Any]]:
         events = self.store.update_many(changes)
@@ -336,6 +385,14 @@ class EventService:
     def revoke_label(self, label: str) -> int:
         """Revoke every live token with ``label``; return how many."""
         return self.store.revoke_tokens(label, now_micros())
+
+
+def build_limiter(settings: Settings) -> RateLimiter:
+    """Return the request limiter of ``settings``: limits ``token``, ``address`` and ``sos``
+    (see ``server.ratelimit``)."""
+    return RateLimiter([Limit("token", settings.rate_token_per_s, settings.rate_token_burst),
+                        Limit("address", settings.rate_address_per_s, settings.rate_address_burst),
+                        Limit("sos", settings.rate_sos_per_s, settings.rate_sos_burst)])
 
 
 def build_reference(router: Router, layers: LayerRegistry) -> Reference:

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from websockets.sync.client import connect
@@ -35,15 +37,17 @@ class Response:
 
 
 def http(method: str, url: str, body: Any = None, token: str | None = None,
-         headers: dict[str, str] | None = None, raw: bytes | None = None) -> Response:
-    """Send one request; return the Response (4xx/5xx included, never raises for them)."""
+         headers: dict[str, str] | None = None, raw: bytes | None = None,
+         timeout: float = 30.0) -> Response:
+    """Send one request; return the Response (4xx/5xx included, never raises for them; no
+    answer within ``timeout`` seconds raises)."""
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
     hdrs = {"Content-Type": "application/json", **(headers or {})}
     if token:
         hdrs["Authorization"] = f"Bearer {token}"
     req = urllib.request.Request(url, data=data, headers=hdrs, method=method)
     try:
-        with urllib.request.urlopen(req, timeout=30) as res:
+        with urllib.request.urlopen(req, timeout=timeout) as res:
             payload, status, rh = res.read(), res.status, dict(res.headers)
     except urllib.error.HTTPError as err:
         payload, status, rh = err.read(), err.code, dict(err.headers)
@@ -149,13 +153,14 @@ def report(lat: float = 16.4637, lon: float = 107.5909, category: str = "environ
             "props": {"description": "Rác thải ùn ứ"}, **extra}
 
 
+#: The repository root: commands run from here import this checkout's packages first.
+REPO_ROOT = str(Path(__file__).resolve().parent.parent)
+
+
 def ioc_command() -> list[str]:
-    """Return the argv prefix of the installed ``ioc`` command."""
-    import shutil
-    import sys
-    from pathlib import Path
-    local = Path(sys.executable).with_name("ioc")
-    return [str(local)] if local.exists() else [shutil.which("ioc") or "ioc"]
+    """Return the argv prefix of the ``ioc`` command of this checkout (``python -m server.cli``;
+    run it with ``cwd=REPO_ROOT``, or from the repository root as pytest does)."""
+    return [sys.executable, "-m", "server.cli"]
 
 
 class ServerProcess:
@@ -166,7 +171,7 @@ class ServerProcess:
         import subprocess
         self.proc = subprocess.Popen(
             ioc_command() + ["serve", "--port", "0", *args], stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
+            stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})}, cwd=REPO_ROOT)
         self.lines: list[str] = []
         self.url = self.wait_for(r"running at (http://\S+)")
 

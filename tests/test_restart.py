@@ -8,12 +8,13 @@ import subprocess
 from contextlib import contextmanager
 from typing import Iterator
 
-from tests.helpers import ServerProcess, collect_events, http, ioc_command, recv_json, report
+from tests.helpers import (REPO_ROOT, ServerProcess, collect_events, http, ioc_command, recv_json,
+                           report)
 
 
 def create_token(db: str, role: str) -> str:
     out = subprocess.run(ioc_command() + ["token", "create", "--role", role, "--db", db],
-                         capture_output=True, text=True, timeout=120, check=True)
+                         capture_output=True, text=True, timeout=120, check=True, cwd=REPO_ROOT)
     return out.stdout.strip().splitlines()[-1]
 
 

@@ -56,8 +56,9 @@ class Open311Error(Exception):
 
     @classmethod
     def from_ioc(cls, err: IOCError) -> "Open311Error":
-        """Map the project's error family to Open311's 403 / 404 / 400."""
-        status = {401: 403, 403: 403, 404: 404}.get(err.status, 400)
+        """Map the project's error family to Open311's 403 / 404 / 400; a rate limit (429) and
+        a database away (503) keep their status, which tells the client to retry later."""
+        status = {401: 403, 403: 403, 404: 404, 429: 429, 503: 503}.get(err.status, 400)
         entries = [(err.status, f"{d['path']}: {d['message']}" if d.get("path") else d["message"])
                    for d in err.details] or [(err.status, err.message)]
         return cls(status, entries)

@@ -389,5 +389,12 @@ class EventStore(abc.ABC):
     def revoke_tokens(self, label: str, at: int) -> int:
         """Revoke every live token with ``label``; return how many were revoked."""
 
+    def unavailable(self, exc: BaseException) -> bool:
+        """Return True when ``exc``, raised by a method of this store, means the database cannot
+        be reached or cannot write now (server down, connection lost, disk full, locked): the
+        service answers 503 with ``Retry-After`` and the client retries. Errors of the request
+        itself (a Conflict, a bad value) return False. This default knows none."""
+        return False
+
     def close(self) -> None:
         """Release connections."""

@@ -18,6 +18,7 @@ from datetime import timezone
 from typing import TYPE_CHECKING, Any, Iterator
 
 import orjson
+import psycopg
 import sqlalchemy as sa
 from geoalchemy2.shape import from_shape
 from sqlalchemy.dialects import postgresql
@@ -93,6 +94,12 @@ def feature_sql(tz: timezone) -> sa.ColumnElement[str]:
                                              "properties", props), sa.Text)
 
 
+#: Seconds to wait for a new connection to the server, and for a free one of the pool, before
+#: the call fails (and the service answers 503) instead of hanging while the server is away.
+CONNECT_TIMEOUT_S = 5
+POOL_TIMEOUT_S = 10
+
+
 class PostGISStore(EventStore):
     """The PostGIS store: a connection pool shared by the service's threads."""
 
@@ -101,11 +108,23 @@ class PostGISStore(EventStore):
         self.engine = sa.create_engine(
             url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
             json_serializer=_json_dumps, json_deserializer=orjson.loads,
-            connect_args={"application_name": "hue-ioc", "options": "-c synchronous_commit=on"})
+            pool_timeout=POOL_TIMEOUT_S,
+            connect_args={"application_name": "hue-ioc", "options": "-c synchronous_commit=on",
+                          "connect_timeout": CONNECT_TIMEOUT_S})
         ensure_schema(self.engine)
         self._reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._snapshot = self.engine.execution_options(isolation_level="REPEATABLE READ",
                                                        postgresql_readonly=True)
+
+    def unavailable(self, exc: BaseException) -> bool:
+        """See EventStore.unavailable: connection errors (refused, lost, invalidated), the
+        server shutting down or out of resources, and a pool with no free connection."""
+        if isinstance(exc, (sa.exc.TimeoutError, psycopg.OperationalError, psycopg.InterfaceError)):
+            return True
+        if isinstance(exc, sa.exc.DBAPIError):
+            return exc.connection_invalidated or isinstance(
+                exc.orig, (psycopg.OperationalError, psycopg.InterfaceError))
+        return False
 
     # -- writing --------------------------------------------------------------------------------
     @staticmethod

@@ -42,6 +42,12 @@ SCAN_BATCH = 1000
 FIRST_RADIUS_M = 1000.0
 
 
+#: SQLite result codes that say the database cannot write or be read now, not that the request
+#: is wrong: busy/locked past the timeout, disk full, I/O error, cannot open, read-only file.
+UNAVAILABLE_CODES = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_FULL", "SQLITE_IOERR",
+                     "SQLITE_CANTOPEN", "SQLITE_READONLY")
+
+
 def sqlite_path(url: str) -> Path:
     """Return the file path of a ``sqlite:///PATH`` URL (relative paths stay relative)."""
     return Path(url.removeprefix("sqlite:///"))
@@ -134,7 +140,8 @@ class SQLiteStore(EventStore):
             result = fn(c, *args)
             c.execute("COMMIT")
         except BaseException:
-            c.execute("ROLLBACK")
+            if c.in_transaction:  # SQLite rolls back by itself on a full disk or I/O error
+                c.execute("ROLLBACK")
             raise
         return result
 
@@ -143,6 +150,12 @@ class SQLiteStore(EventStore):
         top = c.execute("UPDATE counters SET value = value + ? WHERE name = 'seq' RETURNING value",
                         (n,)).fetchone()[0]
         return range(top - n + 1, top + 1)
+
+    def unavailable(self, exc: BaseException) -> bool:
+        """See EventStore.unavailable: SQLite's busy, locked, full, I/O, cannot-open and
+        read-only errors."""
+        name = getattr(exc, "sqlite_errorname", "") or ""
+        return isinstance(exc, sqlite3.Error) and name.startswith(UNAVAILABLE_CODES)
 
     # -- writing --------------------------------------------------------------------------------
     def append(self, events: list[NewEvent], idem_key: str | None = None,

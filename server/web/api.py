@@ -1,7 +1,7 @@
 """HTTP API handlers under /api/v1/ (thin: parse, call the core, write JSON)."""
 from __future__ import annotations
 
-from server.errors import NotFound
+from server.errors import NotFound, Unavailable
 from server.events import parse_json
 from server.params import parse_event_query, parse_nearest, parse_search
 from server.web.base import BaseHandler, StreamedBodyHandler
@@ -115,12 +115,36 @@ class ReferenceHandler(BaseHandler):
 
 
 class HealthHandler(BaseHandler):
-    """``GET /api/v1/health``: liveness and the store head."""
+    """``GET /api/v1/health``: liveness, the store head and whether the database answers (no
+    token needed: it must answer while the database, which holds the tokens, is away)."""
+
+    async def prepare(self) -> None:
+        """Charge the address limit only."""
+        self.limit_rate(None)
 
     async def get(self) -> None:
-        """Answer ``{"status": "ok", "last_seq": N, "subscribers": N}``."""
-        self.write_json({"status": "ok", "last_seq": self.core.hub.head,
-                         "subscribers": self.core.hub.subscriber_count})
+        """Answer ``{"status": "ok"|"degraded", "last_seq": N, "subscribers": N, "store":
+        {"state": "ok"|"unavailable", "since", "error", "outages", "last_outage_s"}}`` (200
+        while the process runs; the database is asked for its head, at most 5 s)."""
+        store = await self.core.probe_store()
+        self.set_header("Cache-Control", "no-store")
+        self.write_json({"status": "ok" if store["state"] == "ok" else "degraded",
+                         "last_seq": self.core.hub.head,
+                         "subscribers": self.core.hub.subscriber_count, "store": store})
+
+
+class ReadyHandler(HealthHandler):
+    """``GET /api/v1/ready``: for load balancers, 200 ``{"status": "ready"}`` when the database
+    answers, else 503 in the error shape (with ``Retry-After``)."""
+
+    async def get(self) -> None:
+        """Answer 200 or raise Unavailable."""
+        store = await self.core.probe_store()
+        if store["state"] != "ok":
+            wait = self.core.settings.store_retry_after_s
+            raise Unavailable(f"the database cannot be reached ({store['error']})",
+                              headers={"Retry-After": str(wait)})
+        self.write_json({"status": "ready", "last_seq": self.core.hub.head})
 
 
 def routes(ctx: dict) -> list[tuple]:
@@ -139,4 +163,5 @@ def routes(ctx: dict) -> list[tuple]:
         *ref_routes,
         (r"/api/v1/basemap/([a-z]+)", ReferenceHandler, {**args, "doc": "basemap"}),
         (r"/api/v1/health", HealthHandler, args),
+        (r"/api/v1/ready", ReadyHandler, args),
     ]

@@ -7,18 +7,22 @@ from typing import Any
 import orjson
 import tornado.web
 
-from server.auth import bearer
-from server.errors import IOCError, NotFound, PayloadTooLarge
+from server.auth import Principal, bearer
+from server.errors import IOCError, NotFound, PayloadTooLarge, Unauthorized, Unavailable
 from server.service import EventService, Reference
 
 log = logging.getLogger(__name__)
 
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
+               405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
+               429: "rate_limited", 503: "unavailable"}
 
 
 class BaseHandler(tornado.web.RequestHandler):
     """JSON API handler. Subclasses call ``self.core`` and ``self.write_json``."""
+
+    #: The per-address limit (``server.ratelimit``) callers without a staff token draw from.
+    address_limit = "address"
 
     def initialize(self, core: EventService, ref: Reference) -> None:
         """Receive what ``make_app`` built once."""
@@ -27,8 +31,19 @@ class BaseHandler(tornado.web.RequestHandler):
         self.principal = None
 
     async def prepare(self) -> None:
-        """Resolve the bearer token (if any) to a principal."""
-        self.principal = await self.core.tokens.principal(bearer(self.request.headers.get("Authorization")))
+        """Resolve the bearer token (if any) to a principal and charge the rate limit (429); a
+        refused token is charged to its address, so guessing tokens meets the address limit."""
+        try:
+            self.principal = await self.core.tokens.principal(
+                bearer(self.request.headers.get("Authorization")))
+        except Unauthorized:
+            self.limit_rate(None)
+            raise
+        self.limit_rate(self.principal)
+
+    def limit_rate(self, principal: Principal | None) -> None:
+        """Charge this request to its caller's bucket; raise TooManyRequests (429, Retry-After)."""
+        self.core.limiter.charge(principal, self.request.remote_ip or "?", self.address_limit)
 
     def set_default_headers(self) -> None:
         """Security headers on every answer."""
@@ -47,7 +62,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Render any error as ``{"error": {"code", "message", "details"}}``."""
-        exc = kwargs.get("exc_info", (None, None, None))[1]
+        exc = self.error_of(kwargs)
         if isinstance(exc, IOCError):
             self.set_status(exc.status)
             for name, value in exc.headers.items():
@@ -60,10 +75,22 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.finish(orjson.dumps(body))
 
+    def error_of(self, kwargs: dict[str, Any]) -> BaseException | None:
+        """Return the exception of ``write_error``'s arguments; a store error that says the
+        database is away (and escaped ``core.read``) comes back as Unavailable (503)."""
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, Exception) and not isinstance(exc, IOCError):
+            return self.core.fault(exc) or exc
+        return exc
+
     def log_exception(self, typ, value, tb) -> None:  # noqa: ANN001 - tornado signature
-        """Client errors are answered, not logged as crashes."""
+        """Client errors are answered, not logged as crashes; nor is a 503 while the database is
+        away (``server.health`` logs the outage once)."""
         if isinstance(value, IOCError) and value.status < 500:
             log.info("%s %s -> %d %s", self.request.method, self.request.path, value.status, value.code)
+            return
+        if isinstance(value, Unavailable):
+            log.info("%s %s -> 503: %s", self.request.method, self.request.path, value.__cause__)
             return
         super().log_exception(typ, value, tb)
 

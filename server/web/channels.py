@@ -18,8 +18,9 @@ class WebhookHandler(BaseHandler):
         self.intake = intake
 
     async def prepare(self) -> None:
-        """Webhooks authenticate by signature, not by bearer token."""
+        """Webhooks authenticate by signature, not by bearer token; limited by address."""
         self.adapter.require()
+        self.limit_rate(None)
 
     def get(self) -> None:
         """Answer the subscription challenge as plain text."""

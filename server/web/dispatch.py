@@ -46,7 +46,10 @@ class CallsHandler(DeskHandler):
 
 
 class SosHandler(DeskHandler):
-    """``POST /api/v1/sos``: the app's one tap."""
+    """``POST /api/v1/sos``: the app's one tap (callers without a staff token draw from the
+    SOS bucket of their address, never used up by other requests)."""
+
+    address_limit = "sos"
 
     async def post(self) -> None:
         """Answer 201 (a new SOS) or 200 (joined to the caller's open call)."""

@@ -27,8 +27,10 @@ class Open311Handler(BaseHandler):
         self.fmt = "xml"
 
     async def prepare(self) -> None:
-        """Take the format from the path (``….xml`` / ``….json``); no bearer token here."""
+        """Take the format from the path (``….xml`` / ``….json``); no bearer token here, so
+        limited by address."""
         self.fmt = self.path_kwargs.get("fmt") or "xml"
+        self.limit_rate(None)
         if self.fmt not in ("xml", "json"):
             self.fmt = "xml"
             check_format(self.path_kwargs.get("fmt", ""))
@@ -47,11 +49,13 @@ class Open311Handler(BaseHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Render every failure as ``errors`` (404 missing, 403 api_key, 400 anything else)."""
-        exc = kwargs.get("exc_info", (None, None, None))[1]
+        exc = self.error_of(kwargs)
         if isinstance(exc, Open311Error):
             err = exc
         elif isinstance(exc, IOCError):
             err = Open311Error.from_ioc(exc)
+            for name, value in exc.headers.items():
+                self.set_header(name, value)
         elif status_code == 404:
             err = Open311Error.one(404, "not found")
         else:

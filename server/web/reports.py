@@ -72,6 +72,7 @@ class CaseHandler(DeskMixin, BaseHandler):
         """A citizen token (header) makes a citizen principal; else the bearer token."""
         citizen = self.request.headers.get("X-Citizen-Token")
         if citizen:
+            self.limit_rate(None)
             self.principal = self.desk.citizen(citizen)
         else:
             await super().prepare()

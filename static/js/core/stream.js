@@ -33,6 +33,15 @@ export class EventStream extends EventTarget {
     ws.onclose = () => this.closed(ws);
   }
 
+  // Subscribe again from the last seq on the open socket (the server replaces the subscription
+  // and pages from there): for a catch-up the server dropped while its database was away.
+  resubscribe() {
+    const ws = this.ws;
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      ws.send(JSON.stringify({ op: "subscribe", layers: this.layers, since: this.lastSeq }));
+    }
+  }
+
   receive(frame) {
     this.lastFrame = performance.now();
     if (frame.op === "subscribed") {

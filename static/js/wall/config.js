@@ -1,5 +1,6 @@
 // What a wall shows and how often: one place, overridable from the address (?cycle=SECONDS
-// sets the view cycle, 0 stops it; ?view=city|flood|sea starts on that view).
+// sets the view cycle, 0 stops it; ?view=city|flood|sea starts on that view; ?health=SECONDS
+// how often the database state is asked).
 export const WALL = {
   windowHours: 24,          // events observed earlier are dropped; the time slider covers this
   maxEvents: 150000,        // the most events held (the oldest go first)
@@ -12,6 +13,7 @@ export const WALL = {
   tickerSeverities: ["severe", "extreme"], // events of any kind this severe go on the ticker too
   tickerSeconds: 8,
   kpiSeconds: 15,
+  healthSeconds: 5,         // the database state (GET /api/v1/health) is asked this often
   cameraTiles: 4,
   cameraSeconds: 10,
   cameraProbeSeconds: 60,
@@ -30,5 +32,6 @@ export function wallConfig(search = location.search) {
   const cfg = { ...WALL };
   if (q.has("cycle")) cfg.cycleSeconds = Math.max(0, Number(q.get("cycle")) || 0);
   if (q.has("view")) cfg.startView = q.get("view");
+  if (q.has("health")) cfg.healthSeconds = Math.max(1, Number(q.get("health")) || WALL.healthSeconds);
   return cfg;
 }

@@ -92,6 +92,11 @@ class Wall extends EventTarget {
     this.stream.addEventListener("events", (e) => this.received(e.detail.events));
     this.stream.addEventListener("error", (e) => showError(e.detail.error.message));
     this.stream.start();
+    let storeDown = false;  // the status panel's health checks: resume once the database is back
+    this.on("store", ({ store }) => {
+      if (storeDown && store.state === "ok") this.stream.resubscribe();
+      storeDown = store.state !== "ok";
+    });
     setInterval(() => { if (this.events.prune()) this.map.dataChanged(); }, 60000);
   }
 
