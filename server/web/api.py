@@ -118,9 +118,10 @@ class HealthHandler(BaseHandler):
     """``GET /api/v1/health``: liveness and the store head."""
 
     async def get(self) -> None:
-        """Answer ``{"status": "ok", "last_seq": N, "subscribers": N}``."""
+        """Answer ``{"status": "ok", "last_seq": N, "subscribers": N, "bus": BusStats}``."""
         self.write_json({"status": "ok", "last_seq": self.core.hub.head,
-                         "subscribers": self.core.hub.subscriber_count})
+                         "subscribers": self.core.hub.subscriber_count,
+                         "bus": self.core.bus.stats.to_json()})
 
 
 def routes(ctx: dict) -> list[tuple]:
