@@ -40,6 +40,8 @@ class Settings(BaseSettings):
                                        "has drained (then it catches up).")
     ws_max_pending_bytes: int = Field(8 * 1024 * 1024, gt=0, description="Bytes queued for a "
                                       "client past which it is closed (1013; it resumes with since).")
+    ws_max_congested_s: float = Field(30.0, gt=0, description="A client that stays past the soft "
+                                      "mark this long is closed (1013; it resumes with since).")
     ws_max_messages_per_s: float = Field(20.0, gt=0, description="Messages a websocket client may "
                                          "send per second (bursts of twice as many); beyond: an "
                                          "error frame and close 1008.")

@@ -224,7 +224,7 @@ class Hub:
 
     async def _drained(self, sub: Subscription) -> None:
         """Wait while the client is congested (it gets summaries meanwhile)."""
-        while sub.sink.congested():
+        while sub.sink.congested() and self._subs.get(id(sub.sink)) is sub:
             sub.degraded = True
             await asyncio.sleep(self.flush_interval)
         sub.degraded = False

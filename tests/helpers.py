@@ -149,13 +149,14 @@ def report(lat: float = 16.4637, lon: float = 107.5909, category: str = "environ
             "props": {"description": "Rác thải ùn ứ"}, **extra}
 
 
+REPO_ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
 def ioc_command() -> list[str]:
-    """Return the argv prefix of the installed ``ioc`` command."""
-    import shutil
+    """Return the argv prefix of the ``ioc`` command of this checkout (``python -m server.cli``;
+    run it with ``cwd=REPO_ROOT`` so this checkout's packages are imported)."""
     import sys
-    from pathlib import Path
-    local = Path(sys.executable).with_name("ioc")
-    return [str(local)] if local.exists() else [shutil.which("ioc") or "ioc"]
+    return [sys.executable, "-m", "server.cli"]
 
 
 class ServerProcess:
@@ -166,7 +167,7 @@ class ServerProcess:
         import subprocess
         self.proc = subprocess.Popen(
             ioc_command() + ["serve", "--port", "0", *args], stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
+            stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})}, cwd=REPO_ROOT)
         self.lines: list[str] = []
         self.url = self.wait_for(r"running at (http://\S+)")
 

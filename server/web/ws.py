@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import urlparse
 
 import orjson
@@ -31,6 +32,7 @@ class EventSocket(tornado.websocket.WebSocketHandler):
         self.principal = ANONYMOUS
         self._pending = 0
         self._pending_bytes = 0
+        self._congested_since: float | None = None
         self._budget = MessageBudget(core.settings.ws_max_messages_per_s)
 
     def check_origin(self, origin: str) -> bool:
@@ -91,10 +93,8 @@ class EventSocket(tornado.websocket.WebSocketHandler):
             return False
         settings = self.core.settings
         if (self._pending >= settings.ws_max_pending_frames
-                or self._pending_bytes + len(frame) > settings.ws_max_pending_bytes):
-            log.warning("closing slow websocket client %s (%d frames, %d bytes queued)",
-                        self.request.remote_ip, self._pending, self._pending_bytes)
-            self.close(CLOSE_TOO_SLOW, "too slow: reconnect with since=last_seq")
+                or self._pending_bytes > settings.ws_max_pending_bytes):
+            self._too_slow()
             return False
         try:
             fut = self.write_message(frame)
@@ -107,10 +107,25 @@ class EventSocket(tornado.websocket.WebSocketHandler):
 
     def congested(self) -> bool:
         """Return True while more than ``ws_soft_pending_bytes`` (or half the frame allowance)
-        wait to be written to this client."""
+        wait to be written to this client; close it when that lasted ``ws_max_congested_s``."""
         settings = self.core.settings
-        return (self._pending_bytes > settings.ws_soft_pending_bytes
-                or self._pending * 2 > settings.ws_max_pending_frames)
+        if not (self._pending_bytes > settings.ws_soft_pending_bytes
+                or self._pending * 2 > settings.ws_max_pending_frames):
+            self._congested_since = None
+            return False
+        now = time.monotonic()
+        self._congested_since = self._congested_since or now
+        if now - self._congested_since > settings.ws_max_congested_s:
+            self._too_slow()
+        return True
+
+    def _too_slow(self) -> None:
+        if self.ws_connection is None or self.ws_connection.is_closing():
+            return
+        log.warning("closing slow websocket client %s (%d frames, %d bytes queued)",
+                    self.request.remote_ip, self._pending, self._pending_bytes)
+        self.core.hub.detach(self)  # nothing more is queued for it
+        self.close(CLOSE_TOO_SLOW, "too slow: reconnect with since=last_seq")
 
     def _written(self, size: int) -> None:
         self._pending -= 1
