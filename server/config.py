@@ -42,6 +42,10 @@ class Settings(BaseSettings):
                                       "client past which it is closed (1013; it resumes with since).")
     ws_max_congested_s: float = Field(30.0, gt=0, description="A client that stays past the soft "
                                       "mark this long is closed (1013; it resumes with since).")
+    ws_fanout: Literal["grouped", "per_event"] = Field(
+        "grouped", description="grouped: one frame per flush and group of equal subscribers, "
+        "encoded once; per_event: one message per event and client (the naive broadcast, kept "
+        "for the load benchmark's comparison).")
     ws_max_messages_per_s: float = Field(20.0, gt=0, description="Messages a websocket client may "
                                          "send per second (bursts of twice as many); beyond: an "
                                          "error frame and close 1008.")

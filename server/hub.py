@@ -103,11 +103,13 @@ class Hub:
     """Subscriptions and the periodic flush."""
 
     def __init__(self, read_page: PageReader, render: Renderer, flush_interval: float = 0.1,
-                 page_size: int = 1000):
+                 page_size: int = 1000, per_event: bool = False):
         self._read_page = read_page
         self._render = render
         self.flush_interval = flush_interval
         self.page_size = page_size
+        #: The naive broadcast (one message per event and subscriber), for benchmarks only.
+        self.per_event = per_event
         self._subs: dict[int, Subscription] = {}
         self._pending: list[dict[str, Any]] = []
         self._live: list[dict[str, Any]] = []
@@ -170,7 +172,9 @@ class Hub:
         if batch:
             self.head = max(self.head, batch[-1]["seq"])
         for members in self._live_groups(prev).values():
-            if batch:
+            if batch and self.per_event:
+                self._send_each(members, batch)
+            elif batch:
                 self._send_group(members, batch)
             if live:
                 self._send_live(members, live)
@@ -207,6 +211,15 @@ class Hub:
             sub.cursor = max(sub.cursor, self.head)  # a catch-up may have read past the head
             if frame is not None and not sub.sink.send_frame(frame):
                 self.detach(sub.sink)
+
+    def _send_each(self, members: list[Subscription], batch: list[dict[str, Any]]) -> None:
+        """The naive broadcast: every event encoded and sent on its own, for every member."""
+        for sub in members:
+            for ev in batch:
+                if ev["seq"] > sub.cursor and sub.query.matches(ev) and self._subs.get(id(sub.sink)) is sub:
+                    if not sub.sink.send_frame(events_frame([self._render(ev, sub.view)], ev["seq"])):
+                        self.detach(sub.sink)
+            sub.cursor = max(sub.cursor, self.head)
 
     def _send_summaries(self, batch: list[dict[str, Any]]) -> None:
         groups: dict[tuple, list[Subscription]] = {}

@@ -82,7 +82,8 @@ class EventService:
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="ioc-writer")
         self._readers = ThreadPoolExecutor(4, thread_name_prefix="ioc-reader")
         self.tokens = TokenCache(self._token_lookup)
-        self.hub = Hub(self.read_page, self.render, settings.flush_ms / 1000)
+        self.hub = Hub(self.read_page, self.render, settings.flush_ms / 1000,
+                       per_event=settings.ws_fanout == "per_event")
         self.kpis = KpiRegistry(default_providers(), settings.kpi_cache_s)
         self._background: list[Callable[[], Awaitable[None]]] = []
         self._stages: list[IntakeStage] = []
