@@ -55,6 +55,7 @@ class BusStats:
     """Counters of a bus, for the health endpoint and the benchmark."""
 
     kind: str
+    node: str | None = None
     connected: bool = True
     delivered_seq: int = 0
     from_stream: int = 0
@@ -63,7 +64,7 @@ class BusStats:
     last_error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """Return ``{kind, connected, delivered_seq, from_stream, from_store, send_failures,
+        """Return ``{kind, node, connected, delivered_seq, from_stream, from_store, send_failures,
         last_error}``."""
         return dict(self.__dict__)
 
@@ -229,6 +230,7 @@ class RedisBus(Bus):
         super().__init__()
         import redis.asyncio as aioredis
         self.options = options
+        self.stats.node = options.node_id
         self._redis = aioredis.from_url(options.url, socket_connect_timeout=1.0,
                                         socket_timeout=5.0, health_check_interval=5)
         self._group = f"node:{options.node_id}"

@@ -13,8 +13,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.helpers import ServerProcess, collect_events, create_pg_database, drop_pg_database, pg_url, recv_json, report
-from tests.node_helpers import (RedisProcess, health, make_token, new_stream, node_ws, post,
-                                start_node, wait_until)
+from tests.node_helpers import (RedisProcess, health, make_token, new_stream, node_env,
+                                node_ws, post, start_node, wait_until)
 
 
 @dataclass
@@ -214,3 +214,35 @@ def test_nodes_keep_serving_while_redis_is_down_and_catch_up_after(fragile_clust
         for ws in (wa, wb):
             assert collect_events(ws, after[-1]["seq"]) == after
         assert wait_until(lambda: health(c.b.url)["bus"]["from_stream"] >= streamed + 2)
+
+
+def test_serve_workers_share_one_port_and_stream_every_event(pg_database, redis_proc):
+    """``ioc serve --workers 2``: two node processes on one port (the kernel spreads the
+    connections); a client of either gets every event posted to any."""
+    stream = new_stream()
+    operator, wall = make_token(pg_database, "operator"), make_token(pg_database, "wall")
+    server = ServerProcess("--workers", "2", env=node_env(pg_database, redis_proc.url, "w",
+                                                          stream))
+    try:
+        nodes = wait_until(lambda: _nodes_answering(server.url), timeout=60)
+        assert nodes == {"w-w0", "w-w1"}
+        sockets = [node_ws(server.url, wall, 0) for _ in range(6)]
+        clients = [cm.__enter__() for cm in sockets]
+        try:
+            posted = []
+            for _ in range(4):
+                posted += post(server.url, operator, [report() for _ in range(3)])
+            posted.sort(key=lambda e: e["seq"])
+            for ws in clients:
+                assert collect_events(ws, posted[-1]["seq"]) == posted
+        finally:
+            for cm in sockets:
+                cm.__exit__(None, None, None)
+    finally:
+        server.stop()
+
+
+def _nodes_answering(url: str) -> set[str] | None:
+    """Return the node ids that answered 20 fresh health requests, when both workers did."""
+    seen = {health(url)["bus"]["node"] for _ in range(20)}
+    return seen if len(seen) == 2 else None
