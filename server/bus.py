@@ -235,7 +235,8 @@ class RedisBus(Bus):
                                         socket_timeout=5.0, health_check_interval=5)
         self._group = f"node:{options.node_id}"
         self._live_channel = f"{options.stream}:live"
-        self._outbox: asyncio.Queue[tuple[str, list[dict[str, Any]]]] = asyncio.Queue(options.outbox)
+        self._outbox: asyncio.Queue[tuple[str, list[dict[str, Any]]]] = asyncio.Queue(
+            options.outbox)
         self._orderer: SeqOrderer | None = None
         self._tasks: list[asyncio.Task] = []
 

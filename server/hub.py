@@ -206,7 +206,8 @@ class Hub:
     def _send_group(self, members: list[Subscription], batch: list[dict[str, Any]]) -> None:
         first = members[0]
         chosen = [e for e in batch if e["seq"] > first.cursor and first.query.matches(e)]
-        frame = events_frame([self._render(e, first.view) for e in chosen], self.head) if chosen else None
+        frame = (events_frame([self._render(e, first.view) for e in chosen], self.head)
+                 if chosen else None)
         for sub in members:
             sub.cursor = max(sub.cursor, self.head)  # a catch-up may have read past the head
             if frame is not None and not sub.sink.send_frame(frame):
@@ -216,8 +217,11 @@ class Hub:
         """The naive broadcast: every event encoded and sent on its own, for every member."""
         for sub in members:
             for ev in batch:
-                if ev["seq"] > sub.cursor and sub.query.matches(ev) and self._subs.get(id(sub.sink)) is sub:
-                    if not sub.sink.send_frame(events_frame([self._render(ev, sub.view)], ev["seq"])):
+                if self._subs.get(id(sub.sink)) is not sub:
+                    break
+                if ev["seq"] > sub.cursor and sub.query.matches(ev):
+                    frame = events_frame([self._render(ev, sub.view)], ev["seq"])
+                    if not sub.sink.send_frame(frame):
                         self.detach(sub.sink)
             sub.cursor = max(sub.cursor, self.head)
 

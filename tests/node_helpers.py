@@ -58,14 +58,16 @@ class RedisProcess:
             self.proc.wait(10)
 
 
-def node_env(db_url: str, redis_url: str, node_id: str, stream: str, **extra: str) -> dict[str, str]:
+def node_env(db_url: str, redis_url: str, node_id: str, stream: str,
+             **extra: str) -> dict[str, str]:
     """Return the environment of one node of a cluster test."""
     return {"DATABASE_URL": db_url, "IOC_BUS": redis_url, "IOC_NODE_ID": node_id,
             "IOC_BUS_STREAM": stream, "IOC_FLUSH_MS": "50", "IOC_BUS_GAP_MS": "100",
             "IOC_BUS_POLL_MS": "200", "IOC_LOG_LEVEL": "WARNING", **extra}
 
 
-def start_node(db_url: str, redis_url: str, node_id: str, stream: str, **extra: str) -> ServerProcess:
+def start_node(db_url: str, redis_url: str, node_id: str, stream: str,
+               **extra: str) -> ServerProcess:
     """Start ``ioc serve`` as node ``node_id`` and return it once it listens."""
     return ServerProcess(env=node_env(db_url, redis_url, node_id, stream, **extra))
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.helpers import ServerProcess, collect_events, create_pg_database, drop_pg_database, pg_url, recv_json, report
+from tests.helpers import (ServerProcess, collect_events, create_pg_database, drop_pg_database,
+                           pg_url, recv_json, report)
 from tests.node_helpers import (RedisProcess, health, make_token, new_stream, node_env,
                                 node_ws, post, start_node, wait_until)
 
@@ -144,10 +145,11 @@ def test_slow_client_gets_summaries_then_catches_up_or_is_closed(cluster):
     from the store), one never does (summaries, then close 1013); the fast clients of both
     nodes keep up with every batch meanwhile."""
     since = head_of(cluster.a.url)
-    with node_ws(cluster.a.url, cluster.wall, since, sock=_slow_socket(cluster.a.url), max_queue=1,
-                 max_size=None) as slow, \
-            node_ws(cluster.a.url, cluster.wall, since, sock=_slow_socket(cluster.a.url), max_queue=1,
-                    max_size=None) as stuck, \
+    slow_kw = {"max_queue": 1, "max_size": None}
+    with node_ws(cluster.a.url, cluster.wall, since, sock=_slow_socket(cluster.a.url),
+                 **slow_kw) as slow, \
+            node_ws(cluster.a.url, cluster.wall, since, sock=_slow_socket(cluster.a.url),
+                    **slow_kw) as stuck, \
             node_ws(cluster.a.url, cluster.wall, since) as fast_a, \
             node_ws(cluster.b.url, cluster.wall, since) as fast_b:
         posted = []

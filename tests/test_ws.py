@@ -207,4 +207,5 @@ def test_subscription_layers_are_bounded(server, wall):
     with open_ws(server, wall) as ws:
         ws.send(json.dumps({"op": "subscribe", "layers": ["reports"] * 51}))
         err = recv_json(ws)["error"]
-        assert err["code"] == "validation_failed" and err["details"][0]["path"] == "subscribe.layers"
+        assert err["code"] == "validation_failed"
+        assert err["details"][0]["path"] == "subscribe.layers"
