@@ -145,7 +145,7 @@ def test_slow_client_gets_summaries_then_catches_up_or_is_closed(cluster):
     from the store), one never does (summaries, then close 1013); the fast clients of both
     nodes keep up with every batch meanwhile."""
     since = head_of(cluster.a.url)
-    slow_kw = {"max_queue": 1, "max_size": None}
+    slow_kw = {"max_queue": 1, "max_size": None, "ping_interval": None}  # it reads nothing
     with node_ws(cluster.a.url, cluster.wall, since, sock=_slow_socket(cluster.a.url),
                  **slow_kw) as slow, \
             node_ws(cluster.a.url, cluster.wall, since, sock=_slow_socket(cluster.a.url),
