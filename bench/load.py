@@ -312,7 +312,7 @@ def fanout_micro() -> list[list[object]]:
     rows = []
     for n in (10, 100, 500):
         timings = {per_event: median_time(lambda: _flush_once(n, per_event, batch, queries),
-                                          repeat=3) for per_event in (False, True)}
+                                          repeat=7) for per_event in (False, True)}
         encoded = {p: _count_frames(n, p, batch, queries) for p in (False, True)}
         rows.append([n, f"{1000 * timings[False]:,.1f}", f"{encoded[False]:,}",
                      f"{1000 * timings[True]:,.1f}", f"{encoded[True]:,}",

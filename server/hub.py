@@ -186,8 +186,9 @@ class Hub:
         for sub in list(self._subs.values()):
             if not sub.live:
                 continue
-            if sub.cursor < prev or sub.sink.congested():
-                sub.degraded = sub.sink.congested()
+            congested = sub.sink.congested()
+            if sub.cursor < prev or congested:
+                sub.degraded = congested
                 self._fall_behind(sub)
                 continue
             groups.setdefault(sub.group_key(), []).append(sub)

@@ -18,7 +18,7 @@ it) with at most 50 layers; a client that reads too slowly is closed with 1013.
 from __future__ import annotations
 
 import time
-from typing import Annotated, Literal, Union
+from typing import Annotated, Callable, Literal, Union
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -103,7 +103,7 @@ def error_frame(err: IOCError) -> bytes:
 class MessageBudget:
     """A token bucket: ``rate`` messages per second on average, bursts of ``2 * rate``."""
 
-    def __init__(self, rate: float, clock=time.monotonic):  # noqa: ANN001 - a zero-arg callable
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
         self.rate, self.burst = rate, 2 * rate
         self._clock = clock
         self._tokens, self._at = self.burst, clock()
