@@ -232,7 +232,7 @@ class RedisBus(Bus):
         self.options = options
         self.stats.node = options.node_id
         self._redis = aioredis.from_url(options.url, socket_connect_timeout=1.0,
-                                        socket_timeout=5.0, health_check_interval=5)
+                                        socket_timeout=10.0, health_check_interval=5)
         self._group = f"node:{options.node_id}"
         self._live_channel = f"{options.stream}:live"
         self._outbox: asyncio.Queue[tuple[str, list[dict[str, Any]]]] = asyncio.Queue(
