@@ -248,3 +248,13 @@ def _nodes_answering(url: str) -> set[str] | None:
     """Return the node ids that answered 20 fresh health requests, when both workers did."""
     seen = {health(url)["bus"]["node"] for _ in range(20)}
     return seen if len(seen) == 2 else None
+
+
+def test_serve_workers_needs_a_shared_bus_and_postgis(tmp_path):
+    import subprocess
+
+    from tests.helpers import REPO_ROOT, ioc_command
+    run = subprocess.run(ioc_command() + ["serve", "--workers", "2", "--db",
+                                          f"sqlite:///{tmp_path / 'x.sqlite3'}"],
+                         capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
+    assert run.returncode == 2 and "IOC_BUS=redis://" in run.stderr
