@@ -58,7 +58,7 @@ class AlertBook:
         ``meta`` is kept with it (e.g. the level reached). Return the stored event, or None
         when one was already open."""
         async with self._lock:
-            if key in self._open:
+            if key in self._open or await self._adopted(key):
                 return None
             doc = {**doc, "status": "active", "source": {"channel": self.channel}}
             events = self.core.validator.validate([doc], "", self.core.clock.now())
@@ -88,6 +88,15 @@ class AlertBook:
             except NotFound:
                 log.warning("alert %s: event %s is gone", key, event_id)
                 return None
+
+    async def _adopted(self, key: str) -> bool:
+        """Return True (and hold it as open here) when another node opened ``key`` since this
+        book was loaded: the open alerts are shared records, so nodes do not raise one twice."""
+        doc = (await self.core.read(self.core.store.records, RECORD_KIND)).get(key)
+        if doc is None or doc.get("channel") != self.channel:
+            return False
+        self._open[key], self._meta[key] = doc["event_id"], doc.get("meta", {})
+        return True
 
     async def _save(self, key: str, doc: dict[str, Any] | None) -> None:
         await self.core.write(self.core.store.put_records, RECORD_KIND, {key: doc},

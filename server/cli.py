@@ -49,17 +49,52 @@ def main(log_level: str | None) -> None:
                    "whole lifecycle, on scenario time).")
 @click.option("--speed", type=float, default=300.0, show_default=True,
               help="Scenario seconds per real second for --demo.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Node processes sharing the port (more than 1 needs IOC_BUS=redis://… and a "
+                   "PostGIS store; see docs/SCALING.md).")
 def serve(host: str | None, port: int | None, db: str | None, demo: bool, scenario: str | None,
-          speed: float) -> None:
+          speed: float, workers: int) -> None:
     """Run the server (and, with --demo, a scenario on it)."""
     settings = _settings(host=host, port=port, db=db)
+    sockets = None
     try:
-        asyncio.run(_serve(settings, demo, scenario, speed))
+        if workers > 1:
+            settings, sockets = _fork_workers(settings, workers, demo)
+        asyncio.run(_serve(settings, demo, scenario, speed, sockets))
     except KeyboardInterrupt:
         click.echo("Đã dừng máy chủ / server stopped")
 
 
-async def _serve(settings: Settings, demo: bool, scenario_name: str | None, speed: float) -> None:
+def _fork_workers(settings: Settings, workers: int, demo: bool) -> tuple[Settings, list]:
+    """Bind the port and fork ``workers`` node processes; return, in each child, its settings
+    (node id ``<id>-w<N>``) and the shared sockets. The parent forwards SIGINT and SIGTERM to the
+    children and exits when they all have."""
+    import signal
+
+    import tornado.netutil
+    from server.bus import default_node_id
+    if settings.bus == "memory" or settings.db.startswith("sqlite:"):
+        raise click.UsageError("--workers > 1 needs a bus shared by the nodes (IOC_BUS=redis://…) "
+                               "and a PostGIS store (DATABASE_URL=postgresql+psycopg://…)")
+    if demo:
+        raise click.UsageError("--demo runs on one worker")
+    sockets = tornado.netutil.bind_sockets(settings.port, settings.host, reuse_port=True)
+    base = settings.node_id or default_node_id()
+    pids = []
+    for n in range(workers):
+        pid = os.fork()
+        if pid == 0:
+            return settings.model_copy(update={"node_id": f"{base}-w{n}"}), sockets
+        pids.append(pid)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda sig, _frame: [os.kill(p, sig) for p in pids])
+    for pid in pids:
+        os.waitpid(pid, 0)
+    sys.exit(0)
+
+
+async def _serve(settings: Settings, demo: bool, scenario_name: str | None, speed: float,
+                 sockets: list | None = None) -> None:
     from scenarios.registry import DEFAULT_SCENARIO, get_scenario
     from server.clock import ScaledClock
     from server.service import build_service
@@ -70,7 +105,7 @@ async def _serve(settings: Settings, demo: bool, scenario_name: str | None, spee
         raise click.BadParameter(str(exc.args[0]), param_hint="--scenario") from None
     # A scenario with case plans runs the server on scenario time, so deadlines pass too.
     core = build_service(settings, ScaledClock(speed)) if hasattr(scenario, "cases") else None
-    server = await start_server(settings, core)
+    server = await start_server(settings, core, sockets)
     click.echo(f"Huế IOC đang chạy / running at {server.url}  (store: {_safe(settings.db)})")
     tasks = []
     if demo:

@@ -49,9 +49,38 @@ class Settings(BaseSettings):
     ws_ping_timeout: float = Field(60.0, gt=0, description="Close a websocket silent this long.")
     ws_max_pending_frames: int = Field(200, gt=0,
                                        description="Frames queued for a slow client before it is closed.")
+    ws_soft_pending_bytes: int = Field(1024 * 1024, gt=0, description="Bytes queued for a client "
+                                       "past which it gets summaries instead of events until it "
+                                       "has drained (then it catches up).")
+    ws_max_pending_bytes: int = Field(8 * 1024 * 1024, gt=0, description="Bytes queued for a "
+                                      "client past which it is closed (1013; it resumes with since).")
+    ws_max_congested_s: float = Field(30.0, gt=0, description="A client that stays past the soft "
+                                      "mark this long is closed (1013; it resumes with since).")
+    ws_fanout: Literal["grouped", "per_event"] = Field(
+        "grouped", description="grouped: one frame per flush and group of equal subscribers, "
+        "encoded once; per_event: one message per event and client (the naive broadcast, kept "
+        "for the load benchmark's comparison).")
+    ws_max_messages_per_s: float = Field(20.0, gt=0, description="Messages a websocket client may "
+                                         "send per second (bursts of twice as many); beyond: an "
+                                         "error frame and close 1008.")
     flush_ms: int = Field(100, ge=10, le=5000, description="Live batches go out at most this often.")
     allowed_origins: list[str] = Field(default_factory=list,
                                        description="Extra websocket origins allowed besides the server's own host.")
+    # -- several nodes (see docs/SCALING.md) ------------------------------------------------------
+    bus: str = Field("memory", pattern=r"^(memory|rediss?://\S+|unix://\S+)$",
+                     description="Event bus: memory (one node) or a Redis URL (redis://host:6379/0) "
+                                 "shared by several nodes on one PostGIS store.")
+    node_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
+                                description="This node's name on the bus; keep it stable across "
+                                            "restarts so the node resumes its Redis consumer group "
+                                            "(default: host-pid).")
+    bus_stream: str = Field("ioc:events", min_length=1, description="Redis stream of committed events.")
+    bus_stream_maxlen: int = Field(100_000, ge=1000, description="Entries (batches) the Redis stream "
+                                   "keeps (approximate trim).")
+    bus_gap_ms: int = Field(200, ge=10, le=10_000, description="A seq gap the stream has not filled "
+                            "after this long is filled from the store.")
+    bus_poll_ms: int = Field(1000, ge=50, le=60_000, description="How often a node compares the "
+                             "store's head with what it delivered (catch-up while Redis is down).")
     kpi_cache_s: float = Field(2.0, ge=0, le=300,
                                description="Seconds the key figures (GET /api/v1/kpis) are reused.")
     static_dir: Path = Field(ROOT / "static", description="Folder of the wall, tablet and hotline pages.")

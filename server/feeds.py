@@ -70,7 +70,7 @@ class FeedBatcher:
             kept = [e for e, s in zip(events, stores) if s]
             live = [e for e, s in zip(events, stores) if not s]
             if live:
-                self.core.hub.publish_live([live_wire(e, self.core.tz) for e in live])
+                self.core.bus.publish_live([live_wire(e, self.core.tz) for e in live])
                 self.counters.live += len(live)
             if not kept:
                 return []

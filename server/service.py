@@ -16,7 +16,7 @@ from geo.categories import CategoryRegistry
 from geo.router import Router, service_region
 from layers.registry import LayerRegistry, default_registry
 from server.auth import Principal, TokenCache, View, check_can_create, new_token, view_of
-from server.bus import Bus, InProcessBus
+from server.bus import Bus, StoreSource, make_bus
 from server.clock import Clock
 from server.config import Settings
 from server.errors import BadRequest, Forbidden, IOCError, NotFound, Unavailable
@@ -86,7 +86,8 @@ class EventService:
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="ioc-writer")
         self._readers = ThreadPoolExecutor(4, thread_name_prefix="ioc-reader")
         self.tokens = TokenCache(self._token_lookup)
-        self.hub = Hub(self.read_page, self.render, settings.flush_ms / 1000)
+        self.hub = Hub(self.read_page, self.render, settings.flush_ms / 1000,
+                       per_event=settings.ws_fanout == "per_event")
         self.kpis = KpiRegistry(default_providers(), settings.kpi_cache_s)
         self.health = StoreHealth()
         self.limiter = build_limiter(settings)
@@ -111,8 +112,11 @@ class EventService:
     async def start(self) -> None:
         """Connect the bus, start the hub and background tasks (on the serving event loop)."""
         self.bus.subscribe(self.hub.publish)
-        await self.bus.start()
-        self.hub.start(await self.read(self.store.last_seq))
+        self.bus.subscribe_live(self.hub.publish_live)
+        head = await self.read(self.store.last_seq)
+        await self.bus.start(StoreSource(head, self.read_page,
+                                         functools.partial(self.read, self.store.last_seq)))
+        self.hub.start(head)
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(factory()) for factory in self._background]
         self._started = True
@@ -409,4 +413,4 @@ def build_service(settings: Settings, clock: Clock | None = None) -> EventServic
     """Return an EventService with the store, router, layers and bus named by ``settings``."""
     store = open_store(settings.db, parse_offset(settings.tz_offset))
     return EventService(settings, store, Router.default(settings.h3_res), default_registry(),
-                        InProcessBus(), clock)
+                        make_bus(settings), clock)

@@ -7,17 +7,24 @@
 
 ``since`` omitted: live events from now on. Server frames: ``subscribed``, ``events``, ``live``
 (live-only events, ``seq`` null, never replayed on resume; see ``server.hub``), ``pong``,
-``error`` (``{"op": "error", "error": {"code", "message", "details"}}``).
+``error`` (``{"op": "error", "error": {"code", "message", "details"}}``), ``summary`` (a
+congested client's counts of what it was not sent yet; see ``server.hub``).
+
+Limits (``IOC_WS_*``): a message larger than ``ws_max_message_bytes`` closes the connection with
+1009; more than ``ws_max_messages_per_s`` (bursts of twice as many) gets an error frame
+``rate_limited`` and close 1008; one subscription per connection (a new ``subscribe`` replaces
+it) with at most 50 layers; a client that reads too slowly is closed with 1013.
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+import time
+from typing import Annotated, Callable, Literal, Union
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from layers.registry import LayerRegistry
-from server.errors import BadRequest, IOCError, ValidationFailed, detail
+from server.errors import BadRequest, IOCError, TooManyRequests, ValidationFailed, detail
 from server.params import parse_bbox
 from server.store.base import EventQuery
 
@@ -91,3 +98,22 @@ def subscription_query(msg: Subscribe, layers: LayerRegistry) -> EventQuery:
 def error_frame(err: IOCError) -> bytes:
     """Return ``{"op": "error", "error": {...}}`` as JSON bytes."""
     return orjson.dumps({"op": "error", **err.to_json()})
+
+
+class MessageBudget:
+    """A token bucket: ``rate`` messages per second on average, bursts of ``2 * rate``."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
+        self.rate, self.burst = rate, 2 * rate
+        self._clock = clock
+        self._tokens, self._at = self.burst, clock()
+
+    def spend(self) -> None:
+        """Take one message from the budget; raise TooManyRequests when it is empty."""
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        if self._tokens < 1:
+            raise TooManyRequests(f"more than {self.rate:g} messages per second",
+                                  [detail("op", "slow down; the connection is closed")])
+        self._tokens -= 1

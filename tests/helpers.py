@@ -15,7 +15,7 @@ from websockets.sync.client import connect
 
 from geo.router import Router
 from layers.registry import default_registry
-from server.bus import InProcessBus
+from server.bus import make_bus
 from server.clock import Clock
 from server.config import Settings
 from server.service import EventService
@@ -73,7 +73,7 @@ class ServerThread:
         """Start the loop and the server; return self."""
         self.thread.start()
         store = open_store(self.settings.db, parse_offset(self.settings.tz_offset))
-        core = EventService(self.settings, store, self.router, default_registry(), InProcessBus(),
+        core = EventService(self.settings, store, self.router, default_registry(), make_bus(self.settings),
                             self.clock)
         self.server = self.call(start_server(self.settings, core))
         return self

@@ -7,7 +7,8 @@ import time
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.helpers import RECV_TIMEOUT, collect_events, open_ws, recv_json, report, subscribe
+from tests.helpers import (RECV_TIMEOUT, ServerThread, collect_events, open_ws, recv_json, report,
+                           subscribe)
 
 
 def assert_silent(ws, seconds: float = 0.4) -> None:  # noqa: ANN001
@@ -168,3 +169,43 @@ def test_live_frames_are_at_most_every_flush(server, operator, wall):
             got += frame["events"]
         elapsed = time.monotonic() - t0
         assert frames <= elapsed / (server.settings.flush_ms / 1000) + 2
+
+
+def test_configured_origin_is_allowed_and_others_refused(settings, router):
+    settings = settings.model_copy(update={"allowed_origins": ["https://wall.hue.gov.vn"]})
+    srv = ServerThread(settings, router).start()
+    try:
+        wall = srv.token("wall")
+        with open_ws(srv, wall, origin="https://wall.hue.gov.vn") as ws:
+            subscribe(ws)
+        with pytest.raises(InvalidStatus) as info:
+            open_ws(srv, wall, origin="https://hue.gov.vn.evil.example")
+        assert info.value.response.status_code == 403
+    finally:
+        srv.stop()
+
+
+def test_too_many_messages_get_an_error_frame_and_close_1008(settings, router):
+    settings = settings.model_copy(update={"ws_max_messages_per_s": 5.0})
+    srv = ServerThread(settings, router).start()
+    try:
+        with open_ws(srv, srv.token("wall")) as ws:
+            for _ in range(10):  # the burst allowance: twice the rate
+                ws.send(json.dumps({"op": "ping"}))
+                assert recv_json(ws) == {"op": "pong"}
+            ws.send(json.dumps({"op": "ping"}))
+            err = recv_json(ws)["error"]
+            assert err["code"] == "rate_limited" and "5 messages per second" in err["message"]
+            with pytest.raises(ConnectionClosed) as info:
+                ws.recv(timeout=RECV_TIMEOUT)
+            assert info.value.rcvd.code == 1008
+    finally:
+        srv.stop()
+
+
+def test_subscription_layers_are_bounded(server, wall):
+    with open_ws(server, wall) as ws:
+        ws.send(json.dumps({"op": "subscribe", "layers": ["reports"] * 51}))
+        err = recv_json(ws)["error"]
+        assert err["code"] == "validation_failed"
+        assert err["details"][0]["path"] == "subscribe.layers"

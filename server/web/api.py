@@ -123,14 +123,15 @@ class HealthHandler(BaseHandler):
         self.limit_rate(None)
 
     async def get(self) -> None:
-        """Answer ``{"status": "ok"|"degraded", "last_seq": N, "subscribers": N, "store":
-        {"state": "ok"|"unavailable", "since", "error", "outages", "last_outage_s"}}`` (200
+        """Answer ``{"status": "ok"|"degraded", "last_seq": N, "subscribers": N, "bus": BusStats,
+        "store": {"state": "ok"|"unavailable", "since", "error", "outages", "last_outage_s"}}`` (200
         while the process runs; the database is asked for its head, at most 5 s)."""
         store = await self.core.probe_store()
         self.set_header("Cache-Control", "no-store")
         self.write_json({"status": "ok" if store["state"] == "ok" else "degraded",
                          "last_seq": self.core.hub.head,
-                         "subscribers": self.core.hub.subscriber_count, "store": store})
+                         "subscribers": self.core.hub.subscriber_count,
+                         "bus": self.core.bus.stats.to_json(), "store": store})
 
 
 class ReadyHandler(HealthHandler):

@@ -58,14 +58,16 @@ class RunningServer:
         await self.core.close()
 
 
-async def start_server(settings: Settings, core: EventService | None = None) -> RunningServer:
-    """Start the core and listen on ``settings.host:settings.port`` (0: a free port)."""
+async def start_server(settings: Settings, core: EventService | None = None,
+                       sockets: list | None = None) -> RunningServer:
+    """Start the core and listen on ``settings.host:settings.port`` (0: a free port), or on
+    ``sockets`` already bound (``ioc serve --workers N`` shares them between processes)."""
     app = make_app(settings, core)
     core = app.settings["core"]
     await core.start()
     http = tornado.httpserver.HTTPServer(app, max_body_size=settings.max_body_bytes * 4,
                                          xheaders=False)
-    sockets = tornado.netutil.bind_sockets(settings.port, settings.host)
+    sockets = sockets or tornado.netutil.bind_sockets(settings.port, settings.host)
     http.add_sockets(sockets)
     port = sockets[0].getsockname()[1]
     log.info("listening on http://%s:%d", settings.host, port)

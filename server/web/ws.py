@@ -2,22 +2,25 @@
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import urlparse
 
 import orjson
 import tornado.websocket
 
 from server.auth import ANONYMOUS, view_of
-from server.errors import IOCError, Unauthorized
+from server.errors import IOCError, TooManyRequests, Unauthorized
 from server.hub import Subscription
 from server.service import EventService
-from server.wsproto import Auth, Ping, Subscribe, Unsubscribe, error_frame, parse_message, subscription_query
+from server.wsproto import (Auth, MessageBudget, Ping, Subscribe, Unsubscribe, error_frame,
+                            parse_message, subscription_query)
 
 log = logging.getLogger(__name__)
 
 CLOSE_POLICY = 1008
 CLOSE_TOO_SLOW = 1013
 CLOSE_UNAUTHORIZED = 4401
+CLOSE_CODES = {Unauthorized: CLOSE_UNAUTHORIZED, TooManyRequests: CLOSE_POLICY}
 
 
 class EventSocket(tornado.websocket.WebSocketHandler):
@@ -28,6 +31,9 @@ class EventSocket(tornado.websocket.WebSocketHandler):
         self.core = core
         self.principal = ANONYMOUS
         self._pending = 0
+        self._pending_bytes = 0
+        self._congested_since: float | None = None
+        self._budget = MessageBudget(core.settings.ws_max_messages_per_s)
 
     def check_origin(self, origin: str) -> bool:
         """Allow the server's own host and the configured origins only."""
@@ -52,6 +58,7 @@ class EventSocket(tornado.websocket.WebSocketHandler):
     async def on_message(self, message: str | bytes) -> None:
         """Handle one client message; errors go back as an error frame."""
         try:
+            self._budget.spend()
             msg = parse_message(message)
             if isinstance(msg, Auth):
                 await self._authenticate(msg.token)
@@ -62,7 +69,7 @@ class EventSocket(tornado.websocket.WebSocketHandler):
             elif isinstance(msg, Ping):
                 self.send_frame(b'{"op":"pong"}')
         except IOCError as err:
-            self._fail(err, CLOSE_UNAUTHORIZED if isinstance(err, Unauthorized) else None)
+            self._fail(err, CLOSE_CODES.get(type(err)))
 
     async def _subscribe(self, msg: Subscribe) -> None:
         if msg.token and not await self._authenticate(msg.token):
@@ -80,23 +87,49 @@ class EventSocket(tornado.websocket.WebSocketHandler):
             self.close(close_code, err.message[:120])
 
     def send_frame(self, frame: bytes) -> bool:
-        """Queue a text frame; close the connection if the client has fallen too far behind."""
+        """Queue a text frame; close the connection if the client has fallen too far behind
+        (more than ``ws_max_pending_frames`` frames or ``ws_max_pending_bytes`` bytes queued)."""
         if self.ws_connection is None or self.ws_connection.is_closing():
             return False
-        if self._pending >= self.core.settings.ws_max_pending_frames:
-            log.warning("closing slow websocket client %s", self.request.remote_ip)
-            self.close(CLOSE_TOO_SLOW, "too slow: reconnect with since=last_seq")
+        settings = self.core.settings
+        if (self._pending >= settings.ws_max_pending_frames
+                or self._pending_bytes > settings.ws_max_pending_bytes):
+            self._too_slow()
             return False
-        self._pending += 1
         try:
             fut = self.write_message(frame)
         except tornado.websocket.WebSocketClosedError:
             return False
-        fut.add_done_callback(self._written)
+        self._pending += 1
+        self._pending_bytes += len(frame)
+        fut.add_done_callback(lambda _f, n=len(frame): self._written(n))
         return True
 
-    def _written(self, _fut) -> None:  # noqa: ANN001
+    def congested(self) -> bool:
+        """Return True while more than ``ws_soft_pending_bytes`` (or half the frame allowance)
+        wait to be written to this client; close it when that lasted ``ws_max_congested_s``."""
+        settings = self.core.settings
+        if not (self._pending_bytes > settings.ws_soft_pending_bytes
+                or self._pending * 2 > settings.ws_max_pending_frames):
+            self._congested_since = None
+            return False
+        now = time.monotonic()
+        self._congested_since = self._congested_since or now
+        if now - self._congested_since > settings.ws_max_congested_s:
+            self._too_slow()
+        return True
+
+    def _too_slow(self) -> None:
+        if self.ws_connection is None or self.ws_connection.is_closing():
+            return
+        log.warning("closing slow websocket client %s (%d frames, %d bytes queued)",
+                    self.request.remote_ip, self._pending, self._pending_bytes)
+        self.core.hub.detach(self)  # nothing more is queued for it
+        self.close(CLOSE_TOO_SLOW, "too slow: reconnect with since=last_seq")
+
+    def _written(self, size: int) -> None:
         self._pending -= 1
+        self._pending_bytes -= size
 
     def on_close(self) -> None:
         """Drop the subscription."""
