@@ -8,10 +8,11 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Iterable
+from typing import Any, Awaitable, Callable, Iterable
 
+from layers.base import public_position
 from server.errors import Forbidden, Unauthorized, ValidationFailed, detail
-from server.store.base import EventQuery, TokenRecord
+from server.store.base import Box, EventQuery, TokenRecord
 from server.timefmt import now_micros
 
 ROLES = ("admin", "supervisor", "operator", "agency", "responder", "wall", "public")
@@ -82,6 +83,32 @@ def new_token(role: str, agency_id: str | None = None, label: str = "",
     return secret, record
 
 
+#: How far (degrees) a point may lie from the centre of its parent cell at the public
+#: resolution (H3 res 7: under 1.5 km, so 0.03° of latitude or longitude at Huế is ample).
+PUBLIC_BOX_MARGIN = 0.03
+
+
+@dataclass(frozen=True)
+class PublicQuery(EventQuery):
+    """The query of a public view with a ``bbox``: the box selects events by the centre of
+    their parent cell at the public resolution (where a sensitive event is shown), never by the
+    exact point, so no box, however small, tells where a sensitive event really is. The store
+    reads ``bbox`` (the public box widened by PUBLIC_BOX_MARGIN); ``matches`` tests the cell
+    centre against ``public_bbox`` (``EventService.read_page`` applies it to store pages)."""
+
+    public_bbox: Box | None = None
+
+    def matches(self, ev: dict[str, Any]) -> bool:
+        """Return True if ``ev`` passes the filters, its parent cell centre in ``public_bbox``."""
+        if not super().matches(ev):
+            return False
+        if self.public_bbox is None:
+            return True
+        lat, lon, _ = public_position(ev["cell"], True)
+        x0, y0, x1, y1 = self.public_bbox
+        return x0 <= lon <= x1 and y0 <= lat <= y1
+
+
 @dataclass(frozen=True)
 class View:
     """What a principal sees of events: all, its agency's only, or the public form."""
@@ -90,7 +117,14 @@ class View:
     agency_id: str | None
 
     def scope(self, query: EventQuery) -> EventQuery:
-        """Return ``query`` narrowed to what this view may read."""
+        """Return ``query`` narrowed to what this view may read (for the public view with a
+        bbox: a PublicQuery, the box applied to the public positions)."""
+        if self.public and query.bbox is not None and not isinstance(query, PublicQuery):
+            x0, y0, x1, y1 = query.bbox
+            m = PUBLIC_BOX_MARGIN
+            fields = {f.name: getattr(query, f.name) for f in dataclasses.fields(EventQuery)}
+            return PublicQuery(**{**fields, "bbox": (x0 - m, y0 - m, x1 + m, y1 + m)},
+                               public_bbox=query.bbox)
         if self.agency_id is None:
             return query
         return dataclasses.replace(query, agency_id=self.agency_id)

@@ -15,7 +15,8 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 from geo.categories import CategoryRegistry
 from geo.router import Router, service_region
 from layers.registry import LayerRegistry, default_registry
-from server.auth import Principal, TokenCache, View, check_can_create, new_token, view_of
+from server.auth import (Principal, PublicQuery, TokenCache, View, check_can_create, new_token,
+                         view_of)
 from server.bus import Bus, InProcessBus
 from server.clock import Clock
 from server.config import Settings
@@ -256,8 +257,13 @@ class EventService:
         return layer.public_view(event, bool(cat and cat.sensitive))
 
     async def read_page(self, since: int, query: EventQuery, limit: int) -> Page:
-        """Return a Page from the store (reader thread)."""
-        return await self.read(self.store.since, since, query, limit)
+        """Return a Page from the store (reader thread); a PublicQuery's events are filtered
+        by their public position (the page may then hold fewer than ``limit``; ``next_since``
+        is the store's)."""
+        page = await self.read(self.store.since, since, query, limit)
+        if isinstance(query, PublicQuery):
+            page.events = [e for e in page.events if query.matches(e)]
+        return page
 
     async def query(self, principal: Principal, since: int, query: EventQuery, limit: int) -> Page:
         """Return the events ``principal`` may see, rendered for its view."""
