@@ -173,12 +173,14 @@ def case_scope(principal: Principal, agency_id: str, copied_to: Iterable[str],
 
 
 class TokenCache:
-    """Resolve bearer tokens to principals, caching answers for ``ttl`` seconds."""
+    """Resolve bearer tokens to principals, caching answers for ``ttl`` seconds. A token's
+    expiry is checked on every use (not only when the cache is refreshed), and ``forget`` drops
+    every cached answer (called when a token is revoked in this process)."""
 
     def __init__(self, lookup: Callable[[str], Awaitable[TokenRecord | None]], ttl: float = 30.0):
         self._lookup = lookup
         self._ttl = ttl
-        self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._cache: dict[str, tuple[float, Principal | None, int | None]] = {}
 
     async def principal(self, token: str | None) -> Principal:
         """Return the Principal of ``token`` (ANONYMOUS for None); raise Unauthorized if invalid."""
@@ -188,13 +190,17 @@ class TokenCache:
         hit = self._cache.get(h)
         if hit is None or hit[0] < time.monotonic():
             rec = await self._lookup(h)
-            hit = (time.monotonic() + self._ttl, _principal_of(rec))
+            hit = (time.monotonic() + self._ttl, _principal_of(rec), rec and rec.expires_at)
             if len(self._cache) > 10_000:
                 self._cache.clear()
             self._cache[h] = hit
-        if hit[1] is None:
+        if hit[1] is None or (hit[2] is not None and hit[2] < now_micros()):
             raise Unauthorized("the token is unknown, revoked or expired")
         return hit[1]
+
+    def forget(self) -> None:
+        """Drop every cached answer (the next use of each token reads the store)."""
+        self._cache.clear()
 
 
 def _principal_of(rec: TokenRecord | None) -> Principal | None:

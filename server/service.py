@@ -15,6 +15,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 from geo.categories import CategoryRegistry
 from geo.router import Router, service_region
 from layers.registry import LayerRegistry, default_registry
+from server.audit import AccessLog
 from server.auth import (Principal, PublicQuery, TokenCache, View, check_can_create, new_token,
                          view_of)
 from server.bus import Bus, InProcessBus
@@ -83,9 +84,10 @@ class EventService:
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="ioc-writer")
         self._readers = ThreadPoolExecutor(4, thread_name_prefix="ioc-reader")
         self.tokens = TokenCache(self._token_lookup)
+        self.access = AccessLog(functools.partial(self.write, self.store.record_audits))
         self.hub = Hub(self.read_page, self.render, settings.flush_ms / 1000)
         self.kpis = KpiRegistry(default_providers(), settings.kpi_cache_s)
-        self._background: list[Callable[[], Awaitable[None]]] = []
+        self._background: list[Callable[[], Awaitable[None]]] = [self.access.run]
         self._stages: list[IntakeStage] = []
         #: Feature objects built by the web layer, by name (e.g. ``"reports"``: the ReportDesk),
         #: for the CLI and tests.
@@ -341,7 +343,16 @@ class EventService:
 
     def revoke_label(self, label: str) -> int:
         """Revoke every live token with ``label``; return how many."""
-        return self.store.revoke_tokens(label, now_micros())
+        n = self.store.revoke_tokens(label, now_micros())
+        self.tokens.forget()
+        return n
+
+    def revoke_token(self, token_id: str) -> bool:
+        """Revoke token ``token_id`` (effective at once in this process; other processes
+        within the cache's 30 s); return True if it was live."""
+        done = self.store.revoke_token(token_id, now_micros())
+        self.tokens.forget()
+        return done
 
 
 def build_reference(router: Router, layers: LayerRegistry) -> Reference:

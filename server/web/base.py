@@ -35,6 +35,11 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Referrer-Policy", "no-referrer")
 
+    def on_finish(self) -> None:
+        """Record the request in the audit trail when a privileged token made it."""
+        self.core.access.note(self.principal, self.request.method, self.request.path,
+                              self.get_status())
+
     def get_query_argument_or_none(self, name: str) -> str | None:
         """Return a query argument or None (the getter ``server.params`` parsers take)."""
         return self.get_query_argument(name, None)
