@@ -80,7 +80,8 @@ PERIOD = (q("month"), q("from"), q("to"))
 @dataclass(frozen=True)
 class Op:
     """One operation: method, summary (Vietnamese / English), who may call it, parameters,
-    body (a pydantic model, a media type, or free JSON), and the success answer."""
+    body (a pydantic model, a media type, or free JSON), and the success answer (status and
+    media types, comma-separated)."""
 
     method: str
     summary: str
@@ -263,7 +264,7 @@ def _ops_core() -> dict[str, list[Op]]:
         "/api/v1/audit": [Op("get", "Nhật ký kiểm toán / audit trail export", ADMIN,
                              (q("since"), q("format", {"type": "string",
                                                        "enum": ["jsonl", "csv"]})),
-                             ok_type="application/jsonl")],
+                             ok_type="application/jsonl,text/csv")],
     }
 
 
@@ -291,9 +292,11 @@ def _body(body: type[BaseModel] | str, components: dict[str, Any]) -> dict[str, 
 
 def _operation(path: str, op: Op, components: dict[str, Any]) -> dict[str, Any]:
     open311 = path.startswith("/open311/")
-    ok_content = {op.ok_type: {"schema": {"type": "string"} if op.ok_type != JSON else {}}}
+    ok_content = {t: {"schema": {"type": "object"} if t == JSON else {}}
+                  for t in op.ok_type.split(",")}
     if open311:
-        ok_content = {JSON: {"schema": {"type": "array"}}, "text/xml": {"schema": {}}}
+        shape = "object" if "/discovery." in path else "array"
+        ok_content = {JSON: {"schema": {"type": shape}}, "text/xml": {"schema": {}}}
     out: dict[str, Any] = {
         "operationId": f"{op.method}_{re.sub(r'[^A-Za-z0-9]+', '_', path).strip('_')}",
         "summary": op.summary, "description": f"Roles: {op.roles}.",
