@@ -17,8 +17,8 @@ from typing import Any, Awaitable, Callable, Iterator
 
 import orjson
 
-from server.auth import Principal
-from server.errors import BadRequest, Forbidden, Unauthorized, detail
+from server.auth import Principal, require_token
+from server.errors import BadRequest, Forbidden, detail
 from server.store.base import AuditEntry, EventStore, TokenRecord
 from server.timefmt import now_micros, parse_rfc3339, to_rfc3339
 
@@ -140,8 +140,7 @@ def token_listing(records: list[TokenRecord], tz: timezone, now: int) -> list[di
 
 def require_admin(principal: Principal) -> None:
     """Raise Unauthorized (no token) or Forbidden unless ``principal`` is an admin."""
-    if not principal.authenticated:
-        raise Unauthorized("send an admin token: Authorization: Bearer TOKEN")
+    require_token(principal)
     if principal.role != "admin":
         raise Forbidden(f"role {principal.role!r} may not do this; only admin may")
 

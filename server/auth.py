@@ -143,10 +143,15 @@ def view_of(principal: Principal) -> View:
     raise Forbidden(f"role {principal.role!r} may not read events")
 
 
-def check_can_create(principal: Principal, kinds: set[str]) -> None:
-    """Raise Unauthorized/Forbidden unless ``principal`` may post events of every kind given."""
+def require_token(principal: Principal) -> None:
+    """Raise Unauthorized unless ``principal`` presented a valid token."""
     if not principal.authenticated:
         raise Unauthorized("send a token: Authorization: Bearer TOKEN")
+
+
+def check_can_create(principal: Principal, kinds: set[str]) -> None:
+    """Raise Unauthorized/Forbidden unless ``principal`` may post events of every kind given."""
+    require_token(principal)
     if principal.role in CREATE_ANY_KIND:
         return
     if principal.role in CREATE_REPORTS and kinds <= CITIZEN_KINDS:
