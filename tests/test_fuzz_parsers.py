@@ -33,10 +33,11 @@ from server.reports.open311 import Open311, Open311Error, _attributes, _date, ch
 from server.reroute import RerouteRequest
 from server.sensors import ReadingError, load_quantities_and_rules, parse_payload, parse_station
 from server.timefmt import now_micros
+from server.transitions import parse_request
 from server.vessels import parse_danger_zone
 from server.wsproto import parse_message, subscription_query
 
-FUZZ = 150
+FUZZ = 100
 DEADLINE = timedelta(milliseconds=1500)
 fuzz = hsettings(max_examples=FUZZ, deadline=DEADLINE, database=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -144,8 +145,7 @@ def test_transition_requests_and_reroute_bodies():
         {"action": st.one_of(st.sampled_from(sorted(TABLE.actions)), st.text(max_size=10))},
         optional={"unit_id": json_values, "reason": json_values, "priority": json_values})))
     def run(doc) -> None:  # noqa: ANN001
-        for parse in (lambda d: TABLE and __import__("server.transitions", fromlist=["x"])
-                      .parse_request(CallRequest, d, TABLE), RerouteRequest.from_json):
+        for parse in (lambda d: parse_request(CallRequest, d, TABLE), RerouteRequest.from_json):
             try:
                 parse(doc)
             except IOCError as err:
@@ -304,7 +304,7 @@ def test_chat_webhook_bodies(name):
 
 
 # -- the same through a live server -----------------------------------------------------------
-LIVE = hsettings(max_examples=40, deadline=timedelta(seconds=5), database=None,
+LIVE = hsettings(max_examples=30, deadline=timedelta(seconds=5), database=None,
                  suppress_health_check=list(HealthCheck))
 
 

@@ -31,9 +31,11 @@ class BaseHandler(tornado.web.RequestHandler):
         self.principal = await self.core.tokens.principal(bearer(self.request.headers.get("Authorization")))
 
     def set_default_headers(self) -> None:
-        """Security headers on every answer."""
+        """Security headers on every answer (an API answer is never a page: no content of its
+        own may load, nothing may frame it)."""
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Referrer-Policy", "no-referrer")
+        self.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
 
     def on_finish(self) -> None:
         """Record the request in the audit trail when a privileged token made it."""
