@@ -305,14 +305,16 @@ def audit_export(since: str | None, fmt: str, out: Path | None, db: str | None) 
     except IOCError as exc:
         raise click.UsageError(exc.message) from None
     store, tz = _open_store(db)
-    sink = out.open("w", encoding="utf-8", newline="") if out else click.get_text_stream("stdout")
+    lines = export_lines(iter_audit(store, since_us), fmt, tz)
     try:
-        for line in export_lines(iter_audit(store, since_us), fmt, tz):
-            sink.write(line)
+        if out:
+            with out.open("w", encoding="utf-8", newline="") as sink:
+                sink.writelines(lines)
+        else:
+            for line in lines:
+                click.echo(line, nl=False)
     finally:
         store.close()
-        if out:
-            sink.close()
 
 
 @main.group()

@@ -109,6 +109,13 @@ class ServerThread:
         return http("POST", self.url + "/api/v1/events", {"events": events}, token, **kw)
 
 
+def sqlite_server(folder, router: Router, **overrides: Any) -> ServerThread:  # noqa: ANN001
+    """Start and return a ServerThread on a free port with its SQLite store and data folder
+    in ``folder`` (``overrides``: more Settings fields)."""
+    return ServerThread(Settings(port=0, db=f"sqlite:///{folder / 'ioc.sqlite3'}", flush_ms=50,
+                                 data_dir=folder / "data", **overrides), router).start()
+
+
 def recv_json(ws, timeout: float = RECV_TIMEOUT) -> dict:  # noqa: ANN001
     """Receive one frame and decode it (raises TimeoutError after ``timeout``)."""
     return json.loads(ws.recv(timeout=timeout))

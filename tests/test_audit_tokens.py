@@ -6,20 +6,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
+from server.cli import main
 from server.store import open_store
 from server.store.base import AuditEntry
 from server.timefmt import parse_offset
 from tests.helpers import ServerThread, http
 
-ROOT = Path(__file__).resolve().parent.parent
 TZ = parse_offset("+07:00")
 
 
@@ -123,9 +121,9 @@ def test_expiry_takes_effect_despite_the_cache(server):
     assert res.status == 401 and "expired" in res.body["error"]["message"]
 
 
-def _ioc(*args: str, db: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server.cli", *args, "--db", db], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+def _ioc(*args: str, db: str):  # noqa: ANN202 - click's Result
+    """Run ``ioc ARGS --db DB`` in this process; return its Result (exit_code, stdout, stderr)."""
+    return CliRunner().invoke(main, [*args, "--db", db], catch_exceptions=False)
 
 
 def test_cli_lists_revokes_and_exports(tmp_path):
@@ -139,9 +137,9 @@ def test_cli_lists_revokes_and_exports(tmp_path):
     store.close()
     out = _ioc("audit", "export", "--format", "csv", db=db)
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
-    assert out.returncode == 0 and rows[0]["actor"] == listed[0]["id"], out.stderr
-    assert _ioc("token", "revoke", "--id", listed[0]["id"], db=db).returncode == 0
+    assert out.exit_code == 0 and rows[0]["actor"] == listed[0]["id"], out.output
+    assert _ioc("token", "revoke", "--id", listed[0]["id"], db=db).exit_code == 0
     assert json.loads(_ioc("token", "list", db=db).stdout)["state"] == "revoked"
     again = _ioc("token", "revoke", "--id", listed[0]["id"], db=db)
-    assert again.returncode != 0 and "no live token" in again.stderr
-    assert _ioc("token", "revoke", db=db).returncode == 2
+    assert again.exit_code != 0 and "no live token" in again.output
+    assert _ioc("token", "revoke", db=db).exit_code == 2

@@ -78,7 +78,9 @@ def event_docs(draw, categories: list[str]) -> dict:
     kind = draw(st.one_of(st.sampled_from(KINDS), st.text(max_size=12)))
     layer = LAYERS.for_kind(kind) if kind in KINDS else None
     fields = sorted(layer.props_model.model_fields) if layer is not None else []
-    keys = st.one_of(st.sampled_from(fields), st.text(max_size=8)) if fields else st.text(max_size=8)
+    keys = st.text(max_size=8)
+    if fields:
+        keys = st.one_of(st.sampled_from(fields), keys)
     doc = {"kind": kind,
            "category": draw(st.one_of(st.sampled_from(categories), st.text(max_size=20))),
            "lat": draw(coords), "lon": draw(coords),
@@ -310,10 +312,8 @@ LIVE = hsettings(max_examples=30, deadline=timedelta(seconds=5), database=None,
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory, router):
-    from tests.helpers import ServerThread
-    tmp = tmp_path_factory.mktemp("fuzz")
-    srv = ServerThread(Settings(port=0, db=f"sqlite:///{tmp / 'ioc.sqlite3'}", flush_ms=50,
-                                data_dir=tmp / "data"), router).start()
+    from tests.helpers import sqlite_server
+    srv = sqlite_server(tmp_path_factory.mktemp("fuzz"), router)
     yield srv, srv.token("public"), srv.token("operator")
     srv.stop()
 

@@ -16,7 +16,7 @@ from server.web.open311 import UnknownHandler
 from server.web.pages import AssetHandler, PageHandler
 from server.web.public import PublicPageHandler
 from server.web.ws import EventSocket
-from tests.helpers import ServerThread, http
+from tests.helpers import http, sqlite_server
 
 #: Routes that are not the JSON/Open311 API: pages, their assets, the websocket.
 NOT_API = (PageHandler, AssetHandler, EventSocket, PublicPageHandler, UnknownHandler)
@@ -34,12 +34,9 @@ TIME_CAP_S = 150
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, router):
-    from server.config import Settings
-    tmp = tmp_path_factory.mktemp("openapi")
-    srv = ServerThread(Settings(port=0, db=f"sqlite:///{tmp / 'ioc.sqlite3'}", flush_ms=50,
-                                data_dir=tmp / "data", zalo_app_id="app", zalo_oa_secret="s1",
-                                messenger_app_secret="s2", messenger_verify_token="v"),
-                       router).start()
+    srv = sqlite_server(tmp_path_factory.mktemp("openapi"), router, zalo_app_id="app",
+                        zalo_oa_secret="s1", messenger_app_secret="s2",
+                        messenger_verify_token="v")
     yield srv
     srv.stop()
 

@@ -18,7 +18,7 @@ import pytest
 from server.openapi import openapi_document
 from tests.case_helpers import act
 from tests.dispatch_helpers import CENTRE, KIM_TRA, call_act, file_call, hotline, seed
-from tests.helpers import ServerThread, http, open_ws, recv_json
+from tests.helpers import ServerThread, http, open_ws, recv_json, sqlite_server
 
 ROLES = ("admin", "supervisor", "agency", "operator", "responder", "wall", "public", "none")
 PHONE, NAME = "0905 111 222", "Nguyễn Thị Lan"
@@ -113,10 +113,7 @@ MATRIX: list[tuple[str, str, object, str]] = [
 def world(tmp_path_factory, router):
     """A live server with a case of two units, two calls (one assigned to unit u1), a sensitive
     citizen report, and one token of each role."""
-    from server.config import Settings
-    tmp = tmp_path_factory.mktemp("matrix")
-    srv = ServerThread(Settings(port=0, db=f"sqlite:///{tmp / 'ioc.sqlite3'}", flush_ms=50,
-                                data_dir=tmp / "data"), router).start()
+    srv = sqlite_server(tmp_path_factory.mktemp("matrix"), router)
     seed(srv)
     admin, operator, public = srv.token("admin"), srv.token("operator"), srv.token("public")
     a = _report(srv, public, "environment.burning", CENTRE)
@@ -171,8 +168,9 @@ def test_every_http_operation_by_every_role(world):
             else:
                 res = http(method, url, body, tokens[role])
             if not _outcome(res.status, want):
-                wrong.append(f"{method} {path} as {role}: {res.status}, expected {want} "
-                             f"{(res.body or {}).get('error', {}).get('message', '') if isinstance(res.body, dict) else ''}")
+                why = res.body.get("error", {}).get("message", "") \
+                    if isinstance(res.body, dict) else ""
+                wrong.append(f"{method} {path} as {role}: {res.status}, expected {want} {why}")
     assert not wrong, "\n".join(wrong)
 
 

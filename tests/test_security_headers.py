@@ -6,19 +6,16 @@ from __future__ import annotations
 import pytest
 from websockets.exceptions import InvalidStatus
 
-from server.config import Settings
 from tests.browser import open_page
 from tests.case_helpers import act
-from tests.helpers import ServerThread, http, open_ws, report
+from tests.helpers import http, open_ws, report, sqlite_server
 
 HOSTILE = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>Ngập <b>sâu</b>'
 
 
 @pytest.fixture
 def server(tmp_path, router):
-    srv = ServerThread(Settings(port=0, db=f"sqlite:///{tmp_path / 'ioc.sqlite3'}", flush_ms=50,
-                                data_dir=tmp_path / "data",
-                                allowed_origins=["https://wall.hue.gov.vn"]), router).start()
+    srv = sqlite_server(tmp_path, router, allowed_origins=["https://wall.hue.gov.vn"])
     yield srv
     srv.stop()
 
