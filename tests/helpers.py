@@ -111,9 +111,10 @@ class ServerThread:
 
 def sqlite_server(folder, router: Router, **overrides: Any) -> ServerThread:  # noqa: ANN001
     """Start and return a ServerThread on a free port with its SQLite store and data folder
-    in ``folder`` (``overrides``: more Settings fields)."""
-    return ServerThread(Settings(port=0, db=f"sqlite:///{folder / 'ioc.sqlite3'}", flush_ms=50,
-                                 data_dir=folder / "data", **overrides), router).start()
+    in ``folder`` (``overrides``: other Settings fields, ``db`` included)."""
+    fields = {"port": 0, "db": f"sqlite:///{folder / 'ioc.sqlite3'}", "flush_ms": 50,
+              "data_dir": folder / "data", **overrides}
+    return ServerThread(Settings(**fields), router).start()
 
 
 def recv_json(ws, timeout: float = RECV_TIMEOUT) -> dict:  # noqa: ANN001
