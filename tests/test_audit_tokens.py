@@ -138,6 +138,11 @@ def test_cli_lists_revokes_and_exports(tmp_path):
     out = _ioc("audit", "export", "--format", "csv", db=db)
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
     assert out.exit_code == 0 and rows[0]["actor"] == listed[0]["id"], out.output
+    target = tmp_path / "audit.jsonl"
+    assert _ioc("audit", "export", "--out", str(target), db=db).exit_code == 0
+    assert json.loads(target.read_text().splitlines()[0])["data"]["path"] == "/x"
+    assert _ioc("audit", "export", "--since", "2999-01-01T00:00:00Z", db=db).output == ""
+    assert _ioc("audit", "export", "--since", "soon", db=db).exit_code == 2
     assert _ioc("token", "revoke", "--id", listed[0]["id"], db=db).exit_code == 0
     assert json.loads(_ioc("token", "list", db=db).stdout)["state"] == "revoked"
     again = _ioc("token", "revoke", "--id", listed[0]["id"], db=db)
