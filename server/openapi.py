@@ -8,7 +8,7 @@ run schemathesis against a live server with this document.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -22,6 +22,7 @@ from server.reports.lifecycle import TransitionIn
 from server.reroute import RerouteBody
 
 JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
 UUID_RE = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 SLUG_RE = "^[a-z0-9][a-z0-9_-]{0,63}$"
 ERROR_SCHEMA: dict[str, Any] = {
@@ -90,7 +91,6 @@ class Op:
     body: type[BaseModel] | str | None = None
     ok: int = 200
     ok_type: str = JSON
-    tags: tuple[str, ...] = field(default=())
 
 
 def _ops_of_kinds() -> dict[str, list[Op]]:
@@ -136,8 +136,7 @@ def _ops_open311() -> dict[str, list[Op]]:
                (fmt, *j, q("service_request_id"), q("service_code"), q("status"),
                 q("start_date"), q("end_date"))),
             Op("post", "Open311 create a request (api_key: a public or staff token)",
-               "public, agency, admin, operator", (fmt,),
-               "application/x-www-form-urlencoded")],
+               "public, agency, admin, operator", (fmt,), FORM)],
         f"{v2}/requests/{{request_id}}.{{format}}": [
             Op("get", "Open311 one request", EVERYONE, (p("request_id", "^[A-Za-z0-9-]+$"), fmt,
                                                         *j))],
@@ -281,12 +280,15 @@ def _schema_of(model: type[BaseModel], components: dict[str, Any]) -> dict[str, 
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
+#: The schema of a body given by its media type (no pydantic model reads it).
+MEDIA_SCHEMAS: dict[str, dict[str, Any]] = {
+    JSON: {"type": "object"}, FORM: {"type": "object"}, "text/plain": {"type": "string"},
+    "image/jpeg": {"type": "string", "format": "binary"}}
+
+
 def _body(body: type[BaseModel] | str, components: dict[str, Any]) -> dict[str, Any]:
     if isinstance(body, str):
-        schema: dict[str, Any] = {"type": "object"} if body == JSON else \
-            {"type": "string", "format": "binary"} if body == "image/jpeg" else \
-            {"type": "object"} if body.startswith("application/x-www") else {"type": "string"}
-        return {"required": True, "content": {body: {"schema": schema}}}
+        return {"required": True, "content": {body: {"schema": MEDIA_SCHEMAS[body]}}}
     return {"required": True, "content": {JSON: {"schema": _schema_of(body, components)}}}
 
 

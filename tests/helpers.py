@@ -158,12 +158,14 @@ def report(lat: float = 16.4637, lon: float = 107.5909, category: str = "environ
 
 
 def ioc_command() -> list[str]:
-    """Return the argv prefix of the installed ``ioc`` command."""
-    import shutil
+    """Return the argv prefix of the ``ioc`` command of this checkout: this Python running
+    ``server.cli`` from the repository root (an installed ``ioc`` script may belong to another
+    checkout, whose migrations and code differ), whatever the caller's working directory."""
     import sys
     from pathlib import Path
-    local = Path(sys.executable).with_name("ioc")
-    return [str(local)] if local.exists() else [shutil.which("ioc") or "ioc"]
+    root = str(Path(__file__).resolve().parent.parent)
+    return [sys.executable, "-c", f"import sys; sys.path.insert(0, {root!r}); "
+            "from server.cli import main; main(prog_name='ioc')"]
 
 
 class ServerProcess:
