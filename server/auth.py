@@ -8,10 +8,11 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Iterable
+from typing import Any, Awaitable, Callable, Iterable
 
+from layers.base import public_position
 from server.errors import Forbidden, Unauthorized, ValidationFailed, detail
-from server.store.base import EventQuery, TokenRecord
+from server.store.base import Box, EventQuery, TokenRecord
 from server.timefmt import now_micros
 
 ROLES = ("admin", "supervisor", "operator", "agency", "responder", "wall", "public")
@@ -82,6 +83,32 @@ def new_token(role: str, agency_id: str | None = None, label: str = "",
     return secret, record
 
 
+#: How far (degrees) a point may lie from the centre of its parent cell at the public
+#: resolution (H3 res 7: under 1.5 km, so 0.03° of latitude or longitude at Huế is ample).
+PUBLIC_BOX_MARGIN = 0.03
+
+
+@dataclass(frozen=True)
+class PublicQuery(EventQuery):
+    """The query of a public view with a ``bbox``: the box selects events by the centre of
+    their parent cell at the public resolution (where a sensitive event is shown), never by the
+    exact point, so no box, however small, tells where a sensitive event really is. The store
+    reads ``bbox`` (the public box widened by PUBLIC_BOX_MARGIN); ``matches`` tests the cell
+    centre against ``public_bbox`` (``EventService.read_page`` applies it to store pages)."""
+
+    public_bbox: Box | None = None
+
+    def matches(self, ev: dict[str, Any]) -> bool:
+        """Return True if ``ev`` passes the filters, its parent cell centre in ``public_bbox``."""
+        if not super().matches(ev):
+            return False
+        if self.public_bbox is None:
+            return True
+        lat, lon, _ = public_position(ev["cell"], True)
+        x0, y0, x1, y1 = self.public_bbox
+        return x0 <= lon <= x1 and y0 <= lat <= y1
+
+
 @dataclass(frozen=True)
 class View:
     """What a principal sees of events: all, its agency's only, or the public form."""
@@ -90,7 +117,14 @@ class View:
     agency_id: str | None
 
     def scope(self, query: EventQuery) -> EventQuery:
-        """Return ``query`` narrowed to what this view may read."""
+        """Return ``query`` narrowed to what this view may read (for the public view with a
+        bbox: a PublicQuery, the box applied to the public positions)."""
+        if self.public and query.bbox is not None and not isinstance(query, PublicQuery):
+            x0, y0, x1, y1 = query.bbox
+            m = PUBLIC_BOX_MARGIN
+            fields = {f.name: getattr(query, f.name) for f in dataclasses.fields(EventQuery)}
+            return PublicQuery(**{**fields, "bbox": (x0 - m, y0 - m, x1 + m, y1 + m)},
+                               public_bbox=query.bbox)
         if self.agency_id is None:
             return query
         return dataclasses.replace(query, agency_id=self.agency_id)
@@ -109,10 +143,15 @@ def view_of(principal: Principal) -> View:
     raise Forbidden(f"role {principal.role!r} may not read events")
 
 
-def check_can_create(principal: Principal, kinds: set[str]) -> None:
-    """Raise Unauthorized/Forbidden unless ``principal`` may post events of every kind given."""
+def require_token(principal: Principal) -> None:
+    """Raise Unauthorized unless ``principal`` presented a valid token."""
     if not principal.authenticated:
         raise Unauthorized("send a token: Authorization: Bearer TOKEN")
+
+
+def check_can_create(principal: Principal, kinds: set[str]) -> None:
+    """Raise Unauthorized/Forbidden unless ``principal`` may post events of every kind given."""
+    require_token(principal)
     if principal.role in CREATE_ANY_KIND:
         return
     if principal.role in CREATE_REPORTS and kinds <= CITIZEN_KINDS:
@@ -139,12 +178,14 @@ def case_scope(principal: Principal, agency_id: str, copied_to: Iterable[str],
 
 
 class TokenCache:
-    """Resolve bearer tokens to principals, caching answers for ``ttl`` seconds."""
+    """Resolve bearer tokens to principals, caching answers for ``ttl`` seconds. A token's
+    expiry is checked on every use (not only when the cache is refreshed), and ``forget`` drops
+    every cached answer (called when a token is revoked in this process)."""
 
     def __init__(self, lookup: Callable[[str], Awaitable[TokenRecord | None]], ttl: float = 30.0):
         self._lookup = lookup
         self._ttl = ttl
-        self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._cache: dict[str, tuple[float, Principal | None, int | None]] = {}
 
     async def principal(self, token: str | None) -> Principal:
         """Return the Principal of ``token`` (ANONYMOUS for None); raise Unauthorized if invalid."""
@@ -154,13 +195,17 @@ class TokenCache:
         hit = self._cache.get(h)
         if hit is None or hit[0] < time.monotonic():
             rec = await self._lookup(h)
-            hit = (time.monotonic() + self._ttl, _principal_of(rec))
+            hit = (time.monotonic() + self._ttl, _principal_of(rec), rec and rec.expires_at)
             if len(self._cache) > 10_000:
                 self._cache.clear()
             self._cache[h] = hit
-        if hit[1] is None:
+        if hit[1] is None or (hit[2] is not None and hit[2] < now_micros()):
             raise Unauthorized("the token is unknown, revoked or expired")
         return hit[1]
+
+    def forget(self) -> None:
+        """Drop every cached answer (the next use of each token reads the store)."""
+        self._cache.clear()
 
 
 def _principal_of(rec: TokenRecord | None) -> Principal | None:

@@ -274,6 +274,85 @@ def token_create(role: str, agency_id: str | None, unit_id: str | None, label: s
     click.echo(secret)
 
 
+def _open_store(db: str | None):  # noqa: ANN202 - (EventStore, timezone)
+    """Return (store, tz) of the settings' store (migrated to head on open)."""
+    from server.store import open_store
+    from server.timefmt import parse_offset
+    settings = _settings(db=db)
+    tz = parse_offset(settings.tz_offset)
+    return open_store(settings.db, tz), tz
+
+
+@token.command("list")
+@click.option("--db", default=None, help="Store URL (default from settings).")
+def token_list(db: str | None) -> None:
+    """Print every token as JSON lines: id, role, binding, label, times, state (no secret)."""
+    import orjson
+
+    from server.audit import token_listing
+    from server.timefmt import now_micros
+    store, tz = _open_store(db)
+    try:
+        for row in token_listing(store.list_tokens(), tz, now_micros()):
+            click.echo(orjson.dumps(row).decode())
+    finally:
+        store.close()
+
+
+@token.command("revoke")
+@click.option("--id", "token_id", default=None, help="The token id (from ``ioc token list``).")
+@click.option("--label", default=None, help="Revoke every live token with this label.")
+@click.option("--db", default=None, help="Store URL (default from settings).")
+def token_revoke(token_id: str | None, label: str | None, db: str | None) -> None:
+    """Revoke a token by id, or every token with a label. A running server stops accepting it
+    within its cache time (30 s); ``DELETE /api/v1/tokens/{id}`` takes effect at once."""
+    from server.timefmt import now_micros
+    if (token_id is None) == (label is None):
+        raise click.UsageError("give exactly one of --id and --label")
+    store, _ = _open_store(db)
+    try:
+        n = store.revoke_tokens(label, now_micros()) if label is not None else \
+            int(store.revoke_token(token_id, now_micros()))
+    finally:
+        store.close()
+    if token_id is not None and not n:
+        raise click.ClickException(f"no live token {token_id!r}")
+    click.echo(f"Đã thu hồi {n} mã / revoked {n} token(s)")
+
+
+@main.group()
+def audit() -> None:
+    """The audit trail (append-only)."""
+
+
+@audit.command("export")
+@click.option("--since", default=None, help="RFC 3339 time with an offset (default: everything).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+              show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (default: standard output).")
+@click.option("--db", default=None, help="Store URL (default from settings).")
+def audit_export(since: str | None, fmt: str, out: Path | None, db: str | None) -> None:
+    """Write the audit entries at or after ``--since``, oldest first."""
+    from server.audit import export_lines, iter_audit, parse_since
+    from server.errors import IOCError
+    try:
+        since_us = parse_since(since)
+    except IOCError as exc:
+        raise click.UsageError(exc.message) from None
+    store, tz = _open_store(db)
+    lines = export_lines(iter_audit(store, since_us), fmt, tz)
+    try:
+        if out:
+            with out.open("w", encoding="utf-8", newline="") as sink:
+                sink.writelines(lines)
+        else:
+            for line in lines:
+                click.echo(line, nl=False)
+    finally:
+        store.close()
+
+
 @main.group()
 def report() -> None:
     """Reports on field reports (Vietnamese first)."""

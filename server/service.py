@@ -15,7 +15,9 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 from geo.categories import CategoryRegistry
 from geo.router import Router, service_region
 from layers.registry import LayerRegistry, default_registry
-from server.auth import Principal, TokenCache, View, check_can_create, new_token, view_of
+from server.audit import AccessLog
+from server.auth import (Principal, PublicQuery, TokenCache, View, check_can_create, new_token,
+                         view_of)
 from server.bus import Bus, StoreSource, make_bus
 from server.clock import Clock
 from server.config import Settings
@@ -86,12 +88,13 @@ class EventService:
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="ioc-writer")
         self._readers = ThreadPoolExecutor(4, thread_name_prefix="ioc-reader")
         self.tokens = TokenCache(self._token_lookup)
+        self.access = AccessLog(functools.partial(self.write, self.store.record_audits))
         self.hub = Hub(self.read_page, self.render, settings.flush_ms / 1000,
                        per_event=settings.ws_fanout == "per_event")
         self.kpis = KpiRegistry(default_providers(), settings.kpi_cache_s)
         self.health = StoreHealth()
         self.limiter = build_limiter(settings)
-        self._background: list[Callable[[], Awaitable[None]]] = []
+        self._background: list[Callable[[], Awaitable[None]]] = [self.access.run]
         self._stages: list[IntakeStage] = []
         #: Feature objects built by the web layer, by name (e.g. ``"reports"``: the ReportDesk),
         #: for the CLI and tests.
@@ -309,8 +312,13 @@ class EventService:
         return layer.public_view(event, bool(cat and cat.sensitive))
 
     async def read_page(self, since: int, query: EventQuery, limit: int) -> Page:
-        """Return a Page from the store (reader thread)."""
-        return await self.read(self.store.since, since, query, limit)
+        """Return a Page from the store (reader thread); a PublicQuery's events are filtered
+        by their public position (the page may then hold fewer than ``limit``; ``next_since``
+        is the store's)."""
+        page = await self.read(self.store.since, since, query, limit)
+        if isinstance(query, PublicQuery):
+            page.events = [e for e in page.events if query.matches(e)]
+        return page
 
     async def query(self, principal: Principal, since: int, query: EventQuery, limit: int) -> Page:
         """Return the events ``principal`` may see, rendered for its view."""
@@ -388,7 +396,16 @@ class EventService:
 
     def revoke_label(self, label: str) -> int:
         """Revoke every live token with ``label``; return how many."""
-        return self.store.revoke_tokens(label, now_micros())
+        n = self.store.revoke_tokens(label, now_micros())
+        self.tokens.forget()
+        return n
+
+    def revoke_token(self, token_id: str) -> bool:
+        """Revoke token ``token_id`` (effective at once in this process; other processes
+        within the cache's 30 s); return True if it was live."""
+        done = self.store.revoke_token(token_id, now_micros())
+        self.tokens.forget()
+        return done
 
 
 def build_limiter(settings: Settings) -> RateLimiter:

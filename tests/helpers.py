@@ -113,6 +113,14 @@ class ServerThread:
         return http("POST", self.url + "/api/v1/events", {"events": events}, token, **kw)
 
 
+def sqlite_server(folder, router: Router, **overrides: Any) -> ServerThread:  # noqa: ANN001
+    """Start and return a ServerThread on a free port with its SQLite store and data folder
+    in ``folder`` (``overrides``: other Settings fields, ``db`` included)."""
+    fields = {"port": 0, "db": f"sqlite:///{folder / 'ioc.sqlite3'}", "flush_ms": 50,
+              "data_dir": folder / "data", **overrides}
+    return ServerThread(Settings(**fields), router).start()
+
+
 def recv_json(ws, timeout: float = RECV_TIMEOUT) -> dict:  # noqa: ANN001
     """Receive one frame and decode it (raises TimeoutError after ``timeout``)."""
     return json.loads(ws.recv(timeout=timeout))
@@ -158,9 +166,11 @@ REPO_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
 def ioc_command() -> list[str]:
-    """Return the argv prefix of the ``ioc`` command of this checkout (``python -m server.cli``;
-    run it with ``cwd=REPO_ROOT``, or from the repository root as pytest does)."""
-    return [sys.executable, "-m", "server.cli"]
+    """Return the argv prefix of the ``ioc`` command of this checkout: this Python running
+    ``server.cli`` from the repository root (an installed ``ioc`` script may belong to another
+    checkout, whose migrations and code differ), whatever the caller's working directory."""
+    return [sys.executable, "-c", f"import sys; sys.path.insert(0, {REPO_ROOT!r}); "
+            "from server.cli import main; main(prog_name='ioc')"]
 
 
 class ServerProcess:

@@ -537,6 +537,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
                          ttl_days: float | None) -> dict[str, Any]:
         """Issue a responder token for a registered unit's tablet (staff only); return
         ``{"token", "unit_id", "tablet": "/tablet#token=…"}``."""
+        _require(principal)
         if principal.role not in STAFF:
             raise Forbidden("only operators, supervisors and admins hand out tablet tokens")
         await self.ready()

@@ -28,7 +28,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from geo.datafiles import DATA_DIR
 from geo.sphere import distance_m
 from layers.responders import Capability, Place, UnitProps, UnitType, category_of
-from server.auth import Principal
+from server.auth import Principal, require_token
 from server.dispatch.book import CallBook
 from server.dispatch.lifecycle import STAFF, UnitStatusIn
 from server.dispatch.triage import Situation
@@ -140,7 +140,9 @@ class Roster:
         return unit
 
     def check_own(self, principal: Principal, unit_id: str) -> None:
-        """Raise Forbidden unless ``principal`` is staff or the tablet of ``unit_id``."""
+        """Raise Unauthorized (no token) or Forbidden unless ``principal`` is staff or the
+        tablet of ``unit_id``."""
+        require_token(principal)
         if principal.role in STAFF or principal.role == "system":
             return
         if principal.role == "responder" and principal.unit_id == unit_id:
@@ -151,6 +153,7 @@ class Roster:
     async def register(self, principal: Principal, unit_id: str, doc: Any) -> dict[str, Any]:
         """Register a unit or change its description; return its event. Staff register any
         unit, an agency only its own (the unit routes to it)."""
+        require_token(principal)
         if principal.role not in REGISTRARS:
             raise Forbidden(f"role {principal.role!r} may not register units")
         if unit_id == "me":

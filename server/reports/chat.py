@@ -20,6 +20,7 @@ import abc
 import hashlib
 import hmac
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
 
@@ -63,19 +64,50 @@ def _json(body: bytes) -> dict[str, Any]:
     return doc
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """Return ``value`` if it is a JSON object, else an empty one (platforms add and drop
+    fields; a field of another shape is treated as absent)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value: Any) -> list[Any]:
+    """Return ``value`` if it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str:
+    """Return ``value`` if it is a string, else the empty string."""
+    return value if isinstance(value, str) else ""
+
+
+def _micros(millis: Any) -> int:
+    """Return a platform timestamp (milliseconds since 1970) as epoch microseconds;
+    BadRequest if it is not one."""
+    try:
+        value = int(millis or 0)
+    except (TypeError, ValueError, OverflowError):
+        raise BadRequest("timestamp must be milliseconds since 1970") from None
+    if not 0 <= value < 2**43:
+        raise BadRequest("timestamp must be milliseconds since 1970")
+    return value * 1000
+
+
 def _attachments(out: ChatMessage, items: Any, lat_key: str, lon_key: str) -> None:
     """Add the photos (``image``: ``payload.url``) and the shared location (``location``:
     ``payload.coordinates``) of a message's attachments to ``out``; BadRequest if malformed."""
-    for att in items or []:
-        payload = (att or {}).get("payload") or {}
+    for att in map(_obj, _items(items)):
+        payload = _obj(att.get("payload"))
         if att.get("type") == "image" and payload.get("url"):
             out.images.append(str(payload["url"]))
         elif att.get("type") == "location" and payload.get("coordinates"):
             coords = payload["coordinates"]
             try:
-                out.location = (float(coords[lat_key]), float(coords[lon_key]))
-            except (KeyError, TypeError, ValueError):
-                raise BadRequest(f"a location needs numeric {lat_key} and {lon_key}") from None
+                lat, lon = float(coords[lat_key]), float(coords[lon_key])
+            except (KeyError, TypeError, ValueError, OverflowError):
+                lat = lon = math.nan
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise BadRequest(f"a location needs numeric {lat_key} and {lon_key}")
+            out.location = (lat, lon)
 
 
 class ChatAdapter(abc.ABC):
@@ -141,8 +173,8 @@ class MessengerAdapter(ChatAdapter):
         if doc.get("object") != "page":
             raise BadRequest("expected a Messenger page webhook (object: page)")
         out = []
-        for entry in doc.get("entry") or []:
-            for item in entry.get("messaging") or []:
+        for entry in map(_obj, _items(doc.get("entry"))):
+            for item in map(_obj, _items(entry.get("messaging"))):
                 msg = item.get("message")
                 if not isinstance(msg, dict) or msg.get("is_echo") or not msg.get("mid"):
                     continue
@@ -150,8 +182,8 @@ class MessengerAdapter(ChatAdapter):
         return out
 
     def _message(self, item: dict[str, Any], msg: dict[str, Any]) -> ChatMessage:
-        out = ChatMessage(self.channel, str(item.get("sender", {}).get("id", "")), msg["mid"],
-                          int(item.get("timestamp", 0)) * 1000, msg.get("text") or "")
+        out = ChatMessage(self.channel, str(_obj(item.get("sender")).get("id", "")),
+                          str(msg["mid"]), _micros(item.get("timestamp")), _text(msg.get("text")))
         _attachments(out, msg.get("attachments"), "lat", "long")
         return out
 
@@ -188,12 +220,12 @@ class ZaloAdapter(ChatAdapter):
     def parse(self, body: bytes) -> list[ChatMessage]:
         """Return the citizen message of one webhook (other events give none)."""
         doc = _json(body)
-        msg = doc.get("message") or {}
+        msg = _obj(doc.get("message"))
         if doc.get("event_name") not in self.EVENTS or not msg.get("msg_id"):
             return []
-        out = ChatMessage(self.channel, str((doc.get("sender") or {}).get("id", "")),
-                          str(msg["msg_id"]), int(doc.get("timestamp", 0)) * 1000,
-                          msg.get("text") or "")
+        out = ChatMessage(self.channel, str(_obj(doc.get("sender")).get("id", "")),
+                          str(msg["msg_id"]), _micros(doc.get("timestamp")),
+                          _text(msg.get("text")))
         _attachments(out, msg.get("attachments"), "latitude", "longitude")
         return [out]
 

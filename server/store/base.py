@@ -290,9 +290,20 @@ class EventStore(abc.ABC):
     def history(self, event_id: str) -> list[AuditEntry]:
         """Return the audit entries of one event, oldest first."""
 
-    @abc.abstractmethod
     def record_audit(self, entry: AuditEntry) -> None:
         """Append an audit entry that concerns no single event (e.g. a privileged token use)."""
+        self.record_audits([entry])
+
+    @abc.abstractmethod
+    def record_audits(self, entries: list[AuditEntry]) -> None:
+        """Append audit entries in one transaction (entries with ``at`` 0 are stamped now).
+        The audit table is append-only: no method updates or deletes it, and from migration
+        0005 on the database refuses UPDATE and DELETE on it."""
+
+    @abc.abstractmethod
+    def audit_page(self, after_id: int, since_at: int, limit: int) -> list[tuple[int, AuditEntry]]:
+        """Return up to ``limit`` ``(id, entry)`` with id > ``after_id`` and ``at`` >=
+        ``since_at`` (epoch microseconds), ascending by id (resume with the last id)."""
 
     @abc.abstractmethod
     def since(self, since: int, query: EventQuery, limit: int) -> Page:
@@ -395,6 +406,14 @@ class EventStore(abc.ABC):
         service answers 503 with ``Retry-After`` and the client retries. Errors of the request
         itself (a Conflict, a bad value) return False. This default knows none."""
         return False
+
+    @abc.abstractmethod
+    def revoke_token(self, token_id: str, at: int) -> bool:
+        """Revoke the token ``token_id`` if live; return True if it was revoked now."""
+
+    @abc.abstractmethod
+    def list_tokens(self) -> list[TokenRecord]:
+        """Return every token record (hashes included: callers strip them), oldest first."""
 
     def close(self) -> None:
         """Release connections."""

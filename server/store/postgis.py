@@ -212,10 +212,23 @@ class PostGISStore(EventStore):
                                           a.at).where(a.event_id == event_id).order_by(a.id))
             return [AuditEntry(**row) for row in rows.mappings()]
 
-    def record_audit(self, entry: AuditEntry) -> None:
-        """See EventStore.record_audit."""
+    def record_audits(self, entries: list[AuditEntry]) -> None:
+        """See EventStore.record_audits (one executemany)."""
+        if not entries:
+            return
+        rows = [vars(stamp_audit(e, e.event_id)) for e in entries]
         with self.engine.begin() as conn:
-            self._insert_audit(conn, stamp_audit(entry, entry.event_id))
+            conn.execute(sa.insert(schema.audit), rows)
+
+    def audit_page(self, after_id: int, since_at: int, limit: int) -> list[tuple[int, AuditEntry]]:
+        """See EventStore.audit_page."""
+        a = schema.audit.c
+        with self._reads.connect() as conn:
+            rows = conn.execute(sa.select(a.id, a.action, a.actor, a.role, a.event_id, a.reason,
+                                          a.data, a.at)
+                                .where(a.id > after_id, a.at >= since_at).order_by(a.id)
+                                .limit(limit)).mappings().all()
+        return [(r["id"], AuditEntry(**{k: v for k, v in r.items() if k != "id"})) for r in rows]
 
     # -- reading --------------------------------------------------------------------------------
     def _wire(self, row: sa.RowMapping) -> dict[str, Any]:
@@ -356,6 +369,21 @@ class PostGISStore(EventStore):
             row = conn.execute(sa.select(schema.tokens).where(
                 schema.tokens.c.hash == token_hash)).mappings().first()
         return TokenRecord(**row) if row else None
+
+    def list_tokens(self) -> list[TokenRecord]:
+        """See EventStore.list_tokens."""
+        t = schema.tokens.c
+        with self._reads.connect() as conn:
+            rows = conn.execute(sa.select(schema.tokens).order_by(t.created_at, t.id)).mappings()
+            return [TokenRecord(**row) for row in rows]
+
+    def revoke_token(self, token_id: str, at: int) -> bool:
+        """See EventStore.revoke_token."""
+        t = schema.tokens.c
+        with self.engine.begin() as conn:
+            return conn.execute(sa.update(schema.tokens).where(t.id == token_id,
+                                                               t.revoked_at.is_(None))
+                                .values(revoked_at=at)).rowcount == 1
 
     def revoke_tokens(self, label: str, at: int) -> int:
         """See EventStore.revoke_tokens."""

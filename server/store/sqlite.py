@@ -245,9 +245,18 @@ class SQLiteStore(EventStore):
             "WHERE event_id = ? ORDER BY id", (event_id,)).fetchall()
         return [AuditEntry(**{**dict(r), "data": orjson.loads(r["data"])}) for r in rows]
 
-    def record_audit(self, entry: AuditEntry) -> None:
-        """See EventStore.record_audit."""
-        self._write(self._insert_audit, stamp_audit(entry, entry.event_id))
+    def record_audits(self, entries: list[AuditEntry]) -> None:
+        """See EventStore.record_audits."""
+        self._write(lambda c: [self._insert_audit(c, stamp_audit(e, e.event_id))
+                               for e in entries])
+
+    def audit_page(self, after_id: int, since_at: int, limit: int) -> list[tuple[int, AuditEntry]]:
+        """See EventStore.audit_page."""
+        rows = self._conn().execute(
+            "SELECT id, action, actor, role, event_id, reason, data, at FROM audit "
+            "WHERE id > ? AND at >= ? ORDER BY id LIMIT ?", (after_id, since_at, limit)).fetchall()
+        return [(r["id"], AuditEntry(**{**{k: r[k] for k in r.keys() if k != "id"},
+                                        "data": orjson.loads(r["data"])})) for r in rows]
 
     # -- reading --------------------------------------------------------------------------------
     def _by_ids(self, c: sqlite3.Connection, ids: list[str], key: str = "id") -> list[dict[str, Any]]:
@@ -404,11 +413,18 @@ class SQLiteStore(EventStore):
     def token_by_hash(self, token_hash: str) -> TokenRecord | None:
         """See EventStore.token_by_hash."""
         r = self._conn().execute("SELECT * FROM tokens WHERE hash = ?", (token_hash,)).fetchone()
-        if r is None:
-            return None
-        d = dict(r)
-        d["extra"] = orjson.loads(d["extra"])
-        return TokenRecord(**d)
+        return None if r is None else _token(r)
+
+    def list_tokens(self) -> list[TokenRecord]:
+        """See EventStore.list_tokens."""
+        rows = self._conn().execute("SELECT * FROM tokens ORDER BY created_at, id").fetchall()
+        return [_token(r) for r in rows]
+
+    def revoke_token(self, token_id: str, at: int) -> bool:
+        """See EventStore.revoke_token."""
+        cur = self._conn().execute(
+            "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", (at, token_id))
+        return cur.rowcount == 1
 
     def revoke_tokens(self, label: str, at: int) -> int:
         """See EventStore.revoke_tokens."""
@@ -423,3 +439,8 @@ class SQLiteStore(EventStore):
                 conn.close()
             self._all.clear()
         self._local = threading.local()
+
+
+def _token(row: sqlite3.Row) -> TokenRecord:
+    """Return the TokenRecord of a ``tokens`` row."""
+    return TokenRecord(**{**dict(row), "extra": orjson.loads(row["extra"])})

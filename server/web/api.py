@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from server.errors import NotFound, Unavailable
 from server.events import parse_json
+from server.openapi import openapi_document
 from server.params import parse_event_query, parse_nearest, parse_search
 from server.web.base import BaseHandler, StreamedBodyHandler
 
@@ -114,6 +115,20 @@ class ReferenceHandler(BaseHandler):
         self.write_json(body)
 
 
+class OpenAPIHandler(BaseHandler):
+    """``GET /api/v1/openapi.json``: the OpenAPI description of this API."""
+
+    def initialize(self, core, ref, doc: dict) -> None:  # noqa: ANN001 - tornado kwargs
+        """Also receive the document built once."""
+        super().initialize(core, ref)
+        self.doc = doc
+
+    def get(self) -> None:
+        """Answer the OpenAPI 3.1 document (``server.openapi``)."""
+        self.set_header("Cache-Control", "public, max-age=300")
+        self.write_json(self.doc)
+
+
 class HealthHandler(BaseHandler):
     """``GET /api/v1/health``: liveness, the store head and whether the database answers (no
     token needed: it must answer while the database, which holds the tokens, is away)."""
@@ -165,4 +180,5 @@ def routes(ctx: dict) -> list[tuple]:
         (r"/api/v1/basemap/([a-z]+)", ReferenceHandler, {**args, "doc": "basemap"}),
         (r"/api/v1/health", HealthHandler, args),
         (r"/api/v1/ready", ReadyHandler, args),
+        (r"/api/v1/openapi\.json", OpenAPIHandler, {**args, "doc": openapi_document()}),
     ]

@@ -46,9 +46,16 @@ class BaseHandler(tornado.web.RequestHandler):
         self.core.limiter.charge(principal, self.request.remote_ip or "?", self.address_limit)
 
     def set_default_headers(self) -> None:
-        """Security headers on every answer."""
+        """Security headers on every answer (an API answer is never a page: no content of its
+        own may load, nothing may frame it)."""
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Referrer-Policy", "no-referrer")
+        self.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+
+    def on_finish(self) -> None:
+        """Record the request in the audit trail when a privileged token made it."""
+        self.core.access.note(self.principal, self.request.method, self.request.path,
+                              self.get_status())
 
     def get_query_argument_or_none(self, name: str) -> str | None:
         """Return a query argument or None (the getter ``server.params`` parsers take)."""

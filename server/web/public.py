@@ -2,13 +2,19 @@
 public page ``/public`` (server-rendered, Vietnamese first, no script, no external asset)."""
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from pathlib import Path
+
+from tornado.template import filter_whitespace
 
 from server.errors import NotFound
 from server.params import parse_bbox, parse_int
 from server.reports.publication import CommuneSketch
 from server.store import EventQuery
 from server.web.base import BaseHandler
+from server.web.pages import SECURITY_HEADERS
 from server.web.reports import PLURAL, UUID, CaseHandler, desk_of, parse_by, parse_period
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -62,8 +68,29 @@ class PublicCaseHandler(CaseHandler):
         self.write_json(ev)
 
 
+def page_csp(template: Path) -> str:
+    """Return the Content-Security-Policy of a server-rendered page without scripts: nothing
+    may load or run but its own inline stylesheet, allowed by its SHA-256."""
+    html = filter_whitespace("single", template.read_text(encoding="utf-8"))  # as rendered
+    styles = re.findall(r"<style>(.*?)</style>", html, flags=re.S)
+    hashes = " ".join("'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()
+                      + "'" for s in styles)
+    style_src = hashes or "'none'"
+    return "; ".join(["default-src 'none'", f"style-src {style_src}", "img-src 'self'",
+                      "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"])
+
+
 class PublicPageHandler(BaseHandler):
-    """``GET /public``: figures, a map and the latest results, rendered on the server."""
+    """``GET /public``: figures, a map and the latest results, rendered on the server (every
+    value escaped by the template; the CSP lets no script run)."""
+
+    CSP = page_csp(TEMPLATES / "public.html")
+
+    def set_default_headers(self) -> None:
+        """The pages' security headers and this page's CSP."""
+        for name, value in SECURITY_HEADERS.items():
+            self.set_header(name, value)
+        self.set_header("Content-Security-Policy", self.CSP)
 
     def initialize(self, core, ref, desk, sketch: CommuneSketch) -> None:  # noqa: ANN001
         """Receive the desk and the commune sketch built once."""
