@@ -7,7 +7,7 @@ function tile(item, i18n) {
   const value = item.value === null || item.value === undefined ? "—" : i18n.number(item.value, 1);
   return h("li", { class: "kpi status-" + item.status, dataset: { kpi: item.id, status: item.status } },
     h("span", { class: "value" }, h("span", { class: "num", text: value }),
-      item.unit ? h("span", { class: "unit", text: item.unit }) : null),
+      item.unit && value !== "—" ? h("span", { class: "unit", text: item.unit }) : null),
     h("span", { class: "label", text: i18n.t(item.label) }));
 }
 

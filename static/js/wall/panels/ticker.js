@@ -24,7 +24,9 @@ function mount(el, wall) {
     }
     at %= items.length;
     const ev = items[at];
-    const title = (ev.props && (ev.props.headline || ev.props.title)) || wall.categoryLabel(ev.category);
+    const p = ev.props || {};
+    const title = p.headline || p.title || (p.title_vi && wall.i18n.t({ vi: p.title_vi, en: p.title_en }))
+      || wall.categoryLabel(ev.category);
     text.textContent = `${wall.i18n.time(ev.observed_at)} · ${wall.areaLabel(ev.area)} · ${title}`;
     text.dataset.event = ev.id;
     count.textContent = `${at + 1}/${items.length}`;
