@@ -260,6 +260,13 @@ def test_kpi_panel_shows_the_servers_values(server, operator, wall, open_wall):
         assert tile.locator(".num").text_content() == shown(item["value"]), item
         assert tile.get_attribute("data-status") == item["status"]
         assert tile.locator(".unit").count() == (1 if item["unit"] and item["value"] is not None else 0)
+    # more groups than the column holds: the panel turns its pages by itself, then starts over
+    scroll = "() => document.querySelector('[data-panel=kpis]').scrollTop"
+    assert page.evaluate("() => { const p = document.querySelector('[data-panel=kpis]');"
+                         " return p.scrollHeight > p.clientHeight; }")
+    page.evaluate("() => { iocWall.config.kpiPageSeconds = 1; }")
+    page.wait_for_function(f"() => ({scroll})() > 0", timeout=5000)
+    page.wait_for_function(f"() => ({scroll})() === 0", timeout=20000)
 
 
 def test_ticker_shows_severe_events_and_says_when_there_are_none(server, operator, wall, open_wall):

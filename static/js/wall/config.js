@@ -12,6 +12,7 @@ export const WALL = {
   tickerSeverities: ["severe", "extreme"], // events of any kind this severe go on the ticker too
   tickerSeconds: 8,
   kpiSeconds: 15,
+  kpiPageSeconds: 12,       // key figures taller than their column turn the page this often
   cameraTiles: 4,
   cameraSeconds: 10,
   cameraProbeSeconds: 60,
