@@ -64,7 +64,7 @@ class VesselsLayer(EventLayer):
             "PathLayer", id="vessels-tracks", data=[], pickable=False, get_path="path",
             get_color=VESSEL_COLOR + [140], width_min_pixels=1.5, get_width=20)
         spec = deck_spec(arrows)
-        spec["getText"] = f"@@='{ARROW}'"  # an accessor: pydeck turns a quoted literal into a constant
+        spec["getText"] = f"@@='{ARROW}'"  # an accessor (pydeck made the quoted literal a constant)
         return [{"role": "latest", "key": "props.mmsi", "spec": spec},
                 {"role": "tracks", "key": "props.mmsi", "spec": deck_spec(tracks)}]
 

@@ -25,8 +25,10 @@ MIN_CONTRAST = 4.5
 #: behind it]. Backgrounds are blended from the element up; behind a map overlay (translucent)
 #: the worst case is assumed, a white map.
 TEXT_METRICS = """(panels) => {
-  const rgba = (c) => { const v = c.match(/[\\d.]+/g).map(Number); return v.length > 3 ? v : [...v, 1]; };
-  const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  const rgba = (c) => { const v = c.match(/[\\d.]+/g).map(Number);
+    return v.length > 3 ? v : [...v, 1]; };
+  const lum = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
     return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
   const behind = (el) => {
     const layers = [];
@@ -35,7 +37,8 @@ TEXT_METRICS = """(panels) => {
       if (c[3] > 0) layers.push(c);
       if (c[3] >= 1 || e.classList.contains('overlay')) break;
     }
-    return layers.reverse().reduce((out, [r, g, b, a]) => [r * a + out[0] * (1 - a), g * a + out[1] * (1 - a), b * a + out[2] * (1 - a)], [255, 255, 255]);
+    return layers.reverse().reduce(
+      (out, [r, g, b, a]) => [r, g, b].map((v, i) => v * a + out[i] * (1 - a)), [255, 255, 255]);
   };
   const out = [];
   for (const panel of panels) {
@@ -46,7 +49,8 @@ TEXT_METRICS = """(panels) => {
       if (!own || !el.getClientRects().length) continue;
       const style = getComputedStyle(el);
       const [hi, lo] = [lum(rgba(style.color)), lum(behind(el))].sort((a, b) => b - a);
-      out.push([panel, el.textContent.trim().slice(0, 40), parseFloat(style.fontSize), (hi + 0.05) / (lo + 0.05)]);
+      out.push([panel, el.textContent.trim().slice(0, 40), parseFloat(style.fontSize),
+                (hi + 0.05) / (lo + 0.05)]);
     }
   }
   return out;
@@ -259,7 +263,8 @@ def test_kpi_panel_shows_the_servers_values(server, operator, wall, open_wall):
         tile = page.locator(f"[data-kpi='{item['id']}']")
         assert tile.locator(".num").text_content() == shown(item["value"]), item
         assert tile.get_attribute("data-status") == item["status"]
-        assert tile.locator(".unit").count() == (1 if item["unit"] and item["value"] is not None else 0)
+        with_unit = bool(item["unit"]) and item["value"] is not None
+        assert tile.locator(".unit").count() == int(with_unit)
     # more groups than the column holds: the panel turns its pages by itself, then starts over
     scroll = "() => document.querySelector('[data-panel=kpis]').scrollTop"
     assert page.evaluate("() => { const p = document.querySelector('[data-panel=kpis]');"
@@ -280,9 +285,10 @@ def test_ticker_shows_severe_events_and_says_when_there_are_none(server, operato
 
 
 def test_views_cycle_and_a_pinned_situation_stays(server, wall, open_wall):
-    _, page, _ = open_wall(wall, query="cycle=1")
+    _, page, _ = open_wall(wall, query="cycle=0")  # no cycle: the first view stays
     views = page.locator("[data-panel=views]")
     assert views.get_attribute("data-view") == "city"
+    page.evaluate("() => { iocWall.config.cycleSeconds = 1; }")  # as ?cycle=1 would
     page.wait_for_function(
         "() => document.querySelector('[data-panel=views]').dataset.view === 'flood'", timeout=4000)
     page.locator("#pin-situation").click()
@@ -294,6 +300,7 @@ def test_views_cycle_and_a_pinned_situation_stays(server, wall, open_wall):
     wait_wall_ready(page)
     assert page.locator("[data-panel=views]").get_attribute("data-pinned") == "true"
     assert abs(page.evaluate("() => iocWall.map.viewState.zoom") - pinned) < 0.01
+    page.evaluate("() => { iocWall.config.cycleSeconds = 1; }")
     page.locator("#pin-situation").click()
     page.wait_for_function("() => document.querySelector('[data-panel=views]').dataset.view !== 'situation'",
                            timeout=4000)
@@ -378,14 +385,16 @@ def vessel(mmsi, lat, lon, minutes_ago, **props):
 
 def test_sea_view_draws_vessels_and_lists_them_readably(server, operator, wall, open_wall):
     a, b, c = 574000001, 574000002, 574000003
+    named = {"name": "TTH 90123 TS", "zone": "ven_bo"}
+    alert = {"kind": "alert", "category": "alert.vessel_danger_zone", "lat": 16.80, "lon": 107.90,
+             "props": {"rule": "danger_zone", "key": f"danger_zone:storm:{b}",
+                       "subject_type": "vessel", "subject_id": str(b),
+                       "title_vi": "Tàu vào vùng bão", "title_en": "Vessel in storm zone"}}
     stored = post(server, operator,
-                  vessel(a, 16.63, 107.72, 30, name="TTH 90123 TS", sog=6.5, cog=45.0, zone="ven_bo"),
-                  vessel(a, 16.65, 107.74, 5, name="TTH 90123 TS", sog=7.0, cog=44.0, zone="ven_bo"),
+                  vessel(a, 16.63, 107.72, 30, sog=6.5, cog=45.0, **named),
+                  vessel(a, 16.65, 107.74, 5, sog=7.0, cog=44.0, **named),
                   vessel(b, 16.80, 107.90, 10, name="TTH 95555 TS", sog=0.0, cog=None, zone="long"),
-                  vessel(c, 16.575, 107.62, 8, sog=0.0, zone="port"),
-                  {"kind": "alert", "category": "alert.vessel_danger_zone", "lat": 16.80, "lon": 107.90,
-                   "props": {"rule": "danger_zone", "key": f"danger_zone:storm:{b}", "subject_type": "vessel",
-                             "subject_id": str(b), "title_vi": "Tàu vào vùng bão", "title_en": "Vessel in storm zone"}})
+                  vessel(c, 16.575, 107.62, 8, sog=0.0, zone="port"), alert)
     newest_a = stored[1]["id"]
     _, page, watch = open_wall(wall, query="cycle=0&view=sea")
     page.wait_for_function("() => iocWall.map.layer('vessels-latest').props.data.length === 3")
@@ -404,8 +413,8 @@ def test_sea_view_draws_vessels_and_lists_them_readably(server, operator, wall, 
     assert_readable(page, 1920, ("vessels",))
     screenshot(page, "wall-sea")
     rows.nth(1).click()
-    page.wait_for_function("(id) => document.querySelector('[data-panel=details]').dataset.event === id",
-                           arg=newest_a)
+    page.wait_for_function(
+        "(id) => document.querySelector('[data-panel=details]').dataset.event === id", arg=newest_a)
     page.locator("[data-panel=views] [data-view=city]").click()
     page.wait_for_function("() => document.querySelector('[data-panel=vessels]').hidden")
     assert_clean(watch)

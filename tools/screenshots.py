@@ -56,8 +56,9 @@ def shoot_sea(browser, url: str, token: str, out: Path) -> Path:  # noqa: ANN001
     context, page, _ = open_page(browser, f"{url}/wall?cycle=0&view=sea#token={token}", url,
                                  width=1920, height=1080)
     wait_wall_ready(page)
-    page.wait_for_function("() => Number(document.querySelector('[data-panel=vessels]').dataset.count) > 0",
-                           timeout=30_000)
+    page.wait_for_function(
+        "() => Number(document.querySelector('[data-panel=vessels]').dataset.count) > 0",
+        timeout=30_000)
     page.wait_for_timeout(2500)
     path = out / "wall-sea-1920x1080.png"
     page.screenshot(path=str(path))

@@ -13,10 +13,10 @@ from server.kpis import REPORTS, Kpi, KpiContext, KpiProvider, level
 from server.reports import kpis
 
 DAY_US = 86_400_000_000
-#: (id suffix, KPIRow field, label vi, label en); each read as a percentage, lower is worse.
-FIGURES = (("processed_pct", "processed_pct", "Đã xử lý", "Processed"),
-           ("on_time_pct", "on_time_pct", "Đúng hạn", "On time"),
-           ("satisfaction_pct", "satisfaction_pct", "Hài lòng", "Satisfied"))
+#: (KPIRow field = id suffix, label vi, label en); each a percentage where lower is worse.
+FIGURES = (("processed_pct", "Đã xử lý", "Processed"),
+           ("on_time_pct", "Đúng hạn", "On time"),
+           ("satisfaction_pct", "Hài lòng", "Satisfied"))
 
 
 class ReportPerformance(KpiProvider):
@@ -43,9 +43,9 @@ class ReportPerformance(KpiProvider):
         _, total = kpis.compute(cases, "all", ctx.now, start, None)
         days = self.window_days
         out = []
-        for suffix, field, vi, en in FIGURES:
+        for field, vi, en in FIGURES:
             value = getattr(total, field)
-            out.append(Kpi(f"{self.id}.{suffix}", f"{vi} ({days} ngày)", f"{en} ({days} days)",
+            out.append(Kpi(f"{self.id}.{field}", f"{vi} ({days} ngày)", f"{en} ({days} days)",
                            value, self.group.id, unit="%",
                            status=level(value, self.warn_pct, self.alarm_pct)))
         return out
