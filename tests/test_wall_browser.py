@@ -412,6 +412,10 @@ def test_sea_view_draws_vessels_and_lists_them_readably(server, operator, wall, 
     assert "Trong cảng" in rows.nth(2).text_content()
     assert_readable(page, 1920, ("vessels",))
     screenshot(page, "wall-sea")
+    page.locator("#lang").click()
+    assert panel.locator(".vessel-title").text_content() == "Vessels"
+    assert "Near-shore (≤ 6 nmi)" in rows.nth(1).text_content()
+    page.locator("#lang").click()
     rows.nth(1).click()
     page.wait_for_function(
         "(id) => document.querySelector('[data-panel=details]').dataset.event === id", arg=newest_a)
