@@ -310,7 +310,9 @@ def main(argv: list[str] | None = None) -> int:
         db = f"sqlite:///{Path(tmp) / 'ioc.sqlite3'}"
         op, wall = token(db, "operator"), token(db, "wall")
         static = skeleton_static(Path(tmp))
-        env = {"IOC_STATIC_DIR": str(static), "OMP_WAIT_POLICY": "PASSIVE", "IOC_LOG_LEVEL": "WARNING"}
+        # PYTHONPATH: the server runs this checkout's code even where another one is installed
+        env = {"IOC_STATIC_DIR": str(static), "OMP_WAIT_POLICY": "PASSIVE", "IOC_LOG_LEVEL": "WARNING",
+               "PYTHONPATH": str(ROOT)}
         server = ServerProcess("--db", db, env=env)
         try:
             gen = Generator(server.url, op)

@@ -148,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         db = f"sqlite:///{Path(tmp) / 'ioc.sqlite3'}"
         operator = subprocess.run(ioc_command() + ["token", "create", "--role", "operator", "--db", db],
                                   check=True, capture_output=True, text=True).stdout.strip()
-        server = ServerProcess("--db", db, "--demo", "--speed", "2000")
+        # PYTHONPATH: the server runs this checkout's code even where another one is installed
+        server = ServerProcess("--db", db, "--demo", "--speed", "2000",
+                               env={"PYTHONPATH": str(ROOT)})
         try:
             wall = server.wait_for(r"/wall#token=(\S+)")
             hotline = server.wait_for(r"/hotline#token=(\S+)")
