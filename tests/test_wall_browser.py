@@ -2,6 +2,7 @@
 server: it loads clean, follows the stream, and every control does what it says."""
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -407,14 +408,17 @@ def test_sea_view_draws_vessels_and_lists_them_readably(server, operator, wall, 
     rows = panel.locator("tbody tr")
     assert [rows.nth(i).get_attribute("data-mmsi") for i in range(3)] == [str(b), str(a), str(c)]
     assert rows.nth(0).locator(".name").text_content() == "⚠ TTH 95555 TS"  # active alert first
-    assert rows.nth(1).text_content().startswith("TTH 90123 TS7 kn044°Vùng ven bờ")
+    cells = rows.nth(1).locator("td").all_text_contents()
+    assert cells[:4] == ["TTH 90123 TS", "7 kn", "044°", "Vùng ven bờ"], cells
+    assert re.fullmatch(r"\d\d:\d\d", cells[4]), cells  # when it was last heard, Huế time
+    assert panel.evaluate("(el) => el.scrollWidth <= el.clientWidth + 1")  # nothing cut off
     assert rows.nth(2).locator(".name").text_content() == str(c)  # no name: the MMSI
     assert "Trong cảng" in rows.nth(2).text_content()
     assert_readable(page, 1920, ("vessels",))
     screenshot(page, "wall-sea")
     page.locator("#lang").click()
     assert panel.locator(".vessel-title").text_content() == "Vessels"
-    assert "Near-shore (≤ 6 nmi)" in rows.nth(1).text_content()
+    assert rows.nth(1).locator(".zone").get_attribute("title") == "Near-shore (≤ 6 nmi)"
     page.locator("#lang").click()
     rows.nth(1).click()
     page.wait_for_function(

@@ -1,5 +1,5 @@
 // Vessels at sea, readable from across the room: while the sea view is on screen, a table of the
-// newest position of each vessel (name or MMSI, speed, course, zone, last heard), vessels with an
+// newest position of each vessel (name or MMSI, speed, course, zone without its note, last heard), vessels with an
 // active alert first (marked ⚠), then those at sea, then by name. A row selects the vessel.
 // Which layer and alerts it reads: config.vesselList.
 import { h } from "../../core/dom.js";
@@ -42,7 +42,7 @@ function mount(el, wall) {
       h("td", { class: "name", text: (warn ? "⚠ " : "") + name(v) }),
       h("td", { class: "num", text: p.sog === null || p.sog === undefined ? "—" : `${wall.i18n.number(p.sog, 1)} kn` }),
       h("td", { class: "num", text: p.cog === null || p.cog === undefined ? "—" : `${String(Math.round(p.cog)).padStart(3, "0")}°` }),
-      h("td", { class: "zone", text: z ? wall.i18n.t(z) : p.zone || "—" }),
+      h("td", { class: "zone", text: z ? wall.i18n.t(z).split(" (")[0] : p.zone || "—", title: z ? wall.i18n.t(z) : null }),
       h("td", { class: "num", text: wall.i18n.time(v.observed_at) }),
     ];
   };
