@@ -274,7 +274,9 @@ def report(results: dict[str, dict], args: argparse.Namespace) -> str:
         "## Map wall in the browser (`bench/wall.py`)",
         "",
         machine(["playwright", "tornado", "pydeck"]) + f" Chromium headless, WebGL through "
-        f"SwiftShader (software: no GPU), viewport {args.width}×{args.height}; commit {git_commit()}.",
+        f"SwiftShader (software: no GPU), viewport {args.width}×{args.height}; commit {git_commit()}; "
+        f"load average of the machine at the start and the end: {args.load_start:.1f} and "
+        f"{os.getloadavg()[0]:.1f} (other work shares the cores: compare walls within one run).",
         "",
         f"{args.events:,} reports held (observed over the last 6 h), then {args.rate} new "
         f"reports/s posted to a real `ioc serve` for {args.seconds:g} s per phase; *province* "
@@ -315,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-skeleton", action="store_true")
     ap.add_argument("--no-write", action="store_true", help="print, do not touch docs/BENCHMARKS.md")
     args = ap.parse_args(argv)
+    args.load_start = os.getloadavg()[0]
     from playwright.sync_api import sync_playwright
     with tempfile.TemporaryDirectory(prefix="ioc-bench-wall-") as tmp:
         db = f"sqlite:///{Path(tmp) / 'ioc.sqlite3'}"
