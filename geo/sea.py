@@ -167,7 +167,8 @@ class SeaZones:
         return self.ports[i], float(d[i])
 
     def to_geojson(self) -> dict[str, Any]:
-        """Return the lagoon, the 6 and 24 nmi lines and the ports as a FeatureCollection."""
+        """Return the lagoon, the 6 and 24 nmi lines and the ports as a FeatureCollection, with
+        the labels of every zone id (``zones``: ``[{id, vi, en, at_sea}]``, a foreign member)."""
         feats = [
             {"type": "Feature", "id": "lagoon", "geometry": mapping(self.lagoon),
              "properties": {**ZONE_BY_ID["lagoon"].to_json(), "illustrative": True,
@@ -180,7 +181,8 @@ class SeaZones:
         feats += [{"type": "Feature", "id": p.id, "geometry": {"type": "Point",
                                                                "coordinates": [p.lon, p.lat]},
                    "properties": {**p.to_json(), "kind": "port"}} for p in self.ports]
-        return {"type": "FeatureCollection", "features": feats}
+        return {"type": "FeatureCollection", "features": feats,
+                "zones": [z.to_json() for z in ZONES]}
 
 
 def _line(polygon: BaseGeometry) -> dict[str, Any]:

@@ -18,8 +18,8 @@ class AreasLayer(Layer):
     """The 40 communes and wards (2025), coloured by their load.
 
     Role ``choropleth``: the wall sets ``properties.load`` (0…1: open cases in the area over the
-    busiest area's) on each feature and redraws the fill; the colour runs from LOW_LOAD to
-    HIGH_LOAD.
+    busiest area's, or, switched to overdue, cases past their deadline over the area with most)
+    on each feature and redraws the fill; the colour runs from LOW_LOAD to HIGH_LOAD.
     """
 
     id = "areas"

@@ -56,14 +56,16 @@ class VesselsLayer(EventLayer):
         """Return a TextLayer of heading arrows (``latest``) and a PathLayer of tracks."""
         arrows = pdk.Layer(
             "TextLayer", id="vessels-latest", data=[], pickable=True, get_position="[lon, lat]",
-            get_text=f"'{ARROW}'", character_set=f"'{ARROW}'", get_size=18, size_units="'pixels'",
+            get_text=f"'{ARROW}'", character_set=f"'{ARROW}'", get_size=22, size_units="'pixels'",
             get_angle="props.heading != null ? -props.heading : (props.cog != null ? -props.cog : 0)",
             get_color="props.zone == 'port' ? [160, 160, 160, 230] : [80, 220, 255, 255]",
             outline_width=2, outline_color=[0, 0, 0, 255], font_settings={"sdf": True})
         tracks = pdk.Layer(
             "PathLayer", id="vessels-tracks", data=[], pickable=False, get_path="path",
             get_color=VESSEL_COLOR + [140], width_min_pixels=1.5, get_width=20)
-        return [{"role": "latest", "key": "props.mmsi", "spec": deck_spec(arrows)},
+        spec = deck_spec(arrows)
+        spec["getText"] = f"@@='{ARROW}'"  # an accessor (pydeck made the quoted literal a constant)
+        return [{"role": "latest", "key": "props.mmsi", "spec": spec},
                 {"role": "tracks", "key": "props.mmsi", "spec": deck_spec(tracks)}]
 
     def legend(self) -> list[dict[str, Any]]:

@@ -12,6 +12,20 @@ from tests.helpers import http
 
 IN_LAYER = """([layer, id]) => { const l = iocWall.map.layer(layer);
   return Boolean(l && l.props.data.some((e) => e.id === id)); }"""
+#: What a finger can hit: every visible button, link, field and checkbox label. Returns [how many,
+#: those smaller than 48 px in either direction as [id or class, width, height]].
+TARGETS = """() => { const all = [...document.querySelectorAll('button, a[href], select, textarea,'
+    + ' input:not([type=checkbox]):not([type=radio]), label:has(input[type=checkbox])')]
+  .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden')
+  .map((el) => { const r = el.getBoundingClientRect();
+    return [el.id || el.className || el.tagName, Math.round(r.width), Math.round(r.height)]; });
+  return [all.length, all.filter(([, w, h]) => w < 48 || h < 48)]; }"""
+
+
+def assert_touchable(page, at_least: int) -> None:
+    """At least ``at_least`` targets show, and none is under 48 px (wet hands, gloves)."""
+    count, small = page.evaluate(TARGETS)
+    assert count >= at_least and small == [], (count, small)
 READY = {"hotline": "() => window.iocHotline && iocHotline.ready",
          "tablet": "() => window.iocTablet && iocTablet.ready && iocTablet.map.deck.isInitialized"}
 
@@ -56,6 +70,7 @@ def test_hotline_form_logs_a_call_by_keyboard_and_it_reaches_the_wall(server, op
     _, board, _ = open_app("wall", wall, "?cycle=0")
     _, page, watch = open_app("hotline", operator, width=1600, height=900)
     assert page.evaluate("() => document.activeElement.id") == "phone"  # ready for the next call
+    assert_touchable(page, 20)  # the form: fields, ten needs, buttons
     page.keyboard.type("0905 777 888")
     page.keyboard.press("Tab")
     page.keyboard.type("Trần Văn Bình")
@@ -97,6 +112,7 @@ def test_hotline_form_logs_a_call_by_keyboard_and_it_reaches_the_wall(server, op
         "(id) => iocWall.map.layer('responders-routes').props.data.some((u) =>"
         " u.props.assignment && u.props.assignment.case_id === id)", arg=call_id)
     assert "null" not in page.locator("#selected").text_content()
+    assert_touchable(page, 25)  # with the selected call's buttons
     screenshot(page, "hotline-assigned")
     screenshot(board, "wall-with-calls")
     assert_clean(page, watch)
@@ -159,6 +175,7 @@ def test_tablet_moves_its_unit_through_a_case_also_with_the_network_cut(server, 
     assert "null" not in page.locator("#case").text_content()
     steps = page.locator("#steps .step")
     assert steps.first.bounding_box()["height"] >= 60  # a target for wet hands
+    assert_touchable(page, 5)
     page.wait_for_function("() => document.getElementById('gps').textContent.startsWith('GPS')")
     page.wait_for_function("(lat) => iocTablet.view.unit.lat === lat", arg=KIM_TRA[0] - 0.01,
                            timeout=15_000)  # the device's position reached the server
@@ -192,5 +209,38 @@ def test_tablet_moves_its_unit_through_a_case_also_with_the_network_cut(server, 
     page.wait_for_function("() => document.getElementById('conn').dataset.pending === '0'")
     assert book.unit("tn-huongtra")["status"] == "available"
     page.wait_for_selector("#done-panel:not([hidden])")
+    assert_touchable(page, 2)
     screenshot(page, "tablet-done")
+    assert_clean(page, watch, cut=True)
+
+
+def test_hotline_takes_the_device_location_and_keeps_a_call_while_the_link_is_down(
+        server, operator, open_app):
+    here = {"latitude": KIM_TRA[0], "longitude": KIM_TRA[1]}
+    context, page, watch = open_app("hotline", operator, width=1600, height=900,
+                                    permissions=["geolocation"], geolocation=here)
+    page.locator("#locate").click()
+    page.wait_for_function(
+        "() => document.getElementById('where').textContent.includes('thiết bị')")
+    page.locator("#phone").fill("0905 222 333")
+    page.keyboard.press("Alt+4")  # trapped
+    context.set_offline(True)
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("() => { const c = document.getElementById('conn');"
+                           " return c.dataset.state === 'offline' && c.dataset.pending === '1'; }")
+    queued = page.locator("#queued")
+    assert queued.is_visible() and "Cuộc gọi mới" in queued.text_content()
+    assert "1 thao tác chờ gửi" in page.locator("#conn").text_content()
+    assert page.locator("#phone").input_value() == ""  # the operator can take the next call
+    screenshot(page, "hotline-offline")
+    page.wait_for_timeout(1500)
+    assert stored_calls(server) == []  # nothing reached the server
+    context.set_offline(False)
+    page.wait_for_function("() => document.getElementById('result').dataset.state === 'ok'",
+                           timeout=15_000)
+    page.wait_for_selector("#queued", state="hidden")
+    [call] = stored_calls(server)
+    assert (call["lat"], call["lon"]) == (round(KIM_TRA[0], 6), round(KIM_TRA[1], 6))
+    assert call["props"]["phone"] == "0905 222 333" and call["props"]["needs"] == ["trapped"]
+    assert page.locator("#result").get_attribute("data-call-id") == call["id"]
     assert_clean(page, watch, cut=True)

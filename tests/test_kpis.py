@@ -113,3 +113,38 @@ def test_registry_lists_the_core_providers():
 ])
 def test_level(value, warn, alarm, expected):
     assert level(value, warn, alarm) == expected
+
+
+def test_report_performance_matches_the_report_kpis_and_is_scoped(server, operator, wall):
+    from tests.case_helpers import act, file_report
+
+    public = server.token("public")
+    filed = [file_report(server, public, lat=16.4637 + i * 0.02, lon=107.5909 + i * 0.02).body
+             for i in range(3)]
+    before = figures(server, wall)
+    assert before["reports.performance.processed_pct"]["value"] == 0.0
+    assert before["reports.performance.on_time_pct"]["status"] == "unknown"  # nothing resolved
+    for body in filed[:2]:
+        case = body["case"]
+        unit = server.token("agency", case["agency_id"])
+        for action in ("accept", "start"):
+            assert act(server, case["id"], action, unit).status == 200
+        assert act(server, case["id"], "resolve", unit, reason="Đã xử lý").status == 200
+    assert act(server, filed[0]["case"]["id"], "rate", citizen=filed[0]["citizen_token"],
+               rating="satisfied").status == 200
+    server.call(_flushed(server))
+    got = figures(server, wall)
+    total = http("GET", server.url + "/api/v1/reports/kpis?by=all", token=operator).body["total"]
+    for name in ("processed_pct", "on_time_pct", "satisfaction_pct"):
+        item = got[f"reports.performance.{name}"]
+        assert item["value"] == total[name] and item["unit"] == "%" and item["group"] == "reports"
+    assert got["reports.performance.processed_pct"]["value"] == 66.7
+    assert got["reports.performance.processed_pct"]["status"] == "alarm"  # ≤ 80 %
+    assert got["reports.performance.on_time_pct"] == {
+        "id": "reports.performance.on_time_pct", "value": 100.0, "unit": "%", "status": "ok",
+        "group": "reports", "label": {"vi": "Đúng hạn (30 ngày)", "en": "On time (30 days)"}}
+    assert got["reports.performance.satisfaction_pct"]["value"] == 100.0
+    mine = server.token("agency", filed[2]["case"]["agency_id"])
+    scoped = http("GET", server.url + "/api/v1/reports/kpis?by=all", token=mine).body["total"]
+    own = figures(server, mine)["reports.performance.processed_pct"]["value"]
+    assert own == scoped["processed_pct"] and scoped["received"] < 3

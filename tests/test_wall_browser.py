@@ -2,6 +2,7 @@
 server: it loads clean, follows the stream, and every control does what it says."""
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -18,6 +19,44 @@ IN_LAYER = """([layer, id]) => { const l = iocWall.map.layer(layer);
   return Boolean(l && l.props.data.some((e) => e.id === id)); }"""
 LAYER_IDS = "(layer) => iocWall.map.layer(layer).props.data.map((e) => e.id).sort()"
 CAMERAS_PROBE = "/api/v1/cameras"
+#: Readable from 5 m: the smallest text (px) at each wall width (docs/WALL.md) and WCAG AA contrast.
+MIN_TEXT_PX = {1920: 19.0, 3840: 38.0}
+MIN_CONTRAST = 4.5
+#: Every element with its own text in the panels: [panel, text, font px, contrast with what is
+#: behind it]. Backgrounds are blended from the element up; behind a map overlay (translucent)
+#: the worst case is assumed, a white map.
+TEXT_METRICS = """(panels) => {
+  const rgba = (c) => { const v = c.match(/[\\d.]+/g).map(Number);
+    return v.length > 3 ? v : [...v, 1]; };
+  const lum = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  const behind = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1 || e.classList.contains('overlay')) break;
+    }
+    return layers.reverse().reduce(
+      (out, [r, g, b, a]) => [r, g, b].map((v, i) => v * a + out[i] * (1 - a)), [255, 255, 255]);
+  };
+  const out = [];
+  for (const panel of panels) {
+    const root = document.querySelector(`[data-panel=${panel}]`);
+    if (!root || root.hidden) continue;
+    for (const el of [root, ...root.querySelectorAll('*')]) {
+      const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (!own || !el.getClientRects().length) continue;
+      const style = getComputedStyle(el);
+      const [hi, lo] = [lum(rgba(style.color)), lum(behind(el))].sort((a, b) => b - a);
+      out.push([panel, el.textContent.trim().slice(0, 40), parseFloat(style.fontSize),
+                (hi + 0.05) / (lo + 0.05)]);
+    }
+  }
+  return out;
+}"""
+PANELS = ("kpis", "legend", "ticker", "timeline", "views", "status", "details", "queue", "feed")
 
 
 @pytest.fixture
@@ -41,6 +80,23 @@ def post(server, token, *events):
     res = server.post_events(list(events), token)
     assert res.status == 201, res.body
     return res.body["events"]
+
+
+def assert_readable(page, width, panels=PANELS):
+    """Every text of ``panels`` is at least MIN_TEXT_PX[width] and has MIN_CONTRAST."""
+    metrics = page.evaluate(TEXT_METRICS, list(panels))
+    assert {m[0] for m in metrics} >= set(panels) - {"details", "queue"}, metrics
+    small = [m for m in metrics if m[2] < MIN_TEXT_PX[width]]
+    faint = [m for m in metrics if m[3] < MIN_CONTRAST]
+    assert small == [] and faint == [], (small, faint)
+
+
+def shown(value, lang: str = "vi") -> str:
+    """Return a KPI value as the wall writes it (one decimal at most, Vietnamese decimal comma)."""
+    if value is None:
+        return "—"
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if lang == "vi" else text
 
 
 def assert_clean(watch):
@@ -81,6 +137,7 @@ def test_wall_loads_clean_at_wall_sizes(server, operator, wall, open_wall, width
         assert box and box["x"] >= 0 and box["y"] >= 0, panel
         assert box["x"] + box["width"] <= width + 1 and box["y"] + box["height"] <= height + 1, panel
     assert page.locator("[data-panel=cameras]").is_hidden()
+    assert_readable(page, width)
     screenshot(page, f"wall-{width}x{height}")
     assert_clean(watch)
 
@@ -199,12 +256,23 @@ def test_kpi_panel_shows_the_servers_values(server, operator, wall, open_wall):
         "() => document.querySelector(\"[data-kpi='reports.today'] .num\").textContent === '3'",
         timeout=8000)
     items = http("GET", server.url + "/api/v1/kpis", token=wall).body["items"]
-    assert {i["id"] for i in items} >= {"reports.today", "reports.open", "cases.overdue",
-                                        "events.last_hour.report"}
+    assert {i["id"] for i in items} >= {
+        "reports.today", "reports.open", "cases.overdue", "events.last_hour.report",
+        "reports.performance.processed_pct", "reports.performance.on_time_pct",
+        "reports.performance.satisfaction_pct", "rescue.calls.p1", "rescue.units.available"}
     for item in items:
         tile = page.locator(f"[data-kpi='{item['id']}']")
-        assert tile.locator(".num").text_content() == str(item["value"])
+        assert tile.locator(".num").text_content() == shown(item["value"]), item
         assert tile.get_attribute("data-status") == item["status"]
+        with_unit = bool(item["unit"]) and item["value"] is not None
+        assert tile.locator(".unit").count() == int(with_unit)
+    # more groups than the column holds: the panel turns its pages by itself, then starts over
+    scroll = "() => document.querySelector('[data-panel=kpis]').scrollTop"
+    assert page.evaluate("() => { const p = document.querySelector('[data-panel=kpis]');"
+                         " return p.scrollHeight > p.clientHeight; }")
+    page.evaluate("() => { iocWall.config.kpiPageSeconds = 1; }")
+    page.wait_for_function(f"() => ({scroll})() > 0", timeout=5000)
+    page.wait_for_function(f"() => ({scroll})() === 0", timeout=20000)
 
 
 def test_ticker_shows_severe_events_and_says_when_there_are_none(server, operator, wall, open_wall):
@@ -218,9 +286,10 @@ def test_ticker_shows_severe_events_and_says_when_there_are_none(server, operato
 
 
 def test_views_cycle_and_a_pinned_situation_stays(server, wall, open_wall):
-    _, page, _ = open_wall(wall, query="cycle=1")
+    _, page, _ = open_wall(wall, query="cycle=0")  # no cycle: the first view stays
     views = page.locator("[data-panel=views]")
     assert views.get_attribute("data-view") == "city"
+    page.evaluate("() => { iocWall.config.cycleSeconds = 1; }")  # as ?cycle=1 would
     page.wait_for_function(
         "() => document.querySelector('[data-panel=views]').dataset.view === 'flood'", timeout=4000)
     page.locator("#pin-situation").click()
@@ -232,6 +301,7 @@ def test_views_cycle_and_a_pinned_situation_stays(server, wall, open_wall):
     wait_wall_ready(page)
     assert page.locator("[data-panel=views]").get_attribute("data-pinned") == "true"
     assert abs(page.evaluate("() => iocWall.map.viewState.zoom") - pinned) < 0.01
+    page.evaluate("() => { iocWall.config.cycleSeconds = 1; }")
     page.locator("#pin-situation").click()
     page.wait_for_function("() => document.querySelector('[data-panel=views]').dataset.view !== 'situation'",
                            timeout=4000)
@@ -277,3 +347,82 @@ def test_outbox_retries_a_lost_answer_with_the_same_key(server, operator, open_w
     assert len(keys) == 2 and keys[0] == keys[1] and keys[0]
     assert server.core.store.last_seq() == 1
     assert page.evaluate("() => window.__sent.events[0].seq") == 1
+
+
+def test_areas_switch_between_open_and_overdue_cases(server, operator, wall, open_wall):
+    one, two, far = post(server, operator, report(), report(lat=16.4637, lon=107.5959,
+                                                           category="traffic.signals"),
+                         report(lat=16.55, lon=107.48))
+    assert one["area"] == two["area"] != far["area"]
+    past = int((datetime.now(HUE) - timedelta(hours=1)).timestamp() * 1_000_000)
+    server.call(server.core.update(far["id"], {"deadline": past},
+                                   AuditEntry("extend", "tok-1", "operator", reason="test")))
+    _, page, watch = open_wall(wall)
+    areas = """() => Object.fromEntries(iocWall.map.layer('areas-fill').props.data.features
+        .filter((f) => f.properties.open).map((f) => [f.properties.code,
+        [f.properties.open, f.properties.overdue, f.properties.load]]))"""
+    page.wait_for_function(f"() => Object.keys(({areas})()).length === 2")
+    assert page.evaluate(areas) == {one["area"]: [2, 0, 1], far["area"]: [1, 1, 0.5]}
+    legend = page.locator("[data-panel=legend] li[data-layer=areas]")
+    assert legend.locator("[data-color-by=load]").get_attribute("aria-checked") == "true"
+    legend.locator("[data-color-by=overdue]").click()
+    page.wait_for_function(f"(a) => ({areas})()[a][2] === 1", arg=far["area"])
+    assert page.evaluate(areas) == {one["area"]: [2, 0, 0], far["area"]: [1, 1, 1]}
+    assert "Nhiều việc quá hạn" in legend.text_content()
+    screenshot(page, "wall-overdue")
+    page.reload()
+    wait_wall_ready(page)  # the choice is remembered by this screen
+    page.wait_for_function(f"(a) => (({areas})()[a] || [])[2] === 1", arg=far["area"])
+    page.locator("[data-panel=legend] [data-color-by=load]").click()
+    page.wait_for_function(f"(a) => ({areas})()[a][2] === 1", arg=one["area"])
+    assert_clean(watch)
+
+
+def vessel(mmsi, lat, lon, minutes_ago, **props):
+    at = datetime.now(HUE) - timedelta(minutes=minutes_ago)
+    return {"kind": "vessel", "category": "vessel.position", "lat": lat, "lon": lon,
+            "observed_at": at.isoformat(), "props": {"mmsi": mmsi, **props}}
+
+
+def test_sea_view_draws_vessels_and_lists_them_readably(server, operator, wall, open_wall):
+    a, b, c = 574000001, 574000002, 574000003
+    named = {"name": "TTH 90123 TS", "zone": "ven_bo"}
+    alert = {"kind": "alert", "category": "alert.vessel_danger_zone", "lat": 16.80, "lon": 107.90,
+             "props": {"rule": "danger_zone", "key": f"danger_zone:storm:{b}",
+                       "subject_type": "vessel", "subject_id": str(b),
+                       "title_vi": "Tàu vào vùng bão", "title_en": "Vessel in storm zone"}}
+    stored = post(server, operator,
+                  vessel(a, 16.63, 107.72, 30, sog=6.5, cog=45.0, **named),
+                  vessel(a, 16.65, 107.74, 5, sog=7.0, cog=44.0, **named),
+                  vessel(b, 16.80, 107.90, 10, name="TTH 95555 TS", sog=0.0, cog=None, zone="long"),
+                  vessel(c, 16.575, 107.62, 8, sog=0.0, zone="port"), alert)
+    newest_a = stored[1]["id"]
+    _, page, watch = open_wall(wall, query="cycle=0&view=sea")
+    page.wait_for_function("() => iocWall.map.layer('vessels-latest').props.data.length === 3")
+    latest = page.evaluate("() => iocWall.map.layer('vessels-latest').props.data.map((e) => e.id)")
+    assert newest_a in latest and stored[0]["id"] not in latest  # one arrow per vessel, the newest
+    tracks = page.evaluate("() => iocWall.map.layer('vessels-tracks').props.data")
+    assert tracks == [{"mmsi": a, "path": [[107.72, 16.63], [107.74, 16.65]]}]
+    panel = page.locator("[data-panel=vessels]")
+    assert panel.is_visible() and panel.get_attribute("data-count") == "3"
+    rows = panel.locator("tbody tr")
+    assert [rows.nth(i).get_attribute("data-mmsi") for i in range(3)] == [str(b), str(a), str(c)]
+    assert rows.nth(0).locator(".name").text_content() == "⚠ TTH 95555 TS"  # active alert first
+    cells = rows.nth(1).locator("td").all_text_contents()
+    assert cells[:4] == ["TTH 90123 TS", "7 kn", "044°", "Vùng ven bờ"], cells
+    assert re.fullmatch(r"\d\d:\d\d", cells[4]), cells  # when it was last heard, Huế time
+    assert panel.evaluate("(el) => el.scrollWidth <= el.clientWidth + 1")  # nothing cut off
+    assert rows.nth(2).locator(".name").text_content() == str(c)  # no name: the MMSI
+    assert "Trong cảng" in rows.nth(2).text_content()
+    assert_readable(page, 1920, ("vessels",))
+    screenshot(page, "wall-sea")
+    page.locator("#lang").click()
+    assert panel.locator(".vessel-title").text_content() == "Vessels"
+    assert rows.nth(1).locator(".zone").get_attribute("title") == "Near-shore (≤ 6 nmi)"
+    page.locator("#lang").click()
+    rows.nth(1).click()
+    page.wait_for_function(
+        "(id) => document.querySelector('[data-panel=details]').dataset.event === id", arg=newest_a)
+    page.locator("[data-panel=views] [data-view=city]").click()
+    page.wait_for_function("() => document.querySelector('[data-panel=vessels]').hidden")
+    assert_clean(watch)

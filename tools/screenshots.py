@@ -1,7 +1,9 @@
 """Current screenshots of the pages for the docs: the wall at 1920×1080 and 3840×2160, on a
 real ``ioc serve --demo`` with the normal-day scenario playing fast, one severe report on the
-ticker and the newest report selected; then, with a few flood calls logged and one assigned, the
-hotline page (a repeat caller being typed) and the demo unit's tablet.
+ticker and the newest report selected; the sea view with an illustrative fishing fleet (AIS
+sentences of ``scenarios.fleet``, three positions per boat) and its vessel table; then, with a
+few flood calls logged and one assigned, the hotline page (a repeat caller being typed) and the
+demo unit's tablet.
 
     python -m tools.screenshots [--out docs/screenshots]   (or: make screenshots)
 """
@@ -32,6 +34,36 @@ def wait_events(url: str, token: str, n: int, timeout: float = 120.0) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError(f"fewer than {n} events after {timeout:.0f} s")
         time.sleep(1)
+
+
+def fleet_at_sea(url: str, operator: str, boats: int = 12) -> None:
+    """Post the AIS sentences of an illustrative fleet: names, then three positions 10 min apart."""
+    from scenarios.fleet import Fleet
+    fleet = Fleet(boats, seed=3)
+    now = time.time()
+    lines = fleet.statics()
+    for minutes_ago in (20, 10, 0):
+        lines += fleet.positions(t_s=now - minutes_ago * 60)
+        fleet.step(600)
+    res = http("POST", url + "/api/v1/ais", token=operator, raw="\n".join(lines).encode(),
+               headers={"Content-Type": "text/plain"})
+    if res.status >= 300:
+        raise RuntimeError(f"AIS upload refused: {res.body}")
+
+
+def shoot_sea(browser, url: str, token: str, out: Path) -> Path:  # noqa: ANN001
+    """Open the wall on the sea view (vessels and their table); save a PNG; return its path."""
+    context, page, _ = open_page(browser, f"{url}/wall?cycle=0&view=sea#token={token}", url,
+                                 width=1920, height=1080)
+    wait_wall_ready(page)
+    page.wait_for_function(
+        "() => Number(document.querySelector('[data-panel=vessels]').dataset.count) > 0",
+        timeout=30_000)
+    page.wait_for_timeout(2500)
+    path = out / "wall-sea-1920x1080.png"
+    page.screenshot(path=str(path))
+    context.close()
+    return path
 
 
 def shoot(browser, url: str, token: str, width: int, height: int, out: Path) -> Path:  # noqa: ANN001
@@ -116,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         db = f"sqlite:///{Path(tmp) / 'ioc.sqlite3'}"
         operator = subprocess.run(ioc_command() + ["token", "create", "--role", "operator", "--db", db],
                                   check=True, capture_output=True, text=True).stdout.strip()
-        server = ServerProcess("--db", db, "--demo", "--speed", "2000")
+        # PYTHONPATH: the server runs this checkout's code even where another one is installed
+        server = ServerProcess("--db", db, "--demo", "--speed", "2000",
+                               env={"PYTHONPATH": str(ROOT)})
         try:
             wall = server.wait_for(r"/wall#token=(\S+)")
             hotline = server.wait_for(r"/hotline#token=(\S+)")
@@ -124,10 +158,12 @@ def main(argv: list[str] | None = None) -> int:
             wait_events(server.url, wall, MIN_EVENTS)
             http("POST", server.url + "/api/v1/events", SEVERE, operator)
             flood_calls(server.url, operator, "qs-xuong-01")
+            fleet_at_sea(server.url, operator)
             with sync_playwright() as pw:
                 browser = launch(pw)
                 for width, height in SIZES:
                     print(shoot(browser, server.url, wall, width, height, args.out))
+                print(shoot_sea(browser, server.url, wall, args.out))
                 print(shoot_hotline(browser, server.url, hotline, args.out))
                 print(shoot_tablet(browser, server.url, tablet, args.out))
                 browser.close()

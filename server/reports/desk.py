@@ -23,6 +23,7 @@ from server.follow import StoreFollower
 from server.reports import kpis
 from server.reports.attributes import check_attributes
 from server.reports.casebook import CASE_KINDS, DONE, Case, CaseBook, load_book
+from server.reports.figures import ReportPerformance
 from server.reports.lifecycle import (ACTIONS, CITIZEN, HOUR_US, SYSTEM, Action, Lifecycle,
                                       TransitionIn, actions_for, parse_transition)
 from server.reports.tokens import CitizenTokens, load_secret_key
@@ -54,10 +55,12 @@ class ReportDesk(StoreFollower[CaseBook], IntakeStage):
 
     @classmethod
     def install(cls, core: EventService) -> "ReportDesk":
-        """Return a desk attached to ``core``: intake stage, bus listener and timer."""
+        """Return a desk attached to ``core``: intake stage, bus listener, timer and the
+        wall's report figures (``server.reports.figures``)."""
         desk = cls(core)
         core.add_intake(desk)
         desk.attach(desk._run)
+        core.kpis.register(ReportPerformance(desk))
         return desk
 
     # -- timer --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import { Connection } from "../core/connection.js";
 import { showError } from "../core/dom.js";
 import { I18n } from "../core/i18n.js";
 import { Outbox } from "../core/outbox.js";
-import { mountHeader } from "../core/page.js";
+import { mountHeader, showQueued } from "../core/page.js";
 import { EventStream } from "../core/stream.js";
 import { takeToken } from "../core/token.js";
 import { WallEvents } from "../wall/events.js";
@@ -20,6 +20,11 @@ const MAP_LAYERS = ["areas", "rivers", "roads", "sos", "hotline_calls", "respond
 const STREAM_LAYERS = ["sos", "hotline_calls", "responders"];
 const WINDOW_MS = 7 * 24 * 3600e3;
 const START = { longitude: 107.58, latitude: 16.50, zoom: 10.3 };
+// What the "waiting to send" banner calls each queued action.
+const QUEUED_LABELS = {
+  call: { vi: "Cuộc gọi mới", en: "New call" }, repeat: { vi: "Gọi lại", en: "Repeat call" },
+  assign: { vi: "Điều đội", en: "Dispatch" }, triage: { vi: "Mức ưu tiên", en: "Priority" },
+};
 
 class Hotline extends EventTarget {
   constructor(token) {
@@ -101,6 +106,10 @@ async function start() {
   page.buildMap();
   page.form = new CallForm(document.getElementById("call-form"), page);
   page.panels = new SidePanels(document.querySelector(".side"), page);
+  const queued = () => showQueued(document.getElementById("queued"), page.outbox, page.i18n, QUEUED_LABELS);
+  page.outbox.addEventListener("change", queued);
+  page.on("lang", queued);
+  queued();
   page.follow();
   page.ready = true;
   page.emit("ready");

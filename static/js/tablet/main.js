@@ -10,7 +10,7 @@ import { Connection } from "../core/connection.js";
 import { h, showError, uuid } from "../core/dom.js";
 import { I18n } from "../core/i18n.js";
 import { Outbox } from "../core/outbox.js";
-import { mountHeader } from "../core/page.js";
+import { mountHeader, showQueued } from "../core/page.js";
 import { takeToken } from "../core/token.js";
 import { WallEvents } from "../wall/events.js";
 import { WallMap } from "../wall/map.js";
@@ -173,14 +173,7 @@ class Tablet {
       h("span", { class: "muted", text: this.areaNames.get(c.area) || "" }))));
   }
 
-  renderQueued() {
-    const waiting = this.outbox.entries.filter((e) => e.state !== "failed");
-    const banner = this.el("queued");
-    banner.hidden = !waiting.length;
-    banner.dataset.count = String(waiting.length);
-    banner.textContent = this.i18n.t({ vi: "Mất sóng — sẽ gửi khi có mạng: ", en: "No link — will send when back: " })
-      + waiting.map((e) => this.i18n.t(LABELS[e.label] || { vi: e.label })).join(", ");
-  }
+  renderQueued() { showQueued(this.el("queued"), this.outbox, this.i18n, LABELS); }
 
   send(path, body, label, extra = {}) {
     const sent = this.outbox.enqueue({ path, body, label, ...extra });

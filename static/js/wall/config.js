@@ -14,12 +14,16 @@ export const WALL = {
   tickerSeconds: 8,
   kpiSeconds: 15,
   healthSeconds: 5,         // the database state (GET /api/v1/health) is asked this often
+  kpiPageSeconds: 12,       // key figures taller than their column turn the page this often
   cameraTiles: 4,
   cameraSeconds: 10,
   cameraProbeSeconds: 60,
   feedSize: 8,
   queueSize: 8,             // open calls listed (most urgent first); the rest are counted
   queueSeconds: 30,         // the waiting times tick this often
+  // the vessel table shown with the sea view: the layer (its `latest` entry), zone labels,
+  // alerts that mark a vessel (status active, props.subject_type vessel), rows listed
+  vesselList: { layer: "vessels", view: "sea", zonesSource: "/api/v1/vessels/zones", alertKinds: ["alert"], rows: 12 },
   views: [
     { id: "city", label: { vi: "Thành phố", en: "City" }, longitude: 107.585, latitude: 16.462, zoom: 12.2 },
     { id: "flood", label: { vi: "Vùng ngập lụt", en: "Flood zone" }, longitude: 107.56, latitude: 16.53, zoom: 10.4 },

@@ -3,7 +3,12 @@
 //   points(kind)      → the kind's events, plus the rows changed since the last call, so that
 //                        deck.gl updates only those rows (_dataDiff);
 //   hexagons(kind, r) → [{hex, count}] from counts per parent cell at resolution r;
-//   areaLoad(kinds)   → Map area → open cases (status not in the layer's closed_statuses).
+//   areaLoad(kinds)   → Map area → open cases (status not in the layer's closed_statuses);
+//   areaOverdue(kinds, now) → Map area → open cases past their deadline at `now`;
+//   newestBy(kind, key) → the newest event per value of `key` (e.g. "props.mmsi": a vessel);
+//   tracks(kind, key) → [{<key's last part>: value, path: [[lon, lat], …]}] oldest first.
+// newestBy and tracks are recomputed from the held events when asked, once per change (the
+// map asks at most every aggregateMs); they are for the few moving things, not for reports.
 // setTime(t) replays: only events observed at or before t count (null = live). Events observed
 // before the window (windowMs) are dropped by prune(), and so are the oldest beyond maxEvents.
 import { cellToParent } from "./h3.js";
@@ -60,6 +65,11 @@ class KindState {
   }
 }
 
+// The value at a dotted path of an event ("props.mmsi").
+function valueAt(ev, path) {
+  return path.split(".").reduce((o, k) => (o === null || o === undefined ? undefined : o[k]), ev);
+}
+
 function bump(map, key, sign) {
   const n = (map.get(key) || 0) + sign;
   if (n > 0) map.set(key, n); else map.delete(key);
@@ -72,6 +82,7 @@ export class WallEvents {
     this.kinds = new Map();
     this.time = null;            // null: live; else epoch ms of the replay
     this.filtered = new Map();   // kind → {key, data} cache while replaying
+    this.keyed = new Map();      // "role:kind:key" → {stamp, data} (newestBy, tracks)
     for (const entry of catalog.filter((e) => e.source === "stream")) {
       const resolutions = entry.deck.filter((d) => d.role === "hexagons").map((d) => d.h3_res || 7);
       for (const kind of entry.kinds) {
@@ -179,6 +190,66 @@ export class WallEvents {
       }
     }
     return out;
+  }
+
+  areaOverdue(kinds, now = Date.now()) {
+    const out = new Map();
+    const at = this.time === null ? now : this.time;
+    for (const kind of kinds) {
+      const st = this.kinds.get(kind);
+      if (!st) continue;
+      for (const ev of this.visible(kind)) {
+        if (!ev.area || !ev.deadline || !st.isOpen(ev)) continue;
+        if (ev._d === undefined) ev._d = Date.parse(ev.deadline);
+        if (ev._d < at) bump(out, ev.area, 1);
+      }
+    }
+    return out;
+  }
+
+  // Computed once per change of the kind (or of the replay time); see the header.
+  keyedOnce(role, kind, key, compute) {
+    const st = this.kinds.get(kind);
+    if (!st || !key) return [];
+    const id = `${role}:${kind}:${key}`;
+    const stamp = `${st.version}:${this.time}`;
+    const hit = this.keyed.get(id);
+    if (hit && hit.stamp === stamp) return hit.data;
+    const data = compute(this.visible(kind));
+    this.keyed.set(id, { stamp, data });
+    return data;
+  }
+
+  newestBy(kind, key) {
+    return this.keyedOnce("newest", kind, key, (items) => {
+      const out = new Map();
+      for (const ev of items) {
+        const k = valueAt(ev, key);
+        const had = out.get(k);
+        if (k !== undefined && (!had || ev._t > had._t || (ev._t === had._t && ev.seq > had.seq))) out.set(k, ev);
+      }
+      return [...out.values()];
+    });
+  }
+
+  tracks(kind, key) {
+    const name = key.split(".").pop();
+    return this.keyedOnce("tracks", kind, key, (items) => {
+      const by = new Map();
+      for (const ev of items) {
+        const k = valueAt(ev, key);
+        if (k === undefined) continue;
+        if (!by.has(k)) by.set(k, []);
+        by.get(k).push(ev);
+      }
+      const out = [];
+      for (const [k, evs] of by) {
+        if (evs.length < 2) continue;
+        evs.sort((a, b) => a._t - b._t);
+        out.push({ [name]: k, path: evs.map((ev) => [ev.lon, ev.lat]) });
+      }
+      return out;
+    });
   }
 
   // The newest events (by seq) that pass `keep`, at most n, among those shown at the current time.

@@ -80,7 +80,8 @@ class Wall extends EventTarget {
     if (object.hex) return { text: this.i18n.t({ vi: "Số sự kiện: ", en: "Events: " }) + object.count };
     const p = object.properties;
     if (p && p.code && p.open !== undefined) {
-      return { text: `${this.areaLabel(p.code)}\n${this.i18n.t({ vi: "Việc đang mở: ", en: "Open cases: " })}${p.open}` };
+      return { text: [this.areaLabel(p.code), this.i18n.t({ vi: "Việc đang mở: ", en: "Open cases: " }) + p.open,
+        this.i18n.t({ vi: "Quá hạn: ", en: "Overdue: " }) + p.overdue].join("\n") };
     }
     return p && p.name ? { text: p.name } : null;
   }

@@ -3,9 +3,13 @@
 // here knows a kind: what a layer draws, its colours and zoom range come from the catalog; the
 // role of each deck entry says which data it takes:
 //   base       → the document at entry.source (fetched once by the page);
-//   choropleth → the areas, with properties.load (0…1) and properties.open set per area;
+//   choropleth → the areas, with properties.open and properties.overdue (open cases, those past
+//                their deadline) and properties.load (0…1: the one chosen by colorBy, "load" or
+//                "overdue", over the highest area's) set per area;
 //   points     → the kind's events, updated row by row as they arrive (_dataDiff);
-//   hexagons   → {hex, count} per parent cell at d.h3_res, recounted at most every aggregateMs.
+//   hexagons   → {hex, count} per parent cell at d.h3_res, recounted at most every aggregateMs;
+//   latest     → the newest event per value of d.key (a vessel, a gauge), with the hexagons;
+//   tracks     → [{…, path}] per value of d.key (a vessel's recent track), with the hexagons.
 //
 // Two canvases: the basemap (roles base and choropleth) below, the live layers (points,
 // hexagons, the selection ring) above, so that new events repaint only the upper one; the
@@ -19,6 +23,8 @@
 // setOverlays(layers) draws a page's own deck.gl layers above the live ones (a chosen point).
 const deckgl = window.deck;
 const HIDDEN_KEY = "ioc-wall-hidden";
+const COLOR_KEY = "ioc-wall-color-by";
+const KEYED_ROLES = { latest: "newestBy", tracks: "tracks" };
 const BASE_ROLES = new Set(["base", "choropleth"]);
 const WARM_UP_RENDERS = 3;
 
@@ -34,6 +40,7 @@ export class WallMap extends EventTarget {
     Object.assign(this, { renderMs, aggregateMs, loadMs, budget, maxGapMs });
     this.hidden = new Set(JSON.parse(localStorage.getItem(HIDDEN_KEY) || "null")
       || catalog.filter((e) => e.visible === false).map((e) => e.id));
+    this.colorBy = localStorage.getItem(COLOR_KEY) === "overdue" ? "overdue" : "load";
     this.cache = new Map();        // deck id → {data, ranges}
     this.loadVersion = 0;
     this.selected = null;
@@ -61,6 +68,8 @@ export class WallMap extends EventTarget {
     });
     this.render({ aggregate: true });
     this.lastLoad = -Infinity;  // the first events colour the areas at once
+    // cases fall overdue as time passes: recount now and then even when nothing arrives
+    setInterval(() => { if (this.colorBy === "overdue") this.dataChanged(); }, this.loadMs);
   }
 
   // One deck.gl Layer per catalog deck entry, converted once and later cloned with data.
@@ -145,6 +154,11 @@ export class WallMap extends EventTarget {
       const res = d.h3_res || 7;
       this.cache.set(d.spec.id, { data: entry.kinds.flatMap((k) => this.events.hexagons(k, res)) });
     }
+    for (const [role, method] of Object.entries(KEYED_ROLES)) {
+      for (const { entry, d } of this.visibleEntries(role)) {
+        this.cache.set(d.spec.id, { data: entry.kinds.flatMap((k) => this.events[method](k, d.key)) });
+      }
+    }
     if (this.loadTime !== this.events.time || performance.now() - this.lastLoad >= this.loadMs) this.updateLoad();
     this.lastAggregate = performance.now();
     this.owed.aggregates = false;
@@ -154,14 +168,26 @@ export class WallMap extends EventTarget {
     this.loadTime = this.events.time;
     this.lastLoad = performance.now();
     const kinds = this.catalog.filter((e) => e.source === "stream" && !this.hidden.has(e.id)).flatMap((e) => e.kinds);
-    const load = this.events.areaLoad(kinds);
-    const max = Math.max(1, ...load.values());
+    const open = this.events.areaLoad(kinds);
+    const overdue = this.events.areaOverdue(kinds);
+    const shown = this.colorBy === "overdue" ? overdue : open;
+    const max = Math.max(1, ...shown.values());
     for (const f of this.areas.features) {
-      const open = load.get(f.properties.code) || 0;
-      f.properties.open = open;
-      f.properties.load = open / max;
+      const code = f.properties.code;
+      f.properties.open = open.get(code) || 0;
+      f.properties.overdue = overdue.get(code) || 0;
+      f.properties.load = (shown.get(code) || 0) / max;
     }
     this.loadVersion += 1;
+  }
+
+  // Colour the areas by open cases ("load") or by cases past their deadline ("overdue").
+  setColorBy(mode) {
+    this.colorBy = mode === "overdue" ? "overdue" : "load";
+    localStorage.setItem(COLOR_KEY, this.colorBy);
+    this.updateLoad();
+    this.render({ aggregate: true });
+    this.dispatchEvent(new CustomEvent("colorby", { detail: { mode: this.colorBy } }));
   }
 
   inZoom(d) {

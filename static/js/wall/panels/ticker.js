@@ -27,8 +27,11 @@ function mount(el, wall) {
     }
     at %= items.length;
     const ev = items[at];
-    const raw = ev.props && (ev.props.headline || ev.props.title);
-    const title = raw ? (typeof raw === "object" ? wall.i18n.t(raw) : raw) : wall.categoryLabel(ev.category);
+    const p = ev.props || {};
+    const raw = p.headline || p.title;
+    const title = (raw && (typeof raw === "object" ? wall.i18n.t(raw) : raw))
+      || (p.title_vi && wall.i18n.t({ vi: p.title_vi, en: p.title_en }))
+      || wall.categoryLabel(ev.category);
     text.textContent = `${wall.i18n.time(ev.observed_at)} · ${wall.areaLabel(ev.area)} · ${title}`;
     text.dataset.event = ev.id;
     count.textContent = `${at + 1}/${items.length}`;

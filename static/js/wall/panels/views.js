@@ -1,7 +1,7 @@
 // Views: the wall cycles through config.views (city, flood zone, sea) on its own; anyone moving
 // the map pauses the cycle for idleResumeSeconds. "Ghim tình huống / Pin situation" keeps the
 // current view as the situation view (remembered on this screen) and stops the cycle until
-// it is unpinned.
+// it is unpinned. Panels hear the view on screen as wall "view" ({id}); wall.view holds it.
 import { h } from "../../core/dom.js";
 
 const SITUATION_KEY = "ioc-wall-situation";
@@ -24,6 +24,14 @@ function mount(el, wall) {
   const pin = h("button", { type: "button", class: "btn pin", id: "pin-situation", on: { click: () => togglePin() } });
   el.replaceChildren(...buttons, pin);
 
+  // The view on screen ("city", "flood", "sea", "situation" or "" after a hand moved the map):
+  // on the element for styles and tests, and heard by panels as wall "view" ({id}).
+  const show = (id) => {
+    el.dataset.view = id;
+    if (wall.view === id) return;
+    wall.view = id;
+    wall.emit("view", { id });
+  };
   const render = () => {
     buttons.forEach((b, i) => {
       b.textContent = wall.i18n.t(views[i].label);
@@ -36,7 +44,7 @@ function mount(el, wall) {
   };
   const go = (i, user) => {
     index = i;
-    el.dataset.view = views[i].id;
+    show(views[i].id);
     wall.map.flyTo(fitted(views[i]), user ? 1500 : 3000);
     nextAt = Date.now() + (user ? cfg.idleResumeSeconds : cfg.cycleSeconds) * 1000;
     render();
@@ -51,7 +59,7 @@ function mount(el, wall) {
       situation = { longitude, latitude, zoom, pitch, bearing };
       localStorage.setItem(SITUATION_KEY, JSON.stringify(situation));
       wall.map.flyTo(situation, 0);  // stop any flight where it is
-      el.dataset.view = "situation";
+      show("situation");
     }
     render();
   };
@@ -59,7 +67,7 @@ function mount(el, wall) {
   wall.map.addEventListener("view", (e) => {
     if (!e.detail.user) return;
     nextAt = Date.now() + cfg.idleResumeSeconds * 1000;
-    el.dataset.view = situation ? "situation" : "";
+    show(situation ? "situation" : "");
     render();
   });
   wall.on("lang", render);
@@ -67,10 +75,10 @@ function mount(el, wall) {
     if (!situation && cfg.cycleSeconds > 0 && Date.now() >= nextAt) go((index + 1) % views.length, false);
   }, 500);
   if (situation) {
-    el.dataset.view = "situation";
+    show("situation");
     wall.map.flyTo(situation, 0);
   } else {
-    el.dataset.view = views[index].id;
+    show(views[index].id);
     wall.map.flyTo(fitted(views[index]), 0);
   }
   render();
