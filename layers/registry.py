@@ -7,6 +7,7 @@ from layers.base import EventLayer, Layer
 from layers.basemap import AreasLayer, RiversLayer, RoadsLayer
 from layers.cameras import CameraHitsLayer, CamerasLayer
 from layers.emergency import HotlineCallsLayer, SosLayer
+from layers.floodroads import FloodRoadsLayer
 from layers.questions import QuestionsLayer
 from layers.reports import ReportsLayer
 from layers.responders import RespondersLayer
@@ -16,7 +17,8 @@ from layers.vessels import SeaZonesLayer, VesselsLayer
 LAYER_CLASSES: tuple[type[Layer], ...] = (AreasLayer, RiversLayer, RoadsLayer, ReportsLayer,
                                           SeaZonesLayer, VesselsLayer, SensorsLayer, AlertsLayer,
                                           QuestionsLayer, CamerasLayer, CameraHitsLayer,
-                                          SosLayer, HotlineCallsLayer, RespondersLayer)
+                                          SosLayer, HotlineCallsLayer, RespondersLayer,
+                                          FloodRoadsLayer)
 
 
 class LayerRegistry:

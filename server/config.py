@@ -96,6 +96,10 @@ class Settings(BaseSettings):
                                            "stored fix (the tablet sends every 30 s).")
     dispatch_closed_shown_hours: float = Field(12.0, ge=0, description="A tablet lists its unit's "
                                                "closed cases this recent besides the open one.")
+    flood_road_segment_m: float = Field(1000.0, ge=50, le=20_000, description="Main roads are cut "
+                                        "into segments this long (at most) to be marked flooded.")
+    flood_road_snap_m: float = Field(300.0, gt=0, le=5000, description="A point marks the nearest "
+                                     "road segment only if it lies within this many metres.")
     feed_flush_ms: int = Field(100, ge=10, le=5000,
                                description="AIS and MQTT feeds hand their events to the store in batches at most this often.")
     # -- vessels (AIS) ---------------------------------------------------------------------------

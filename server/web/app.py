@@ -11,16 +11,16 @@ import tornado.web
 
 from server.config import Settings
 from server.service import EventService, build_reference, build_service
-from server.web import (api, areas, cameras, channels, dispatch, open311, pages, public, reports,
-                        sensors, vessels, ws)
+from server.web import (api, areas, cameras, channels, dispatch, floodroads, open311, pages, public,
+                        reports, sensors, vessels, ws)
 from server.web.base import NotFoundHandler
 
 log = logging.getLogger(__name__)
 
 #: Modules that contribute routes: each has ``routes(ctx) -> [(pattern, handler, kwargs)]``.
 #: Pages come last: their patterns are the most general.
-ROUTE_MODULES = (api, areas, reports, public, open311, channels, vessels, sensors, cameras,
-                 dispatch, ws, pages)
+ROUTE_MODULES = (api, areas, reports, public, open311, channels, vessels, sensors, floodroads,
+                 cameras, dispatch, ws, pages)
 
 
 def make_app(settings: Settings, core: EventService | None = None) -> tornado.web.Application:
