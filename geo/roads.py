@@ -132,6 +132,12 @@ class RoadNetwork:
         i = int(idx[0])
         return self.segments[i], float(self._lines[i].distance(point))
 
+    def within(self, lat: float, lon: float, radius_m: float) -> list[Segment]:
+        """Return the segments that pass within ``radius_m`` of the point, in network order."""
+        x, y = to_metres(lon, lat)
+        idx = self._tree.query(Point(float(x), float(y)), predicate="dwithin", distance=radius_m)
+        return [self.segments[int(i)] for i in sorted(idx)]
+
     def road_ids(self) -> list[str]:
         """Return the road ids, in file order."""
         return list(dict.fromkeys(s.road_id for s in self.segments))

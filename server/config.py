@@ -100,6 +100,9 @@ class Settings(BaseSettings):
                                         "into segments this long (at most) to be marked flooded.")
     flood_road_snap_m: float = Field(300.0, gt=0, le=5000, description="A point marks the nearest "
                                      "road segment only if it lies within this many metres.")
+    flood_road_gauge_radius_m: float = Field(2000.0, ge=0, le=20_000, description="Illustrative: "
+                                             "a river gauge passing BĐ3 marks the road segments "
+                                             "within this many metres flooded (0: off).")
     feed_flush_ms: int = Field(100, ge=10, le=5000,
                                description="AIS and MQTT feeds hand their events to the store in batches at most this often.")
     # -- vessels (AIS) ---------------------------------------------------------------------------

@@ -14,13 +14,20 @@ kept in the store's records (kind ``flood_road``).
 Automatic marks: a stored ``report`` or ``hotline_call`` of category ``flood.road_flooded``
 (its ``water_depth_m`` as the depth) and a ``camera_hit`` of category ``camera.road_flooded``
 mark the nearest segment flooded, when one lies within the snapping distance.
+
+**Illustrative gauge rule** (``IOC_FLOOD_ROAD_GAUGE_RADIUS_M``, 0: off): when a river gauge
+passes BĐ3, the segments within that radius of it are marked flooded (source ``gauge``,
+``{station}:BĐ3``); when it falls back below BĐ3, those it marked and nobody re-marked since
+are cleared. The project has no road elevations: "near the gauge" stands for "low", which is
+true of Quốc lộ 1A at Tứ Hạ next to Phú Ốc but is not a flood map.
 """
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -29,6 +36,7 @@ from server.auth import Principal
 from server.errors import Conflict, ValidationFailed, detail
 from server.events import parse_model
 from server.store import AuditEntry
+from server.thresholds import Crossing
 from server.timefmt import to_rfc3339
 
 if TYPE_CHECKING:
@@ -43,6 +51,9 @@ AUTO_SOURCES = {("report", CATEGORY): "report", ("hotline_call", CATEGORY): "hot
                 ("camera_hit", "camera.road_flooded"): "camera"}
 SEEN_MAX = 10_000
 SYSTEM = Principal(None, "system")
+GAUGE_RULE = "river_level"
+BD3 = 3
+Job = Callable[[], Awaitable[Any]]
 
 
 class SourceRef(BaseModel):
@@ -94,7 +105,7 @@ class FloodRoads:
         self.state: dict[str, dict[str, Any]] = {}
         self._lock = asyncio.Lock()
         self._loaded = asyncio.Event()
-        self._auto: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._auto: asyncio.Queue[Job] = asyncio.Queue()
         self._seen: OrderedDict[str, None] = OrderedDict()
         core.bus.subscribe(self._on_committed)
         core.add_background(self.run)
@@ -187,17 +198,41 @@ class FloodRoads:
                 self._seen[ev["id"]] = None
                 if len(self._seen) > SEEN_MAX:
                     self._seen.popitem(last=False)
-                self._auto.put_nowait(ev)
+                self._auto.put_nowait(functools.partial(self.mark_from_event, ev))
+
+    def on_crossing(self, c: Crossing) -> None:
+        """Threshold listener (the illustrative gauge rule): queue marking the segments near a
+        gauge that passed BĐ3, or clearing them when it fell back below."""
+        station = c.context.get("station")
+        if c.rule.id != GAUGE_RULE or station is None or not self.core.settings.flood_road_gauge_radius_m:
+            return
+        if c.old < BD3 <= c.new or c.new < BD3 <= c.old:
+            self._auto.put_nowait(functools.partial(self.mark_near_gauge, station.id, station.lat,
+                                                    station.lon, "flooded" if c.new >= BD3 else "cleared"))
+
+    async def mark_near_gauge(self, gauge: str, lat: float, lon: float, status: str) -> int:
+        """Mark the segments within the gauge radius flooded, or clear those the gauge marked
+        and still holds; return how many changed."""
+        await self._loaded.wait()
+        source = {"type": "gauge", "ref": f"{gauge}:BĐ3"}
+        changed = 0
+        for segment in self.network.within(lat, lon, self.core.settings.flood_road_gauge_radius_m):
+            rec = self.state.get(segment.id)
+            if status == "cleared" and (rec is None or rec["status"] != "flooded" or rec["source"] != source):
+                continue
+            await self.apply(segment, status, None, source, SYSTEM)
+            changed += 1
+        return changed
 
     async def _auto_worker(self) -> None:
         while True:
-            ev = await self._auto.get()
+            job = await self._auto.get()
             try:
-                await self.mark_from_event(ev)
+                await job()
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - one failed mark must not stop the others
-                log.exception("flood road mark from %s failed", ev.get("id"))
+                log.exception("automatic flood road mark failed: %r", job)
             finally:
                 self._auto.task_done()
 

@@ -117,3 +117,27 @@ def test_layer_catalog_entry(server, wall):
     spec = entry["deck"][0]["spec"]
     assert spec["@@type"] == "PathLayer" and spec["getPath"] == "@@=props.path"
     assert [row["en"] for row in entry["legend"]][-1] == "Cleared" and len(entry["legend"]) == 4
+
+
+def test_illustrative_gauge_rule_marks_and_clears_the_segments_near_the_gauge(server, operator):
+    def gauge(value: float) -> dict:
+        return {"kind": "sensor_reading", "category": "sensor.water_level", "lat": 16.533, "lon": 107.467,
+                "props": {"station": "phu-oc", "quantity": "water_level", "value": value, "unit": "m"}}
+
+    def flooded() -> list[dict]:
+        server.call(server.core.features["flood_roads"].settle())
+        return http("GET", server.url + URL + "?status=flooded", token=operator).body["segments"]
+
+    server.post_events([gauge(4.4)], operator)  # BĐ2: nothing
+    assert flooded() == []
+    server.post_events([gauge(4.6)], operator)  # BĐ3
+    marked = flooded()
+    near = road_network().within(16.533001, 107.467003, 2000)
+    assert sorted(s["id"] for s in marked) == sorted(s.id for s in near) and len(near) >= 3
+    assert {s["source"]["ref"] for s in marked} == {"phu-oc:BĐ3"}
+    # an operator confirms one stretch: it stays flooded when the gauge falls back
+    kept = near[0]
+    http("POST", server.url + URL, {"road_id": kept.road_id, "segment": kept.index, "depth_m": 0.7},
+         token=operator)
+    server.post_events([gauge(4.3)], operator)  # below BĐ3 by more than the hysteresis
+    assert [s["id"] for s in flooded()] == [kept.id]

@@ -56,6 +56,9 @@ def routes(ctx: dict) -> list[tuple]:
     """Build the FloodRoads book once and return its routes."""
     core = ctx["core"]
     roads = core.features["flood_roads"] = FloodRoads(core)
+    sensors = core.features.get("sensors")
+    if sensors is not None:  # the sensors' routes come first (ROUTE_MODULES)
+        sensors.engine.on_crossing(roads.on_crossing)
     args = {"core": core, "ref": ctx["ref"], "feature": roads}
     return [(r"/api/v1/flood-roads", FloodRoadsHandler, args),
             (r"/api/v1/flood-roads/network", NetworkHandler, args)]
