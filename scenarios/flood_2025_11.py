@@ -240,12 +240,14 @@ class Flood2025(Scenario):
         return out
 
     def _place(self, rng: np.random.Generator, group: str, category: str) -> tuple[int, tuple[float, float]]:
-        """Return (area index, a point): a commune of the group by population, a point in it
-        (on a main road crossing it for a flooded-road call, where one does)."""
+        """Return (area index, a point): a commune of the group by population, a point in it;
+        for a flooded-road call, the middle of a main-road segment in one of the group's
+        communes that a main road crosses."""
         codes = COMMUNES[group]
+        if category == "flood.road_flooded":
+            codes = tuple(c for c in codes if self.road_points[self.areas.index_of(c)]) or codes
         pop = np.array([float(self._area(c).props.get("population") or 1) for c in codes])
-        code = codes[int(rng.choice(len(codes), p=pop / pop.sum()))]
-        idx = self.areas.index_of(code)
+        idx = self.areas.index_of(codes[int(rng.choice(len(codes), p=pop / pop.sum()))])
         roads = self.road_points[idx]
         if category == "flood.road_flooded" and roads:
             return idx, roads[int(rng.integers(len(roads)))]
