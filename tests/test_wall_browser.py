@@ -203,7 +203,8 @@ def test_kpi_panel_shows_the_servers_values(server, operator, wall, open_wall):
                                         "events.last_hour.report"}
     for item in items:
         tile = page.locator(f"[data-kpi='{item['id']}']")
-        assert tile.locator(".num").text_content() == str(item["value"])
+        shown = "—" if item["value"] is None else str(item["value"])  # a gauge with no reading yet
+        assert tile.locator(".num").text_content() == shown
         assert tile.get_attribute("data-status") == item["status"]
 
 
@@ -277,3 +278,22 @@ def test_outbox_retries_a_lost_answer_with_the_same_key(server, operator, open_w
     assert len(keys) == 2 and keys[0] == keys[1] and keys[0]
     assert server.core.store.last_seq() == 1
     assert page.evaluate("() => window.__sent.events[0].seq") == 1
+
+
+def test_flooded_roads_are_drawn_as_lines(server, operator, wall, open_wall):
+    _, page, watch = open_wall(wall)
+    marked = http("POST", server.url + "/api/v1/flood-roads",
+                  {"road_id": "quoc-lo-1a-328", "segment": 35, "depth_m": 0.6}, token=operator)
+    assert marked.status == 201, marked.body
+    event = marked.body["event"]
+    page.wait_for_function(IN_LAYER, arg=["flood-roads-lines", event["id"]], timeout=3000)
+    path = page.evaluate("(id) => iocWall.map.layer('flood-roads-lines').props.data"
+                         ".find((e) => e.id === id).props.path", event["id"])
+    assert path == event["props"]["path"]
+    color = page.evaluate("(id) => { const l = iocWall.map.layer('flood-roads-lines');"
+                          " return Array.from(l.props.getColor(l.props.data.find((e) => e.id === id))); }",
+                          event["id"])
+    assert color == [150, 0, 200, 245]  # 0.6 m: deep
+    legend = page.locator("text=Đường ngập")
+    assert legend.count() >= 1
+    assert_clean(watch)
