@@ -286,7 +286,7 @@ def test_flooded_roads_are_drawn_as_lines(server, operator, wall, open_wall):
                   {"road_id": "quoc-lo-1a-328", "segment": 35, "depth_m": 0.6}, token=operator)
     assert marked.status == 201, marked.body
     event = marked.body["event"]
-    page.wait_for_function(IN_LAYER, arg=["flood-roads-lines", event["id"]], timeout=3000)
+    page.wait_for_function(IN_LAYER, arg=["flood-roads-lines", event["id"]], timeout=10_000)
     path = page.evaluate("(id) => iocWall.map.layer('flood-roads-lines').props.data"
                          ".find((e) => e.id === id).props.path", event["id"])
     assert path == event["props"]["path"]
@@ -296,4 +296,26 @@ def test_flooded_roads_are_drawn_as_lines(server, operator, wall, open_wall):
     assert color == [150, 0, 200, 245]  # 0.6 m: deep
     legend = page.locator("text=Đường ngập")
     assert legend.count() >= 1
+    assert_clean(watch)
+
+
+def test_gauges_and_reservoirs_show_their_latest_reading(server, operator, wall, open_wall):
+    _, page, watch = open_wall(wall)
+
+    def reading(station: str, quantity: str, value: float, category: str, **derived) -> dict:  # noqa: ANN003
+        return {"kind": "sensor_reading", "category": category, "lat": 16.3172, "lon": 107.5028,
+                "props": {"station": station, "quantity": quantity, "value": value, "unit": "m",
+                          **({"derived": derived} if derived else {})}}
+
+    post(server, operator, reading("kim-long", "water_level", 0.8, "sensor.water_level"))
+    [last] = post(server, operator, reading("kim-long", "water_level", 2.3, "sensor.water_level"))
+    [dam] = post(server, operator, reading("binh-dien", "reservoir_level", 83.9, "sensor.reservoir",
+                                           outflow=1442.0))
+    page.wait_for_function(IN_LAYER, arg=["sensors-latest", dam["id"]], timeout=10_000)
+    shown = page.evaluate("() => iocWall.map.layer('sensors-latest').props.data"
+                          ".map((e) => [e.props.station, e.props.value, e.props.level])")
+    assert sorted(shown) == [["binh-dien", 83.9, 0], ["kim-long", 2.3, 2]]  # one dot per station
+    radius = page.evaluate("(id) => { const l = iocWall.map.layer('sensors-latest');"
+                           " return l.props.getRadius(l.props.data.find((e) => e.id === id)); }", dam["id"])
+    assert radius == 900 and last["props"]["level"] == 2
     assert_clean(watch)

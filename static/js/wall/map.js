@@ -5,6 +5,8 @@
 //   base       → the document at entry.source (fetched once by the page);
 //   choropleth → the areas, with properties.load (0…1) and properties.open set per area;
 //   points     → the kind's events, updated row by row as they arrive (_dataDiff);
+//   latest     → the newest event (by observed_at) per d.key (a dotted path, e.g. props.station)
+//                among the kinds' events, rebuilt when events arrive;
 //   hexagons   → {hex, count} per parent cell at d.h3_res, recounted at most every aggregateMs.
 //
 // Two canvases: the basemap (roles base and choropleth) below, the live layers (points,
@@ -21,6 +23,18 @@ const deckgl = window.deck;
 const HIDDEN_KEY = "ioc-wall-hidden";
 const BASE_ROLES = new Set(["base", "choropleth"]);
 const WARM_UP_RENDERS = 3;
+
+// The newest event (largest _t, the parsed observed_at) per value of the dotted path `key`.
+function newestPerKey(events, key) {
+  const parts = (key || "id").split(".");
+  const newest = new Map();
+  for (const ev of events) {
+    const k = parts.reduce((o, p) => (o == null ? o : o[p]), ev);
+    const seen = newest.get(k);
+    if (!seen || ev._t >= seen._t) newest.set(k, ev);
+  }
+  return [...newest.values()];
+}
 
 function layerClasses() {
   return Object.fromEntries(Object.entries(deckgl).filter(([, v]) => typeof v === "function"));
@@ -135,6 +149,10 @@ export class WallMap extends EventTarget {
       const diff = diffs.get(entry.id);
       if (diff) this.cache.set(d.spec.id, diff);
       changed = changed || Boolean(diff);
+    }
+    for (const { entry, d } of this.visibleEntries("latest")) {
+      this.cache.set(d.spec.id, { data: newestPerKey(entry.kinds.flatMap((k) => this.events.visible(k)), d.key) });
+      changed = true;
     }
     this.owed.points = false;
     return changed;
