@@ -11,7 +11,6 @@ well under 1 % over Huế), enough to snap a report to a road.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -22,18 +21,13 @@ from shapely.geometry import LineString, Point, shape
 from shapely.ops import substring
 
 from geo.datafiles import load_geojson
-from geo.geocode import fold
+from geo.stations import slug
 
 ROADS = "hue_main_roads.geojson"
 RAILWAY = "Đường sắt"
 LAT0, LON0 = 16.4, 107.5
 M_PER_DEG_LAT = 110_574.0
 M_PER_DEG_LON = 111_320.0 * math.cos(math.radians(LAT0))
-
-
-def slug(text: str) -> str:
-    """Return an ASCII id from a Vietnamese name (``Quốc lộ 1A`` → ``quoc-lo-1a``)."""
-    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
 
 
 def to_metres(lon: Any, lat: Any) -> tuple[Any, Any]:

@@ -35,7 +35,7 @@ from geo.datafiles import WATER_LEVELS, data_path
 from geo.roads import road_network
 from scenarios.base import Scenario, Timed
 from scenarios.sampling import AreaSampler
-from server.sensors import load_stations, slug
+from geo.stations import load_stations, slug
 
 ICT = timezone(timedelta(hours=7))
 START = datetime(2025, 11, 15, 0, 0, tzinfo=ICT)

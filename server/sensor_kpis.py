@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from server.kpis import Kpi, KpiContext, KpiGroup, KpiProvider
 
 if TYPE_CHECKING:
-    from server.sensors import SensorService, Station
+    from geo.stations import Station
+    from server.sensors import SensorService
 
 FLOOD = KpiGroup("flood", "Sông, hồ chứa", "Rivers and reservoirs", order=20)
 #: Status of a river gauge by the BĐ level reached (0 … 3).

@@ -25,16 +25,15 @@ import asyncio
 import json
 import logging
 import math
-import re
-import unicodedata
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import orjson
 
-from geo.datafiles import DAMS, STATIONS, data_path, load_geojson
+from geo.datafiles import data_path
+from geo.stations import Station, load_stations
 from server.alerts import AlertBook
 from server.errors import NotFound, ValidationFailed, detail
 from server.feeds import FeedBatcher, reconnecting
@@ -50,7 +49,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RULES_FILE = "sensor_rules.json"
-STATIONS_FILE = "hue_sensor_stations.geojson"
 STATION_RECORDS = "sensor_station"
 US = 1_000_000
 HOUR_US = 3600 * US
@@ -104,28 +102,6 @@ class Quantity:
         return out
 
 
-@dataclass
-class Station:
-    """A station: id, name, position, kind, quantities it reports, its own thresholds
-    (``levels``: quantity → values, e.g. BĐ1/2/3), and where it comes from."""
-
-    id: str
-    name: str
-    lat: float
-    lon: float
-    kind: str
-    quantities: list[str]
-    levels: dict[str, list[float]] = field(default_factory=dict)
-    illustrative: bool = False
-    source: str = ""
-
-    def to_record(self) -> dict[str, Any]:
-        """Return the JSON kept in the store's records (and shown by the API)."""
-        return {"name": self.name, "lat": self.lat, "lon": self.lon, "kind": self.kind,
-                "quantities": self.quantities, "levels": self.levels,
-                "illustrative": self.illustrative, "source": self.source}
-
-
 def load_quantities_and_rules() -> tuple[dict[str, Quantity], list[Rule], set[str]]:
     """Return (quantities by id, rules, ids of rules whose thresholds come from the station)."""
     doc = json.loads(data_path(RULES_FILE).read_text(encoding="utf-8"))
@@ -136,46 +112,6 @@ def load_quantities_and_rules() -> tuple[dict[str, Quantity], list[Rule], set[st
                   tuple(Threshold(t["value"], t["severity"], t["name"]) for t in r["thresholds"]),
                   r.get("hysteresis", 0.0), r["category"]) for r in doc["rules"]]
     return quantities, rules, {r["id"] for r in doc["rules"] if r.get("station_levels")}
-
-
-def slug(text: str) -> str:
-    """Return a station id from a Vietnamese name (``Phú Ốc`` → ``phu-oc``)."""
-    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
-
-
-def load_stations() -> dict[str, Station]:
-    """Return the shipped stations: the real gauges (with BĐ levels) and the illustrative ones."""
-    out = {}
-    for f in load_geojson(STATIONS)["features"]:
-        p, (lon, lat) = f["properties"], f["geometry"]["coordinates"]
-        sid = slug(p["name"])
-        out[sid] = Station(sid, f"{p['name']} ({p['river']})", lat, lon, "hydro", ["water_level"],
-                           {"water_level": [p["bd1_m"], p["bd2_m"], p["bd3_m"]]}, False,
-                           f"VNDMS station {p['station_code']}; {p['coord_note']}")
-    for f in load_geojson(STATIONS_FILE)["features"]:
-        p, (lon, lat) = f["properties"], f["geometry"]["coordinates"]
-        out[p["id"]] = Station(p["id"], p["name"], lat, lon, p["kind"], list(p["quantities"]),
-                               {}, bool(p.get("illustrative")), p.get("source", ""))
-    out.update(load_reservoirs())
-    return out
-
-
-def load_reservoirs() -> dict[str, Station]:
-    """Return the hydropower reservoirs of ``hue_hydropower_dams.geojson`` as stations that
-    report ``reservoir_level`` (with volume, inflow and release), their normal water level
-    (MNDBT, from e15) as the level's threshold where known."""
-    out = {}
-    for f in load_geojson(DAMS)["features"]:
-        p, (lon, lat) = f["properties"], f["geometry"]["coordinates"]
-        sid = slug(p["name"])
-        normal = p.get("e15_normal_water_level_m")
-        out[sid] = Station(sid, f"Hồ thủy điện {p['name']}", lat, lon, "reservoir",
-                           ["reservoir_level"], {"reservoir_level": [normal]} if normal else {},
-                           False, f"dam: LegoCity/EVN; levels: e15.thuyloivietnam.vn "
-                                  f"({p.get('e15_lake_code') or 'no e15 record'})")
-    return out
 
 
 def parse_payload(payload: bytes, quantity: Quantity, now: int) -> tuple[float, int, dict[str, float]]:
