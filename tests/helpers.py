@@ -7,6 +7,7 @@ import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from websockets.sync.client import connect
@@ -149,13 +150,14 @@ def report(lat: float = 16.4637, lon: float = 107.5909, category: str = "environ
             "props": {"description": "Rác thải ùn ứ"}, **extra}
 
 
+REPO_ROOT = str(Path(__file__).resolve().parents[1])
+
+
 def ioc_command() -> list[str]:
-    """Return the argv prefix of the installed ``ioc`` command."""
-    import shutil
+    """Return the argv prefix of the ``ioc`` command of this checkout (``python -m server.cli``;
+    run it with ``cwd=REPO_ROOT`` so that this tree's packages are imported)."""
     import sys
-    from pathlib import Path
-    local = Path(sys.executable).with_name("ioc")
-    return [str(local)] if local.exists() else [shutil.which("ioc") or "ioc"]
+    return [sys.executable, "-m", "server.cli"]
 
 
 class ServerProcess:
@@ -166,7 +168,7 @@ class ServerProcess:
         import subprocess
         self.proc = subprocess.Popen(
             ioc_command() + ["serve", "--port", "0", *args], stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
+            stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})}, cwd=REPO_ROOT)
         self.lines: list[str] = []
         self.url = self.wait_for(r"running at (http://\S+)")
 
