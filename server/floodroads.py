@@ -160,7 +160,8 @@ class FloodRoads:
                 lat, lon = segment.middle
                 doc = {"kind": "flood_road", "category": CATEGORY, "lat": lat, "lon": lon,
                        "status": status, "severity": severity(status, depth_m),
-                       "source": {"channel": "flood-roads", "ref": source.get("ref")}, "props": props}
+                       # one event per segment: the segment id is the event's source ref
+                       "source": {"channel": "flood-roads", "ref": segment.id}, "props": props}
                 events = self.core.validator.validate([doc], "", now)
                 event, created = (await self.core.append(events)).events[0], True
             else:

@@ -135,6 +135,7 @@ def test_illustrative_gauge_rule_marks_and_clears_the_segments_near_the_gauge(se
     near = road_network().within(16.533001, 107.467003, 2000)
     assert sorted(s["id"] for s in marked) == sorted(s.id for s in near) and len(near) >= 3
     assert {s["source"]["ref"] for s in marked} == {"phu-oc:BĐ3"}
+    assert len({s["event_id"] for s in marked}) == len(marked)  # one event per segment
     # an operator confirms one stretch: it stays flooded when the gauge falls back
     kept = near[0]
     http("POST", server.url + URL, {"road_id": kept.road_id, "segment": kept.index, "depth_m": 0.7},
