@@ -114,6 +114,22 @@ async def every(period_s: float, job: Callable[[], Awaitable[Any]], name: str) -
             log.exception("%s failed", name)
 
 
+async def drain(queue: "asyncio.Queue[Any]", handle: Callable[[Any], Awaitable[Any]], name: str) -> None:
+    """Take the items of ``queue`` one at a time, in order, and ``await handle(item)`` until
+    cancelled; a failure is logged and the next item goes on. ``task_done`` follows each item,
+    so ``queue.join()`` waits until the work queued so far is done."""
+    while True:
+        item = await queue.get()
+        try:
+            await handle(item)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - one failed item must not stop the others
+            log.exception("%s failed for %r", name, item)
+        finally:
+            queue.task_done()
+
+
 async def reconnecting(name: str, connect_once: Callable[[], Awaitable[None]],
                        max_backoff_s: float = 30.0, first_backoff_s: float = 0.5) -> None:
     """Run ``connect_once()`` forever: after it ends or fails, wait (exponential back-off with

@@ -35,6 +35,7 @@ from geo.roads import RoadNetwork, Segment, road_network
 from server.auth import Principal
 from server.errors import Conflict, ValidationFailed, detail
 from server.events import parse_model
+from server.feeds import drain
 from server.store import AuditEntry
 from server.thresholds import Crossing
 from server.timefmt import to_rfc3339
@@ -225,18 +226,6 @@ class FloodRoads:
             changed += 1
         return changed
 
-    async def _auto_worker(self) -> None:
-        while True:
-            job = await self._auto.get()
-            try:
-                await job()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - one failed mark must not stop the others
-                log.exception("automatic flood road mark failed: %r", job)
-            finally:
-                self._auto.task_done()
-
     async def mark_from_event(self, ev: dict[str, Any]) -> dict[str, Any] | None:
         """Mark the segment nearest to a road-flooding event (see the module docstring); return
         the stored flood_road event, or None when no road is near."""
@@ -258,4 +247,4 @@ class FloodRoads:
         """Read the state from the store's records, then apply automatic marks."""
         self.state = dict(await self.core.read(self.core.store.records, RECORDS))
         self._loaded.set()
-        await self._auto_worker()
+        await drain(self._auto, lambda job: job(), "automatic flood-road mark")

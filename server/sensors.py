@@ -36,7 +36,7 @@ from geo.datafiles import data_path
 from geo.stations import Station, load_stations
 from server.alerts import AlertBook
 from server.errors import NotFound, ValidationFailed, detail
-from server.feeds import FeedBatcher, reconnecting
+from server.feeds import FeedBatcher, drain, reconnecting
 from server.service import IntakeStage, Proceed
 from server.thresholds import Crossing, Rule, Threshold, ThresholdEngine
 from server.timefmt import parse_rfc3339, to_rfc3339
@@ -321,18 +321,6 @@ class SensorService(IntakeStage):
                           "level": level, "derived": derived}}
 
     # -- alerts ----------------------------------------------------------------------------------
-    async def _alert_worker(self) -> None:
-        while True:
-            crossing = await self._crossings.get()
-            try:
-                await self._apply_crossing(crossing)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - one failed alert must not stop the others
-                log.exception("sensor alert failed for %s", crossing.key)
-            finally:
-                self._crossings.task_done()
-
     async def _apply_crossing(self, c: Crossing) -> None:
         fell = f"level {c.new} at {c.value:g}"
         if c.new == 0:
@@ -415,7 +403,7 @@ class SensorService(IntakeStage):
     async def run(self) -> None:
         """Warm start, then run the flush loop, the alert worker and the MQTT client."""
         await self._warm_start()
-        jobs = [self.batcher.run(), self._alert_worker()]
+        jobs = [self.batcher.run(), drain(self._crossings, self._apply_crossing, "sensor alert")]
         url = self.core.settings.mqtt_url
         if url:
             jobs.append(reconnecting(f"MQTT {url}", self._mqtt_once))

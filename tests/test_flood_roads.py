@@ -9,6 +9,7 @@ from shapely.geometry import LineString, Point
 from geo.roads import road_network, to_metres
 from server.config import Settings
 from tests.helpers import ServerThread, http
+from tests.test_river_figures import reading
 from tests.test_vessels import wait_for
 
 URL = "/api/v1/flood-roads"
@@ -120,17 +121,13 @@ def test_layer_catalog_entry(server, wall):
 
 
 def test_illustrative_gauge_rule_marks_and_clears_the_segments_near_the_gauge(server, operator):
-    def gauge(value: float) -> dict:
-        return {"kind": "sensor_reading", "category": "sensor.water_level", "lat": 16.533, "lon": 107.467,
-                "props": {"station": "phu-oc", "quantity": "water_level", "value": value, "unit": "m"}}
-
     def flooded() -> list[dict]:
         server.call(server.core.features["flood_roads"].settle())
         return http("GET", server.url + URL + "?status=flooded", token=operator).body["segments"]
 
-    server.post_events([gauge(4.4)], operator)  # BĐ2: nothing
+    server.post_events([reading("phu-oc", 4.4)], operator)  # BĐ2: nothing
     assert flooded() == []
-    server.post_events([gauge(4.6)], operator)  # BĐ3
+    server.post_events([reading("phu-oc", 4.6)], operator)  # BĐ3
     marked = flooded()
     near = road_network().within(16.533001, 107.467003, 2000)
     assert sorted(s["id"] for s in marked) == sorted(s.id for s in near) and len(near) >= 3
@@ -140,5 +137,5 @@ def test_illustrative_gauge_rule_marks_and_clears_the_segments_near_the_gauge(se
     kept = near[0]
     http("POST", server.url + URL, {"road_id": kept.road_id, "segment": kept.index, "depth_m": 0.7},
          token=operator)
-    server.post_events([gauge(4.3)], operator)  # below BĐ3 by more than the hysteresis
+    server.post_events([reading("phu-oc", 4.3)], operator)  # below BĐ3 by more than the hysteresis
     assert [s["id"] for s in flooded()] == [kept.id]

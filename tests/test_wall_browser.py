@@ -11,6 +11,7 @@ import pytest
 from server.store import AuditEntry
 from tests.browser import open_page, screenshot, wait_wall_ready
 from tests.helpers import http, report
+from tests.test_river_figures import reading, reservoir
 
 HUE = timezone(timedelta(hours=7))
 POINTS, HEXES = "reports-points", "reports-hex"
@@ -302,15 +303,9 @@ def test_flooded_roads_are_drawn_as_lines(server, operator, wall, open_wall):
 def test_gauges_and_reservoirs_show_their_latest_reading(server, operator, wall, open_wall):
     _, page, watch = open_wall(wall)
 
-    def reading(station: str, quantity: str, value: float, category: str, **derived) -> dict:  # noqa: ANN003
-        return {"kind": "sensor_reading", "category": category, "lat": 16.3172, "lon": 107.5028,
-                "props": {"station": station, "quantity": quantity, "value": value, "unit": "m",
-                          **({"derived": derived} if derived else {})}}
-
-    post(server, operator, reading("kim-long", "water_level", 0.8, "sensor.water_level"))
-    [last] = post(server, operator, reading("kim-long", "water_level", 2.3, "sensor.water_level"))
-    [dam] = post(server, operator, reading("binh-dien", "reservoir_level", 83.9, "sensor.reservoir",
-                                           outflow=1442.0))
+    post(server, operator, reading("kim-long", 0.8))
+    [last] = post(server, operator, reading("kim-long", 2.3))
+    [dam] = post(server, operator, reservoir("binh-dien", 83.9, outflow=1442.0))
     page.wait_for_function(IN_LAYER, arg=["sensors-latest", dam["id"]], timeout=10_000)
     shown = page.evaluate("() => iocWall.map.layer('sensors-latest').props.data"
                           ".map((e) => [e.props.station, e.props.value, e.props.level])")
