@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from geo.roads import RoadNetwork, Segment, road_network
+from layers.floodroads import FloodSource
 from server.auth import Principal
 from server.errors import Conflict, ValidationFailed, detail
 from server.events import parse_model
@@ -57,14 +58,6 @@ BD3 = 3
 Job = Callable[[], Awaitable[Any]]
 
 
-class SourceRef(BaseModel):
-    """What the mark comes from: ``type`` and its reference (an event id, a gauge id…)."""
-
-    model_config = ConfigDict(extra="forbid")
-    type: Literal["operator", "report", "hotline_call", "camera", "gauge"] = "operator"
-    ref: str | None = Field(None, max_length=200)
-
-
 class MarkIn(BaseModel):
     """A request to mark a segment: ``road_id`` + ``segment``, or ``lat`` + ``lon``."""
 
@@ -75,7 +68,7 @@ class MarkIn(BaseModel):
     lon: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
     status: Literal["flooded", "cleared"] = "flooded"
     depth_m: float | None = Field(None, ge=0, le=10, allow_inf_nan=False)
-    source: SourceRef = Field(default_factory=SourceRef)
+    source: FloodSource = Field(default_factory=lambda: FloodSource(type="operator"))
     note: str | None = Field(None, max_length=500)
 
     @model_validator(mode="after")
@@ -150,32 +143,40 @@ class FloodRoads:
         update of its event); return (the stored event, created)."""
         await self._loaded.wait()
         now = self.core.clock.now()
-        props = {"segment_id": segment.id, "road_id": segment.road_id, "segment": segment.index,
-                 "road_name": segment.name, "length_m": round(segment.length_m),
-                 "path": [list(p) for p in segment.path], "source": source,
-                 **({"depth_m": depth_m} if depth_m is not None else {}),
-                 **({"note": note} if note else {}), "marked_at": to_rfc3339(now, self.core.tz)}
+        props = self._props(segment, depth_m, source, note, now)
         async with self._lock:
             rec = self.state.get(segment.id)
             if rec is None:
-                lat, lon = segment.middle
-                doc = {"kind": "flood_road", "category": CATEGORY, "lat": lat, "lon": lon,
-                       "status": status, "severity": severity(status, depth_m),
-                       # one event per segment: the segment id is the event's source ref
-                       "source": {"channel": "flood-roads", "ref": segment.id}, "props": props}
-                events = self.core.validator.validate([doc], "", now)
-                event, created = (await self.core.append(events)).events[0], True
+                event = await self._create(segment, status, severity(status, depth_m), props, now)
             else:
                 audit = AuditEntry(f"flood_road.{status}", principal.token_id, principal.role,
                                    data={"depth_m": depth_m, "source": source}, at=now)
                 event = await self.core.update(rec["event_id"], {
                     "status": status, "severity": severity(status, depth_m), "props": props}, audit)
-                created = False
-            rec = {"event_id": event["id"], "status": status, "depth_m": depth_m, "source": source,
+            doc = {"event_id": event["id"], "status": status, "depth_m": depth_m, "source": source,
                    "at": props["marked_at"]}
-            await self.core.write(self.core.store.put_records, RECORDS, {segment.id: rec}, now)
-            self.state[segment.id] = rec
-        return event, created
+            await self.core.write(self.core.store.put_records, RECORDS, {segment.id: doc}, now)
+            self.state[segment.id] = doc
+        return event, rec is None
+
+    def _props(self, segment: Segment, depth_m: float | None, source: dict[str, Any],
+               note: str | None, now: int) -> dict[str, Any]:
+        """Return the props of the segment's event (FloodRoadProps)."""
+        return {"segment_id": segment.id, "road_id": segment.road_id, "segment": segment.index,
+                "road_name": segment.name, "length_m": round(segment.length_m),
+                "path": [list(p) for p in segment.path], "source": source,
+                **({"depth_m": depth_m} if depth_m is not None else {}),
+                **({"note": note} if note else {}), "marked_at": to_rfc3339(now, self.core.tz)}
+
+    async def _create(self, segment: Segment, status: str, sev: str, props: dict[str, Any],
+                      now: int) -> dict[str, Any]:
+        """Store the segment's first event; return it. The segment id is the event's source
+        ref: one event per segment, and a retry finds the stored one."""
+        lat, lon = segment.middle
+        doc = {"kind": "flood_road", "category": CATEGORY, "lat": lat, "lon": lon, "status": status,
+               "severity": sev, "source": {"channel": "flood-roads", "ref": segment.id}, "props": props}
+        events = self.core.validator.validate([doc], "", now)
+        return (await self.core.append(events)).events[0]
 
     def describe(self, segment: Segment) -> dict[str, Any]:
         """Return the segment (``Segment.to_json``) with its state (``status``: ``dry`` when

@@ -18,6 +18,11 @@ Rain gauges send ``rain`` (mm since their previous reading); the service derives
 ``rain_24h`` sums, which carry their own rules. Every crossing of a rule's threshold
 (``server.thresholds``, with hysteresis) opens, replaces or clears an alert, one at a time in
 arrival order; ``SensorService.engine.on_crossing`` lets other features hook in.
+
+A quantity's companions (a reservoir's volume, inflow and release with its level) come in the
+same reading: keys of the JSON payload, ``props.derived`` of the event. ``sensor_reading``
+events posted to ``POST /api/v1/events`` pass through ``SensorService.intake`` (an intake
+stage): the same checks, conversions and rules as MQTT readings.
 """
 from __future__ import annotations
 
@@ -81,7 +86,7 @@ class Quantity:
     companions: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """Return ``{id, vi, en, unit, units, min, max}``."""
+        """Return ``{id, vi, en, unit, units, min, max, companions}``."""
         return {"id": self.id, "vi": self.vi, "en": self.en, "unit": self.unit,
                 "units": sorted(self.units), "min": self.min, "max": self.max,
                 "companions": list(self.companions)}
