@@ -114,7 +114,8 @@ def load_levels(start: datetime = START, end: datetime = END) -> list[LevelRow]:
             at = datetime.strptime(r["time_local"], "%Y-%m-%d %H:%M").replace(tzinfo=ICT)
             if start <= at < end and r["water_level_m"]:
                 rows.append(LevelRow(slug(r["station_name"]), r["kind"], at, float(r["water_level_m"]),
-                                     _num(r["volume_pct"]), _num(r["inflow_m3s"]), _num(r["outflow_m3s"])))
+                                     _num(r["volume_pct"]), _num(r["inflow_m3s"]),
+                                     _num(r["outflow_m3s"])))
     rows.sort(key=lambda x: (x.at, x.station))
     return rows
 
@@ -153,7 +154,8 @@ class Flood2025(Scenario):
             series = np.zeros(self.hours)
             for r in self.rows:
                 if r.station == gauge:
-                    series[int((r.at - START).total_seconds() // HOUR_S):] = max(0.0, (r.level - bd1) / (bd3 - bd1))
+                    hour = int((r.at - START).total_seconds() // HOUR_S)
+                    series[hour:] = max(0.0, (r.level - bd1) / (bd3 - bd1))
             out[gauge] = series
         out["lagoon"] = (out["kim-long"] + out["phu-oc"]) / 2
         return out
@@ -171,21 +173,19 @@ class Flood2025(Scenario):
             st = self.stations[r.station]
             reservoir = r.kind == "reservoir"
             derived = {k: v for k, v in (("reservoir_volume", r.volume_pct), ("inflow", r.inflow),
-                                         ("outflow", r.outflow)) if v is not None} if reservoir else {}
-            props = {"station": r.station, "quantity": "reservoir_level" if reservoir else "water_level",
-                     "value": r.level, "unit": "m", **({"derived": derived} if derived else {})}
+                                         ("outflow", r.outflow)) if v is not None}
+            quantity, category, channel = (("reservoir_level", "sensor.reservoir", "e15") if reservoir
+                                           else ("water_level", "sensor.water_level", "vndms"))
+            props = {"station": r.station, "quantity": quantity, "value": r.level, "unit": "m",
+                     **({"derived": derived} if derived else {})}
             yield Timed((r.at - START).total_seconds(), {
-                "kind": "sensor_reading", "category": "sensor.reservoir" if reservoir else "sensor.water_level",
-                "lat": st.lat, "lon": st.lon, "source": {"channel": "e15" if reservoir else "vndms"},
-                "props": props})
+                "kind": "sensor_reading", "category": category, "lat": st.lat, "lon": st.lon,
+                "source": {"channel": channel}, "props": props})
 
     # -- the calls -----------------------------------------------------------------------------
     def events(self, seed: int) -> Iterator[Timed]:
         """Yield readings and calls merged in time order."""
-        calls = sorted(self.calls(seed), key=lambda t: t.offset_s)
-        readings = list(self.readings())
-        merged = sorted(readings + calls, key=lambda t: t.offset_s)
-        yield from merged
+        yield from sorted([*self.readings(), *self.calls(seed)], key=lambda t: t.offset_s)
 
     def calls(self, seed: int) -> list[Timed]:
         """Return the hotline calls and SOS taps (unsorted)."""
@@ -203,24 +203,34 @@ class Flood2025(Scenario):
 
     def _call(self, rng: np.random.Generator, kind: str, category: str, needs: tuple[str, ...],
               hours: tuple[int, int], i: int) -> Timed:
+        """Return call ``i``: its hour and group of communes drawn by ``self.weight`` within
+        ``hours``, its place in the group, its props."""
         groups = list(COMMUNES)
         flat = self.weight[hours[0]:hours[1]].ravel()
-        flat = flat / flat.sum()
-        k = int(rng.choice(len(flat), p=flat))
+        k = int(rng.choice(len(flat), p=flat / flat.sum()))
         hour, group = hours[0] + k // len(groups), groups[k % len(groups)]
         area_idx, (lat, lon) = self._place(rng, group, category)
-        depth = float(np.clip(0.2 + 1.6 * self.excess[group][hour] + rng.normal(0, 0.3), 0.1, 3.5))
-        props: dict[str, Any] = {
-            "phone": f"09{int(rng.integers(10, 99))} {int(rng.integers(100, 999))} {int(rng.integers(100, 999))}",
-            "name": f"{'Người bấm SOS' if kind == 'sos' else 'Người gọi'} số {i + 1}", "address": self.areas.areas[area_idx].full_name,
-            "note": NOTES.get(category, "Cần hỗ trợ.") + " (kịch bản mô phỏng)",
-            "needs": list(needs), "people": int(rng.integers(1, 7)), "water_depth_m": round(depth, 1)}
-        if kind == "hotline_call" and category.startswith(("flood.", "hotline.")):
-            props.pop("needs")
-            props["people"] = 1
+        props = self._call_props(rng, kind, category, needs, self.excess[group][hour], i)
+        props["address"] = self.areas.areas[area_idx].full_name
         return Timed(hour * HOUR_S + float(rng.uniform(0, HOUR_S)), {
             "kind": kind, "category": category, "lat": lat, "lon": lon,
             "source": {"channel": "app" if kind == "sos" else "hotline"}, "props": props})
+
+    @staticmethod
+    def _call_props(rng: np.random.Generator, kind: str, category: str, needs: tuple[str, ...],
+                    excess: float, i: int) -> dict[str, Any]:
+        """Return a call's made-up caller, needs, people and water depth (growing with the
+        gauge's ``excess``)."""
+        depth = float(np.clip(0.2 + 1.6 * excess + rng.normal(0, 0.3), 0.1, 3.5))
+        phone = " ".join(str(int(rng.integers(lo, hi))) for lo, hi in ((10, 99), (100, 999), (100, 999)))
+        props: dict[str, Any] = {
+            "phone": f"09{phone}", "name": f"{'Người bấm SOS' if kind == 'sos' else 'Người gọi'} số {i + 1}",
+            "note": NOTES.get(category, "Cần hỗ trợ.") + " (kịch bản mô phỏng)",
+            "needs": list(needs), "people": int(rng.integers(1, 7)), "water_depth_m": round(depth, 1)}
+        if category.startswith(("flood.", "hotline.")):  # a report, not a rescue: one caller
+            props.pop("needs")
+            props["people"] = 1
+        return props
 
     def _population(self, group: str) -> float:
         return float(sum(self._area(code).props.get("population") or 1 for code in COMMUNES[group]))
@@ -239,7 +249,8 @@ class Flood2025(Scenario):
             out[idx] = [middles[i] for i in np.flatnonzero(inside)]
         return out
 
-    def _place(self, rng: np.random.Generator, group: str, category: str) -> tuple[int, tuple[float, float]]:
+    def _place(self, rng: np.random.Generator, group: str,
+               category: str) -> tuple[int, tuple[float, float]]:
         """Return (area index, a point): a commune of the group by population, a point in it;
         for a flooded-road call, the middle of a main-road segment in one of the group's
         communes that a main road crosses."""
