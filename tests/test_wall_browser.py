@@ -313,4 +313,8 @@ def test_gauges_and_reservoirs_show_their_latest_reading(server, operator, wall,
     radius = page.evaluate("(id) => { const l = iocWall.map.layer('sensors-latest');"
                            " return l.props.getRadius(l.props.data.find((e) => e.id === id)); }", dam["id"])
     assert radius == 900 and last["props"]["level"] == 2
+    page.evaluate("(id) => iocWall.select(id)", dam["id"])  # the details list the release
+    release = page.locator("[data-panel=details] [data-field='prop-derived.outflow']")
+    release.wait_for(timeout=5000)
+    assert release.text_content() == "1442"
     assert_clean(watch)

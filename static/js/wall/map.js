@@ -150,9 +150,14 @@ export class WallMap extends EventTarget {
       if (diff) this.cache.set(d.spec.id, diff);
       changed = changed || Boolean(diff);
     }
-    for (const { entry, d } of this.visibleEntries("latest")) {
-      this.cache.set(d.spec.id, { data: newestPerKey(entry.kinds.flatMap((k) => this.events.visible(k)), d.key) });
-      changed = true;
+    if (this.owed.points) {
+      for (const { entry, d } of this.visibleEntries("latest")) {
+        const data = newestPerKey(entry.kinds.flatMap((k) => this.events.visible(k)), d.key);
+        const before = (this.cache.get(d.spec.id) || { data: [] }).data;
+        if (data.length === before.length && data.every((ev, i) => ev === before[i])) continue;
+        this.cache.set(d.spec.id, { data });
+        changed = true;
+      }
     }
     this.owed.points = false;
     return changed;
@@ -241,6 +246,7 @@ export class WallMap extends EventTarget {
     if (hidden) this.hidden.add(layerId); else this.hidden.delete(layerId);
     localStorage.setItem(HIDDEN_KEY, JSON.stringify([...this.hidden]));
     this.updateLoad();
+    this.owed.points = true;  // a layer shown again takes its latest rows
     this.render({ aggregate: true });
   }
 
