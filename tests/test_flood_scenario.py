@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -109,8 +110,10 @@ def test_deterministic_for_a_seed(scenario, events):
 
 def test_an_accelerated_run_through_a_real_server(server, scenario):
     op = server.token("operator")
-    sent = asyncio.run(play(scenario, http_sink(server.url, op), speed=500_000, seed=3,
-                            progress=False, run_id="t"))
+    # its own thread and loop: the browser tests leave a running loop in this one
+    with ThreadPoolExecutor(1) as pool:
+        sent = pool.submit(asyncio.run, play(scenario, http_sink(server.url, op), speed=500_000,
+                                             seed=3, progress=False, run_id="t")).result(120)
     assert sent == scenario.count(3)
     server.call(server.core.features["sensors"].settle())
     server.call(server.core.features["flood_roads"].settle())
