@@ -7,6 +7,7 @@ from layers.base import EventLayer, Layer
 from layers.basemap import AreasLayer, RiversLayer, RoadsLayer
 from layers.cameras import CameraHitsLayer, CamerasLayer
 from layers.emergency import HotlineCallsLayer, SosLayer
+from layers.floodroads import FloodRoadsLayer
 from layers.questions import QuestionsLayer
 from layers.reports import ReportsLayer
 from layers.responders import RespondersLayer
@@ -18,7 +19,7 @@ LAYER_CLASSES: tuple[type[Layer], ...] = (AreasLayer, RiversLayer, RoadsLayer, R
                                           SeaZonesLayer, VesselsLayer, SensorsLayer, AlertsLayer,
                                           QuestionsLayer, CamerasLayer, CameraHitsLayer,
                                           SosLayer, HotlineCallsLayer, RespondersLayer,
-                                          WarningsLayer)
+                                          WarningsLayer, FloodRoadsLayer)
 
 
 class LayerRegistry:

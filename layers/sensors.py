@@ -20,11 +20,16 @@ LEVEL_COLORS = ([40, 180, 120], [250, 210, 0], [255, 140, 0], [220, 30, 30])
 LEVEL_EXPR = ("props.level >= 3 ? [220, 30, 30, 240] : props.level == 2 ? [255, 140, 0, 240] : "
               "props.level == 1 ? [250, 210, 0, 240] : [40, 180, 120, 230]")
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+#: Reservoirs (their reading carries the volume, inflow and release in ``derived``) are drawn
+#: larger than gauges and stations.
+RESERVOIR_COLOR = [60, 120, 220]
+RADIUS_EXPR = "props.quantity == 'reservoir_level' ? 900 : 300"
 
 
 class SensorReadingProps(BaseModel):
     """Props of a ``sensor_reading``: station, quantity, value in the quantity's canonical unit,
-    the threshold level reached (0: none), and derived values (e.g. ``rain_1h``, ``rain_24h``)."""
+    the threshold level reached (0: none), and derived values (e.g. ``rain_1h``, ``rain_24h``) or
+    companions reported with it (a reservoir's ``reservoir_volume``, ``inflow``, ``outflow``)."""
 
     model_config = ConfigDict(extra="forbid")
     station: str = Field(pattern=ID_PATTERN)
@@ -53,7 +58,7 @@ class SensorsLayer(EventLayer):
         """Return a ScatterplotLayer of the latest reading per station and quantity."""
         points = pdk.Layer(
             "ScatterplotLayer", id="sensors-latest", data=[], pickable=True,
-            get_position="[lon, lat]", get_radius=300, radius_min_pixels=5, radius_max_pixels=16,
+            get_position="[lon, lat]", get_radius=RADIUS_EXPR, radius_min_pixels=5, radius_max_pixels=22,
             get_fill_color=LEVEL_EXPR, stroked=True, get_line_color=[255, 255, 255, 220],
             line_width_min_pixels=1)
         return [{"role": "latest", "key": "props.station", "spec": deck_spec(points)}]
@@ -62,7 +67,11 @@ class SensorsLayer(EventLayer):
         """Return one row per level."""
         names = (("Bình thường", "Normal"), ("Ngưỡng 1 (BĐ1)", "Level 1 (BĐ1)"),
                  ("Ngưỡng 2 (BĐ2)", "Level 2 (BĐ2)"), ("Ngưỡng 3 (BĐ3)", "Level 3 (BĐ3)"))
-        return [{"color": c, "vi": vi, "en": en} for c, (vi, en) in zip(LEVEL_COLORS, names)]
+        rows = [{"color": c, "vi": vi, "en": en} for c, (vi, en) in zip(LEVEL_COLORS, names)]
+        return rows + [{"color": RESERVOIR_COLOR,
+                        "vi": "Hồ chứa (chấm lớn): mực nước so với MNDBT; dung tích, lưu lượng đến và xả",
+                        "en": "Reservoir (large dot): level against its normal level; volume, "
+                              "inflow and release"}]
 
 
 class AlertProps(BaseModel):

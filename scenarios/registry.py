@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from scenarios.base import Scenario
+from scenarios.flood_2025_11 import Flood2025
 from scenarios.normal_day import NormalDay
 from scenarios.normal_month import NormalMonth
 from scenarios.storm_vessels import StormVessels
 
 SCENARIOS: dict[str, type[Scenario]] = {
-    s.name: s for s in (NormalDay, NormalMonth, StormVessels)}
+    s.name: s for s in (NormalDay, NormalMonth, StormVessels, Flood2025)}
 DEFAULT_SCENARIO = NormalDay.name
 
 

@@ -45,8 +45,9 @@ def main(log_level: str | None) -> None:
 @click.option("--db", default=None, help="Store URL (default sqlite:///var/ioc.sqlite3).")
 @click.option("--demo", is_flag=True, help="Print a wall URL with a token and play a scenario.")
 @click.option("--scenario", default=None,
-              help="Scenario for --demo: normal_day (default) or normal_month (reports with their "
-                   "whole lifecycle, on scenario time).")
+              help="Scenario for --demo: normal_day (default), normal_month (reports with their "
+                   "whole lifecycle, on scenario time), storm_vessels, or flood_2025_11 (the real "
+                   "river and reservoir levels of Nov 2025 with rescue calls).")
 @click.option("--speed", type=float, default=300.0, show_default=True,
               help="Scenario seconds per real second for --demo.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,

@@ -148,6 +148,13 @@ class Settings(BaseSettings):
                                         "the target area within this many hours are counted.")
     warning_expire_check_s: float = Field(60.0, gt=0, description="Seconds between passes that "
                                           "move sent warnings past `expires` to expired.")
+    flood_road_segment_m: float = Field(1000.0, ge=50, le=20_000, description="Main roads are cut "
+                                        "into segments this long (at most) to be marked flooded.")
+    flood_road_snap_m: float = Field(300.0, gt=0, le=5000, description="A point marks the nearest "
+                                     "road segment only if it lies within this many metres.")
+    flood_road_gauge_radius_m: float = Field(2000.0, ge=0, le=20_000, description="Illustrative: "
+                                             "a river gauge passing BĐ3 marks the road segments "
+                                             "within this many metres flooded (0: off).")
     feed_flush_ms: int = Field(100, ge=10, le=5000,
                                description="AIS and MQTT feeds hand their events to the store in batches at most this often.")
     # -- vessels (AIS) ---------------------------------------------------------------------------

@@ -18,6 +18,11 @@ Rain gauges send ``rain`` (mm since their previous reading); the service derives
 ``rain_24h`` sums, which carry their own rules. Every crossing of a rule's threshold
 (``server.thresholds``, with hysteresis) opens, replaces or clears an alert, one at a time in
 arrival order; ``SensorService.engine.on_crossing`` lets other features hook in.
+
+A quantity's companions (a reservoir's volume, inflow and release with its level) come in the
+same reading: keys of the JSON payload, ``props.derived`` of the event. ``sensor_reading``
+events posted to ``POST /api/v1/events`` pass through ``SensorService.intake`` (an intake
+stage): the same checks, conversions and rules as MQTT readings.
 """
 from __future__ import annotations
 
@@ -25,29 +30,30 @@ import asyncio
 import json
 import logging
 import math
-import re
-import unicodedata
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import orjson
 
-from geo.datafiles import STATIONS, data_path, load_geojson
+from geo.datafiles import data_path
+from geo.stations import Station, load_stations
 from server.alerts import AlertBook
 from server.errors import NotFound, ValidationFailed, detail
 from server.feeds import FeedBatcher, drain, reconnecting
+from server.service import IntakeStage, Proceed
 from server.thresholds import Crossing, Rule, Threshold, ThresholdEngine
 from server.timefmt import parse_rfc3339, to_rfc3339
 
 if TYPE_CHECKING:
+    from server.events import NewEvent
     from server.service import EventService
+    from server.store import AppendResult
 
 log = logging.getLogger(__name__)
 
 RULES_FILE = "sensor_rules.json"
-STATIONS_FILE = "hue_sensor_stations.geojson"
 STATION_RECORDS = "sensor_station"
 US = 1_000_000
 HOUR_US = 3600 * US
@@ -65,7 +71,8 @@ class ReadingError(ValueError):
 @dataclass(frozen=True)
 class Quantity:
     """A measured quantity: canonical unit, accepted units (factor to canonical), category,
-    plausible range, and the quantities derived from it."""
+    plausible range, the quantities derived from it, and its companions (quantities reported
+    with it in one reading, e.g. a reservoir's release with its level)."""
 
     id: str
     vi: str
@@ -76,72 +83,46 @@ class Quantity:
     min: float
     max: float
     derived: tuple[str, ...] = ()
+    companions: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """Return ``{id, vi, en, unit, units, min, max}``."""
+        """Return ``{id, vi, en, unit, units, min, max, companions}``."""
         return {"id": self.id, "vi": self.vi, "en": self.en, "unit": self.unit,
-                "units": sorted(self.units), "min": self.min, "max": self.max}
+                "units": sorted(self.units), "min": self.min, "max": self.max,
+                "companions": list(self.companions)}
 
-
-@dataclass
-class Station:
-    """A station: id, name, position, kind, quantities it reports, its own thresholds
-    (``levels``: quantity → values, e.g. BĐ1/2/3), and where it comes from."""
-
-    id: str
-    name: str
-    lat: float
-    lon: float
-    kind: str
-    quantities: list[str]
-    levels: dict[str, list[float]] = field(default_factory=dict)
-    illustrative: bool = False
-    source: str = ""
-
-    def to_record(self) -> dict[str, Any]:
-        """Return the JSON kept in the store's records (and shown by the API)."""
-        return {"name": self.name, "lat": self.lat, "lon": self.lon, "kind": self.kind,
-                "quantities": self.quantities, "levels": self.levels,
-                "illustrative": self.illustrative, "source": self.source}
+    def canonical(self, value: Any, unit: str | None = None) -> float:
+        """Return ``value`` (in ``unit``, default the canonical one) in the canonical unit;
+        raise ReadingError (bad_payload, bad_unit, out_of_range)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ReadingError("bad_payload", f"{self.id}: value must be a finite number, got {value!r}")
+        unit = self.unit if unit is None else unit
+        if unit not in self.units:
+            raise ReadingError("bad_unit", f"unit {unit!r} is not one of {sorted(self.units)} "
+                                           f"for {self.id}")
+        out = float(value) * self.units[unit]
+        if not self.min <= out <= self.max:
+            raise ReadingError("out_of_range", f"{out:g} {self.unit} is outside "
+                                               f"[{self.min:g}, {self.max:g}] for {self.id}")
+        return out
 
 
 def load_quantities_and_rules() -> tuple[dict[str, Quantity], list[Rule], set[str]]:
     """Return (quantities by id, rules, ids of rules whose thresholds come from the station)."""
     doc = json.loads(data_path(RULES_FILE).read_text(encoding="utf-8"))
     quantities = {k: Quantity(k, q["vi"], q["en"], q["unit"], q["units"], q["category"], q["min"],
-                              q["max"], tuple(q.get("derived", ()))) for k, q in doc["quantities"].items()}
+                              q["max"], tuple(q.get("derived", ())), tuple(q.get("companions", ())))
+                  for k, q in doc["quantities"].items()}
     rules = [Rule(r["id"], r["quantity"], r["direction"],
                   tuple(Threshold(t["value"], t["severity"], t["name"]) for t in r["thresholds"]),
                   r.get("hysteresis", 0.0), r["category"]) for r in doc["rules"]]
     return quantities, rules, {r["id"] for r in doc["rules"] if r.get("station_levels")}
 
 
-def slug(text: str) -> str:
-    """Return a station id from a Vietnamese name (``Phú Ốc`` → ``phu-oc``)."""
-    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
-
-
-def load_stations() -> dict[str, Station]:
-    """Return the shipped stations: the real gauges (with BĐ levels) and the illustrative ones."""
-    out = {}
-    for f in load_geojson(STATIONS)["features"]:
-        p, (lon, lat) = f["properties"], f["geometry"]["coordinates"]
-        sid = slug(p["name"])
-        out[sid] = Station(sid, f"{p['name']} ({p['river']})", lat, lon, "hydro", ["water_level"],
-                           {"water_level": [p["bd1_m"], p["bd2_m"], p["bd3_m"]]}, False,
-                           f"VNDMS station {p['station_code']}; {p['coord_note']}")
-    for f in load_geojson(STATIONS_FILE)["features"]:
-        p, (lon, lat) = f["properties"], f["geometry"]["coordinates"]
-        out[p["id"]] = Station(p["id"], p["name"], lat, lon, p["kind"], list(p["quantities"]),
-                               {}, bool(p.get("illustrative")), p.get("source", ""))
-    return out
-
-
-def parse_payload(payload: bytes, quantity: Quantity, now: int) -> tuple[float, int]:
-    """Return (value in the canonical unit, observed_at µs) of an MQTT payload; raise
-    ReadingError (see the module docstring for the accepted forms)."""
+def parse_payload(payload: bytes, quantity: Quantity, now: int) -> tuple[float, int, dict[str, float]]:
+    """Return (value in the canonical unit, observed_at µs, companions in their canonical
+    units) of an MQTT payload; raise ReadingError (see the module docstring for the accepted
+    forms; companions are keys of the JSON object named like the quantity's companions)."""
     text = payload.decode("utf-8", "replace").strip()
     try:
         doc: Any = float(text)
@@ -150,8 +131,9 @@ def parse_payload(payload: bytes, quantity: Quantity, now: int) -> tuple[float, 
             doc = orjson.loads(payload)
         except orjson.JSONDecodeError:
             raise ReadingError("bad_payload", f"not a number or JSON: {text[:80]!r}") from None
-    unit, observed = quantity.unit, now
+    unit, observed, companions = quantity.unit, now, {}
     if isinstance(doc, dict):
+        companions = {c: doc[c] for c in quantity.companions if doc.get(c) is not None}
         unit = doc.get("unit", quantity.unit)
         when = doc.get("observed_at", doc.get("time"))
         if when is not None:
@@ -160,16 +142,7 @@ def parse_payload(payload: bytes, quantity: Quantity, now: int) -> tuple[float, 
             except ValueError as exc:
                 raise ReadingError("bad_payload", f"observed_at: {exc}") from None
         doc = doc.get("value")
-    if isinstance(doc, bool) or not isinstance(doc, (int, float)) or not math.isfinite(doc):
-        raise ReadingError("bad_payload", f"value must be a finite number, got {doc!r}")
-    if unit not in quantity.units:
-        raise ReadingError("bad_unit", f"unit {unit!r} is not one of {sorted(quantity.units)} "
-                                       f"for {quantity.id}")
-    value = float(doc) * quantity.units[unit]
-    if not quantity.min <= value <= quantity.max:
-        raise ReadingError("out_of_range", f"{value:g} {quantity.unit} is outside "
-                                           f"[{quantity.min:g}, {quantity.max:g}] for {quantity.id}")
-    return value, min(observed, now)
+    return quantity.canonical(doc, unit), min(observed, now), companions
 
 
 class RainWindow:
@@ -199,11 +172,20 @@ class SensorCounters:
     bad_payload: int = 0
     bad_unit: int = 0
     out_of_range: int = 0
+    posted: int = 0
     subscribed: bool = False
 
 
-class SensorService:
-    """Readings in, events and alerts out (see the module docstring)."""
+def severity_of(level: int) -> str:
+    """Return the event severity of a reading at threshold ``level`` (0: ``unknown``)."""
+    return ("minor", "moderate", "severe", "extreme")[min(level, 4) - 1] if level else SEVERITY_OF_LEVEL0
+
+
+class SensorService(IntakeStage):
+    """Readings in, events and alerts out (see the module docstring). Also the intake stage
+    of ``sensor_reading`` events posted through the API."""
+
+    kinds = frozenset({"sensor_reading"})
 
     def __init__(self, core: "EventService"):
         self.core = core
@@ -238,6 +220,14 @@ class SensorService:
 
     def reading(self, station_id: str, quantity_id: str, payload: bytes, now: int) -> dict[str, Any]:
         """Check, convert and evaluate one reading; queue its event and return it (API form)."""
+        station, quantity = self._lookup(station_id, quantity_id)
+        value, t, companions = parse_payload(payload, quantity, now)
+        level, derived = self._assess(station, quantity, value, t, companions)
+        doc = self._event(station, quantity, value, t, level, derived)
+        self.batcher.add(doc)
+        return doc
+
+    def _lookup(self, station_id: str, quantity_id: str) -> tuple[Station, Quantity]:
         station = self.stations.get(station_id)
         if station is None:
             raise ReadingError("unknown_station", f"no station {station_id!r}; register it first")
@@ -245,18 +235,61 @@ class SensorService:
         if quantity is None:
             raise ReadingError("unknown_quantity", f"unknown quantity {quantity_id!r}; known: "
                                                    f"{', '.join(sorted(self.quantities))}")
-        value, t = parse_payload(payload, quantity, now)
-        values = {quantity_id: value}
+        return station, quantity
+
+    def _assess(self, station: Station, quantity: Quantity, value: float, t: int,
+                companions: dict[str, Any]) -> tuple[int, dict[str, float]]:
+        """Remember and evaluate a reading (value canonical, companions raw numbers in their
+        canonical units); return (level, derived and companion values)."""
+        values = {quantity.id: value}
+        for cid, raw in companions.items():
+            values[cid] = self.quantities[cid].canonical(raw)
         if "rain_1h" in quantity.derived:
-            values.update(self._rain.setdefault(station_id, RainWindow()).add(t, value))
+            values.update(self._rain.setdefault(station.id, RainWindow()).add(t, value))
         level = 0
         for qid, v in values.items():
-            self._remember(station_id, qid, t, v)
+            self._remember(station.id, qid, t, v)
             level = max(level, self._evaluate(station, qid, v, t))
-        doc = self._event(station, quantity, value, t, level,
-                          {k: v for k, v in values.items() if k != quantity_id})
-        self.batcher.add(doc)
-        return doc
+        return level, {k: round(v, 6) for k, v in values.items() if k != quantity.id}
+
+    # -- readings posted through the events API ---------------------------------------------------
+    async def intake(self, events: list[NewEvent], proceed: Proceed) -> AppendResult:
+        """Put ``sensor_reading`` events posted through ``/api/v1/events`` (a gateway, a
+        scenario) through the checks, unit conversion and threshold rules of MQTT readings: the
+        server sets ``value`` (canonical unit), ``unit``, ``level``, ``derived`` and the severity;
+        companions come from ``props.derived``. A bad reading rejects the batch, naming it."""
+        checked, problems = [], []
+        for i, ev in enumerate(events):
+            if ev.kind != "sensor_reading":
+                continue
+            try:
+                checked.append((ev, *self._check_posted(ev)))
+            except ReadingError as exc:
+                problems.append(detail(f"events[{i}].props" if len(events) > 1 else "props", str(exc)))
+        if problems:
+            raise ValidationFailed(f"{len(problems)} reading(s) refused; nothing was stored", problems)
+        for ev, station, quantity, value, companions in checked:
+            level, derived = self._assess(station, quantity, value, ev.observed_at, companions)
+            ev.props.update(station_name=station.name, value=round(value, 6), unit=quantity.unit,
+                            level=level, derived=derived)
+            ev.severity = severity_of(level)
+        self.counters.posted += len(checked)
+        return await proceed()
+
+    def _check_posted(self, ev: NewEvent) -> tuple[Station, Quantity, float, dict[str, Any]]:
+        p = ev.props
+        station, quantity = self._lookup(p["station"], p["quantity"])
+        if ev.category != quantity.category:
+            raise ReadingError("bad_payload", f"category must be {quantity.category!r} for {quantity.id}")
+        value = quantity.canonical(p["value"], p.get("unit"))
+        extra = set(p.get("derived", {})) - set(quantity.companions) - set(quantity.derived)
+        if extra:
+            raise ReadingError("bad_payload", f"{sorted(extra)} may not be sent with {quantity.id} "
+                                              f"(companions: {list(quantity.companions) or 'none'})")
+        companions = {c: p["derived"][c] for c in quantity.companions if c in p.get("derived", {})}
+        for cid, raw in companions.items():
+            self.quantities[cid].canonical(raw)
+        return station, quantity, value, companions
 
     async def post_readings(self, station_id: str, doc: Any) -> dict[str, Any]:
         """Take readings posted through the API (``{"readings": [{"quantity", "value",
@@ -288,11 +321,7 @@ class SensorService:
     def _check_item(self, station_id: str, item: Any, now: int) -> tuple[str, bytes]:
         if not isinstance(item, dict) or not isinstance(item.get("quantity"), str):
             raise ReadingError("bad_payload", "each reading is {quantity, value, unit?, observed_at?}")
-        if station_id not in self.stations:
-            raise ReadingError("unknown_station", f"no station {station_id!r}; register it first")
-        quantity = self.quantities.get(item["quantity"])
-        if quantity is None:
-            raise ReadingError("unknown_quantity", f"unknown quantity {item['quantity']!r}")
+        _, quantity = self._lookup(station_id, item["quantity"])
         payload = orjson.dumps({k: item[k] for k in ("value", "unit", "observed_at") if k in item})
         parse_payload(payload, quantity, now)
         return quantity.id, payload
@@ -327,7 +356,7 @@ class SensorService:
         return {"kind": "sensor_reading", "category": quantity.category, "lat": station.lat,
                 "lon": station.lon, "observed_at": to_rfc3339(t, self.core.tz),
                 "source": {"channel": "mqtt"},
-                "severity": ("minor", "moderate", "severe", "extreme")[min(level, 4) - 1] if level else SEVERITY_OF_LEVEL0,
+                "severity": severity_of(level),
                 "props": {"station": station.id, "station_name": station.name,
                           "quantity": quantity.id, "value": round(value, 6), "unit": quantity.unit,
                           "level": level, "derived": derived}}
@@ -385,6 +414,12 @@ class SensorService:
                                "at": to_rfc3339(t, self.core.tz), "level": self._level(s, qid)}
         return {"id": s.id, **s.to_record(), "latest": latest,
                 "topic": f"{self.core.settings.mqtt_topic_prefix}/{s.id}/{{quantity}}"}
+
+    def latest(self, station: Station, quantity_id: str) -> tuple[float | None, int]:
+        """Return (the latest value of ``quantity_id`` at ``station`` or None, the level its
+        rules are at)."""
+        series = self._series.get((station.id, quantity_id))
+        return (series[-1][1] if series else None), self._level(station, quantity_id)
 
     def _level(self, s: Station, quantity_id: str) -> int:
         return max([self.engine.level(s.id, r.id) for r in self._rules(s, quantity_id)] or [0])

@@ -127,3 +127,28 @@ def test_demo_normal_month_streams_reports_through_their_lifecycle(tmp_path):
         assert page.status == 200 and "Kết quả xử lý phản ánh" in page.raw.decode()
     finally:
         demo.stop()
+
+
+def test_demo_flood_streams_real_levels_and_calls(tmp_path):
+    db = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    demo = ServerProcess("--db", db, "--demo", "--scenario", "flood_2025_11", "--speed", "50000",
+                         env={"IOC_DATA_DIR": str(tmp_path)})
+    try:
+        token = demo.wait_for(r"/wall#token=(\S+)")
+        from websockets.sync.client import connect
+        kinds: dict[str, list] = {}
+        with connect(demo.url.replace("http", "ws") + f"/ws?token={token}", open_timeout=10) as ws:
+            ws.send(json.dumps({"op": "subscribe", "layers": ["sensors", "sos", "hotline_calls"],
+                                "since": 0}))
+            assert recv_json(ws)["op"] == "subscribed"
+            for _ in range(200):
+                if {"sensor_reading", "hotline_call", "sos"} <= set(kinds):
+                    break
+                for e in recv_json(ws, timeout=30).get("events", []):
+                    kinds.setdefault(e["kind"], []).append(e)
+        first = kinds["sensor_reading"][0]["props"]
+        # 15 Nov 2025 00:00, the first hour of the file's window: Kim Long read 1.15 m
+        assert (first["station"], first["value"], first["level"]) == ("kim-long", 1.15, 1)
+        assert all(c["props"]["triage"]["priority"] for c in kinds["hotline_call"])
+    finally:
+        demo.stop()

@@ -55,7 +55,7 @@ def test_document_shape_groups_and_labels(server, operator, wall):
     server.post_events([report()], operator)
     doc = http("GET", server.url + "/api/v1/kpis", token=wall).body
     assert doc["generated_at"].endswith("+07:00")
-    assert [g["id"] for g in doc["groups"]] == ["reports", "rescue", "activity"]
+    assert [g["id"] for g in doc["groups"]] == ["reports", "rescue", "flood", "activity"]
     assert all(g["label"]["vi"] and g["label"]["en"] for g in doc["groups"])
     for item in doc["items"]:
         assert set(item) == {"id", "label", "value", "unit", "status", "group"}

@@ -12,6 +12,7 @@ import pytest
 from server.store import AuditEntry
 from tests.browser import open_page, screenshot, wait_wall_ready
 from tests.helpers import http, report
+from tests.test_river_figures import reading, reservoir
 
 HUE = timezone(timedelta(hours=7))
 POINTS, HEXES = "reports-points", "reports-hex"
@@ -425,4 +426,42 @@ def test_sea_view_draws_vessels_and_lists_them_readably(server, operator, wall, 
         "(id) => document.querySelector('[data-panel=details]').dataset.event === id", arg=newest_a)
     page.locator("[data-panel=views] [data-view=city]").click()
     page.wait_for_function("() => document.querySelector('[data-panel=vessels]').hidden")
+
+
+def test_flooded_roads_are_drawn_as_lines(server, operator, wall, open_wall):
+    _, page, watch = open_wall(wall)
+    marked = http("POST", server.url + "/api/v1/flood-roads",
+                  {"road_id": "quoc-lo-1a-328", "segment": 35, "depth_m": 0.6}, token=operator)
+    assert marked.status == 201, marked.body
+    event = marked.body["event"]
+    page.wait_for_function(IN_LAYER, arg=["flood-roads-lines", event["id"]], timeout=10_000)
+    path = page.evaluate("(id) => iocWall.map.layer('flood-roads-lines').props.data"
+                         ".find((e) => e.id === id).props.path", event["id"])
+    assert path == event["props"]["path"]
+    color = page.evaluate("(id) => { const l = iocWall.map.layer('flood-roads-lines');"
+                          " return Array.from(l.props.getColor(l.props.data.find((e) => e.id === id))); }",
+                          event["id"])
+    assert color == [150, 0, 200, 245]  # 0.6 m: deep
+    legend = page.locator("text=Đường ngập")
+    assert legend.count() >= 1
+    assert_clean(watch)
+
+
+def test_gauges_and_reservoirs_show_their_latest_reading(server, operator, wall, open_wall):
+    _, page, watch = open_wall(wall)
+
+    post(server, operator, reading("kim-long", 0.8))
+    [last] = post(server, operator, reading("kim-long", 2.3))
+    [dam] = post(server, operator, reservoir("binh-dien", 83.9, outflow=1442.0))
+    page.wait_for_function(IN_LAYER, arg=["sensors-latest", dam["id"]], timeout=10_000)
+    shown = page.evaluate("() => iocWall.map.layer('sensors-latest').props.data"
+                          ".map((e) => [e.props.station, e.props.value, e.props.level])")
+    assert sorted(shown) == [["binh-dien", 83.9, 0], ["kim-long", 2.3, 2]]  # one dot per station
+    radius = page.evaluate("(id) => { const l = iocWall.map.layer('sensors-latest');"
+                           " return l.props.getRadius(l.props.data.find((e) => e.id === id)); }", dam["id"])
+    assert radius == 900 and last["props"]["level"] == 2
+    page.evaluate("(id) => iocWall.select(id)", dam["id"])  # the details list the release
+    release = page.locator("[data-panel=details] [data-field='prop-derived.outflow']")
+    release.wait_for(timeout=5000)
+    assert release.text_content() == "1442"
     assert_clean(watch)

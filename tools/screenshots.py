@@ -3,7 +3,8 @@ real ``ioc serve --demo`` with the normal-day scenario playing fast, one severe 
 ticker and the newest report selected; the sea view with an illustrative fishing fleet (AIS
 sentences of ``scenarios.fleet``, three positions per boat) and its vessel table; then, with a
 few flood calls logged and one assigned, the hotline page (a repeat caller being typed) and the
-demo unit's tablet.
+demo unit's tablet; and the wall during the ``flood_2025_11`` demo at the height of the flood
+(gauges, reservoirs, calls, flooded roads).
 
     python -m tools.screenshots [--out docs/screenshots]   (or: make screenshots)
 """
@@ -137,6 +138,26 @@ def shoot_tablet(browser, url: str, token: str, out: Path) -> Path:  # noqa: ANN
     return path
 
 
+def shoot_flood(browser, out: Path, tmp: str) -> Path:  # noqa: ANN001
+    """Play ``flood_2025_11`` fast on a demo server until the peak's calls are in, then save
+    the wall zoomed on the lowlands; return the PNG's path."""
+    server = ServerProcess("--db", f"sqlite:///{Path(tmp) / 'flood.sqlite3'}", "--demo",
+                           "--scenario", "flood_2025_11", "--speed", "3000")
+    try:
+        wall = server.wait_for(r"/wall#token=(\S+)")
+        wait_events(server.url, wall, 700)
+        context, page, _ = open_page(browser, f"{server.url}/wall?cycle=0#token={wall}", server.url)
+        wait_wall_ready(page)
+        page.evaluate("() => iocWall.map.flyTo({longitude: 107.53, latitude: 16.50, zoom: 10.3}, 0)")
+        page.wait_for_timeout(4000)
+        path = out / "wall-flood-1920x1080.png"
+        page.screenshot(path=str(path))
+        context.close()
+        return path
+    finally:
+        server.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start a demo server, take the screenshots, stop the server."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -166,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(shoot_sea(browser, server.url, wall, args.out))
                 print(shoot_hotline(browser, server.url, hotline, args.out))
                 print(shoot_tablet(browser, server.url, tablet, args.out))
+                print(shoot_flood(browser, args.out, tmp))
                 browser.close()
         finally:
             server.stop()

@@ -11,8 +11,8 @@ import tornado.web
 
 from server.config import Settings
 from server.service import EventService, build_reference, build_service
-from server.web import (admin, api, areas, cameras, channels, dispatch, open311, pages, public,
-                        reports, sensors, vessels, warnings, ws)
+from server.web import (admin, api, areas, cameras, channels, dispatch, floodroads, open311,
+                        pages, public, reports, sensors, vessels, warnings, ws)
 from server.web.base import NotFoundHandler
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 #: Modules that contribute routes: each has ``routes(ctx) -> [(pattern, handler, kwargs)]``.
 #: Pages come last: their patterns are the most general.
 ROUTE_MODULES = (api, admin, areas, reports, public, open311, channels, vessels, sensors, warnings,
-                 cameras, dispatch, ws, pages)
+                 floodroads, cameras, dispatch, ws, pages)
 
 
 def make_app(settings: Settings, core: EventService | None = None) -> tornado.web.Application:

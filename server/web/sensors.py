@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from server.auth import view_of
 from server.events import parse_json
+from server.sensor_kpis import Reservoirs, RiverLevels
 from server.sensors import SensorService
 from server.web.base import FeatureHandler, StreamedBodyHandler
 from server.web.vessels import require_manager
@@ -66,8 +67,14 @@ class ReadingsHandler(SensorHandler, StreamedBodyHandler):
 
 
 def routes(ctx: dict) -> list[tuple]:
-    """Build the SensorService once and return its routes."""
-    args = {"core": ctx["core"], "ref": ctx["ref"], "feature": SensorService(ctx["core"])}
+    """Build the SensorService once (also the intake stage of posted readings, and the source
+    of the wall's river and reservoir figures) and return its routes."""
+    core = ctx["core"]
+    sensors = core.features["sensors"] = SensorService(core)
+    core.add_intake(sensors)
+    core.kpis.register(RiverLevels(sensors))
+    core.kpis.register(Reservoirs(sensors))
+    args = {"core": core, "ref": ctx["ref"], "feature": sensors}
     sid = r"([a-z0-9][a-z0-9_-]{0,63})"
     return [
         (r"/api/v1/sensors", SensorsHandler, args),

@@ -24,8 +24,16 @@ function field(label, value, key) {
   return [h("dt", { text: label }), h("dd", { text: value === null || value === undefined ? "—" : String(value), dataset: { field: key } })];
 }
 
+// The props to list: scalars, and the numbers of a flat object of numbers one level down as
+// "key.name" (a reading's derived values: a reservoir's volume, inflow and release).
 function scalarProps(ev, hidden) {
-  return Object.entries(ev.props || {}).filter(([k, v]) => !hidden.has(k) && v !== null && typeof v !== "object");
+  const out = [];
+  for (const [k, v] of Object.entries(ev.props || {})) {
+    if (hidden.has(k) || v === null) continue;
+    if (typeof v !== "object") out.push([k, v]);
+    else if (!Array.isArray(v)) out.push(...Object.entries(v).filter(([, x]) => typeof x === "number").map(([n, x]) => [`${k}.${n}`, x]));
+  }
+  return out;
 }
 
 function facts(ev, wall) {
