@@ -18,11 +18,16 @@ from server.dispatch.desk import SosIn, TriageIn
 from server.dispatch.lifecycle import CallRequest, UnitStatusIn
 from server.dispatch.units import FixIn, UnitIn
 from server.events import EventIn
+from server.floodroads import MarkIn
 from server.reports.lifecycle import TransitionIn
 from server.reroute import RerouteBody
+from server.warnings.lifecycle import NewWarning, WarningRequest
+from server.warnings.reach import Contact
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
+CAP = "application/cap+xml"
+ATOM = "application/atom+xml"
 UUID_RE = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 SLUG_RE = "^[a-z0-9][a-z0-9_-]{0,63}$"
 ERROR_SCHEMA: dict[str, Any] = {
@@ -45,6 +50,8 @@ STAFF = "admin, supervisor, operator, wall; agency (its own)"
 READERS = "admin, supervisor, operator, wall, agency (its own), public (public form)"
 MANAGERS = "admin, supervisor, operator"
 ADMIN = "admin"
+WARNING_READERS = "admin, supervisor, operator, wall, agency"
+VIEWERS = "admin, supervisor, operator, wall, agency, public"
 
 
 @dataclass(frozen=True)
@@ -81,16 +88,17 @@ PERIOD = (q("month"), q("from"), q("to"))
 @dataclass(frozen=True)
 class Op:
     """One operation: method, summary (Vietnamese / English), who may call it, parameters,
-    body (a pydantic model, a media type, or free JSON), and the success answer (status and
-    media types, comma-separated)."""
+    body (a pydantic model, a media type, or the JSON Schema of a JSON body), and the success
+    answer (status, media types comma-separated, and other success statuses ``also``)."""
 
     method: str
     summary: str
     roles: str
     params: tuple[Param, ...] = ()
-    body: type[BaseModel] | str | None = None
+    body: type[BaseModel] | str | dict[str, Any] | None = None
     ok: int = 200
     ok_type: str = JSON
+    also: tuple[int, ...] = ()
 
 
 def _ops_of_kinds() -> dict[str, list[Op]]:
@@ -223,6 +231,77 @@ def _ops_feeds() -> dict[str, list[Op]]:
     }
 
 
+def _contacts_body() -> dict[str, Any]:
+    """Return the schema of ``{"contacts": [{"id", ...Contact}]}`` (``parse_contacts``)."""
+    item = Contact.model_json_schema()
+    item["properties"] = {"id": {"type": "string", "minLength": 1, "maxLength": 64},
+                          **item["properties"]}
+    item["required"] = ["id", *item.get("required", [])]
+    return {"type": "object", "required": ["contacts"],
+            "properties": {"contacts": {"type": "array", "minItems": 1, "items": item}}}
+
+
+#: ``{"readings": [{quantity, value, unit?, observed_at?}]}`` (``SensorService.post_readings``;
+#: at most ``IOC_MAX_BATCH`` readings, all refused when one is bad).
+READINGS_BODY: dict[str, Any] = {
+    "type": "object", "required": ["readings"],
+    "properties": {"readings": {"type": "array", "minItems": 1, "items": {
+        "type": "object", "required": ["quantity", "value"],
+        "properties": {"quantity": {"type": "string", "maxLength": 64},
+                       "value": {"type": "number"}, "unit": {"type": "string"},
+                       "observed_at": {"type": "string"}}}}}}
+
+
+def _ops_warnings() -> dict[str, list[Op]]:
+    warning = p("warning_id", UUID_RE)
+    item = p("item_id", "^([0-9a-f]{32}|" + UUID_RE[1:-1] + ")$")
+    base, pub = "/api/v1/warnings", "/api/v1/public/warnings"
+    return {
+        base: [Op("get", "Cảnh báo / warnings (every status) and CAP messages kept",
+                  WARNING_READERS, (q("status"),)),
+               Op("post", "Soạn cảnh báo / draft a warning", MANAGERS, body=NewWarning, ok=201)],
+        f"{base}/actions": [Op("get", "Bảng thao tác / lifecycle table", EVERYONE)],
+        f"{base}/cap": [Op("post", "Nhận bản tin CAP / receive a CAP 1.1/1.2 message (201 "
+                               "stored, 200 already stored)", MANAGERS, body=CAP, ok=201,
+                           also=(200,))],
+        f"{base}/contacts": [Op("get", "Danh bạ nhận cảnh báo / contacts (with phones)",
+                                MANAGERS),
+                             Op("post", "Đăng ký danh bạ / register contacts", MANAGERS,
+                                body=_contacts_body(), ok=201)],
+        f"{base}/{{warning_id}}": [Op("get", "Một cảnh báo / a warning, its actions, history",
+                                      WARNING_READERS, (warning,))],
+        f"{base}/{{warning_id}}/transitions": [
+            Op("post", "Chuyển trạng thái / transition (who: GET /api/v1/warnings/actions)",
+               "edit, update, discard: admin, supervisor, operator; approve, send, cancel: "
+               "admin, supervisor", (warning,), WarningRequest)],
+        f"{base}/{{warning_id}}/reach": [Op("get", "Phạm vi tiếp cận / who is inside the area",
+                                            WARNING_READERS, (warning,))],
+        f"{base}/{{item_id}}.cap": [Op("get", "Bản tin CAP / CAP 1.2 message of a warning or "
+                                           "of a message kept", WARNING_READERS, (item,),
+                                       ok_type=CAP)],
+        f"{pub}.atom": [Op("get", "Cảnh báo đang hiệu lực / active warnings (Atom)", EVERYONE,
+                           ok_type=ATOM)],
+        f"{pub}/{{warning_id}}.cap": [Op("get", "Bản tin CAP đã phát / CAP of a published "
+                                             "warning (404 for drafts)", EVERYONE, (warning,),
+                                         ok_type=CAP)],
+    }
+
+
+def _ops_flood() -> dict[str, list[Op]]:
+    return {
+        "/api/v1/flood-roads": [
+            Op("get", "Đường ngập / marked road segments", VIEWERS,
+               (q("status", {"type": "string", "enum": ["flooded", "cleared"]}),)),
+            Op("post", "Đánh dấu đường ngập / mark or clear a segment (201 first mark, 200 "
+                       "again)", MANAGERS, body=MarkIn, ok=201, also=(200,))],
+        "/api/v1/flood-roads/network": [Op("get", "Mạng đường / road segments (GeoJSON)",
+                                           VIEWERS)],
+        "/api/v1/sensors/{station_id}/readings": [
+            Op("post", "Gửi số liệu / post readings (all or none)", MANAGERS,
+               (p("station_id", SLUG_RE),), READINGS_BODY)],
+    }
+
+
 def _ops_core() -> dict[str, list[Op]]:
     event = p("event_id", "^[0-9a-fA-F-]{1,64}$")
     return {
@@ -251,6 +330,8 @@ def _ops_core() -> dict[str, list[Op]]:
         "/api/v1/basemap/{name}": [Op("get", "Bản đồ nền / basemap", EVERYONE,
                                       (p("name", "^[a-z]+$"),))],
         "/api/v1/health": [Op("get", "Sức khoẻ / health", EVERYONE)],
+        "/api/v1/ready": [Op("get", "Sẵn sàng / ready (503 while the database is away)",
+                             EVERYONE)],
         "/api/v1/generations": [Op("get", "Thế hệ địa giới / boundary generations", EVERYONE)],
         "/api/v1/generations/{generation}/areas": [
             Op("get", "Địa giới một thế hệ / areas of a generation", EVERYONE,
@@ -270,7 +351,7 @@ def _ops_core() -> dict[str, list[Op]]:
 def operations() -> dict[str, list[Op]]:
     """Return ``{path template: [Op]}`` of the whole HTTP API."""
     return {**_ops_core(), **_ops_of_kinds(), **_ops_dispatch(), **_ops_feeds(),
-            **_ops_open311()}
+            **_ops_warnings(), **_ops_flood(), **_ops_open311()}
 
 
 def _schema_of(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
@@ -283,10 +364,13 @@ def _schema_of(model: type[BaseModel], components: dict[str, Any]) -> dict[str, 
 #: The schema of a body given by its media type (no pydantic model reads it).
 MEDIA_SCHEMAS: dict[str, dict[str, Any]] = {
     JSON: {"type": "object"}, FORM: {"type": "object"}, "text/plain": {"type": "string"},
-    "image/jpeg": {"type": "string", "format": "binary"}}
+    "image/jpeg": {"type": "string", "format": "binary"}, CAP: {"type": "string"}}
 
 
-def _body(body: type[BaseModel] | str, components: dict[str, Any]) -> dict[str, Any]:
+def _body(body: type[BaseModel] | str | dict[str, Any],
+          components: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(body, dict):
+        return {"required": True, "content": {JSON: {"schema": body}}}
     if isinstance(body, str):
         return {"required": True, "content": {body: {"schema": MEDIA_SCHEMAS[body]}}}
     return {"required": True, "content": {JSON: {"schema": _schema_of(body, components)}}}
@@ -304,7 +388,8 @@ def _operation(path: str, op: Op, components: dict[str, Any]) -> dict[str, Any]:
         "summary": op.summary, "description": f"Roles: {op.roles}.",
         "tags": [path.split("/")[3] if path.startswith("/api/v1/") else "open311"],
         "parameters": [x.to_json() for x in op.params],
-        "responses": {str(op.ok): {"description": "OK", "content": ok_content},
+        "responses": {**{str(status): {"description": "OK", "content": ok_content}
+                         for status in (op.ok, *op.also)},
                       "default": {"description": "The one error shape",
                                   "content": OPEN311_ERRORS if open311 else
                                   {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}}}

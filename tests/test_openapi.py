@@ -26,7 +26,8 @@ EXAMPLES = {"case_id": "0190f2a4-7e2c-7a6e-9d3e-0123456789ab", "call_id":
             "unit_id": "boat-1", "station_id": "s1", "camera_id": "cam-1", "image": "latest",
             "format": "json", "code": "env", "request_id": "abc", "token": "abc",
             "name": "rivers", "generation": "communes-2025", "zone_id": "z1",
-            "token_id": "0123456789abcdef"}
+            "token_id": "0123456789abcdef", "warning_id": "0190f2a4-7e2c-7a6e-9d3e-0123456789ab",
+            "item_id": "0123456789abcdef0123456789abcdef"}
 #: Per-operation cap of schemathesis examples, and a cap on the whole run (seconds).
 EXAMPLES_PER_OPERATION = 10
 TIME_CAP_S = 150

@@ -19,6 +19,8 @@ from server.openapi import openapi_document
 from tests.case_helpers import act
 from tests.dispatch_helpers import CENTRE, KIM_TRA, call_act, file_call, hotline, seed
 from tests.helpers import ServerThread, http, open_ws, recv_json, sqlite_server
+from tests.test_warnings import draft
+from tests.test_warnings_cap import send
 
 ROLES = ("admin", "supervisor", "agency", "operator", "responder", "wall", "public", "none")
 PHONE, NAME = "0905 111 222", "Nguyễn Thị Lan"
@@ -27,17 +29,20 @@ ZERO_ID = "00000000-0000-7000-8000-000000000000"
 
 #: (method, path, body, outcomes in ROLES order). ``{a}`` is a case of the agency's unit,
 #: ``{b}`` one of another unit, ``{mine}`` the call assigned to the responder's unit and
-#: ``{other}`` one that is not, ``{u1}`` the responder's unit and ``{u2}`` another.
+#: ``{other}`` one that is not, ``{u1}`` the responder's unit and ``{u2}`` another, ``{w}`` a
+#: draft warning and ``{ws}`` a sent one.
 MATRIX: list[tuple[str, str, object, str]] = [
     ("GET", "/api/v1/openapi.json", None, "22222222"),
     ("GET", "/api/v1/health", None, "22222222"),
+    ("GET", "/api/v1/ready", None, "22222222"),
     *[("GET", f"/api/v1/{d}", None, "22222222") for d in ("areas", "layers", "categories",
                                                          "agencies", "basemap/rivers",
                                                          "generations",
                                                          "generations/communes-2025/areas",
                                                          "vessels/zones", "reports/actions",
                                                          "questions/actions",
-                                                         "calls/triage-rules", "calls/actions")],
+                                                         "calls/triage-rules", "calls/actions",
+                                                         "warnings/actions")],
     ("GET", "/api/v1/events", None, "22223221"),
     ("GET", "/api/v1/events.geojson", None, "22223231"),
     ("POST", "/api/v1/events/search", {"intersects": {
@@ -106,6 +111,25 @@ MATRIX: list[tuple[str, str, object, str]] = [
     ("PUT", "/api/v1/sensors/s-test", {}, "AA3A3331"),
     ("GET", "/api/v1/cameras", None, "22223221"),
     ("PUT", "/api/v1/cameras/cam-test", {}, "A33A3331"),
+    ("POST", "/api/v1/sensors/s-test/readings", {}, "AA3A3331"),
+    # flooded roads
+    ("GET", "/api/v1/flood-roads", None, "22223221"),
+    ("GET", "/api/v1/flood-roads/network", None, "22223221"),
+    ("POST", "/api/v1/flood-roads", {}, "AA3A3331"),
+    # public warnings: staff read every status, drafters draft, approvers approve and send
+    ("GET", "/api/v1/warnings", None, "22223231"),
+    ("POST", "/api/v1/warnings", {}, "AA3A3331"),
+    ("POST", "/api/v1/warnings/cap", "<alert/>", "AA3A3331"),
+    ("GET", "/api/v1/warnings/contacts", None, "22323331"),
+    ("POST", "/api/v1/warnings/contacts", {}, "AA3A3331"),
+    ("GET", "/api/v1/warnings/{w}", None, "22223231"),
+    ("GET", "/api/v1/warnings/{w}/reach", None, "22223231"),
+    ("GET", "/api/v1/warnings/{w}.cap", None, "22223231"),
+    ("POST", "/api/v1/warnings/{w}/transitions", {"action": "discard"}, "AA3A3331"),
+    ("POST", "/api/v1/warnings/{ws}/transitions", {"action": "approve"}, "AA333331"),
+    ("GET", "/api/v1/public/warnings.atom", None, "22222222"),
+    ("GET", "/api/v1/public/warnings/{ws}.cap", None, "22222222"),
+    ("GET", "/api/v1/public/warnings/{w}.cap", None, "44444444"),
 ]
 
 
@@ -128,9 +152,12 @@ def world(tmp_path_factory, router):
     assert call_act(srv, mine["id"], "assign", operator, unit_id=units[0]).status == 200
     secret = _report(srv, public, SENSITIVE, (16.4712, 107.6031),
                      description=f"gọi {PHONE}", reporter={"name": NAME, "phone": PHONE})
+    supervisor = srv.token("supervisor")
+    sent = send(srv, draft(srv, operator)["id"], supervisor)
     ids = {"a": a["id"], "b": b["id"], "mine": mine["id"], "other": other["id"],
-           "u1": units[0], "u2": units[1], "secret": secret["id"]}
-    tokens = {"admin": admin, "supervisor": srv.token("supervisor"),
+           "u1": units[0], "u2": units[1], "secret": secret["id"],
+           "w": draft(srv, operator)["id"], "ws": sent["id"]}
+    tokens = {"admin": admin, "supervisor": supervisor,
               "agency": srv.token("agency", a["agency_id"]), "operator": operator,
               "responder": srv.token("responder", unit_id=units[0]), "wall": srv.token("wall"),
               "public": public, "none": None}
@@ -194,12 +221,15 @@ def _template(path: str) -> str:
                                                                    "/reports/{case_id}")
     out = out.replace("{mine}", "{call_id}").replace("{other}", "{call_id}")
     out = out.replace("{u1}", "{unit_id}").replace("{u2}", "{unit_id}")
+    out = out.replace("/api/v1/warnings/{w}.cap", "/api/v1/warnings/{item_id}.cap")
+    out = out.replace("{ws}", "{warning_id}").replace("{w}", "{warning_id}")
     fixed = {"/api/v1/tokens/ffffffffffffffff": "/api/v1/tokens/{token_id}",
              "/api/v1/basemap/rivers": "/api/v1/basemap/{name}",
              "/api/v1/generations/communes-2025/areas": "/api/v1/generations/{generation}/areas",
              "/api/v1/vessels/danger-zones/none": "/api/v1/vessels/danger-zones/{zone_id}",
              "/api/v1/sensors/s-test": "/api/v1/sensors/{station_id}",
              "/api/v1/sensors/s-test/series": "/api/v1/sensors/{station_id}/series",
+             "/api/v1/sensors/s-test/readings": "/api/v1/sensors/{station_id}/readings",
              "/api/v1/cameras/cam-test": "/api/v1/cameras/{camera_id}"}
     return fixed.get(out, out)
 

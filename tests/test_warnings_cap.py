@@ -158,6 +158,23 @@ def test_invalid_cap_is_refused_with_reasons(wserver):
     assert http("GET", f"{wserver.url}/api/v1/warnings", token=op).body["kept"] == []
 
 
+def test_a_circle_without_a_finite_radius_or_a_doctype_is_refused_not_a_crash(wserver):
+    op, now = wserver.token("operator"), datetime.now(HUE).replace(microsecond=0)
+    url = f"{wserver.url}/api/v1/warnings/cap"
+    polygon = re.search(r"<polygon>.*</polygon>", hue_cap("x", now).decode()).group(0)
+    for radius in ("nan", "inf", "-inf"):
+        body = hue_cap(f"circle-{radius}", now).decode().replace(
+            polygon, f"<circle>16.46,107.58 {radius}</circle>")
+        r = http("POST", url, raw=body.encode(), token=op)
+        assert r.status == 422, (radius, r.body)
+        assert r.body["error"]["details"][0]["path"] == "info[0].area[0].circle[0]"
+    entity = (b'<?xml version="1.0"?><!DOCTYPE alert [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+              b'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">&x;</alert>')
+    r = http("POST", url, raw=entity, token=op)
+    assert r.status == 422 and "DOCTYPE" in r.body["error"]["message"], r.body
+    assert http("GET", f"{wserver.url}/api/v1/warnings", token=op).body["warnings"] == []
+
+
 def hue_cap(identifier: str, now: datetime, msg_type: str = "Alert", references: str = "") -> bytes:
     """A CAP 1.2 message as the regional hydro-meteorological centre could send it (made up)."""
     refs = f"<references>{references}</references>" if references else ""

@@ -9,6 +9,7 @@ element of ``alert``, ``info`` and ``area`` except ``resource``, ``altitude`` an
 """
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -176,6 +177,9 @@ def parse_document(body: bytes) -> etree._Element:
         root = etree.fromstring(body, _parser())
     except etree.XMLSyntaxError as exc:
         raise ValidationFailed("not well-formed XML", [detail("body", str(exc))]) from None
+    if root.getroottree().docinfo.doctype:  # entities are not resolved: refuse any DTD
+        raise ValidationFailed("a CAP message has no DOCTYPE", [detail(
+            "body", "remove the <!DOCTYPE ...> declaration (DTDs and entities are refused)")])
     if root.tag not in (f"{{{NS}}}alert", f"{{{NS_11}}}alert"):
         raise ValidationFailed("not a CAP alert", [detail(
             "alert", f"the root element must be <alert> in {NS} (or CAP 1.1); got {root.tag}")])
@@ -259,8 +263,9 @@ def _check_circle(path: str, text: str) -> list[dict[str, str]]:
         r = float(radius)
     except ValueError:
         return [detail(path, "a circle is 'lat,lon radius_km'")]
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or r < 0:
-        return [detail(path, "latitude in [-90, 90], longitude in [-180, 180], radius ≥ 0 km")]
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or not 0 <= r < math.inf:
+        return [detail(path, "latitude in [-90, 90], longitude in [-180, 180], "
+                             "a finite radius ≥ 0 km")]
     return []
 
 
