@@ -8,6 +8,8 @@ need=""
 command -v chromium >/dev/null 2>&1 || need="$need chromium chromium-driver"
 [ -e /usr/share/postgresql/15/extension/postgis.control ] || need="$need postgresql-15-postgis-3"
 command -v pg_isready >/dev/null 2>&1 || need="$need postgresql-15 postgresql-client-15"
+# Redis: the several-node tests start their own redis-server processes on free ports.
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || need="$need redis-server"
 # OpenCV (opencv-python, the camera worker's extra) loads libGL and GLib.
 for pkg in libgl1 libglib2.0-0; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"

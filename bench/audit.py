@@ -75,7 +75,7 @@ def request_latency(url: str, n: int, router) -> dict[str, float]:  # noqa: ANN0
                     core.access.note = note
                     for _ in range(n // (ROUNDS * 4)):
                         t0 = time.perf_counter()
-                        http("GET", srv.url + "/api/v1/health", token=token)
+                        http("GET", srv.url + "/api/v1/categories", token=token)
                         if i:
                             times[name].append(time.perf_counter() - t0)
             core.access.note = batched_note
@@ -110,7 +110,7 @@ def main() -> None:
         "(what the server does):",
         table(["store", "one per transaction", f"batches of {BATCH}", "batched / one"],
               store_rows),
-        f"`GET /api/v1/health` over HTTP, median milliseconds of {args.requests} sequential "
+        f"`GET /api/v1/categories` over HTTP, median milliseconds of {args.requests} sequential "
         "requests: a wall token (not recorded), an operator token (recorded, batched), and an "
         "operator token with one synchronous insert per request:",
         table(["store", "wall (not recorded)", "operator, batched", "operator, insert each",

@@ -85,7 +85,7 @@ def test_access_entries_are_written_in_batches(server):
     operator = server.token("operator")
     before = server.call(server.core.read(server.core.store.audit_page, 0, 0, 10_000))
     for _ in range(20):
-        http("GET", server.url + "/api/v1/health", token=operator)
+        http("GET", server.url + "/api/v1/categories", token=operator)
     pending = server.core.access.pending
     assert pending > 0  # queued, not one insert per request
     server.call(server.core.access.flush())

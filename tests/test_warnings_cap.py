@@ -155,6 +155,8 @@ def test_invalid_cap_is_refused_with_reasons(wserver):
     assert r.status == 422 and r.body["error"]["details"][0]["path"] == "restriction"
     assert http("POST", url, raw=(SAMPLES / "canada.cap").read_bytes(),
                 token=wserver.token("wall")).status == 403
+    assert http("POST", url, raw=b"").status == 401  # who asks comes before what is sent
+    assert http("POST", url, raw=b"", token=wserver.token("wall")).status == 403
     assert http("GET", f"{wserver.url}/api/v1/warnings", token=op).body["kept"] == []
 
 

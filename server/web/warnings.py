@@ -104,6 +104,7 @@ class CapIntakeHandler(WarningHandler):
 
     async def post(self) -> None:
         """Answer 201 (stored), 200 (already stored) or 422 naming every problem."""
+        self.desk.check_drafter(self.principal, "post CAP messages")
         body, limit = self.request.body, self.core.settings.max_body_bytes
         if len(body) > limit:
             raise PayloadTooLarge(f"body is {len(body)} bytes; the limit is {limit}")
