@@ -5,6 +5,7 @@ import asyncio
 import json
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -255,3 +256,14 @@ def drop_pg_database(name: str) -> None:
     """Drop a database made by ``create_pg_database`` (closing its connections)."""
     assert name.startswith(("ioc_test_", "ioc_tmpl_", "ioc_bench_")), name
     pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def wait_until(check, timeout: float = 10.0, step: float = 0.05):  # noqa: ANN001, ANN201
+    """Return ``check()`` once it is truthy; raise AssertionError after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"condition not met in {timeout} s")

@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-from tests.helpers import ServerProcess, http, recv_json
+from tests.helpers import ServerProcess, http, recv_json, wait_until  # noqa: F401 - re-exported
 
 
 def free_port() -> int:
@@ -117,12 +117,3 @@ def health(url: str) -> dict:
     return http("GET", url + "/api/v1/health").body
 
 
-def wait_until(check, timeout: float = 10.0, step: float = 0.05):  # noqa: ANN001, ANN201
-    """Return ``check()`` once it is truthy; raise AssertionError after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("condition not met in time")

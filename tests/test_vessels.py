@@ -12,6 +12,7 @@ from server.clock import ManualClock
 from server.config import Settings
 from tests import helpers
 from tests.helpers import ServerThread, http, open_ws, recv_json
+from tests.helpers import wait_until as wait_for
 
 MMSI = 574123456
 AT_SEA = (16.63, 107.72)  # about 10 km off Thuận An: near-shore zone
@@ -27,15 +28,6 @@ def with_checksum(body: str) -> str:
     return f"{body}*{check:02X}"
 
 
-def wait_for(fn, timeout: float = 10.0, every: float = 0.05):  # noqa: ANN001, ANN201
-    """Return fn()'s first truthy value; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"condition not met in {timeout} s")
 
 
 def subscribe(ws, layers=("vessels",), since=None):  # noqa: ANN001
