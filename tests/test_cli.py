@@ -3,10 +3,28 @@ from __future__ import annotations
 
 import json
 import subprocess
+from contextlib import contextmanager
 
 from tests.helpers import ServerProcess, http, ioc_command, recv_json
 from tests.test_restart import create_token
 
+
+
+@contextmanager
+def demo_stream(tmp_path, scenario: str, speed: str, layers: list[str]):  # noqa: ANN001, ANN201
+    """Run ``ioc serve --demo --scenario SCENARIO`` on SQLite in ``tmp_path`` and yield
+    (server, websocket subscribed to ``layers`` since 0, wall token); stop it after."""
+    from websockets.sync.client import connect
+    demo = ServerProcess("--db", f"sqlite:///{tmp_path / 'demo.sqlite3'}", "--demo", "--scenario",
+                         scenario, "--speed", speed, env={"IOC_DATA_DIR": str(tmp_path)})
+    try:
+        token = demo.wait_for(r"/wall#token=(\S+)")
+        with connect(demo.url.replace("http", "ws") + f"/ws?token={token}", open_timeout=10) as ws:
+            ws.send(json.dumps({"op": "subscribe", "layers": layers, "since": 0}))
+            assert recv_json(ws)["op"] == "subscribed"
+            yield demo, ws, token
+    finally:
+        demo.stop()
 
 def test_demo_prints_wall_url_and_streams_reports(tmp_path):
     db = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
@@ -109,46 +127,25 @@ def test_ais_replay_sends_a_recording(tmp_path):
 
 
 def test_demo_normal_month_streams_reports_through_their_lifecycle(tmp_path):
-    db = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
-    demo = ServerProcess("--db", db, "--demo", "--scenario", "normal_month", "--speed", "20000",
-                         env={"IOC_DATA_DIR": str(tmp_path)})
-    try:
-        token = demo.wait_for(r"/wall#token=(\S+)")
+    seen: set[str] = set()
+    with demo_stream(tmp_path, "normal_month", "20000", ["reports"]) as (demo, ws, _):
         demo.wait_for(r"(/public)")
-        from websockets.sync.client import connect
-        seen: set[str] = set()
-        with connect(demo.url.replace("http", "ws") + f"/ws?token={token}", open_timeout=10) as ws:
-            ws.send(json.dumps({"op": "subscribe", "layers": ["reports"], "since": 0}))
-            assert recv_json(ws)["op"] == "subscribed"
-            while not {"accepted", "resolved"} <= seen:
-                frame = recv_json(ws, timeout=30)
-                seen |= {e["status"] for e in frame.get("events", [])}
+        while not {"accepted", "resolved"} <= seen:
+            frame = recv_json(ws, timeout=30)
+            seen |= {e["status"] for e in frame.get("events", [])}
         page = http("GET", demo.url + "/public")
         assert page.status == 200 and "Kết quả xử lý phản ánh" in page.raw.decode()
-    finally:
-        demo.stop()
 
 
 def test_demo_flood_streams_real_levels_and_calls(tmp_path):
-    db = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
-    demo = ServerProcess("--db", db, "--demo", "--scenario", "flood_2025_11", "--speed", "50000",
-                         env={"IOC_DATA_DIR": str(tmp_path)})
-    try:
-        token = demo.wait_for(r"/wall#token=(\S+)")
-        from websockets.sync.client import connect
-        kinds: dict[str, list] = {}
-        with connect(demo.url.replace("http", "ws") + f"/ws?token={token}", open_timeout=10) as ws:
-            ws.send(json.dumps({"op": "subscribe", "layers": ["sensors", "sos", "hotline_calls"],
-                                "since": 0}))
-            assert recv_json(ws)["op"] == "subscribed"
-            for _ in range(200):
-                if {"sensor_reading", "hotline_call", "sos"} <= set(kinds):
-                    break
-                for e in recv_json(ws, timeout=30).get("events", []):
-                    kinds.setdefault(e["kind"], []).append(e)
-        first = kinds["sensor_reading"][0]["props"]
-        # 15 Nov 2025 00:00, the first hour of the file's window: Kim Long read 1.15 m
-        assert (first["station"], first["value"], first["level"]) == ("kim-long", 1.15, 1)
-        assert all(c["props"]["triage"]["priority"] for c in kinds["hotline_call"])
-    finally:
-        demo.stop()
+    kinds: dict[str, list] = {}
+    with demo_stream(tmp_path, "flood_2025_11", "50000", ["sensors", "sos", "hotline_calls"]) as (_, ws, _t):
+        for _ in range(200):
+            if {"sensor_reading", "hotline_call", "sos"} <= set(kinds):
+                break
+            for e in recv_json(ws, timeout=30).get("events", []):
+                kinds.setdefault(e["kind"], []).append(e)
+    first = kinds["sensor_reading"][0]["props"]
+    # 15 Nov 2025 00:00, the first hour of the file's window: Kim Long read 1.15 m
+    assert (first["station"], first["value"], first["level"]) == ("kim-long", 1.15, 1)
+    assert all(c["props"]["triage"]["priority"] for c in kinds["hotline_call"])
