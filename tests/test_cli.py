@@ -9,7 +9,6 @@ from tests.helpers import ServerProcess, http, ioc_command, recv_json
 from tests.test_restart import create_token
 
 
-
 @contextmanager
 def demo_stream(tmp_path, scenario: str, speed: str, layers: list[str]):  # noqa: ANN001, ANN201
     """Run ``ioc serve --demo --scenario SCENARIO`` on SQLite in ``tmp_path`` and yield
