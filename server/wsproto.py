@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from layers.registry import LayerRegistry
 from server.errors import BadRequest, IOCError, TooManyRequests, ValidationFailed, detail
 from server.params import parse_bbox
+from server.ratelimit import Limit, TokenBucket
 from server.store.base import EventQuery
 
 
@@ -101,19 +102,16 @@ def error_frame(err: IOCError) -> bytes:
 
 
 class MessageBudget:
-    """A token bucket: ``rate`` messages per second on average, bursts of ``2 * rate``."""
+    """A websocket client's message budget: ``rate`` messages per second on average, bursts of
+    ``2 * rate`` (the request limiter's ``TokenBucket``)."""
 
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
-        self.rate, self.burst = rate, 2 * rate
+        self.limit = Limit("ws_messages", rate, max(1, int(2 * rate)))
         self._clock = clock
-        self._tokens, self._at = self.burst, clock()
+        self._bucket = TokenBucket(self.limit.burst, clock())
 
     def spend(self) -> None:
         """Take one message from the budget; raise TooManyRequests when it is empty."""
-        now = self._clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
-        self._at = now
-        if self._tokens < 1:
-            raise TooManyRequests(f"more than {self.rate:g} messages per second",
+        if self._bucket.take(self.limit, self._clock()):
+            raise TooManyRequests(f"more than {self.limit.rate:g} messages per second",
                                   [detail("op", "slow down; the connection is closed")])
-        self._tokens -= 1
