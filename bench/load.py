@@ -296,6 +296,9 @@ class _Sink:
     def congested(self) -> bool:
         return False
 
+    def drop(self, reason: str) -> None:
+        pass
+
 
 def fanout_micro() -> list[list[object]]:
     """Time ``Hub.flush`` of one batch, grouped and naive, for 10, 100 and 500 clients; return

@@ -51,6 +51,10 @@ class Sink(Protocol):
     def congested(self) -> bool:
         """Return True while the client has more queued than it should (soft mark)."""
 
+    def drop(self, reason: str) -> None:
+        """The hub gave up on this client (detached): close it, saying ``reason``, so that it
+        reconnects and resumes with ``since``."""
+
 
 @dataclass(eq=False)
 class Subscription:
@@ -269,6 +273,7 @@ class Hub:
                     return
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - report and drop this subscriber only
-            log.exception("catch-up failed; dropping subscriber")
+        except Exception as exc:  # noqa: BLE001 - report and drop this subscriber only
+            log.warning("catch-up failed (%s); closing the subscriber so that it resumes", exc)
             self.detach(sub.sink)
+            sub.sink.drop("the store could not be read: reconnect with since=last_seq")

@@ -10,6 +10,8 @@ import time
 from typing import Callable
 
 import psycopg
+import pytest
+from websockets.exceptions import ConnectionClosed
 
 from server.store import open_store
 from server.timefmt import parse_offset
@@ -59,6 +61,16 @@ def assert_once(stored: list[tuple[int, str]], acked: list[str]) -> None:
     assert [s for s, _ in stored] == list(range(1, len(stored) + 1))
 
 
+def assert_resume_refused(srv, token: str) -> None:  # noqa: ANN001
+    """A client resuming while the store is away is closed with 1013 and told to resume."""
+    with open_ws(srv, token) as late:
+        subscribe(late, since=0)
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                late.recv(timeout=30)
+    assert closed.value.rcvd.code == 1013 and "since" in closed.value.rcvd.reason
+
+
 def test_postgis_cut_mid_stream_refuses_with_503_loses_nothing_and_recovers(pg_database, router):
     with proxied_server(pg_database, router, store_retry_after_s=1) as (srv, proxy):
         operator, wall = srv.token("operator"), srv.token("wall")
@@ -75,6 +87,7 @@ def test_postgis_cut_mid_stream_refuses_with_503_loses_nothing_and_recovers(pg_d
             assert_unavailable(http("GET", srv.url + "/api/v1/ready"))
             doc = health(srv.url)
             assert doc["status"] == "degraded" and doc["store"]["state"] == "unavailable"
+            assert_resume_refused(srv, wall)
             time.sleep(1.0)
             assert len(clients.acked) == acked_before  # nothing acknowledged while it is away
             proxy.restore()

@@ -18,7 +18,7 @@ from server.wsproto import (Auth, MessageBudget, Ping, Subscribe, Unsubscribe, e
 log = logging.getLogger(__name__)
 
 CLOSE_POLICY = 1008
-CLOSE_TOO_SLOW = 1013
+CLOSE_TRY_AGAIN = 1013
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_CODES = {Unauthorized: CLOSE_UNAUTHORIZED, TooManyRequests: CLOSE_POLICY}
 
@@ -125,7 +125,12 @@ class EventSocket(tornado.websocket.WebSocketHandler):
         log.warning("closing slow websocket client %s (%d frames, %d bytes queued)",
                     self.request.remote_ip, self._pending, self._pending_bytes)
         self.core.hub.detach(self)  # nothing more is queued for it
-        self.close(CLOSE_TOO_SLOW, "too slow: reconnect with since=last_seq")
+        self.drop("too slow: reconnect with since=last_seq")
+
+    def drop(self, reason: str) -> None:
+        """Close with 1013 (try again later) and ``reason`` unless already closing."""
+        if self.ws_connection is not None and not self.ws_connection.is_closing():
+            self.close(CLOSE_TRY_AGAIN, reason[:120])
 
     def _written(self, size: int) -> None:
         self._pending -= 1
