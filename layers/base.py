@@ -70,9 +70,14 @@ class NoProps(BaseModel):
 
 
 class EventLayer(Layer):
-    """A layer fed by geo-events of one kind (``kinds == (kind,)``)."""
+    """A layer fed by geo-events of one kind (``kinds == (kind,)``, set from ``kind``)."""
 
     kind: ClassVar[str]
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if "kind" in cls.__dict__:
+            cls.kinds = (cls.kind,)
     props_model: ClassVar[type[BaseModel]] = NoProps
     statuses: ClassVar[tuple[str, ...]] = ("new",)
     #: Statuses a client may send with a new event (None: any of ``statuses``); the others are

@@ -70,7 +70,6 @@ class CamerasLayer(EventLayer):
 
     id = "cameras"
     kind = "camera"
-    kinds = ("camera",)
     title_vi = "Camera giám sát"
     title_en = "Cameras"
     order = 70
@@ -100,7 +99,6 @@ class CameraHitsLayer(RoutedEventLayer):
 
     id = "camera_hits"
     kind = "camera_hit"
-    kinds = ("camera_hit",)
     title_vi = "Phát hiện của camera AI"
     title_en = "Camera AI findings"
     order = 75

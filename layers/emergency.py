@@ -152,7 +152,6 @@ class SosLayer(CallLayer):
 
     id = "sos"
     kind = "sos"
-    kinds = ("sos",)
     title_vi = "Cuộc gọi SOS"
     title_en = "SOS calls"
     order = 80
@@ -167,7 +166,6 @@ class HotlineCallsLayer(CallLayer):
 
     id = "hotline_calls"
     kind = "hotline_call"
-    kinds = ("hotline_call",)
     title_vi = "Cuộc gọi đường dây nóng"
     title_en = "Hotline calls"
     order = 78

@@ -50,7 +50,6 @@ class FloodRoadsLayer(EventLayer):
 
     id = "flood_roads"
     kind = "flood_road"
-    kinds = ("flood_road",)
     title_vi = "Đường ngập"
     title_en = "Flooded roads"
     order = 35

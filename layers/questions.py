@@ -28,7 +28,6 @@ class QuestionsLayer(CaseLayer):
 
     id = "questions"
     kind = "question"
-    kinds = ("question",)
     title_vi = "Hỏi cơ quan nhà nước"
     title_en = "Questions to the government"
     order = 65

@@ -41,7 +41,6 @@ class ReportsLayer(CaseLayer):
 
     id = "reports"
     kind = "report"
-    kinds = ("report",)
     title_vi = "Phản ánh hiện trường"
     title_en = "Field reports"
     order = 60

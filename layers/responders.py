@@ -93,7 +93,6 @@ class RespondersLayer(EventLayer):
 
     id = "responders"
     kind = "responder"
-    kinds = ("responder",)
     title_vi = "Lực lượng cứu hộ"
     title_en = "Responder units"
     order = 84

@@ -46,7 +46,6 @@ class SensorsLayer(EventLayer):
 
     id = "sensors"
     kind = "sensor_reading"
-    kinds = ("sensor_reading",)
     title_vi = "Trạm quan trắc, cảm biến"
     title_en = "Sensors and gauges"
     order = 65
@@ -100,7 +99,6 @@ class AlertsLayer(EventLayer):
 
     id = "alerts"
     kind = "alert"
-    kinds = ("alert",)
     title_vi = "Cảnh báo tự động"
     title_en = "Automatic alerts"
     order = 90

@@ -44,7 +44,6 @@ class VesselsLayer(EventLayer):
 
     id = "vessels"
     kind = "vessel"
-    kinds = ("vessel",)
     title_vi = "Tàu thuyền (AIS)"
     title_en = "Vessels (AIS)"
     order = 70

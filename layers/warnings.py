@@ -89,7 +89,6 @@ class WarningsLayer(EventLayer):
 
     id = "warnings"
     kind = "warning"
-    kinds = ("warning",)
     title_vi = "Cảnh báo công cộng"
     title_en = "Public warnings"
     order = 92
