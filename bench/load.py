@@ -21,7 +21,6 @@ import json
 import os
 import random
 import secrets
-import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field

@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-from tests.helpers import ServerProcess, http, recv_json, wait_until  # noqa: F401 - re-exported
+from tests.helpers import ServerProcess, http, recv_json
 
 
 def free_port() -> int:

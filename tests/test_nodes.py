@@ -13,9 +13,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.helpers import (ServerProcess, collect_events, create_pg_database, drop_pg_database,
-                           pg_url, recv_json, report)
-from tests.node_helpers import (RedisProcess, health, make_token, new_stream, node_env,
-                                node_ws, post, start_node, wait_until)
+                           pg_url, recv_json, report, wait_until)
+from tests.node_helpers import (RedisProcess, health, make_token, new_stream, node_env, node_ws,
+                                post, start_node)
 
 
 @dataclass

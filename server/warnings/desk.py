@@ -17,6 +17,7 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from layers.warnings import PUBLISHED_STATUSES as PUBLISHED
 from server.auth import Principal
 from server.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, detail
 from server.feeds import drain, every
@@ -30,7 +31,7 @@ from server.warnings.cap import CapAlert
 from server.warnings.intake import CapIntake
 from server.warnings.lifecycle import (DRAFTERS, READERS, TABLE, Content, NewWarning,
                                        WarningRequest)
-from server.warnings.publish import PUBLISHED, alert_of, atom_feed, is_active
+from server.warnings.publish import alert_of, atom_feed, is_active
 from server.warnings.reach import CONTACTS, illustrative_contacts, parse_contacts, reach
 
 if TYPE_CHECKING:

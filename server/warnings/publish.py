@@ -10,7 +10,6 @@ from lxml import etree
 
 from geo.agencies import AgencyRegistry
 from geo.areas import AreaSet
-from layers.warnings import PUBLISHED_STATUSES as PUBLISHED
 from server.timefmt import parse_rfc3339, to_rfc3339
 from server.warnings.areas import cap_areas
 from server.warnings.cap import CapAlert, CapInfo
