@@ -55,6 +55,23 @@ def test_posted_readings_are_checked_converted_and_raise_alerts(server, operator
     assert sensors["feed"]["posted"] == 1  # the refused batches stored nothing
 
 
+def test_a_retried_reading_is_not_evaluated_twice(server, operator):
+    """The same batch sent again with its Idempotency-Key is answered from the store: the rain
+    it carries is counted once in the hourly sum."""
+    def rain(mm: float) -> dict:
+        return reading("a-luoi-rain", mm, unit="mm", quantity="rain", category="sensor.rain")
+
+    key = {"Idempotency-Key": "gateway-batch-7"}
+    first = server.post_events([rain(12)], operator, headers=key)
+    again = server.post_events([rain(12)], operator, headers=key)
+    assert first.status == again.status == 201, (first.body, again.body)
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.body["events"] == first.body["events"]
+    nxt = server.post_events([rain(11)], operator)
+    assert nxt.body["events"][0]["props"]["derived"]["rain_1h"] == 23  # 12 + 11, not 12 + 12 + 11
+    assert server.post_events([rain(13)], operator, headers=key).status == 409  # other data, same key
+
+
 def test_river_and_reservoir_figures(server, operator, wall):
     before = figures(server, wall)
     assert before["flood.rivers.kim-long"]["status"] == "unknown"

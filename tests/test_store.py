@@ -60,11 +60,16 @@ def test_copies_are_visible_to_copied_agencies(store):
 
 def test_idempotent_append(store):
     batch = [new_event(1), new_event(2)]
+    assert store.replayed("k1", "h1") is None
     first = store.append(batch, "k1", "h1")
     again = store.append([new_event(3)], "k1", "h1")
     assert again.replayed and again.events == first.events
+    looked_up = store.replayed("k1", "h1")
+    assert looked_up.replayed and looked_up.events == first.events
     with pytest.raises(Conflict):
         store.append([new_event(4)], "k1", "other-hash")
+    with pytest.raises(Conflict):
+        store.replayed("k1", "other-hash")
     assert store.last_seq() == 2
 
 

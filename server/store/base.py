@@ -257,6 +257,13 @@ class EventStore(abc.ABC):
         """
 
     @abc.abstractmethod
+    def replayed(self, idem_key: str, idem_hash: str | None) -> AppendResult | None:
+        """Return what ``append`` returns for an ``idem_key`` already used with the same
+        ``idem_hash`` (the events stored the first time, ``replayed=True``), or None when the
+        key is new; raise Conflict when it was used for another request. Lets the intake
+        stages skip a retried request (``append`` checks again in its transaction)."""
+
+    @abc.abstractmethod
     def update(self, event_id: str, changes: dict[str, Any], audit: AuditEntry,
                expect_status: str | None = None) -> dict[str, Any] | None:
         """Change an event and move it to the head of the log, in one transaction.

@@ -143,11 +143,9 @@ class PostGISStore(EventStore):
         with self.engine.begin() as conn:
             head = self._lock_log(conn)
             if idem_key is not None:
-                prior = conn.execute(sa.select(schema.idempotency).where(
-                    schema.idempotency.c.key == idem_key)).mappings().first()
+                prior = self._replayed(conn, idem_key, idem_hash)
                 if prior is not None:
-                    check_replay(prior["request_hash"], idem_hash)
-                    return AppendResult(self._by_ids(conn, prior["event_ids"]), True)
+                    return prior
             fresh, ids = plan_append(events, self._stored_refs(conn, events))
             if fresh:
                 self._insert(conn, fresh, head)
@@ -156,6 +154,19 @@ class PostGISStore(EventStore):
                     key=idem_key, request_hash=idem_hash, event_ids=ids,
                     created_at=events[0].received_at))
             return AppendResult(self._by_ids(conn, ids), False)
+
+    def replayed(self, idem_key: str, idem_hash: str | None) -> AppendResult | None:
+        """See EventStore.replayed."""
+        with self._reads.connect() as conn:
+            return self._replayed(conn, idem_key, idem_hash)
+
+    def _replayed(self, conn: sa.Connection, idem_key: str, idem_hash: str | None) -> AppendResult | None:
+        prior = conn.execute(sa.select(schema.idempotency).where(
+            schema.idempotency.c.key == idem_key)).mappings().first()
+        if prior is None:
+            return None
+        check_replay(prior["request_hash"], idem_hash)
+        return AppendResult(self._by_ids(conn, prior["event_ids"]), True)
 
     @staticmethod
     def _stored_refs(conn: sa.Connection, events: list[NewEvent]) -> dict[tuple[str, str], str]:

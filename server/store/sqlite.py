@@ -163,14 +163,24 @@ class SQLiteStore(EventStore):
         """See EventStore.append."""
         return self._write(self._append_tx, events, idem_key, idem_hash)
 
+    def replayed(self, idem_key: str, idem_hash: str | None) -> AppendResult | None:
+        """See EventStore.replayed."""
+        return self._replayed(self._conn(), idem_key, idem_hash)
+
+    def _replayed(self, c: sqlite3.Connection, idem_key: str, idem_hash: str | None) -> AppendResult | None:
+        prior = c.execute("SELECT request_hash, event_ids FROM idempotency WHERE key = ?",
+                          (idem_key,)).fetchone()
+        if prior is None:
+            return None
+        check_replay(prior["request_hash"], idem_hash)
+        return AppendResult(self._by_ids(c, orjson.loads(prior["event_ids"])), True)
+
     def _append_tx(self, c: sqlite3.Connection, events: list[NewEvent], idem_key: str | None,
                    idem_hash: str | None) -> AppendResult:
         if idem_key is not None:
-            prior = c.execute("SELECT request_hash, event_ids FROM idempotency WHERE key = ?",
-                              (idem_key,)).fetchone()
+            prior = self._replayed(c, idem_key, idem_hash)
             if prior is not None:
-                check_replay(prior["request_hash"], idem_hash)
-                return AppendResult(self._by_ids(c, orjson.loads(prior["event_ids"])), True)
+                return prior
         fresh, ids = plan_append(events, self._stored_refs(c, events))
         if fresh:
             self._insert(c, fresh)
