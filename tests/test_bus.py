@@ -11,6 +11,7 @@ import pytest
 from server.bus import BusStats, RedisBus, RedisOptions, SeqOrderer, StoreSource
 from server.store import AuditEntry, EventQuery, open_store
 from server.timefmt import parse_offset
+from tests.helpers import run_async
 from tests.node_helpers import RedisProcess
 from tests.storekit import new_event
 
@@ -51,7 +52,7 @@ def test_orderer_holds_early_events_and_delivers_in_seq_order(store):
         assert got == [1, 2]
         orderer.offer(events[:3] + events[5:])  # 1, 2 again (dropped), 3, 6
         assert got == [1, 2, 3, 4, 5, 6] and orderer.held == 0
-    asyncio.run(run())
+    run_async(run())
 
 
 def test_orderer_fills_a_gap_from_the_store_after_the_wait(store):
@@ -68,7 +69,7 @@ def test_orderer_fills_a_gap_from_the_store_after_the_wait(store):
         await asyncio.sleep(0.3)
         watch.cancel()
         return orderer
-    orderer = asyncio.run(run())
+    orderer = run_async(run())
     assert [e["seq"] for e in got] == [1, 3, 4, 5, 6]  # 2 moved on to 6: not in the store
     assert got[-1]["status"] == "closed" and orderer.delivered == 6
 
@@ -83,7 +84,7 @@ def test_orderer_catches_up_with_the_store_head_when_nothing_arrives(store):
         stored(store, 3)  # committed by "another node" whose batches never reach this one
         await asyncio.sleep(0.4)
         watch.cancel()
-    asyncio.run(run())
+    run_async(run())
     assert got == [1, 2, 3]
 
 
@@ -91,7 +92,7 @@ def test_two_redis_buses_see_each_others_batches_in_order(store):
     redis = RedisProcess()
     stream = f"ioc:test:{secrets.token_hex(4)}"
     try:
-        seen = asyncio.run(_two_buses(store, redis.url, stream))
+        seen = run_async(_two_buses(store, redis.url, stream))
     finally:
         redis.stop()
     assert seen["a"] == seen["b"] == list(range(1, 9))
