@@ -22,8 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from layers.cameras import CAMERA_ID
 from server.auth import Principal, check_can_create, view_of
-from server.errors import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed, detail
+from server.errors import Conflict, Forbidden, NotFound, ValidationFailed, detail
 from server.events import parse_model
+from server.follow import LoadGate
 from server.service import MAX_PAGE, EventService
 from server.store import AuditEntry, EventQuery
 from server.timefmt import to_rfc3339
@@ -36,7 +37,6 @@ CAMERA_ID_RE = re.compile(CAMERA_ID)
 IMAGE_NAME_RE = re.compile(r"^(latest|[0-9a-f-]{32,36})$")
 JPEG_MAGIC = b"\xff\xd8\xff"
 SAME_PLACE_DEG = 1e-6
-LOAD_WAIT_S = 30.0
 
 
 class CameraIn(BaseModel):
@@ -68,7 +68,7 @@ class CameraService:
         self._events: dict[str, dict[str, Any]] = {}  # camera id → its latest camera event
         self._seen: dict[str, int] = {}  # camera id → last heartbeat (epoch µs)
         self._started = 0  # when the registry was loaded: silence is counted from here at most
-        self._loaded = asyncio.Event()
+        self._loaded = LoadGate("the camera registry")
         self._lock = asyncio.Lock()
 
     # -- background ------------------------------------------------------------------------
@@ -92,7 +92,7 @@ class CameraService:
             if len(page.events) < MAX_PAGE:
                 break
             since = page.next_since
-        self._loaded.set()
+        self._loaded.open()
         log.info("%d camera(s) registered", len(self._events))
 
     async def sweep(self) -> int:
@@ -110,10 +110,7 @@ class CameraService:
 
     async def _ready(self) -> None:
         """Wait until the registry is loaded; raise Unavailable if the store does not answer."""
-        try:
-            await asyncio.wait_for(self._loaded.wait(), LOAD_WAIT_S)
-        except asyncio.TimeoutError:
-            raise Unavailable("the camera registry is not loaded yet; retry later") from None
+        await self._loaded.wait()
 
     # -- registration and heartbeats --------------------------------------------------------
     async def report(self, principal: Principal, camera_id: str, doc: Any) -> dict[str, Any]:

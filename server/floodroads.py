@@ -37,12 +37,16 @@ from server.auth import Principal
 from server.errors import Conflict, ValidationFailed, detail
 from server.events import parse_model
 from server.feeds import drain
+from server.follow import LoadGate
+from server.service import IntakeStage, Proceed
 from server.store import AuditEntry
 from server.thresholds import Crossing
 from server.timefmt import to_rfc3339
 
 if TYPE_CHECKING:
+    from server.events import NewEvent
     from server.service import EventService
+    from server.store import AppendResult
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +93,11 @@ def severity(status: str, depth_m: float | None) -> str:
     return "severe" if depth_m is not None and depth_m >= 0.5 else "moderate"
 
 
-class FloodRoads:
-    """The flooded-road book: marks, clears, automatic marks from the bus."""
+class FloodRoads(IntakeStage):
+    """The flooded-road book: marks, clears, automatic marks from the bus. As an intake stage
+    it refuses ``flood_road`` events posted to ``/api/v1/events``: the book makes them."""
+
+    kinds = frozenset({"flood_road"})
 
     def __init__(self, core: "EventService", network: RoadNetwork | None = None):
         self.core = core
@@ -98,11 +105,21 @@ class FloodRoads:
         #: segment id → ``{event_id, status, depth_m, source, at}``
         self.state: dict[str, dict[str, Any]] = {}
         self._lock = asyncio.Lock()
-        self._loaded = asyncio.Event()
+        self._loaded = LoadGate("the flooded-road book")
         self._auto: asyncio.Queue[Job] = asyncio.Queue()
         self._seen: OrderedDict[str, None] = OrderedDict()
         core.bus.subscribe(self._on_committed)
         core.add_background(self.run)
+        core.add_intake(self)
+
+    async def intake(self, events: list[NewEvent], proceed: Proceed) -> AppendResult:
+        """Refuse the batch (nothing stored): a road is marked through ``/api/v1/flood-roads``,
+        which keeps one event per segment and its state."""
+        where = [f"events[{i}].kind" if len(events) > 1 else "kind"
+                 for i, ev in enumerate(events) if ev.kind == "flood_road"]
+        raise ValidationFailed("flood_road events are made by the flooded-roads book", [
+            detail(path, "mark or clear a road with POST /api/v1/flood-roads "
+                         "{road_id, segment | lat, lon, status, depth_m}") for path in where])
 
     # -- marking -------------------------------------------------------------------------------
     async def mark(self, doc: Any, principal: Principal) -> dict[str, Any]:
@@ -111,6 +128,7 @@ class FloodRoads:
         Conflict (clearing a segment that is not flooded)."""
         m = parse_model(MarkIn, doc, "flood-road mark")
         segment, snapped = self.resolve(m)
+        await self._loaded.wait()  # the state read back after a restart decides the conflict
         if m.status == "cleared" and self.state.get(segment.id, {}).get("status") != "flooded":
             raise Conflict(f"segment {segment.id} is not marked flooded; nothing to clear")
         event, created = await self.apply(segment, m.status, m.depth_m, m.source.model_dump(
@@ -185,8 +203,10 @@ class FloodRoads:
         return {**segment.to_json(), "status": rec.get("status", "dry"), "depth_m": rec.get("depth_m"),
                 "source": rec.get("source"), "at": rec.get("at"), "event_id": rec.get("event_id")}
 
-    def listing(self, status: str | None = None) -> list[dict[str, Any]]:
-        """Return the marked segments (all, or those of ``status``), described."""
+    async def listing(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Return the marked segments (all, or those of ``status``), described, once the state
+        is read back from the store."""
+        await self._loaded.wait()
         out = []
         for sid, rec in self.state.items():
             segment = self.network.by_id(sid)
@@ -247,5 +267,5 @@ class FloodRoads:
     async def run(self) -> None:
         """Read the state from the store's records, then apply automatic marks."""
         self.state = dict(await self.core.read(self.core.store.records, RECORDS))
-        self._loaded.set()
+        self._loaded.open()
         await drain(self._auto, lambda job: job(), "automatic flood-road mark")

@@ -8,7 +8,36 @@ import asyncio
 import logging
 from typing import Any, Awaitable, Callable, Generic, Protocol, TypeVar
 
+from server.errors import Unavailable
+
 log = logging.getLogger(__name__)
+
+#: How long a request waits for a feature's state to be read back before it is answered 503.
+LOAD_WAIT_S = 30.0
+
+
+class LoadGate:
+    """Opens once a feature's state has been read back from the store. Requests that depend on
+    that state wait for it (a restart must not answer from an empty book), at most
+    ``timeout_s``; then they are refused with Unavailable (503, retry later)."""
+
+    def __init__(self, what: str, timeout_s: float = LOAD_WAIT_S):
+        self.what = what
+        self.timeout_s = timeout_s
+        self._open = asyncio.Event()
+
+    def open(self) -> None:
+        """Let the waiting requests go on."""
+        self._open.set()
+
+    async def wait(self) -> None:
+        """Return once the gate is open; raise Unavailable after ``timeout_s``."""
+        if self._open.is_set():
+            return
+        try:
+            await asyncio.wait_for(self._open.wait(), self.timeout_s)
+        except asyncio.TimeoutError:
+            raise Unavailable(f"{self.what} is not loaded from the store yet; retry later") from None
 
 
 class Book(Protocol):
@@ -34,7 +63,7 @@ class StoreFollower(Generic[B]):
         self.book = book
         self._book_loader = load
         self._book_name = name
-        self._ready = asyncio.Event()
+        self._gate = LoadGate(name)
         self._early: list[dict[str, Any]] | None = []  # bus events seen before the book is read
 
     async def bootstrap(self) -> int:
@@ -43,7 +72,7 @@ class StoreFollower(Generic[B]):
         for ev in self._early or ():
             book.observe(ev)
         self.book, self._early = book, None
-        self._ready.set()
+        self._gate.open()
         log.info("%s ready: %d", self._book_name, len(self.book))
         return len(self.book)
 
@@ -56,8 +85,8 @@ class StoreFollower(Generic[B]):
             self.book.observe(ev)
 
     async def ready(self) -> None:
-        """Wait until the book has been read from the store."""
-        await self._ready.wait()
+        """Wait until the book has been read from the store (LoadGate.wait)."""
+        await self._gate.wait()
 
     def attach(self, run: Callable[[], Awaitable[None]]) -> None:
         """Follow the core's bus and start ``run`` (which calls ``self.run``) with the core."""

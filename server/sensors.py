@@ -42,6 +42,7 @@ from geo.stations import Station, load_stations
 from server.alerts import AlertBook
 from server.errors import NotFound, ValidationFailed, detail
 from server.feeds import FeedBatcher, drain, reconnecting
+from server.follow import LoadGate
 from server.service import IntakeStage, Proceed
 from server.thresholds import Crossing, Rule, Threshold, ThresholdEngine
 from server.timefmt import parse_rfc3339, to_rfc3339
@@ -198,6 +199,7 @@ class SensorService(IntakeStage):
         self._series: dict[tuple[str, str], deque] = {}
         self._rain: dict[str, RainWindow] = {}
         self._crossings: asyncio.Queue[Crossing] = asyncio.Queue()
+        self.loaded = LoadGate("the sensor stations")
         core.add_background(self.run)
         core.features["sensors"] = self
 
@@ -258,6 +260,7 @@ class SensorService(IntakeStage):
         scenario) through the checks, unit conversion and threshold rules of MQTT readings: the
         server sets ``value`` (canonical unit), ``unit``, ``level``, ``derived`` and the severity;
         companions come from ``props.derived``. A bad reading rejects the batch, naming it."""
+        await self.loaded.wait()  # stations registered through the API, alert levels
         checked, problems = [], []
         for i, ev in enumerate(events):
             if ev.kind != "sensor_reading":
@@ -300,6 +303,7 @@ class SensorService(IntakeStage):
         if not isinstance(items, list) or not 0 < len(items) <= self.core.settings.max_batch:
             raise ValidationFailed("expected {\"readings\": [...]}", [detail(
                 "readings", f"a list of 1 to {self.core.settings.max_batch} readings")])
+        await self.loaded.wait()
         now = self.core.clock.now()
         payloads, problems = [], []
         for i, item in enumerate(items):
@@ -395,6 +399,7 @@ class SensorService(IntakeStage):
     async def register(self, station_id: str, doc: Any) -> Station:
         """Add or replace a station from ``{name, lat, lon, kind, quantities, levels?}``."""
         station = parse_station(station_id, doc, self.quantities, self.core.validator.region.contains)
+        await self.loaded.wait()
         await self.core.write(self.core.store.put_records, STATION_RECORDS,
                               {station_id: station.to_record()}, self.core.clock.now())
         self.stations[station_id] = station
@@ -444,6 +449,7 @@ class SensorService(IntakeStage):
     async def run(self) -> None:
         """Warm start, then run the flush loop, the alert worker and the MQTT client."""
         await self._warm_start()
+        self.loaded.open()
         jobs = [self.batcher.run(), drain(self._crossings, self._apply_crossing, "sensor alert")]
         url = self.core.settings.mqtt_url
         if url:

@@ -34,6 +34,7 @@ from server.alerts import AlertBook
 from server.config import Settings
 from server.errors import NotFound, ValidationFailed, detail
 from server.feeds import FeedBatcher, every
+from server.follow import LoadGate
 from server.store.base import EventQuery
 from server.timefmt import parse_rfc3339, to_rfc3339
 
@@ -362,7 +363,7 @@ class VesselService:
         self.udp_address: tuple[str, int] | None = None
         self._dirty: dict[str, dict[str, Any] | None] = {}
         self._tasks: set[asyncio.Task] = set()
-        self.ready = asyncio.Event()
+        self.ready = LoadGate("the vessel registry")
         core.bus.subscribe(self._on_committed)
         core.add_background(self.run)
         core.features["vessels"] = self
@@ -480,6 +481,7 @@ class VesselService:
     # -- danger zones ----------------------------------------------------------------------------
     async def add_danger_zone(self, zone: DangerZone) -> list[dict[str, Any]]:
         """Store and apply a danger zone; return the vessels now inside it (API form)."""
+        await self.ready.wait()
         await self.core.write(self.core.store.put_records, "danger_zone",
                               {zone.id: zone.to_record()}, self.core.clock.now())
         for v in self.tracker.add_zone(zone):
@@ -490,6 +492,7 @@ class VesselService:
 
     async def remove_danger_zone(self, zone_id: str, reason: str = "removed") -> int:
         """Remove a danger zone and clear its alerts; return how many vessels were inside."""
+        await self.ready.wait()
         inside = self.tracker.remove_zone(zone_id)
         await self.core.write(self.core.store.put_records, "danger_zone", {zone_id: None},
                               self.core.clock.now())
@@ -513,7 +516,7 @@ class VesselService:
     async def run(self) -> None:
         """Warm start from the store, then run the feeds, the flush loop and the timer."""
         await self._warm_start()
-        self.ready.set()
+        self.ready.open()
         s = self.core.settings
         jobs = [every(self.batcher.flush_s, self._flush, "vessel flush"),
                 every(s.ais_silence_check_s, self.check, "vessel timer")]

@@ -3,11 +3,15 @@ segment updated in place, state kept over a restart on both stores), automatic m
 flooded-road calls, and the layer's catalog entry."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from shapely.geometry import LineString, Point
 
 from geo.roads import road_network, to_metres
+from layers.floodroads import FloodRoadsLayer
 from server.config import Settings
+from server.floodroads import FloodRoads
 from tests.helpers import ServerThread, http
 from tests.test_river_figures import reading
 from tests.test_vessels import wait_for
@@ -56,13 +60,47 @@ def test_mark_validation_errors(server, operator):
     assert post({"road_id": "quoc-lo-1a-328", "segment": 3, "status": "cleared"}).status == 409
 
 
-def test_mark_snap_update_clear_and_restart(store_url, router):
-    srv = ServerThread(Settings(port=0, db=store_url, flush_ms=50), router).start()
+def test_flood_road_events_are_not_taken_from_the_event_api(server, operator):
+    """A flood_road posted to /api/v1/events would bypass the book (one event per segment, its
+    state): it is refused, naming the endpoint to use, and nothing of the batch is stored."""
+    lat, lon = NEAR_QL1A
+    road = {"kind": "flood_road", "category": "flood.road_flooded", "lat": lat, "lon": lon,
+            "status": "flooded", "source": {"channel": "operator"},
+            "props": FloodRoadsLayer.example_props}
+    fine = {"kind": "report", "category": "flood.road_flooded", "lat": lat, "lon": lon,
+            "source": {"channel": "app"}, "props": {"description": "Ngập sâu"}}
+    before = server.core.store.last_seq()
+    r = server.post_events([fine, road], operator)
+    assert r.status == 422, r.body
+    [d] = r.body["error"]["details"]
+    assert d["path"] == "events[1].kind" and "POST /api/v1/flood-roads" in d["message"]
+    assert server.core.store.last_seq() == before
+
+
+def test_mark_snap_update_clear_and_restart(store_url, router, monkeypatch):
+    def start() -> ServerThread:
+        return ServerThread(Settings(port=0, db=store_url, flush_ms=50), router).start()
+
+    srv = start()
     try:
         seg, event = _mark_and_deepen(srv)
     finally:
         srv.stop()
-    again = ServerThread(Settings(port=0, db=store_url, flush_ms=50), router).start()
+    # after a restart the book is read back slowly: requests must wait for it, not answer from
+    # an empty book (an empty list, "not marked flooded")
+    read_back = FloodRoads.run
+
+    async def slow_run(self):  # noqa: ANN001, ANN202
+        await asyncio.sleep(0.5)
+        await read_back(self)
+    monkeypatch.setattr(FloodRoads, "run", slow_run)
+    listed = start()
+    try:
+        flooded = http("GET", listed.url + URL + "?status=flooded", token=listed.token("operator"))
+        assert [s["id"] for s in flooded.body["segments"]] == [seg["id"]]
+    finally:
+        listed.stop()
+    again = start()
     try:
         op = again.token("operator")
         cleared = http("POST", again.url + URL, {"road_id": seg["road_id"], "segment": seg["index"],

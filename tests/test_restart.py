@@ -3,13 +3,18 @@ without reuse, a websocket resumes from ``since``. Runs the real ``ioc`` command
 process, on SQLite and on PostGIS."""
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 from contextlib import contextmanager
 from typing import Iterator
 
+import pytest
+
+from server.errors import Unavailable
+from server.follow import LoadGate
 from tests.helpers import (REPO_ROOT, ServerProcess, collect_events, http, ioc_command, recv_json,
-                           report)
+                           report, run_async)
 
 
 def create_token(db: str, role: str) -> str:
@@ -66,3 +71,19 @@ def test_token_create_rejects_bad_role_and_agency(tmp_path):
     assert bad.returncode == 2 and "unknown agency" in bad.stderr
     ok = create_token(db, "wall")
     assert ok.startswith("ioc_")
+
+
+def test_a_request_waits_for_the_state_read_back_then_is_refused_503():
+    """LoadGate: a request that needs a feature's stored state waits for it after a restart;
+    if the store never answers it gets Unavailable (503, retry later), not a wrong answer."""
+    async def scenario() -> None:
+        gate = LoadGate("the flooded-road book", timeout_s=0.05)
+        with pytest.raises(Unavailable, match="the flooded-road book is not loaded"):
+            await gate.wait()
+        gate.timeout_s = 5
+        waiting = asyncio.ensure_future(gate.wait())
+        await asyncio.sleep(0.02)
+        assert not waiting.done()
+        gate.open()
+        await asyncio.wait_for(waiting, 1)
+    run_async(scenario())

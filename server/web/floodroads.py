@@ -23,14 +23,14 @@ class FloodRoadHandler(FeatureHandler):
 class FloodRoadsHandler(FloodRoadHandler, StreamedBodyHandler):
     """``GET /api/v1/flood-roads?status=``: marked segments; ``POST``: mark or clear one."""
 
-    def get(self) -> None:
+    async def get(self) -> None:
         """Answer ``{"segments": [...], "flooded": n, "flooded_km": km}``."""
         view_of(self.principal)
         status = self.get_query_argument("status", None)
         if status is not None and status not in STATUSES:
             raise ValidationFailed("bad query", [detail("status", "flooded or cleared")])
-        segments = self.roads.listing(status)
-        flooded = self.roads.listing("flooded")
+        segments = await self.roads.listing(status)
+        flooded = await self.roads.listing("flooded")
         self.write_json({"segments": segments, "flooded": len(flooded),
                          "flooded_km": round(sum(s["length_m"] for s in flooded) / 1000, 1)})
 
