@@ -9,7 +9,8 @@ STRtree query). Each segment ever marked is **one** ``flood_road`` event (catego
 ``flood.road_flooded``, at the segment's middle, the line in ``props.path``) whose status
 (``flooded`` / ``cleared``), depth and source change with ``core.update`` (new seq, audited,
 streamed): the wall draws each segment once, as it is now. Which event holds which segment is
-kept in the store's records (kind ``flood_road``).
+kept in the store's records (kind ``flood_road``), read at start; the book then follows the
+``flood_road`` events on the bus, so every node holds the marks made on the others.
 
 Automatic marks: a stored ``report`` or ``hotline_call`` of category ``flood.road_flooded``
 (its ``water_depth_m`` as the depth) and a ``camera_hit`` of category ``camera.road_flooded``
@@ -217,11 +218,21 @@ class FloodRoads(IntakeStage):
     # -- automatic marks -----------------------------------------------------------------------
     def _on_committed(self, events: list[dict[str, Any]]) -> None:
         for ev in events:
-            if (ev["kind"], ev["category"]) in AUTO_SOURCES and ev["id"] not in self._seen:
+            if ev["kind"] == "flood_road":  # this node's marks and those of the other nodes
+                self._follow(ev)
+            elif (ev["kind"], ev["category"]) in AUTO_SOURCES and ev["id"] not in self._seen:
                 self._seen[ev["id"]] = None
                 if len(self._seen) > SEEN_MAX:
                     self._seen.popitem(last=False)
                 self._auto.put_nowait(functools.partial(self.mark_from_event, ev))
+
+    def _follow(self, ev: dict[str, Any]) -> None:
+        """Take a stored flood_road event's state into the book, so that every node's book
+        holds the marks made on the others."""
+        p = ev["props"]
+        self.state[p["segment_id"]] = {"event_id": ev["id"], "status": ev["status"],
+                                       "depth_m": p.get("depth_m"), "source": p.get("source"),
+                                       "at": p.get("marked_at")}
 
     def on_crossing(self, c: Crossing) -> None:
         """Threshold listener (the illustrative gauge rule): queue marking the segments near a
@@ -266,6 +277,7 @@ class FloodRoads(IntakeStage):
     # -- running -------------------------------------------------------------------------------
     async def run(self) -> None:
         """Read the state from the store's records, then apply automatic marks."""
-        self.state = dict(await self.core.read(self.core.store.records, RECORDS))
+        stored = await self.core.read(self.core.store.records, RECORDS)
+        self.state = {**stored, **self.state}  # what the bus brought meanwhile is newer
         self._loaded.open()
         await drain(self._auto, lambda job: job(), "automatic flood-road mark")

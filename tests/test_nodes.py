@@ -13,7 +13,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from tests.helpers import (ServerProcess, collect_events, create_pg_database, drop_pg_database,
-                           pg_url, recv_json, report, wait_until)
+                           http, pg_url, recv_json, report, wait_until)
 from tests.node_helpers import (RedisProcess, health, make_token, new_stream, node_env, node_ws,
                                 post, start_node)
 
@@ -258,3 +258,22 @@ def test_serve_workers_needs_a_shared_bus_and_postgis(tmp_path):
                                           f"sqlite:///{tmp_path / 'x.sqlite3'}"],
                          capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
     assert run.returncode == 2 and "IOC_BUS=redis://" in run.stderr
+
+
+def test_a_road_marked_on_one_node_is_cleared_on_the_other(cluster):
+    """The flooded-road book follows the bus: node b knows the segment node a marked."""
+    mark = {"road_id": "quoc-lo-1a-328", "segment": 12, "depth_m": 0.3}
+    flooded = http("POST", cluster.a.url + "/api/v1/flood-roads", mark, token=cluster.operator)
+    assert flooded.status == 201, flooded.body
+
+    def listed_on_b() -> list:
+        return http("GET", cluster.b.url + "/api/v1/flood-roads?status=flooded",
+                    token=cluster.operator).body["segments"]
+    assert wait_until(lambda: [s["id"] for s in listed_on_b()] == ["quoc-lo-1a-328:12"])
+    cleared = http("POST", cluster.b.url + "/api/v1/flood-roads", {**mark, "status": "cleared"},
+                   token=cluster.operator)
+    assert cleared.status == 200, cleared.body
+    assert cleared.body["event"]["id"] == flooded.body["event"]["id"]
+    assert wait_until(lambda: [s["id"] for s in http(
+        "GET", cluster.a.url + "/api/v1/flood-roads?status=cleared", token=cluster.operator
+    ).body["segments"]] == ["quoc-lo-1a-328:12"])
