@@ -28,6 +28,13 @@ SEVERE = {"kind": "report", "category": "environment.drainage", "lat": 16.4545, 
                                           "description": "Nước ngập qua đầu gối trên đường Kim Long."}}
 
 
+def save(context, page, path: Path) -> Path:  # noqa: ANN001
+    """Save the page as a PNG at ``path``, close its browser context; return ``path``."""
+    page.screenshot(path=str(path))
+    context.close()
+    return path
+
+
 def wait_events(url: str, token: str, n: int, timeout: float = 120.0) -> None:
     """Wait until the server has stored ``n`` events."""
     deadline = time.monotonic() + timeout
@@ -61,10 +68,7 @@ def shoot_sea(browser, url: str, token: str, out: Path) -> Path:  # noqa: ANN001
         "() => Number(document.querySelector('[data-panel=vessels]').dataset.count) > 0",
         timeout=30_000)
     page.wait_for_timeout(2500)
-    path = out / "wall-sea-1920x1080.png"
-    page.screenshot(path=str(path))
-    context.close()
-    return path
+    return save(context, page, out / "wall-sea-1920x1080.png")
 
 
 def shoot(browser, url: str, token: str, width: int, height: int, out: Path) -> Path:  # noqa: ANN001
@@ -77,10 +81,7 @@ def shoot(browser, url: str, token: str, width: int, height: int, out: Path) -> 
     page.evaluate("() => iocWall.select(iocWall.events.latest(1)[0].id)")
     page.wait_for_function("() => document.querySelector('[data-panel=details]').dataset.historyLoaded")
     page.wait_for_timeout(1500)
-    path = out / f"wall-{width}x{height}.png"
-    page.screenshot(path=str(path))
-    context.close()
-    return path
+    return save(context, page, out / f"wall-{width}x{height}.png")
 
 
 #: Illustrative calls for the flood-operations screenshots (made up; places in low-lying communes).
@@ -119,10 +120,7 @@ def shoot_hotline(browser, url: str, token: str, out: Path) -> Path:  # noqa: AN
     page.locator("#queue li[data-status=triaged] .pick").first.click()
     page.wait_for_selector("#selected [data-action=assign]")
     page.wait_for_timeout(1500)
-    path = out / "hotline-1920x1080.png"
-    page.screenshot(path=str(path))
-    context.close()
-    return path
+    return save(context, page, out / "hotline-1920x1080.png")
 
 
 def shoot_tablet(browser, url: str, token: str, out: Path) -> Path:  # noqa: ANN001
@@ -132,10 +130,7 @@ def shoot_tablet(browser, url: str, token: str, out: Path) -> Path:  # noqa: ANN
                                  geolocation={"latitude": 16.4905, "longitude": 107.5402})
     page.wait_for_function("() => window.iocTablet && iocTablet.ready", timeout=30_000)
     page.wait_for_timeout(2500)
-    path = out / "tablet-800x1280.png"
-    page.screenshot(path=str(path))
-    context.close()
-    return path
+    return save(context, page, out / "tablet-800x1280.png")
 
 
 def shoot_flood(browser, out: Path, tmp: str) -> Path:  # noqa: ANN001
@@ -150,10 +145,7 @@ def shoot_flood(browser, out: Path, tmp: str) -> Path:  # noqa: ANN001
         wait_wall_ready(page)
         page.evaluate("() => iocWall.map.flyTo({longitude: 107.53, latitude: 16.50, zoom: 10.3}, 0)")
         page.wait_for_timeout(4000)
-        path = out / "wall-flood-1920x1080.png"
-        page.screenshot(path=str(path))
-        context.close()
-        return path
+        return save(context, page, out / "wall-flood-1920x1080.png")
     finally:
         server.stop()
 
