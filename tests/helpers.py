@@ -114,12 +114,14 @@ class ServerThread:
         return http("POST", self.url + "/api/v1/events", {"events": events}, token, **kw)
 
 
-def sqlite_server(folder, router: Router, **overrides: Any) -> ServerThread:  # noqa: ANN001
+def sqlite_server(folder, router: Router, clock: Clock | None = None,  # noqa: ANN001
+                  **overrides: Any) -> ServerThread:
     """Start and return a ServerThread on a free port with its SQLite store and data folder
-    in ``folder`` (``overrides``: other Settings fields, ``db`` included)."""
+    in ``folder`` (``overrides``: other Settings fields, ``db`` included; ``clock``: e.g. a
+    ManualClock)."""
     fields = {"port": 0, "db": f"sqlite:///{folder / 'ioc.sqlite3'}", "flush_ms": 50,
               "data_dir": folder / "data", **overrides}
-    return ServerThread(Settings(**fields), router).start()
+    return ServerThread(Settings(**fields), router, clock).start()
 
 
 def recv_json(ws, timeout: float = RECV_TIMEOUT) -> dict:  # noqa: ANN001

@@ -9,9 +9,8 @@ import pytest
 
 from scenarios.fleet import nmea_position, nmea_static, tag
 from server.clock import ManualClock
-from server.config import Settings
 from tests import helpers
-from tests.helpers import ServerThread, http, open_ws, recv_json
+from tests.helpers import http, open_ws, recv_json, sqlite_server
 from tests.helpers import wait_until as wait_for
 
 MMSI = 574123456
@@ -63,10 +62,8 @@ def tcp_feed_socket():
 
 @pytest.fixture
 def ais_server(tmp_path, router, tcp_feed_socket):
-    settings = Settings(port=0, db=f"sqlite:///{tmp_path / 'ioc.sqlite3'}", flush_ms=50,
-                        feed_flush_ms=50, ais_udp=0,
+    srv = sqlite_server(tmp_path, router, feed_flush_ms=50, ais_udp=0,
                         ais_tcp=f"127.0.0.1:{tcp_feed_socket.getsockname()[1]}")
-    srv = ServerThread(settings, router).start()
     yield srv
     srv.stop()
 
@@ -161,9 +158,8 @@ def test_zone_posted_over_a_vessel_raises_and_bad_zones_are_refused(server):
 @pytest.fixture
 def clock_server(tmp_path, router):
     clock = ManualClock()
-    settings = Settings(port=0, db=f"sqlite:///{tmp_path / 'ioc.sqlite3'}", flush_ms=50,
-                        feed_flush_ms=50, ais_silence_check_s=0.05, ais_silent_after_s=600)
-    srv = ServerThread(settings, router, clock).start()
+    srv = sqlite_server(tmp_path, router, clock, feed_flush_ms=50, ais_silence_check_s=0.05,
+                        ais_silent_after_s=600)
     yield srv, clock
     srv.stop()
 
@@ -238,14 +234,13 @@ def test_readiness_counts_vessels_per_zone_with_port_distance(server):
 
 
 def test_registry_and_danger_zones_survive_a_restart(tmp_path, router):
-    settings = Settings(port=0, db=f"sqlite:///{tmp_path / 'ioc.sqlite3'}", flush_ms=50, feed_flush_ms=50)
-    srv = ServerThread(settings, router).start()
+    srv = sqlite_server(tmp_path, router, feed_flush_ms=50)
     op = srv.token("operator")
     post_ais(srv, op, nmea_static(MMSI, "TTH 90123 TS", "XVAB") + nmea_position(MMSI, *AT_SEA, sog=3.0, cog=1.0))
     http("POST", srv.url + "/api/v1/vessels/danger-zones", token=op,
          body={"id": "storm", "name": "Bão", "geometry": STORM})
     srv.stop()
-    srv = ServerThread(settings, router).start()
+    srv = sqlite_server(tmp_path, router, feed_flush_ms=50)
     try:
         op = srv.token("operator")
         vessels = wait_for(lambda: http("GET", srv.url + "/api/v1/vessels", token=op).body["vessels"])

@@ -13,8 +13,7 @@ import pytest
 from lxml import etree
 
 from server.clock import ManualClock
-from server.config import Settings
-from tests.helpers import ServerThread, http
+from tests.helpers import ServerThread, http, sqlite_server
 from tests.test_warnings import (ATOM, HUE, KIM_LONG, PHU_XUAN, THUAN_AN, act,  # noqa: F401
                                  any_store_server, draft, future, wserver)  # (fixtures)
 
@@ -221,9 +220,7 @@ def test_cap_inside_hue_becomes_a_received_warning_and_a_cancel_cancels_it(any_s
 @pytest.fixture
 def clocked(tmp_path, router):
     clock = ManualClock()
-    settings = Settings(port=0, db=f"sqlite:///{tmp_path / 'ioc.sqlite3'}", flush_ms=50,
-                        data_dir=tmp_path / "data")
-    srv = ServerThread(settings, router, clock).start()
+    srv = sqlite_server(tmp_path, router, clock)
     yield srv, clock
     srv.stop()
 
