@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from server.errors import NotFound, Unavailable
-from server.events import parse_json
 from server.openapi import openapi_document
 from server.params import parse_event_query, parse_nearest, parse_search
 from server.web.base import BaseHandler, StreamedBodyHandler
@@ -13,7 +12,7 @@ class EventsHandler(StreamedBodyHandler):
 
     async def post(self) -> None:
         """Store the events; answer 201 ``{"events": [...]}`` once they are durable."""
-        doc = parse_json(self.body, self._limit)
+        doc = self.body_json()
         result = await self.core.ingest(doc, self.principal, self.request.headers.get("Idempotency-Key"))
         if result.replayed:
             self.set_header("Idempotent-Replayed", "true")
@@ -31,7 +30,7 @@ class SearchHandler(StreamedBodyHandler):
 
     async def post(self) -> None:
         """Answer ``{"events": [...], "next_since": N}`` for ``{"intersects": polygon, …}``."""
-        doc = parse_json(self.body, self._limit)
+        doc = self.body_json()
         since, query, limit = parse_search(doc, self.core.layers.kinds)
         page = await self.core.search(self.principal, since, query, limit)
         self.write_json({"events": page.events, "next_since": page.next_since})

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from server.errors import NotFound
-from server.events import parse_json
 from server.reroute import RerouteRequest
 from server.web.base import BaseHandler
 
@@ -43,8 +42,7 @@ class RerouteHandler(BaseHandler):
 
     async def post(self) -> None:
         """Answer ``{dry_run, scanned, matched, changed, moves}``."""
-        doc = parse_json(self.request.body, self.core.settings.max_body_bytes) \
-            if self.request.body.strip() else {}
+        doc = self.body_json() if self.request.body.strip() else {}
         report = await self.core.reroute(RerouteRequest.from_json(doc), self.principal)
         self.write_json(report.to_json())
 

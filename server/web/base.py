@@ -9,6 +9,7 @@ import tornado.web
 
 from server.auth import Principal, bearer
 from server.errors import IOCError, NotFound, PayloadTooLarge, Unauthorized, Unavailable
+from server.events import parse_json
 from server.service import EventService, Reference
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,10 @@ class BaseHandler(tornado.web.RequestHandler):
         """Record the request in the audit trail when a privileged token made it."""
         self.core.access.note(self.principal, self.request.method, self.request.path,
                               self.get_status())
+
+    def body_json(self) -> Any:
+        """Return the decoded JSON body (400/413 in the one error shape)."""
+        return parse_json(self.request.body, self.core.settings.max_body_bytes)
 
     def get_query_argument_or_none(self, name: str) -> str | None:
         """Return a query argument or None (the getter ``server.params`` parsers take)."""
@@ -158,3 +163,7 @@ class StreamedBodyHandler(BaseHandler):
         if self._size > self._limit:
             raise PayloadTooLarge(f"body is {self._size} bytes; the limit is {self._limit}")
         return b"".join(self._chunks)
+
+    def body_json(self) -> Any:
+        """Return the decoded JSON of the streamed body (400/413 in the one error shape)."""
+        return parse_json(self.body, self._limit)

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 from server.cameras import CameraService
-from server.events import parse_json
 from server.web.base import BaseHandler, StreamedBodyHandler
 
 CAMERA = r"([a-z0-9][a-z0-9_-]{0,63})"
@@ -38,7 +37,7 @@ class CameraHandler(StreamedBodyHandler):
 
     async def put(self, camera_id: str) -> None:
         """Answer the camera as listed by ``GET /api/v1/cameras``."""
-        doc = parse_json(self.body, self._limit)
+        doc = self.body_json()
         self.write_json(await self.cameras.report(self.principal, camera_id, doc))
 
 

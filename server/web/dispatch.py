@@ -6,7 +6,6 @@ from __future__ import annotations
 from server.dispatch.desk import DispatchDesk
 from server.dispatch.lifecycle import TABLE
 from server.dispatch.triage import rules_json
-from server.events import parse_json
 from server.params import parse_float, parse_int
 from server.web.base import FeatureHandler
 
@@ -21,10 +20,6 @@ class DeskHandler(FeatureHandler):
     def desk(self) -> DispatchDesk:
         """Return the DispatchDesk."""
         return self.feature
-
-    def body_json(self):  # noqa: ANN201
-        """Return the decoded JSON body (400/413 in the one error shape)."""
-        return parse_json(self.request.body, self.core.settings.max_body_bytes)
 
     def key(self) -> str | None:
         """Return the request's Idempotency-Key header, or None."""

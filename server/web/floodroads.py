@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from server.auth import view_of
 from server.errors import ValidationFailed, detail
-from server.events import parse_json
 from server.floodroads import FloodRoads
 from server.web.base import FeatureHandler, StreamedBodyHandler
 from server.web.vessels import require_manager
@@ -39,7 +38,7 @@ class FloodRoadsHandler(FloodRoadHandler, StreamedBodyHandler):
         answer ``201`` (first mark of the segment) or ``200`` with ``{segment, event,
         snapped_m, created}``."""
         require_manager(self.principal)
-        out = await self.roads.mark(parse_json(self.body, self._limit), self.principal)
+        out = await self.roads.mark(self.body_json(), self.principal)
         self.write_json(out, 201 if out["created"] else 200)
 
 

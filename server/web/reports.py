@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from server.errors import BadRequest, detail
-from server.events import parse_json
 from server.params import parse_int
 from server.reports import kpis
 from server.reports.desk import ReportDesk
@@ -83,7 +82,7 @@ class CasesHandler(DeskMixin, StreamedBodyHandler):
 
     async def post(self) -> None:
         """Answer 201 ``{"case", "citizen_token", "duplicate_of", "notice", "replayed"}``."""
-        doc = parse_json(self.body, self._limit)
+        doc = self.body_json()
         out = await self.desk.file(doc, self.principal, self.kind,
                                    self.request.headers.get("Idempotency-Key"))
         self.write_json(out, 201)
@@ -119,7 +118,7 @@ class TransitionHandler(CaseHandler):
 
     async def post(self, case_id: str) -> None:
         """Answer 200 ``{"case": updated event}``."""
-        doc = parse_json(self.request.body, self.core.settings.max_body_bytes)
+        doc = self.body_json()
         self.write_json({"case": await self.desk.transition(case_id, doc, self.principal)})
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from server.auth import view_of
-from server.events import parse_json
 from server.sensor_kpis import Reservoirs, RiverLevels
 from server.sensors import SensorService
 from server.web.base import FeatureHandler, StreamedBodyHandler
@@ -43,7 +42,7 @@ class StationHandler(SensorHandler, StreamedBodyHandler):
     async def put(self, station_id: str) -> None:
         """Store the station; answer it."""
         require_manager(self.principal)
-        station = await self.sensors.register(station_id, parse_json(self.body, self._limit))
+        station = await self.sensors.register(station_id, self.body_json())
         self.write_json(self.sensors.describe(station))
 
 
@@ -63,7 +62,7 @@ class ReadingsHandler(SensorHandler, StreamedBodyHandler):
     async def post(self, station_id: str) -> None:
         """Answer ``{"station", "accepted", "level"}`` once every reading is stored."""
         require_manager(self.principal)
-        self.write_json(await self.sensors.post_readings(station_id, parse_json(self.body, self._limit)))
+        self.write_json(await self.sensors.post_readings(station_id, self.body_json()))
 
 
 def routes(ctx: dict) -> list[tuple]:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from server.auth import Principal, view_of
 from server.errors import Forbidden
-from server.events import parse_json
 from server.vessels import VesselService, parse_danger_zone
 from server.web.base import FeatureHandler, StreamedBodyHandler
 
@@ -68,7 +67,7 @@ class DangerZonesHandler(VesselHandler, StreamedBodyHandler):
     async def post(self) -> None:
         """Answer 201 ``{"zone": Feature, "vessels_inside": [...]}``."""
         require_manager(self.principal)
-        zone = parse_danger_zone(parse_json(self.body, self._limit), self.core.tz,
+        zone = parse_danger_zone(self.body_json(), self.core.tz,
                                  self.core.validator.region.bounds)
         inside = await self.vessels.add_danger_zone(zone)
         self.write_json({"zone": zone.to_feature(self.core.tz), "vessels_inside": inside}, 201)

@@ -4,7 +4,7 @@ WarningDesk, write JSON or XML (docs/WARNINGS.md)."""
 from __future__ import annotations
 
 from server.errors import PayloadTooLarge, ValidationFailed, detail
-from server.events import parse_json, parse_model
+from server.events import parse_model
 from server.warnings.cap import to_xml
 from server.warnings.desk import WarningDesk
 from server.warnings.lifecycle import TABLE, NewWarning, WarningRequest
@@ -23,10 +23,6 @@ class WarningHandler(FeatureHandler):
     def desk(self) -> WarningDesk:
         """Return the WarningDesk."""
         return self.feature
-
-    def body_json(self):  # noqa: ANN201
-        """Return the decoded JSON body (400/413 in the one error shape)."""
-        return parse_json(self.request.body, self.core.settings.max_body_bytes)
 
     def write_xml(self, body: bytes, content_type: str = CAP_TYPE) -> None:
         """Write an XML document."""
