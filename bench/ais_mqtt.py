@@ -36,15 +36,15 @@ def ais_lines(rounds: int) -> list[str]:
 
 def core_for(db: Path, **overrides):  # noqa: ANN201
     """Return an in-process EventService on a fresh SQLite store."""
-    from server.config import Settings
-    from server.service import build_service
+    from server.core.settings import Settings
+    from server.core.service import build_service
     return build_service(Settings(port=0, db=f"sqlite:///{db}", **overrides))
 
 
 async def ais_through_store(lines: list[str], db: Path, **overrides) -> tuple[float, int]:
     """Return (seconds, events stored) for feeding ``lines`` through the whole vessel path."""
     from server.store import EventQuery
-    from server.vessels import VesselService
+    from server.features.vessels.service import VesselService
     core = core_for(db, **overrides)
     vessels = VesselService(core)
     await core.start()
@@ -64,10 +64,10 @@ def bench_ais(rounds: int, tmp: Path) -> tuple[list[list[object]], int]:
     from geo.areas import communes_2025
     from geo.region import ServiceRegion
     from geo.sea import SeaZones, load_ports
-    from server.ais import AisDecoder
-    from server.config import Settings
-    from server.vessels import VesselTracker
-    from server.timefmt import parse_offset
+    from server.features.vessels.ais import AisDecoder
+    from server.core.settings import Settings
+    from server.features.vessels.service import VesselTracker
+    from server.core.timefmt import parse_offset
     lines = ais_lines(rounds)
     decode_s = median_time(lambda: AisDecoder().feed_many(lines), repeat=3)
     territory = communes_2025().union()
@@ -97,7 +97,7 @@ def bench_ais(rounds: int, tmp: Path) -> tuple[list[list[object]], int]:
 async def mqtt_end_to_end(n: int, db: Path) -> float:
     """Return the seconds from the first publish to ``n`` readings stored (real broker)."""
     import paho.mqtt.client as mqtt
-    from server.sensors import SensorService
+    from server.features.sensors.service import SensorService
     prefix = f"ioc-bench-{secrets.token_hex(4)}/sensors"
     core = core_for(db, mqtt_url="mqtt://127.0.0.1:1883", mqtt_topic_prefix=prefix)
     sensors = SensorService(core)
@@ -126,7 +126,7 @@ async def mqtt_end_to_end(n: int, db: Path) -> float:
 
 def bench_mqtt(n: int, tmp: Path) -> list[list[object]]:
     """Return the MQTT table rows."""
-    from server.sensors import SensorService
+    from server.features.sensors.service import SensorService
 
     async def parse_only() -> float:
         core = core_for(tmp / "parse.sqlite3")

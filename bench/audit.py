@@ -14,9 +14,9 @@ import time
 
 from bench._report import git_commit, machine, table, write_section
 from bench.store import backend_url, pg_version
-from server.audit import ACCESS
+from server.core.audit import ACCESS
 from server.store import AuditEntry, open_store
-from server.timefmt import parse_offset
+from server.core.timefmt import parse_offset
 from tests.helpers import http, sqlite_server
 
 BACKENDS = ("sqlite", "postgis")

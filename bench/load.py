@@ -324,8 +324,8 @@ def fanout_micro() -> list[list[object]]:
 
 def _flush_once(n: int, per_event: bool, batch: list[dict], queries: list) -> None:
     """Attach ``n`` live subscriptions to a fresh hub and flush ``batch`` once."""
-    from server.auth import View
-    from server.hub import Hub, Subscription
+    from server.core.auth import View
+    from server.core.hub import Hub, Subscription
     hub = Hub(None, lambda e, v: e, per_event=per_event)  # type: ignore[arg-type]
     for k in range(n):
         sink = _Sink()

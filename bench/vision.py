@@ -61,7 +61,7 @@ def config(video: Path, weights: Path, imgsz: int):  # noqa: ANN201 - VisionConf
 def measure(video: Path, weights: Path, imgsz: int, threads: int, frames: int) -> dict[str, float]:
     """Run ``frames`` frames through a CameraLoop; return median ms per stage and per frame."""
     import torch
-    from server.apiclient import ApiClient
+    from server.client import ApiClient
     from vision.capture import VideoFileSource
     from vision.detect import load_detector
     from vision.outbox import Outbox

@@ -2,7 +2,7 @@
 
 On a table of ``--rows`` events (a third each SOS calls, responder units and vessel positions,
 spread over the city's bounding box), the reach of a warning on the 13 communes Kim Long's BĐ3 puts at risk
-(``server.warnings.reach``: the store's polygon query, PostGIS ``ST_Intersects`` on its GiST
+(``server.features.warnings.reach``: the store's polygon query, PostGIS ``ST_Intersects`` on its GiST
 index) against the obvious alternative: read every event of those kinds and test the points
 with shapely in Python (vectorised). Then one CAP message: built and written (lxml), and the
 same plus validation against the OASIS schema. Medians of bounded repeats, the backends
@@ -21,11 +21,11 @@ from lxml import etree
 from bench._report import git_commit, machine, table, write_section
 from bench.store import BACKENDS, backend_url, interleaved
 from geo.router import Router
-from server.config import Settings
+from server.core.settings import Settings
 from server.store import EventQuery
-from server.warnings.areas import load_gauge_areas, target_geometry
-from server.warnings.cap import schema, to_xml
-from server.warnings.reach import reach
+from server.features.warnings.areas import load_gauge_areas, target_geometry
+from server.features.warnings.cap import schema, to_xml
+from server.features.warnings.reach import reach
 from tests.helpers import ServerThread
 from tests.storekit import scattered
 

@@ -4,7 +4,7 @@ received as CAP from outside (e.g. the national hydro-meteorological service).
 
 One event per CAP message chain: the event's point is a point inside the target area, the
 target itself is ``props.communes`` (GSO codes) and/or ``props.cells`` (H3 cells) — or, for a
-received message, the areas it states (``props.cap``). Lifecycle (``server.warnings.lifecycle``):
+received message, the areas it states (``props.cap``). Lifecycle (``server.features.warnings.lifecycle``):
 ``draft → approved → sent``, ``update`` (a sent warning gets a new draft that references it;
 sending that one moves the old one to ``updated``), ``discard`` / ``cancel``, and ``expired``.
 """

@@ -10,7 +10,7 @@ from typing import Any, Awaitable, Callable
 from tqdm import tqdm
 
 from scenarios.base import Scenario
-from server.apiclient import ApiClient
+from server.client import ApiClient
 
 log = logging.getLogger(__name__)
 

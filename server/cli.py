@@ -12,7 +12,7 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from server.config import Settings
+from server.core.settings import Settings
 from vision.cli import vision
 
 log = logging.getLogger("ioc")
@@ -73,7 +73,7 @@ def _fork_workers(settings: Settings, workers: int, demo: bool) -> tuple[Setting
     import signal
 
     import tornado.netutil
-    from server.bus import default_node_id
+    from server.core.bus import default_node_id
     if settings.bus == "memory" or settings.db.startswith("sqlite:"):
         raise click.UsageError("--workers > 1 needs a bus shared by the nodes (IOC_BUS=redis://…) "
                                "and a PostGIS store (DATABASE_URL=postgresql+psycopg://…)")
@@ -97,8 +97,8 @@ def _fork_workers(settings: Settings, workers: int, demo: bool) -> tuple[Setting
 async def _serve(settings: Settings, demo: bool, scenario_name: str | None, speed: float,
                  sockets: list | None = None) -> None:
     from scenarios.registry import DEFAULT_SCENARIO, get_scenario
-    from server.clock import ScaledClock
-    from server.service import build_service
+    from server.core.clock import ScaledClock
+    from server.core.service import build_service
     from server.web.app import start_server
     try:
         scenario = get_scenario(scenario_name or DEFAULT_SCENARIO) if demo else None
@@ -121,7 +121,7 @@ async def _serve(settings: Settings, demo: bool, scenario_name: str | None, spee
 
 async def _demo(server, scenario, speed: float) -> None:  # noqa: ANN001
     from scenarios.player import play
-    from server.auth import Principal
+    from server.core.auth import Principal
     core = server.core
     host = "127.0.0.1" if core.settings.host in ("0.0.0.0", "") else core.settings.host
     base = f"http://{host}:{server.port}"
@@ -164,7 +164,7 @@ async def _play_cases(core, scenario) -> None:  # noqa: ANN001
     """Play a scenario with case plans on scenario time, month after month."""
     import time
 
-    from server.reports.simulation import MonthDriver
+    from server.features.reports.simulation import MonthDriver
     desk = core.features["reports"]
     poll_s = max(0.02, min(0.25, 60.0 / getattr(core.clock, "speed", 1.0)))  # ≤ 1 scenario minute
     run = 0
@@ -219,7 +219,7 @@ def ais_replay(file, url: str, token: str, rate: float) -> None:  # noqa: ANN001
 
     from tqdm import tqdm
 
-    from server.apiclient import ApiClient, ApiError
+    from server.client import ApiClient, ApiError
     lines = [ln for ln in file.read().splitlines() if ln.strip()]
     chunk = max(1, int(rate * 0.25)) if rate > 0 else 2000
     client = ApiClient(url, token)
@@ -258,9 +258,9 @@ def token() -> None:
 def token_create(role: str, agency_id: str | None, unit_id: str | None, label: str,
                  ttl_days: float | None, db: str | None) -> None:
     """Print a new token (only its hash is stored)."""
-    from server.dispatch.book import load_book
-    from server.errors import IOCError
-    from server.service import build_service
+    from server.features.dispatch.book import load_book
+    from server.core.errors import IOCError
+    from server.core.service import build_service
     core = build_service(_settings(db=db))
     try:
         if unit_id is not None and load_book(core.store).unit(unit_id) is None:
@@ -278,7 +278,7 @@ def token_create(role: str, agency_id: str | None, unit_id: str | None, label: s
 def _open_store(db: str | None):  # noqa: ANN202 - (EventStore, timezone)
     """Return (store, tz) of the settings' store (migrated to head on open)."""
     from server.store import open_store
-    from server.timefmt import parse_offset
+    from server.core.timefmt import parse_offset
     settings = _settings(db=db)
     tz = parse_offset(settings.tz_offset)
     return open_store(settings.db, tz), tz
@@ -290,8 +290,8 @@ def token_list(db: str | None) -> None:
     """Print every token as JSON lines: id, role, binding, label, times, state (no secret)."""
     import orjson
 
-    from server.audit import token_listing
-    from server.timefmt import now_micros
+    from server.core.audit import token_listing
+    from server.core.timefmt import now_micros
     store, tz = _open_store(db)
     try:
         for row in token_listing(store.list_tokens(), tz, now_micros()):
@@ -307,7 +307,7 @@ def token_list(db: str | None) -> None:
 def token_revoke(token_id: str | None, label: str | None, db: str | None) -> None:
     """Revoke a token by id, or every token with a label. A running server stops accepting it
     within its cache time (30 s); ``DELETE /api/v1/tokens/{id}`` takes effect at once."""
-    from server.timefmt import now_micros
+    from server.core.timefmt import now_micros
     if (token_id is None) == (label is None):
         raise click.UsageError("give exactly one of --id and --label")
     store, _ = _open_store(db)
@@ -335,8 +335,8 @@ def audit() -> None:
 @click.option("--db", default=None, help="Store URL (default from settings).")
 def audit_export(since: str | None, fmt: str, out: Path | None, db: str | None) -> None:
     """Write the audit entries at or after ``--since``, oldest first."""
-    from server.audit import export_lines, iter_audit, parse_since
-    from server.errors import IOCError
+    from server.core.audit import export_lines, iter_audit, parse_since
+    from server.core.errors import IOCError
     try:
         since_us = parse_since(since)
     except IOCError as exc:
@@ -367,10 +367,10 @@ def report() -> None:
 def report_monthly(month: str, db: str | None, out: Path) -> None:
     """Write the month's figures per unit (CSV) and a printable report naming the units that lag."""
     from geo.router import Router
-    from server.reports.kpis import month_bounds
-    from server.reports.monthly import monthly_report
+    from server.features.reports.kpis import month_bounds
+    from server.features.reports.monthly import monthly_report
     from server.store import open_store
-    from server.timefmt import now_micros, parse_offset
+    from server.core.timefmt import now_micros, parse_offset
     settings = _settings(db=db)
     tz = parse_offset(settings.tz_offset)
     try:
@@ -452,11 +452,11 @@ def export_cmd(fmt: str, out: Path | None, since: int, kind: str | None, db_url:
                chunk: int, progress: bool) -> None:
     """Export events as GeoJSON, GeoPackage or CSV, streamed in chunks."""
     from layers.registry import default_registry
-    from server.errors import IOCError
-    from server.export import export
-    from server.params import parse_kinds
+    from server.core.errors import IOCError
+    from server.core.export import export
+    from server.core.params import parse_kinds
     from server.store import EventQuery, open_store
-    from server.timefmt import parse_offset
+    from server.core.timefmt import parse_offset
     if fmt == "gpkg" and out is None:
         raise click.UsageError("--format gpkg needs --out FILE.gpkg")
     try:
@@ -530,7 +530,7 @@ def _time_arg(ctx, param, value: str | None) -> int | None:  # noqa: ANN001 - cl
     from datetime import date
 
     from geo.areas import local_day_start_us
-    from server.timefmt import parse_rfc3339
+    from server.core.timefmt import parse_rfc3339
     if value is None:
         return None
     try:
@@ -561,7 +561,7 @@ def areas_reroute(db: str | None, generation: str, observed_from: int | None,
 
     With a server running, POST /api/v1/areas/reroute does the same and streams the changes live.
     """
-    from server.reroute import RerouteRequest
+    from server.core.reroute import RerouteRequest
     request = RerouteRequest(None if generation == "auto" else generation, observed_from,
                              observed_to, frozenset(statuses) or None, frozenset(kinds) or None,
                              dry_run)
@@ -576,9 +576,9 @@ def areas_reroute(db: str | None, generation: str, observed_from: int | None,
 async def _reroute(settings: Settings, request):  # noqa: ANN001, ANN202
     from tqdm import tqdm
 
-    from server.auth import Principal
-    from server.errors import IOCError
-    from server.service import build_service
+    from server.core.auth import Principal
+    from server.core.errors import IOCError
+    from server.core.service import build_service
     core = build_service(settings)
     try:
         with tqdm(total=core.store.last_seq(), unit="ev", desc="reroute") as bar:

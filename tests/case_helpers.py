@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from server.clock import ManualClock
-from server.timefmt import parse_rfc3339
+from server.core.clock import ManualClock
+from server.core.timefmt import parse_rfc3339
 from tests.helpers import Response, ServerThread, http, report
 
 START = "2025-11-03T08:00:00+07:00"

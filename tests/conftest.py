@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from geo.router import Router
-from server.config import Settings
+from server.core.settings import Settings
 from tests.helpers import ServerThread, create_pg_database, drop_pg_database, pg_url
 
 pytest_plugins = ["tests.case_helpers"]  # fixtures of the report tests: clock, cserver
@@ -32,7 +32,7 @@ STORE_BACKENDS = ["sqlite", "postgis"]
 def postgis_template():
     """Name of a PostGIS database migrated to head, cloned by every PostGIS test."""
     from server.store import open_store
-    from server.timefmt import parse_offset
+    from server.core.timefmt import parse_offset
     name = create_pg_database(prefix="ioc_tmpl_")
     open_store(pg_url(name), parse_offset("+07:00")).close()
     yield name
@@ -75,7 +75,7 @@ def store_url(request, tmp_path) -> str:
 def store_factory(store_url):
     """Return a function that opens the store under test (same database each call)."""
     from server.store import open_store
-    from server.timefmt import parse_offset
+    from server.core.timefmt import parse_offset
     opened = []
 
     def factory():

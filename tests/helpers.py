@@ -16,12 +16,12 @@ from websockets.sync.client import connect
 
 from geo.router import Router
 from layers.registry import default_registry
-from server.bus import make_bus
-from server.clock import Clock
-from server.config import Settings
-from server.service import EventService
+from server.core.bus import make_bus
+from server.core.clock import Clock
+from server.core.settings import Settings
+from server.core.service import EventService
 from server.store import open_store
-from server.timefmt import parse_offset
+from server.core.timefmt import parse_offset
 from server.web.app import RunningServer, start_server
 
 RECV_TIMEOUT = 5.0

@@ -79,9 +79,9 @@ def new_stream() -> str:
 
 def make_token(db_url: str, role: str) -> str:
     """Store a new token of ``role`` in the database and return its secret."""
-    from server.auth import new_token
+    from server.core.auth import new_token
     from server.store import open_store
-    from server.timefmt import parse_offset
+    from server.core.timefmt import parse_offset
     store = open_store(db_url, parse_offset("+07:00"))
     try:
         secret, record = new_token(role, label="test")

@@ -7,8 +7,8 @@ from typing import Iterator
 
 import numpy as np
 
-from server.events import NewEvent
-from server.timefmt import now_micros
+from server.core.events import NewEvent
+from server.core.timefmt import now_micros
 
 
 def new_event(i: int = 0, ref: str | None = None, kind: str = "report", area: str = "19789",
@@ -34,7 +34,7 @@ def append_batches(url: str, batches: int, size: int, acked, start) -> None:  # 
     writers, append ``batches`` batches of ``size`` events, and put the list of acknowledged seqs
     on the ``acked`` queue."""
     from server.store import open_store
-    from server.timefmt import parse_offset
+    from server.core.timefmt import parse_offset
     store = open_store(url, parse_offset("+07:00"))
     try:
         start.wait(90)

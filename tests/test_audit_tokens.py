@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from server.cli import main
 from server.store import open_store
 from server.store.base import AuditEntry
-from server.timefmt import parse_offset
+from server.core.timefmt import parse_offset
 from tests.helpers import ServerThread, http
 
 TZ = parse_offset("+07:00")

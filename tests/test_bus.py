@@ -8,9 +8,9 @@ import secrets
 
 import pytest
 
-from server.bus import BusStats, RedisBus, RedisOptions, SeqOrderer, StoreSource
+from server.core.bus import BusStats, RedisBus, RedisOptions, SeqOrderer, StoreSource
 from server.store import AuditEntry, EventQuery, open_store
-from server.timefmt import parse_offset
+from server.core.timefmt import parse_offset
 from tests.helpers import run_async
 from tests.node_helpers import RedisProcess
 from tests.storekit import new_event

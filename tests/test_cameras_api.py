@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from server.clock import ManualClock
+from server.core.clock import ManualClock
 from tests.helpers import ServerThread, collect_events, http, open_ws, recv_json
 
 #: A real 8 × 8 JPEG (OpenCV, quality 50).

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from server.config import Settings
-from server.reports.chat import guess_category
+from server.core.settings import Settings
+from server.features.reports.chat import guess_category
 from tests.helpers import ServerThread, http
 
 ZALO_APP, ZALO_SECRET = "360846524940903967", "oa-secret-for-tests"

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from server.cli import main
-from server.events import wire_feature
+from server.core.events import wire_feature
 from server.store import EventQuery
 from server.store.migrate import head
 from tests.storekit import new_event, scattered

@@ -14,7 +14,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from server.store import open_store
-from server.timefmt import parse_offset
+from server.core.timefmt import parse_offset
 from tests.faults import IngestClients, proxied_server
 from tests.helpers import ServerProcess, collect_events, http, open_ws, subscribe
 from tests.test_errors import assert_error
@@ -83,7 +83,7 @@ def test_postgis_cut_mid_stream_refuses_with_503_loses_nothing_and_recovers(pg_d
             wait_until(lambda: clients.refusals >= 3)
             assert_unavailable(http("GET", srv.url + "/api/v1/events?since=0", token=operator))
             assert http("GET", srv.url + "/api/v1/kpis", token=operator).status == 200  # figures
-            # the store cannot answer come back "unknown" (server.kpis), the document still does
+            # the store cannot answer come back "unknown" (server.core.kpis), the document still does
             assert_unavailable(http("GET", srv.url + "/api/v1/ready"))
             doc = health(srv.url)
             assert doc["status"] == "degraded" and doc["store"]["state"] == "unavailable"

@@ -10,8 +10,8 @@ from shapely.geometry import LineString, Point
 
 from geo.roads import road_network, to_metres
 from layers.floodroads import FloodRoadsLayer
-from server.config import Settings
-from server.floodroads import FloodRoads
+from server.core.settings import Settings
+from server.features.flood_roads.book import FloodRoads
 from tests.helpers import ServerThread, http
 from tests.test_river_figures import reading
 from tests.test_vessels import wait_for

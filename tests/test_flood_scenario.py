@@ -17,7 +17,7 @@ from geo.router import service_region
 from layers.registry import default_registry
 from scenarios.flood_2025_11 import COMMUNES, Flood2025
 from scenarios.player import http_sink, play
-from server.events import EventValidator
+from server.core.events import EventValidator
 from tests.helpers import http
 
 CSV = Path(__file__).resolve().parents[1] / "geo" / "data" / "hue_water_levels_2025-11.csv"

@@ -18,24 +18,24 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from geo.router import service_region
 from layers.registry import default_registry
-from server.ais import AisDecoder
-from server.cameras import CameraIn
-from server.config import Settings
-from server.dispatch.desk import SosIn, TriageIn
-from server.dispatch.lifecycle import TABLE, CallRequest
-from server.dispatch.units import FixIn, UnitIn
-from server.errors import IOCError
-from server.events import EventValidator, NewEvent, parse_json, parse_model
-from server.params import parse_bbox, parse_int, parse_polygon, parse_search
-from server.reports.chat import CHAT_ADAPTERS
-from server.reports.lifecycle import TransitionIn
-from server.reports.open311 import Open311, Open311Error, _attributes, _date, check_format
-from server.reroute import RerouteRequest
-from server.sensors import ReadingError, load_quantities_and_rules, parse_payload, parse_station
-from server.timefmt import now_micros
-from server.transitions import parse_request
-from server.vessels import parse_danger_zone
-from server.wsproto import parse_message, subscription_query
+from server.features.vessels.ais import AisDecoder
+from server.features.cameras.service import CameraIn
+from server.core.settings import Settings
+from server.features.dispatch.desk import SosIn, TriageIn
+from server.features.dispatch.lifecycle import TABLE, CallRequest
+from server.features.dispatch.units import FixIn, UnitIn
+from server.core.errors import IOCError
+from server.core.events import EventValidator, NewEvent, parse_json, parse_model
+from server.core.params import parse_bbox, parse_int, parse_polygon, parse_search
+from server.features.reports.chat import CHAT_ADAPTERS
+from server.features.reports.lifecycle import TransitionIn
+from server.features.reports.open311 import Open311, Open311Error, _attributes, _date, check_format
+from server.core.reroute import RerouteRequest
+from server.features.sensors.service import ReadingError, load_quantities_and_rules, parse_payload, parse_station
+from server.core.timefmt import now_micros
+from server.core.kit.transitions import parse_request
+from server.features.vessels.service import parse_danger_zone
+from server.core.wsproto import parse_message, subscription_query
 
 FUZZ = 100
 DEADLINE = timedelta(milliseconds=1500)

@@ -11,7 +11,7 @@ import pytest
 
 from geo.areas import local_day_start_us
 from geo.diff import diff_generations
-from server.timefmt import parse_rfc3339
+from server.core.timefmt import parse_rfc3339
 from tests.helpers import http, ioc_command, open_ws, recv_json, report
 
 THUAN_HOA = (16.4539, 107.5831)     # commune 19789 in the 2025 generation, district 474 before

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from server.clock import ManualClock
-from server.kpis import Kpi, KpiGroup, KpiProvider, KpiRegistry, default_providers, level
-from server.timefmt import to_micros
+from server.core.clock import ManualClock
+from server.core.kpis import Kpi, KpiGroup, KpiProvider, KpiRegistry, default_providers, level
+from server.core.timefmt import to_micros
 from tests.helpers import ServerThread, http, report
 
 HUE = timezone(timedelta(hours=7))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from server.apiclient import retry_after
-from server.auth import Principal
-from server.config import Settings
-from server.errors import TooManyRequests
-from server.ratelimit import Limit, RateLimiter
+from server.client import retry_after
+from server.core.auth import Principal
+from server.core.settings import Settings
+from server.core.errors import TooManyRequests
+from server.core.ratelimit import Limit, RateLimiter
 from tests.dispatch_helpers import KIM_TRA
 from tests.helpers import ServerThread, http, report
 from tests.test_errors import assert_error

@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from server.store import EventQuery, migrate, open_store, schema
-from server.timefmt import parse_offset
+from server.core.timefmt import parse_offset
 from tests.storekit import new_event
 
 TZ = parse_offset("+07:00")

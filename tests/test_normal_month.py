@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from scenarios.normal_month import NormalMonth
-from server.clock import ManualClock
-from server.config import Settings
-from server.reports.kpis import month_bounds
-from server.reports.simulation import MonthDriver
-from server.timefmt import parse_offset
+from server.core.clock import ManualClock
+from server.core.settings import Settings
+from server.features.reports.kpis import month_bounds
+from server.features.reports.simulation import MonthDriver
+from server.core.timefmt import parse_offset
 from tests.helpers import ServerThread, ioc_command
 
 DAY_US = 86_400_000_000

@@ -10,11 +10,11 @@ import pytest
 import tornado.web
 from hypothesis import HealthCheck, Phase, given, settings as hsettings, strategies as st
 
-from server.openapi import openapi_document
+from server.web.openapi import openapi_document
 from server.web.base import NotFoundHandler
-from server.web.open311 import UnknownHandler
+from server.features.reports.open311_handlers import UnknownHandler
 from server.web.pages import AssetHandler, PageHandler
-from server.web.public import PublicPageHandler
+from server.features.reports.public_handlers import PublicPageHandler
 from server.web.ws import EventSocket
 from tests.helpers import http, sqlite_server
 

@@ -8,13 +8,13 @@ import pytest
 from geo.geocode import CommuneGeocoder, fold
 from layers.cases import PHONE_MASK, redact_contacts
 from layers.registry import default_registry
-from server.auth import ROLES
-from server.reports.attributes import check_attributes
-from server.reports.casebook import Case
-from server.reports.kpis import compute, month_bounds
-from server.reports.lifecycle import ACTIONS, CITIZEN, PREVIOUS, SYSTEM, actions_for, classify
-from server.reports.tokens import CitizenTokens
-from server.timefmt import parse_offset, parse_rfc3339
+from server.core.auth import ROLES
+from server.features.reports.attributes import check_attributes
+from server.features.reports.casebook import Case
+from server.features.reports.kpis import compute, month_bounds
+from server.features.reports.lifecycle import ACTIONS, CITIZEN, PREVIOUS, SYSTEM, actions_for, classify
+from server.features.reports.tokens import CitizenTokens
+from server.core.timefmt import parse_offset, parse_rfc3339
 
 H = 3_600_000_000
 

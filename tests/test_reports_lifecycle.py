@@ -155,7 +155,7 @@ def test_extension_needs_the_supervisor(server):
     boss = server.token("supervisor", unit.parent) if unit.parent else server.token("supervisor")
     ok = act(server, filed["id"], "approve_extension", boss).body["case"]
     assert ok["props"]["case"]["extension"]["state"] == "approved"
-    from server.timefmt import parse_rfc3339
+    from server.core.timefmt import parse_rfc3339
 
     assert parse_rfc3339(ok["deadline"]) - parse_rfc3339(filed["deadline"]) == 24 * 3600 * 10**6
     assert act(server, filed["id"], "approve_extension", boss).status == 409  # nothing pending

@@ -11,8 +11,8 @@ from typing import Iterator
 
 import pytest
 
-from server.errors import Unavailable
-from server.follow import LoadGate
+from server.core.errors import Unavailable
+from server.core.kit.follow import LoadGate
 from tests.helpers import (REPO_ROOT, ServerProcess, collect_events, http, ioc_command, recv_json,
                            report, run_async)
 

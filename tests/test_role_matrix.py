@@ -15,7 +15,7 @@ import json
 
 import pytest
 
-from server.openapi import openapi_document
+from server.web.openapi import openapi_document
 from tests.case_helpers import act
 from tests.dispatch_helpers import CENTRE, KIM_TRA, call_act, file_call, hotline, seed
 from tests.helpers import ServerThread, http, open_ws, recv_json, sqlite_server

@@ -6,7 +6,7 @@ import pytest
 from layers.registry import default_registry
 from geo.router import service_region
 from scenarios.registry import SCENARIOS, get_scenario
-from server.events import EventValidator
+from server.core.events import EventValidator
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))

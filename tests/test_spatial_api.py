@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo.sphere import distance_m
-from server.events import wire_feature
+from server.core.events import wire_feature
 from tests.helpers import http, report
 
 # Central Huế (Phú Xuân), the citadel, across the river, and further south.

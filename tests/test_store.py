@@ -11,11 +11,11 @@ import pytest
 from shapely.geometry import Polygon
 
 from geo.sphere import distance_m
-from server.errors import Conflict
-from server.events import wire_feature
+from server.core.errors import Conflict
+from server.core.events import wire_feature
 from server.store import AuditEntry, CountQuery, EventQuery, EventStore
 from server.store.base import EXPORT_COLUMNS
-from server.timefmt import now_micros, parse_offset, to_rfc3339
+from server.core.timefmt import now_micros, parse_offset, to_rfc3339
 from tests.storekit import append_batches, new_event, scattered, writer_lock_held
 
 TZ = parse_offset("+07:00")

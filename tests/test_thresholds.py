@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.thresholds import Rule, Threshold, ThresholdEngine
+from server.features.sensors.thresholds import Rule, Threshold, ThresholdEngine
 
 RIVER = Rule("river", "water_level", "above",
              (Threshold(1.0, "minor", "BĐ1"), Threshold(2.0, "moderate", "BĐ2"),

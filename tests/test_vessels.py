@@ -8,7 +8,7 @@ import time
 import pytest
 
 from scenarios.fleet import nmea_position, nmea_static, tag
-from server.clock import ManualClock
+from server.core.clock import ManualClock
 from tests import helpers
 from tests.helpers import http, open_ws, recv_json, sqlite_server
 from tests.helpers import wait_until as wait_for

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from server.clock import ManualClock
+from server.core.clock import ManualClock
 from tests.helpers import ServerThread, http, sqlite_server
 from tests.test_warnings import (ATOM, HUE, KIM_LONG, PHU_XUAN, THUAN_AN, act,  # noqa: F401
                                  any_store_server, draft, future, wserver)  # (fixtures)

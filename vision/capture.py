@@ -21,7 +21,7 @@ from urllib.parse import urlparse, urlunparse
 import cv2
 import numpy as np
 
-from server.apiclient import Backoff
+from server.client import Backoff
 from vision.config import CameraConfig, WorkerConfig
 
 log = logging.getLogger(__name__)

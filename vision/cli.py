@@ -56,7 +56,7 @@ def run(config_path: str, url: str | None, token: str) -> None:
     """Analyse every camera of CONFIG and post camera hits to the server until stopped (Ctrl-C);
     a config of video files without loop ends when the videos do."""
     require_extra()
-    from server.apiclient import ApiError
+    from server.client import ApiError
     from vision.detect import ModelError
     from vision.worker import Worker
     cfg = _config(config_path)

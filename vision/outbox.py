@@ -18,7 +18,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from server.apiclient import ApiClient, ApiError, Backoff
+from server.client import ApiClient, ApiError, Backoff
 
 log = logging.getLogger(__name__)
 

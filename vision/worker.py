@@ -12,7 +12,7 @@ from typing import Any
 
 import uuid6
 
-from server.apiclient import ApiClient
+from server.client import ApiClient
 from vision.annotate import annotate, encode_jpeg
 from vision.capture import CameraFeed, Frame, open_source
 from vision.config import CameraConfig, VisionConfig

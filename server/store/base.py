@@ -3,7 +3,7 @@
 
 All methods are synchronous and thread-safe (any number of writer and reader threads, and, for
 PostGIS, any number of processes on one database); the async service runs them in executors.
-Events come back in wire form (see ``server.events``). Both stores keep one schema history
+Events come back in wire form (see ``server.core.events``). Both stores keep one schema history
 (``server.store.migrate``) and pass the same test suite.
 """
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, Iterator
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from server.errors import Conflict
-from server.events import NewEvent
-from server.timefmt import now_micros, parse_rfc3339, to_rfc3339
+from server.core.errors import Conflict
+from server.core.events import NewEvent
+from server.core.timefmt import now_micros, parse_rfc3339, to_rfc3339
 
 if TYPE_CHECKING:
     import geopandas
@@ -356,7 +356,7 @@ class EventStore(abc.ABC):
     def export_geojson(self, since: int, query: EventQuery, chunk: int) -> Iterator[list[str]]:
         """Yield the matching events (seq > ``since``, ascending) as GeoJSON Feature texts.
 
-        Each text decodes to ``server.events.wire_feature`` of the wire event; lists hold at
+        Each text decodes to ``server.core.events.wire_feature`` of the wire event; lists hold at
         most ``chunk`` features, and at most one list is held in memory at a time.
         """
 
@@ -368,7 +368,7 @@ class EventStore(abc.ABC):
 
         Columns: EXPORT_COLUMNS plus a point ``geometry`` (EPSG:4326). Times are epoch
         microseconds (``deadline`` may be missing), ``cell`` the integer H3 index, ``props`` and
-        ``copied_to`` JSON text; ``server.export.tidy`` turns them into what files carry.
+        ``copied_to`` JSON text; ``server.core.export.tidy`` turns them into what files carry.
         """
 
     @abc.abstractmethod

@@ -24,13 +24,13 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from server.events import NewEvent, wire_event
+from server.core.events import NewEvent, wire_event
 from server.store import schema
 from server.store.base import (EXPORT_COLUMNS, AppendResult, AuditEntry, CountQuery, EventQuery,
                                EventStore, Page, TokenRecord, check_changes, check_replay,
                                check_status, plan_append, source_keys, stamp_audit)
 from server.store.migrate import ensure_schema
-from server.timefmt import offset_text
+from server.core.timefmt import offset_text
 
 if TYPE_CHECKING:
     import geopandas
@@ -72,7 +72,7 @@ def where(since: int, q: EventQuery) -> list[sa.ColumnElement[bool]]:
 
 
 def rfc3339(col: sa.ColumnElement, tz: timezone) -> sa.ColumnElement[str]:
-    """Return SQL that writes a ``timestamptz`` exactly as ``server.timefmt.to_rfc3339`` does."""
+    """Return SQL that writes a ``timestamptz`` exactly as ``server.core.timefmt.to_rfc3339`` does."""
     local = sa.func.timezone(sa.literal(tz.utcoffset(None), sa.Interval), col)
     whole = sa.cast(sa.extract("microseconds", local), sa.BigInteger) % 1_000_000 == 0
     fraction = sa.case((whole, ""), else_=sa.func.to_char(local, ".US"))
@@ -81,7 +81,7 @@ def rfc3339(col: sa.ColumnElement, tz: timezone) -> sa.ColumnElement[str]:
 
 
 def feature_sql(tz: timezone) -> sa.ColumnElement[str]:
-    """Return SQL building ``server.events.wire_feature`` of a row as JSON text."""
+    """Return SQL building ``server.core.events.wire_feature`` of a row as JSON text."""
     props = sa.func.json_build_object(
         "id", E.id, "seq", E.seq, "kind", E.kind, "category", E.category,
         "cell", sa.func.lpad(sa.func.to_hex(E.cell), 15, "0"), "area", E.area,

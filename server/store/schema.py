@@ -15,7 +15,7 @@ from sqlalchemy import BigInteger, Computed, Double, Index, Text, TypeDecorator,
 from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from server.timefmt import from_micros, to_micros
+from server.core.timefmt import from_micros, to_micros
 
 POINT_SQL = "ST_SetSRID(ST_MakePoint(lon, lat), 4326)"
 

@@ -21,7 +21,7 @@ import orjson
 import shapely
 
 from geo.sphere import EARTH_RADIUS_M, bbox_around, distance_m
-from server.events import NewEvent, wire_event, wire_feature
+from server.core.events import NewEvent, wire_event, wire_feature
 from server.store.base import (EXPORT_COLUMNS, AppendResult, AuditEntry, CountQuery, EventQuery,
                                EventStore, Page, TokenRecord, UpdateItem, check_changes,
                                check_replay, check_status, intersect_boxes, plan_append,

@@ -1,1 +1,1 @@
-"""The Tornado layer: ``make_app`` and thin handlers over ``server.service``."""
+"""The Tornado layer: ``make_app`` and thin handlers over ``server.core.service``."""

@@ -7,9 +7,9 @@ audit trail export::
 """
 from __future__ import annotations
 
-from server.audit import (export_lines, iter_audit, parse_format, parse_since, require_admin,
+from server.core.audit import (export_lines, iter_audit, parse_format, parse_since, require_admin,
                           token_listing)
-from server.errors import NotFound
+from server.core.errors import NotFound
 from server.web.base import BaseHandler
 
 TOKEN_ID = r"([0-9a-f]{16})"

@@ -1,9 +1,9 @@
 """HTTP API handlers under /api/v1/ (thin: parse, call the core, write JSON)."""
 from __future__ import annotations
 
-from server.errors import NotFound, Unavailable
-from server.openapi import openapi_document
-from server.params import parse_event_query, parse_nearest, parse_search
+from server.core.errors import NotFound, Unavailable
+from server.web.openapi import openapi_document
+from server.core.params import parse_event_query, parse_nearest, parse_search
 from server.web.base import BaseHandler, StreamedBodyHandler
 
 
@@ -82,7 +82,7 @@ class EventHistoryHandler(BaseHandler):
 
 
 class KpiHandler(BaseHandler):
-    """``GET /api/v1/kpis``: the wall's key figures (see ``server.kpis``)."""
+    """``GET /api/v1/kpis``: the wall's key figures (see ``server.core.kpis``)."""
 
     async def get(self) -> None:
         """Answer ``{"generated_at", "groups", "items"}`` in the caller's scope."""
@@ -123,7 +123,7 @@ class OpenAPIHandler(BaseHandler):
         self.doc = doc
 
     def get(self) -> None:
-        """Answer the OpenAPI 3.1 document (``server.openapi``)."""
+        """Answer the OpenAPI 3.1 document (``server.web.openapi``)."""
         self.set_header("Cache-Control", "public, max-age=300")
         self.write_json(self.doc)
 

@@ -9,10 +9,19 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from server.config import Settings
-from server.service import EventService, build_reference, build_service
-from server.web import (admin, api, areas, cameras, channels, dispatch, floodroads, open311,
-                        pages, public, reports, sensors, vessels, warnings, ws)
+from server.core.settings import Settings
+from server.core.service import EventService, build_reference, build_service
+from server.features.cameras import handlers as cameras
+from server.features.dispatch import handlers as dispatch
+from server.features.flood_roads import handlers as floodroads
+from server.features.reports import chat_handlers as channels
+from server.features.reports import handlers as reports
+from server.features.reports import open311_handlers as open311
+from server.features.reports import public_handlers as public
+from server.features.sensors import handlers as sensors
+from server.features.vessels import handlers as vessels
+from server.features.warnings import handlers as warnings
+from server.web import admin, api, areas, pages, ws
 from server.web.base import NotFoundHandler
 
 log = logging.getLogger(__name__)

@@ -1,8 +1,8 @@
 """Boundary generations over HTTP: list them, their areas, and re-route stored events (admin)."""
 from __future__ import annotations
 
-from server.errors import NotFound
-from server.reroute import RerouteRequest
+from server.core.errors import NotFound
+from server.core.reroute import RerouteRequest
 from server.web.base import BaseHandler
 
 

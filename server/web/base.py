@@ -7,10 +7,10 @@ from typing import Any
 import orjson
 import tornado.web
 
-from server.auth import Principal, bearer
-from server.errors import IOCError, NotFound, PayloadTooLarge, Unauthorized, Unavailable
-from server.events import parse_json
-from server.service import EventService, Reference
+from server.core.auth import Principal, bearer
+from server.core.errors import IOCError, NotFound, PayloadTooLarge, Unauthorized, Unavailable
+from server.core.events import parse_json
+from server.core.service import EventService, Reference
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "
 class BaseHandler(tornado.web.RequestHandler):
     """JSON API handler. Subclasses call ``self.core`` and ``self.write_json``."""
 
-    #: The per-address limit (``server.ratelimit``) callers without a staff token draw from.
+    #: The per-address limit (``server.core.ratelimit``) callers without a staff token draw from.
     address_limit = "address"
 
     def initialize(self, core: EventService, ref: Reference) -> None:
@@ -63,7 +63,7 @@ class BaseHandler(tornado.web.RequestHandler):
         return parse_json(self.request.body, self.core.settings.max_body_bytes)
 
     def get_query_argument_or_none(self, name: str) -> str | None:
-        """Return a query argument or None (the getter ``server.params`` parsers take)."""
+        """Return a query argument or None (the getter ``server.core.params`` parsers take)."""
         return self.get_query_argument(name, None)
 
     def write_json(self, obj: Any, status: int = 200) -> None:
@@ -97,7 +97,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def log_exception(self, typ, value, tb) -> None:  # noqa: ANN001 - tornado signature
         """Client errors are answered, not logged as crashes; nor is a 503 while the database is
-        away (``server.health`` logs the outage once)."""
+        away (``server.core.health`` logs the outage once)."""
         if isinstance(value, IOCError) and value.status < 500:
             log.info("%s %s -> %d %s", self.request.method, self.request.path, value.status, value.code)
             return

@@ -8,11 +8,11 @@ from urllib.parse import urlparse
 import orjson
 import tornado.websocket
 
-from server.auth import ANONYMOUS, view_of
-from server.errors import IOCError, TooManyRequests, Unauthorized
-from server.hub import Subscription
-from server.service import EventService
-from server.wsproto import (Auth, MessageBudget, Ping, Subscribe, Unsubscribe, error_frame,
+from server.core.auth import ANONYMOUS, view_of
+from server.core.errors import IOCError, TooManyRequests, Unauthorized
+from server.core.hub import Subscription
+from server.core.service import EventService
+from server.core.wsproto import (Auth, MessageBudget, Ping, Subscribe, Unsubscribe, error_frame,
                             parse_message, subscription_query)
 
 log = logging.getLogger(__name__)

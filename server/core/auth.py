@@ -1,0 +1,226 @@
+"""Roles, tokens and what each role may see. Tokens are random secrets; only their SHA-256 is
+stored. ``Access`` turns a principal into the view of events it is allowed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Iterable
+
+from layers.base import public_position
+from server.core.errors import Forbidden, Unauthorized, ValidationFailed, detail
+from server.store.base import Box, EventQuery, TokenRecord
+from server.core.timefmt import now_micros
+
+ROLES = ("admin", "supervisor", "operator", "agency", "responder", "wall", "public")
+FULL_VIEW_ROLES = frozenset({"admin", "supervisor", "operator", "wall"})
+CREATE_ANY_KIND = frozenset({"admin", "operator"})
+CREATE_REPORTS = frozenset({"agency", "public"})
+#: Kinds citizens file (roles in CREATE_REPORTS may post these and nothing else). An ``sos`` is
+#: the one-tap button of the citizens' app, which holds a public token: a person in rising water
+#: cannot be asked to sign in first. What protects the others: a public view never reads back a
+#: phone, name, address or exact place; the server sets status and triage; repeated taps from one
+#: phone join the open SOS (docs/FLOOD_OPERATIONS.md).
+CITIZEN_KINDS = frozenset({"report", "question", "sos"})
+#: Roles a token may bind to an agency: an agency acts on its own cases; a bound supervisor
+#: supervises the agency and every unit below it (``parent`` links), an unbound one the city.
+AGENCY_BOUND_ROLES = frozenset({"agency", "supervisor"})
+#: A responder token is a unit's tablet: bound to one responder unit (``extra["unit"]``).
+UNIT_BOUND_ROLES = frozenset({"responder"})
+TOKEN_PREFIX = "ioc_"
+#: Roles that read every case (a supervisor not bound to an agency too).
+CASE_SCOPE_ALL = frozenset({"admin", "operator", "wall", "system"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token id, its role, (for roles ``agency`` and, optionally,
+    ``supervisor``) its agency and (for role ``responder``) its responder unit."""
+
+    token_id: str | None
+    role: str
+    agency_id: str | None = None
+    unit_id: str | None = None
+
+    @property
+    def authenticated(self) -> bool:
+        """Return True when a valid token was presented."""
+        return self.token_id is not None
+
+
+ANONYMOUS = Principal(None, "none")
+
+
+def hash_token(token: str) -> str:
+    """Return the hex SHA-256 of a token secret."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token(role: str, agency_id: str | None = None, label: str = "",
+              ttl_s: float | None = None, unit_id: str | None = None) -> tuple[str, TokenRecord]:
+    """Return (secret, record) for a new token; raise ValidationFailed for a bad role, agency or
+    unit (a responder token names its unit: ``extra["unit"]``)."""
+    if role not in ROLES:
+        raise ValidationFailed(f"unknown role {role!r}", [detail("role", f"one of {', '.join(ROLES)}")])
+    if role == "agency" and agency_id is None:
+        raise ValidationFailed("role agency needs --agency", [detail("agency", "missing")])
+    if agency_id is not None and role not in AGENCY_BOUND_ROLES:
+        raise ValidationFailed("only roles agency and supervisor are bound to an agency",
+                               [detail("agency", f"not allowed for role {role!r}")])
+    if (role in UNIT_BOUND_ROLES) != (unit_id is not None):
+        problem = "missing" if unit_id is None else f"not allowed for role {role!r}"
+        raise ValidationFailed("a responder token, and only one, names its unit (--unit)",
+                               [detail("unit", problem)])
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = now_micros()
+    expires = now + int(ttl_s * 1e6) if ttl_s else None
+    record = TokenRecord(id=secrets.token_hex(8), hash=hash_token(secret), role=role,
+                         agency_id=agency_id, label=label, created_at=now, expires_at=expires,
+                         extra={"unit": unit_id} if unit_id else {})
+    return secret, record
+
+
+#: How far (degrees) a point may lie from the centre of its parent cell at the public
+#: resolution (H3 res 7: under 1.5 km, so 0.03° of latitude or longitude at Huế is ample).
+PUBLIC_BOX_MARGIN = 0.03
+
+
+@dataclass(frozen=True)
+class PublicQuery(EventQuery):
+    """The query of a public view with a ``bbox``: the box selects events by the centre of
+    their parent cell at the public resolution (where a sensitive event is shown), never by the
+    exact point, so no box, however small, tells where a sensitive event really is. The store
+    reads ``bbox`` (the public box widened by PUBLIC_BOX_MARGIN); ``matches`` tests the cell
+    centre against ``public_bbox`` (``EventService.read_page`` applies it to store pages)."""
+
+    public_bbox: Box | None = None
+
+    def matches(self, ev: dict[str, Any]) -> bool:
+        """Return True if ``ev`` passes the filters, its parent cell centre in ``public_bbox``."""
+        if not super().matches(ev):
+            return False
+        if self.public_bbox is None:
+            return True
+        lat, lon, _ = public_position(ev["cell"], True)
+        x0, y0, x1, y1 = self.public_bbox
+        return x0 <= lon <= x1 and y0 <= lat <= y1
+
+
+@dataclass(frozen=True)
+class View:
+    """What a principal sees of events: all, its agency's only, or the public form."""
+
+    public: bool
+    agency_id: str | None
+
+    def scope(self, query: EventQuery) -> EventQuery:
+        """Return ``query`` narrowed to what this view may read (for the public view with a
+        bbox: a PublicQuery, the box applied to the public positions)."""
+        if self.public and query.bbox is not None and not isinstance(query, PublicQuery):
+            x0, y0, x1, y1 = query.bbox
+            m = PUBLIC_BOX_MARGIN
+            fields = {f.name: getattr(query, f.name) for f in dataclasses.fields(EventQuery)}
+            return PublicQuery(**{**fields, "bbox": (x0 - m, y0 - m, x1 + m, y1 + m)},
+                               public_bbox=query.bbox)
+        if self.agency_id is None:
+            return query
+        return dataclasses.replace(query, agency_id=self.agency_id)
+
+
+def view_of(principal: Principal) -> View:
+    """Return the View of a principal; raise Unauthorized/Forbidden if it may read nothing."""
+    if not principal.authenticated:
+        raise Unauthorized("send a token: Authorization: Bearer TOKEN (websocket: ?token=…)")
+    if principal.role in FULL_VIEW_ROLES:
+        return View(False, None)
+    if principal.role == "agency":
+        return View(False, principal.agency_id)
+    if principal.role == "public":
+        return View(True, None)
+    raise Forbidden(f"role {principal.role!r} may not read events")
+
+
+def require_token(principal: Principal) -> None:
+    """Raise Unauthorized unless ``principal`` presented a valid token."""
+    if not principal.authenticated:
+        raise Unauthorized("send a token: Authorization: Bearer TOKEN")
+
+
+def check_can_create(principal: Principal, kinds: set[str]) -> None:
+    """Raise Unauthorized/Forbidden unless ``principal`` may post events of every kind given."""
+    require_token(principal)
+    if principal.role in CREATE_ANY_KIND:
+        return
+    if principal.role in CREATE_REPORTS and kinds <= CITIZEN_KINDS:
+        return
+    raise Forbidden(f"role {principal.role!r} may not post events of kind(s) {', '.join(sorted(kinds))}")
+
+
+def case_scope(principal: Principal, agency_id: str, copied_to: Iterable[str],
+               subtree: Callable[[str], frozenset[str]], acting: bool = False) -> bool:
+    """Return True if ``principal`` may read (``acting`` False) or act on a case of ``agency_id``
+    copied to ``copied_to``: admin, operator, wall, the system and an unbound supervisor every
+    case; an agency its own (reading: and the copies it got); a supervisor bound to an agency
+    the cases of the units below it (``subtree``; reading: and their copies). Other roles:
+    False (their features decide)."""
+    role = principal.role
+    if role in CASE_SCOPE_ALL or (role == "supervisor" and not principal.agency_id):
+        return True
+    if role == "agency":
+        return agency_id == principal.agency_id or (not acting and principal.agency_id in copied_to)
+    if role == "supervisor":
+        units = subtree(principal.agency_id)
+        return agency_id in units or (not acting and any(a in units for a in copied_to))
+    return False
+
+
+class TokenCache:
+    """Resolve bearer tokens to principals, caching answers for ``ttl`` seconds. A token's
+    expiry is checked on every use (not only when the cache is refreshed), and ``forget`` drops
+    every cached answer (called when a token is revoked in this process)."""
+
+    def __init__(self, lookup: Callable[[str], Awaitable[TokenRecord | None]], ttl: float = 30.0):
+        self._lookup = lookup
+        self._ttl = ttl
+        self._cache: dict[str, tuple[float, Principal | None, int | None]] = {}
+
+    async def principal(self, token: str | None) -> Principal:
+        """Return the Principal of ``token`` (ANONYMOUS for None); raise Unauthorized if invalid."""
+        if not token:
+            return ANONYMOUS
+        h = hash_token(token)
+        hit = self._cache.get(h)
+        if hit is None or hit[0] < time.monotonic():
+            rec = await self._lookup(h)
+            hit = (time.monotonic() + self._ttl, _principal_of(rec), rec and rec.expires_at)
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[h] = hit
+        if hit[1] is None or (hit[2] is not None and hit[2] < now_micros()):
+            raise Unauthorized("the token is unknown, revoked or expired")
+        return hit[1]
+
+    def forget(self) -> None:
+        """Drop every cached answer (the next use of each token reads the store)."""
+        self._cache.clear()
+
+
+def _principal_of(rec: TokenRecord | None) -> Principal | None:
+    if rec is None or rec.revoked_at is not None:
+        return None
+    if rec.expires_at is not None and rec.expires_at < now_micros():
+        return None
+    return Principal(rec.id, rec.role, rec.agency_id, (rec.extra or {}).get("unit"))
+
+
+def bearer(header: str | None) -> str | None:
+    """Return the token of an ``Authorization: Bearer TOKEN`` header, or None."""
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise Unauthorized("the Authorization header must be: Bearer TOKEN")
+    return value.strip()

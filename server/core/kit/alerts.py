@@ -1,0 +1,103 @@
+"""Open alerts of the rule engines (vessel in a danger zone, vessel silent, threshold crossed).
+
+An alert is an ``alert`` geo-event. ``AlertBook.open`` stores one with status ``active`` unless
+one is already open under the same key; ``AlertBook.close`` moves it to ``cleared`` through
+``core.update`` (new seq, audited, streamed). Which alerts are open is kept in the store's
+records (kind ``alert_open``: key → event id), so a restart neither repeats nor forgets them.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from server.core.errors import NotFound
+from server.store.base import AuditEntry
+
+if TYPE_CHECKING:
+    from server.core.service import EventService
+
+log = logging.getLogger(__name__)
+
+RECORD_KIND = "alert_open"
+
+
+class AlertBook:
+    """Open and close alerts by key; one open alert per key."""
+
+    def __init__(self, core: "EventService", channel: str):
+        self.core = core
+        self.channel = channel
+        self._open: dict[str, str] = {}
+        self._meta: dict[str, dict[str, Any]] = {}
+        self._lock = asyncio.Lock()
+
+    async def load(self) -> None:
+        """Read the open alerts from the store (call once at start)."""
+        docs = await self.core.read(self.core.store.records, RECORD_KIND)
+        mine = {k: d for k, d in docs.items() if d.get("channel") == self.channel}
+        self._open = {k: d["event_id"] for k, d in mine.items()}
+        self._meta = {k: d.get("meta", {}) for k, d in mine.items()}
+
+    def open_meta(self) -> dict[str, dict[str, Any]]:
+        """Return ``{key: meta}`` of the open alerts (what the caller gave to ``open``)."""
+        return dict(self._meta)
+
+    def is_open(self, key: str) -> bool:
+        """Return True when an alert is open under ``key``."""
+        return key in self._open
+
+    @property
+    def open_keys(self) -> list[str]:
+        """Return the keys of the open alerts."""
+        return list(self._open)
+
+    async def open(self, key: str, doc: dict[str, Any],
+                   meta: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """Store the alert ``doc`` (API input form, kind ``alert``) unless ``key`` is open;
+        ``meta`` is kept with it (e.g. the level reached). Return the stored event, or None
+        when one was already open."""
+        async with self._lock:
+            if key in self._open or await self._adopted(key):
+                return None
+            doc = {**doc, "status": "active", "source": {"channel": self.channel}}
+            events = self.core.validator.validate([doc], "", self.core.clock.now())
+            stored = (await self.core.append(events)).events[0]
+            self._open[key], self._meta[key] = stored["id"], meta or {}
+            await self._save(key, {"event_id": stored["id"], "channel": self.channel,
+                                   "meta": meta or {}})
+            log.info("alert %s opened: %s", key, doc["props"].get("title_en"))
+            return stored
+
+    async def close(self, key: str, reason: str, props: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """Move the alert open under ``key`` to ``cleared`` (``props`` merged into its props);
+        return the updated event, or None when none was open."""
+        async with self._lock:
+            event_id = self._open.pop(key, None)
+            self._meta.pop(key, None)
+            if event_id is None:
+                return None
+            await self._save(key, None)
+            try:
+                current = await self.core.read(self.core.store.get, event_id)
+                changes: dict[str, Any] = {"status": "cleared"}
+                if props and current:
+                    changes["props"] = {**current["props"], **props}
+                audit = AuditEntry("alert.clear", None, "system", reason=reason)
+                return await self.core.update(event_id, changes, audit)
+            except NotFound:
+                log.warning("alert %s: event %s is gone", key, event_id)
+                return None
+
+    async def _adopted(self, key: str) -> bool:
+        """Return True (and hold it as open here) when another node opened ``key`` since this
+        book was loaded: the open alerts are shared records, so nodes do not raise one twice."""
+        doc = (await self.core.read(self.core.store.records, RECORD_KIND)).get(key)
+        if doc is None or doc.get("channel") != self.channel:
+            return False
+        self._open[key], self._meta[key] = doc["event_id"], doc.get("meta", {})
+        return True
+
+    async def _save(self, key: str, doc: dict[str, Any] | None) -> None:
+        await self.core.write(self.core.store.put_records, RECORD_KIND, {key: doc},
+                              self.core.clock.now())

@@ -1,0 +1,438 @@
+"""The core of the server, without Tornado: ingest (validate → route → store → bus), queries,
+tokens, and the live hub. Built once by ``build_core`` and handed to the web layer.
+"""
+from __future__ import annotations
+
+import abc
+import asyncio
+import functools
+import hashlib
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+from geo.categories import CategoryRegistry
+from geo.router import Router, service_region
+from layers.registry import LayerRegistry, default_registry
+from server.core.audit import AccessLog
+from server.core.auth import (Principal, PublicQuery, TokenCache, View, check_can_create, new_token,
+                         view_of)
+from server.core.bus import Bus, StoreSource, make_bus
+from server.core.clock import Clock
+from server.core.settings import Settings
+from server.core.errors import BadRequest, Forbidden, IOCError, NotFound, Unavailable
+from server.core.events import EventValidator, NewEvent
+from server.core.health import StoreHealth
+from server.core.hub import Hub
+from server.core.kpis import KpiContext, KpiRegistry, default_providers
+from server.core.ratelimit import Limit, RateLimiter
+from server.core.reroute import (PAGE_SIZE, RerouteReport, RerouteRequest, check_may_reroute,
+                            plan_changes)
+from server.store import (AppendResult, AuditEntry, CountQuery, EventQuery, EventStore, Page,
+                          open_store)
+from server.store.base import UpdateItem
+from server.core.timefmt import now_micros, parse_offset
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE = 10_000
+#: How long a health probe waits for the database before calling it unavailable.
+PROBE_TIMEOUT_S = 5.0
+EXPORT_CHUNK = 2000
+
+
+@dataclass
+class Reference:
+    """Static reference data served as-is: areas, layer catalog, categories, agencies."""
+
+    areas_geojson: dict[str, Any]
+    basemaps: dict[str, dict[str, Any]]
+    catalog: list[dict[str, Any]]
+    categories: list[dict[str, Any]]
+    agencies: list[dict[str, Any]]
+
+
+Proceed = Callable[[], Awaitable[AppendResult]]
+
+
+class IntakeStage(abc.ABC):
+    """A step of ``ingest`` for some kinds, between validation and the store (e.g. duplicate
+    detection for reports). Stages wrap the append like middleware: each may change the
+    validated events before calling ``proceed()`` and look at the stored result after it."""
+
+    #: The kinds whose batches pass through this stage.
+    kinds: frozenset[str] = frozenset()
+
+    @abc.abstractmethod
+    async def intake(self, events: list[NewEvent], proceed: Proceed) -> AppendResult:
+        """Return the AppendResult of ``proceed()`` (called exactly once, or an error raised)."""
+
+
+class EventService:
+    """Everything the handlers call. One writer thread keeps commits (and seq) in order."""
+
+    def __init__(self, settings: Settings, store: EventStore, router: Router,
+                 layers: LayerRegistry, bus: Bus, clock: Clock | None = None):
+        self.settings = settings
+        self.clock = clock or Clock()
+        self.store = store
+        self.router = router
+        self.layers = layers
+        self.categories: CategoryRegistry = router.categories
+        self.bus = bus
+        self.tz = parse_offset(settings.tz_offset)
+        self.validator = EventValidator(layers, router.categories,
+                                        service_region(router.areaset, settings.region_buffer_km),
+                                        router, settings.max_batch)
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="ioc-writer")
+        self._readers = ThreadPoolExecutor(4, thread_name_prefix="ioc-reader")
+        self.tokens = TokenCache(self._token_lookup)
+        self.access = AccessLog(functools.partial(self.write, self.store.record_audits))
+        self.hub = Hub(self.read_page, self.render, settings.flush_ms / 1000,
+                       per_event=settings.ws_fanout == "per_event")
+        self.kpis = KpiRegistry(default_providers(), settings.kpi_cache_s)
+        self.health = StoreHealth()
+        self.limiter = build_limiter(settings)
+        self._background: list[Callable[[], Awaitable[None]]] = [self.access.run]
+        self._stages: list[IntakeStage] = []
+        #: Feature objects built by the web layer, by name (e.g. ``"reports"``: the ReportDesk),
+        #: for the CLI and tests.
+        self.features: dict[str, Any] = {}
+        self._tasks: list[asyncio.Task] = []
+        self._started = False
+
+    def add_background(self, factory: Callable[[], Awaitable[None]]) -> None:
+        """Run ``factory()`` as a task while the service runs (feature listeners, timers)."""
+        self._background.append(factory)
+        if self._started:
+            self._tasks.append(asyncio.get_running_loop().create_task(factory()))
+
+    def add_intake(self, stage: IntakeStage) -> None:
+        """Pass every ingested batch holding one of ``stage.kinds`` through ``stage``."""
+        self._stages.append(stage)
+
+    async def start(self) -> None:
+        """Connect the bus, start the hub and background tasks (on the serving event loop)."""
+        self.bus.subscribe(self.hub.publish)
+        self.bus.subscribe_live(self.hub.publish_live)
+        head = await self.read(self.store.last_seq)
+        await self.bus.start(StoreSource(head, self.read_page,
+                                         functools.partial(self.read, self.store.last_seq)))
+        self.hub.start(head)
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(factory()) for factory in self._background]
+        self._started = True
+
+    async def close(self) -> None:
+        """Stop background tasks, the hub, the bus, the threads and the store."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.hub.stop()
+        await self.bus.close()
+        self._writer.shutdown(wait=True)
+        self._readers.shutdown(wait=True)
+        self.store.close()
+
+    async def read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Return ``fn(*args)`` run on a reader thread (for store reads); raise Unavailable
+        (503) when the database cannot be reached."""
+        return await self._run("read", fn, *args)
+
+    async def write(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Return ``fn(*args)`` run on the single writer thread (for store writes, e.g.
+        ``store.put_records``); raise Unavailable (503) when the database cannot be reached."""
+        return await self._run("write", fn, *args)
+
+    async def _run(self, side: str, fn: Callable[..., Any], *args: Any) -> Any:
+        pool = self._writer if side == "write" else self._readers
+        try:
+            result = await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+        except Exception as exc:
+            fault = self.fault(exc, side)
+            if fault is None:
+                raise
+            raise fault from exc
+        self.health.succeeded(side)
+        return result
+
+    def fault(self, exc: BaseException, side: str = "read") -> Unavailable | None:
+        """Return the Unavailable error (503, ``Retry-After``) that ``exc`` means when it says the
+        database cannot be reached (and mark the store unavailable), else None (and, for an
+        answer of the database such as a Conflict, mark it reachable)."""
+        if isinstance(exc, Unavailable):
+            return exc
+        if not self.store.unavailable(exc):
+            if isinstance(exc, IOCError):
+                self.health.succeeded(side)
+            return None
+        self.health.failed(exc, side)
+        wait = self.settings.store_retry_after_s
+        return Unavailable(f"the database cannot be reached; retry after {wait} s (a POST with "
+                           "the same Idempotency-Key, which is never stored twice)",
+                           headers={"Retry-After": str(wait)})
+
+    async def probe_store(self) -> dict[str, Any]:
+        """Ask the database for its head and, while writes fail, write a probe record (each at
+        most PROBE_TIMEOUT_S); return ``health.to_json`` after it."""
+        probes = [("read", self.read, self.store.last_seq)]
+        if "write" in self.health.failing:
+            probes.append(("write", self.write, functools.partial(
+                self.store.put_records, "health", {"probe": {"at": self.clock.now()}},
+                self.clock.now())))
+        for side, run, fn in probes:
+            try:
+                await asyncio.wait_for(run(fn), PROBE_TIMEOUT_S)
+            except Unavailable:
+                pass
+            except asyncio.TimeoutError:
+                self.health.failed(TimeoutError(f"no answer in {PROBE_TIMEOUT_S:g} s"), side)
+        return self.health.to_json(self.tz)
+
+    async def _token_lookup(self, token_hash: str):
+        return await self.read(self.store.token_by_hash, token_hash)
+
+    # -- ingest -------------------------------------------------------------------------------
+    async def ingest(self, doc: Any, principal: Principal, idem_key: str | None = None) -> AppendResult:
+        """Validate, route and durably store ``doc`` (one event or ``{"events": [...]}``).
+
+        Returns the AppendResult once committed; the new events are then on the bus.
+        """
+        items, prefix = self.validator.unpack(doc)
+        check_can_create(principal, {i.get("kind") for i in items if isinstance(i, dict)} - {None})
+        events = self.validator.validate(items, prefix, self.clock.now())
+        key = f"{principal.token_id}:{idem_key}" if idem_key else None
+        digest = hashlib.sha256(repr(items).encode()).hexdigest() if key else None
+        proceed: Proceed = functools.partial(self.append, events, key, digest)
+        kinds = {e.kind for e in events}
+        stages = [s for s in self._stages if s.kinds & kinds]
+        if key and stages:  # a retry is answered from the store, not evaluated again
+            prior = await self.read(self.store.replayed, key, digest)
+            if prior is not None:
+                return prior
+        for stage in reversed(stages):
+            proceed = functools.partial(stage.intake, events, proceed)
+        return await proceed()
+
+    async def append(self, events: list[NewEvent], idem_key: str | None = None,
+                     idem_hash: str | None = None) -> AppendResult:
+        """Store already validated events on the writer thread; publish them in commit order."""
+        return await self.write(self._append_and_announce, asyncio.get_running_loop(),
+                                events, idem_key, idem_hash)
+
+    def _append_and_announce(self, loop, events, idem_key, idem_hash) -> AppendResult:
+        result = self.store.append(events, idem_key, idem_hash)
+        new_ids = {n.id for n in events}
+        fresh = {e["id"]: e for e in result.events if e["id"] in new_ids}
+        if fresh and not result.replayed:
+            batch = sorted(fresh.values(), key=lambda e: e["seq"])
+            loop.call_soon_threadsafe(self.bus.publish, batch)
+        return result
+
+    async def update(self, event_id: str, changes: dict[str, Any], audit: AuditEntry,
+                     expect_status: str | None = None) -> dict[str, Any]:
+        """Change a stored event (new seq, audited) and publish its new version; raise NotFound."""
+        return await self.write(self._update_and_announce, asyncio.get_running_loop(),
+                                event_id, changes, audit, expect_status)
+
+    def _update_and_announce(self, loop, event_id, changes, audit, expect_status) -> dict[str, Any]:
+        event = self.store.update(event_id, changes, audit, expect_status)
+        if event is None:
+            raise NotFound(f"no event {event_id!r}")
+        loop.call_soon_threadsafe(self.bus.publish, [event])
+        return event
+
+    async def update_many(self, changes: list[UpdateItem]) -> list[dict[str, Any]]:
+        """Apply many updates (``store.update_many``) and publish the new versions in seq order."""
+        return await self.write(self._update_many_and_announce, asyncio.get_running_loop(),
+                                changes)
+
+    def _update_many_and_announce(self, loop, changes) -> list[dict[str, Any]]:
+        events = self.store.update_many(changes)
+        if events:
+            loop.call_soon_threadsafe(self.bus.publish, sorted(events, key=lambda e: e["seq"]))
+        return events
+
+    async def reroute(self, request: RerouteRequest, principal: Principal,
+                      progress: Callable[[int], None] | None = None) -> RerouteReport:
+        """Route the stored events again (see ``server.core.reroute``); return what changed.
+
+        Events are read in seq order up to the head seen at the start, so an event moved to the
+        head by this run is not visited twice.
+        """
+        check_may_reroute(principal)
+        request.check(self.router)
+        report = RerouteReport(request.dry_run)
+        head, since = await self.read(self.store.last_seq), 0
+        while since < head:
+            page = await self.read_page(since, EventQuery(), PAGE_SIZE)
+            batch = [e for e in page.events if e["seq"] <= head]
+            await self._reroute_batch(batch, request, principal, report)
+            if progress:
+                progress(len(batch))
+            if not page.events:
+                break
+            since = page.next_since
+        return report
+
+    async def _reroute_batch(self, batch: list[dict[str, Any]], request: RerouteRequest,
+                             principal: Principal, report: RerouteReport) -> None:
+        selected = [e for e in batch if request.matches(e)]
+        report.scanned += len(batch)
+        report.matched += len(selected)
+        planned = plan_changes(self.router, selected, request.generation)
+        report.changed += len(planned)
+        report.moves.update((ev["agency_id"], ch.get("agency_id", ev["agency_id"]))
+                            for ev, ch, _ in planned)
+        if planned and not request.dry_run:
+            await self.update_many([
+                (ev["id"], ch, AuditEntry("reroute", principal.token_id, principal.role,
+                                          reason=f"boundary generation {gen}",
+                                          data={"from": {k: ev[k] for k in ch}, "to": ch,
+                                                "generation": gen}))
+                for ev, ch, gen in planned])
+
+    async def history(self, event_id: str) -> list[AuditEntry]:
+        """Return the audit entries of one event, oldest first."""
+        return await self.read(self.store.history, event_id)
+
+    async def event_history(self, principal: Principal, event_id: str) -> list[dict[str, Any]]:
+        """Return the history of an event ``principal`` may see (NotFound otherwise), oldest
+        first: ``[{action, actor, role, event_id, reason, data, at}]``; a public view gets only
+        ``{action, at}`` of each entry."""
+        await self.get(principal, event_id)
+        entries = [e.to_json(self.tz) for e in await self.history(event_id)]
+        if view_of(principal).public:
+            return [{"action": e["action"], "at": e["at"]} for e in entries]
+        return entries
+
+    # -- reading ------------------------------------------------------------------------------
+    def render(self, event: dict[str, Any], view: View) -> dict[str, Any]:
+        """Return the event as ``view`` may see it."""
+        if not view.public:
+            return event
+        cat = self.categories.get(event["category"])
+        layer = self.layers.for_kind(event["kind"])
+        return layer.public_view(event, bool(cat and cat.sensitive))
+
+    async def read_page(self, since: int, query: EventQuery, limit: int) -> Page:
+        """Return a Page from the store (reader thread); a PublicQuery's events are filtered
+        by their public position (the page may then hold fewer than ``limit``; ``next_since``
+        is the store's)."""
+        page = await self.read(self.store.since, since, query, limit)
+        if isinstance(query, PublicQuery):
+            page.events = [e for e in page.events if query.matches(e)]
+        return page
+
+    async def query(self, principal: Principal, since: int, query: EventQuery, limit: int) -> Page:
+        """Return the events ``principal`` may see, rendered for its view."""
+        view = view_of(principal)
+        if not 1 <= limit <= MAX_PAGE:
+            raise BadRequest(f"limit must be between 1 and {MAX_PAGE}")
+        page = await self.read_page(since, view.scope(query), limit)
+        page.events = [self.render(e, view) for e in page.events]
+        return page
+
+    async def nearest(self, principal: Principal, lat: float, lon: float, n: int,
+                      query: EventQuery) -> list[dict[str, Any]]:
+        """Return up to ``n`` events ``principal`` may see nearest to (lat, lon), nearest first,
+        each with ``distance_m``; raise Forbidden for the public view (exact distances would
+        locate what it sees only coarsely)."""
+        view = self._exact_view(principal, "nearest events")
+        return await self.read(self.store.nearest, lat, lon, n, view.scope(query))
+
+    async def search(self, principal: Principal, since: int, query: EventQuery,
+                     limit: int) -> Page:
+        """Return a Page of the events in ``query.polygon`` that ``principal`` may see; raise
+        Forbidden for the public view."""
+        self._exact_view(principal, "polygon search")
+        return await self.query(principal, since, query, limit)
+
+    async def export_geojson(self, principal: Principal, since: int, query: EventQuery,
+                             chunk: int = EXPORT_CHUNK) -> AsyncIterator[bytes]:
+        """Yield the bytes of a GeoJSON FeatureCollection of the events with seq > ``since`` that
+        ``principal`` may see, streamed from the store chunk by chunk (features are written by
+        the store, PostGIS on PostGIS); raise Forbidden for the public view."""
+        from server.core.export import feature_collection
+        view = self._exact_view(principal, "GeoJSON export")
+        parts = feature_collection(self.store.export_geojson(since, view.scope(query), chunk))
+        try:
+            while (part := await self.read(next, parts, None)) is not None:
+                yield part
+        finally:
+            await self.read(parts.close)
+
+    @staticmethod
+    def _exact_view(principal: Principal, what: str) -> View:
+        view = view_of(principal)
+        if view.public:
+            raise Forbidden(f"{what} is not open to the public view: it tests exact locations")
+        return view
+
+    async def get(self, principal: Principal, event_id: str) -> dict[str, Any]:
+        """Return one event as ``principal`` may see it; raise NotFound."""
+        view = view_of(principal)
+        ev = await self.read(self.store.get, event_id)
+        if ev is None or not view.scope(EventQuery()).matches(ev):
+            raise NotFound(f"no event {event_id!r}")
+        return self.render(ev, view)
+
+    async def tally(self, query: CountQuery) -> dict[tuple, int]:
+        """Return the store's grouped counts for ``query`` (reader thread)."""
+        return await self.read(self.store.tally, query)
+
+    async def key_figures(self, principal: Principal) -> dict[str, Any]:
+        """Return the KPI document (``server.core.kpis``) in the scope ``principal`` may read."""
+        view = view_of(principal)
+        ctx = KpiContext(self.clock.now(), self.tz, view.agency_id, self.layers, self.tally,
+                         self.hub.head)
+        return await self.kpis.compute(ctx)
+
+    def create_token(self, role: str, agency_id: str | None = None, label: str = "",
+                     ttl_s: float | None = None, unit_id: str | None = None) -> str:
+        """Store a new token and return its secret (shown once). ``unit_id`` binds a responder
+        token to its unit (the caller checks that the unit is registered)."""
+        if agency_id is not None and self.router.agencies.get(agency_id) is None:
+            raise BadRequest(f"unknown agency {agency_id!r}")
+        secret, record = new_token(role, agency_id, label, ttl_s, unit_id)
+        self.store.save_token(record)
+        return secret
+
+    def revoke_label(self, label: str) -> int:
+        """Revoke every live token with ``label``; return how many."""
+        n = self.store.revoke_tokens(label, now_micros())
+        self.tokens.forget()
+        return n
+
+    def revoke_token(self, token_id: str) -> bool:
+        """Revoke token ``token_id`` (effective at once in this process; other processes
+        within the cache's 30 s); return True if it was live."""
+        done = self.store.revoke_token(token_id, now_micros())
+        self.tokens.forget()
+        return done
+
+
+def build_limiter(settings: Settings) -> RateLimiter:
+    """Return the request limiter of ``settings``: limits ``token``, ``address`` and ``sos``
+    (see ``server.core.ratelimit``)."""
+    return RateLimiter([Limit("token", settings.rate_token_per_s, settings.rate_token_burst),
+                        Limit("address", settings.rate_address_per_s, settings.rate_address_burst),
+                        Limit("sos", settings.rate_sos_per_s, settings.rate_sos_burst)])
+
+
+def build_reference(router: Router, layers: LayerRegistry) -> Reference:
+    """Return the static reference documents served by the API."""
+    from geo.datafiles import RIVERS, ROADS, STATIONS, load_geojson
+    basemaps = {"rivers": load_geojson(RIVERS), "roads": load_geojson(ROADS),
+                "stations": load_geojson(STATIONS)}
+    return Reference(router.areaset.to_geojson(), basemaps, layers.catalog(),
+                     [c.to_json() for c in router.categories.all()],
+                     [a.to_json() for a in router.agencies.all()])
+
+
+def build_service(settings: Settings, clock: Clock | None = None) -> EventService:
+    """Return an EventService with the store, router, layers and bus named by ``settings``."""
+    store = open_store(settings.db, parse_offset(settings.tz_offset))
+    return EventService(settings, store, Router.default(settings.h3_res), default_registry(),
+                        make_bus(settings), clock)

@@ -1,0 +1,1 @@
+"""The features of the command center, one folder each (see docs/FEATURES.md)."""

@@ -1,0 +1,1 @@
+"""Cameras: registration, heartbeats, latest views and evidence snapshots from camera workers."""

@@ -1,0 +1,1 @@
+"""Sensors: stations, MQTT and posted readings, threshold levels, river and reservoir figures."""
