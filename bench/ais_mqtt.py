@@ -47,6 +47,7 @@ async def ais_through_store(lines: list[str], db: Path, **overrides) -> tuple[fl
     from server.features.vessels.service import VesselService
     core = core_for(db, **overrides)
     vessels = VesselService(core)
+    vessels.attach()
     await core.start()
     await vessels.ready.wait()
     t0 = time.perf_counter()
@@ -101,6 +102,7 @@ async def mqtt_end_to_end(n: int, db: Path) -> float:
     prefix = f"ioc-bench-{secrets.token_hex(4)}/sensors"
     core = core_for(db, mqtt_url="mqtt://127.0.0.1:1883", mqtt_topic_prefix=prefix)
     sensors = SensorService(core)
+    core.add_background(sensors.run)
     await core.start()
     while not sensors.counters.subscribed:
         await asyncio.sleep(0.05)

@@ -66,7 +66,7 @@ async def full_scan(core, geom) -> int:  # noqa: ANN001 - the alternative: read 
 
 def cap_timings(srv: ServerThread, geom_communes: list[str]) -> dict[str, float]:
     """Return median seconds: build + write one CAP message; the same + XSD validation."""
-    desk = srv.core.features["warnings"]
+    desk = srv.features.get("warnings").desk
     ev = {"id": "x", "agency_id": "bch-ptds-hue", "category": "warning.flood", "status": "sent",
           "props": {"identifier": "hue-ioc-bench", "sent": "2025-11-17T02:00:00+07:00",
                     "headline": {"vi": "Báo động 3", "en": "Alarm level 3"},

@@ -125,7 +125,7 @@ async def _demo(server, scenario, speed: float) -> None:  # noqa: ANN001
     core = server.core
     host = "127.0.0.1" if core.settings.host in ("0.0.0.0", "") else core.settings.host
     base = f"http://{host}:{server.port}"
-    tokens = await _demo_tokens(core)
+    tokens = await _demo_tokens(server)
     click.echo("\n  Màn hình tường / Map wall:\n"
                f"  {base}/wall#token={tokens['wall']}\n"
                f"  Tổng đài / Hotline:  {base}/hotline#token={tokens['hotline']}\n"
@@ -133,7 +133,7 @@ async def _demo(server, scenario, speed: float) -> None:  # noqa: ANN001
                f"  {base}/tablet#token={tokens['tablet']}\n"
                f"  Trang công khai / Public page: {base}/public\n")
     if hasattr(scenario, "cases"):
-        await _play_cases(core, scenario)
+        await _play_cases(server, scenario)
         return
     principal = Principal("demo-player", "operator")
 
@@ -145,11 +145,12 @@ async def _demo(server, scenario, speed: float) -> None:  # noqa: ANN001
         log.info("scenario %s finished; playing it again", scenario.name)
 
 
-async def _demo_tokens(core) -> dict[str, str]:  # noqa: ANN001
+async def _demo_tokens(server) -> dict[str, str]:  # noqa: ANN001
     """Register the illustrative responder units and warning contacts and return fresh demo
     tokens (the earlier demo tokens are revoked): ``{"wall", "hotline", "tablet", "unit"}``."""
-    await core.features["dispatch"].seed_units()
-    await core.features["warnings"].seed_contacts()
+    core = server.core
+    await server.features.get("dispatch").desk.seed_units()
+    await server.features.get("warnings").desk.seed_contacts()
     unit = "qs-xuong-01"
     for label in ("demo-wall", "demo-hotline", "demo-tablet"):
         core.revoke_label(label)
@@ -160,12 +161,12 @@ async def _demo_tokens(core) -> dict[str, str]:  # noqa: ANN001
                                         unit_id=unit), "unit": unit}
 
 
-async def _play_cases(core, scenario) -> None:  # noqa: ANN001
+async def _play_cases(server, scenario) -> None:  # noqa: ANN001
     """Play a scenario with case plans on scenario time, month after month."""
     import time
 
     from server.features.reports.simulation import MonthDriver
-    desk = core.features["reports"]
+    core, desk = server.core, server.features.get("reports").desk
     poll_s = max(0.02, min(0.25, 60.0 / getattr(core.clock, "speed", 1.0)))  # ≤ 1 scenario minute
     run = 0
     while True:

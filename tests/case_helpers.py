@@ -31,7 +31,7 @@ def cserver(settings, router, clock):
 
 def desk(server: ServerThread):
     """Return the server's ReportDesk."""
-    return server.core.features["reports"]
+    return server.features.get("reports").desk
 
 
 #: A report category that routes to the People's Committee of the commune (docs/ROUTING.md),

@@ -31,7 +31,7 @@ def file_call(server: ServerThread, token: str, body: dict | None = None, **kw: 
 
 def desk(server: ServerThread):
     """Return the server's DispatchDesk."""
-    return server.core.features["dispatch"]
+    return server.features.get("dispatch").desk
 
 
 def seed(server: ServerThread) -> int:

@@ -19,6 +19,7 @@ from layers.registry import default_registry
 from server.core.bus import make_bus
 from server.core.clock import Clock
 from server.core.settings import Settings
+from server.core.feature import FeatureRegistry
 from server.core.service import EventService
 from server.store import open_store
 from server.core.timefmt import parse_offset
@@ -94,6 +95,11 @@ class ServerThread:
     def core(self) -> EventService:
         """Return the server's EventService."""
         return self.server.core
+
+    @property
+    def features(self) -> FeatureRegistry:
+        """Return the server's installed features (``features.get("reports").desk``, …)."""
+        return self.server.features
 
     @property
     def url(self) -> str:

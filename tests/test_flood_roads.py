@@ -160,7 +160,7 @@ def test_layer_catalog_entry(server, wall):
 
 def test_illustrative_gauge_rule_marks_and_clears_the_segments_near_the_gauge(server, operator):
     def flooded() -> list[dict]:
-        server.call(server.core.features["flood_roads"].settle())
+        server.call(server.features.get("flood_roads").book.settle())
         return http("GET", server.url + URL + "?status=flooded", token=operator).body["segments"]
 
     server.post_events([reading("phu-oc", 4.4)], operator)  # BĐ2: nothing

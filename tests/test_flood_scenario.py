@@ -115,8 +115,8 @@ def test_an_accelerated_run_through_a_real_server(server, scenario):
         sent = pool.submit(asyncio.run, play(scenario, http_sink(server.url, op), speed=500_000,
                                              seed=3, progress=False, run_id="t")).result(120)
     assert sent == scenario.count(3)
-    server.call(server.core.features["sensors"].settle())
-    server.call(server.core.features["flood_roads"].settle())
+    server.call(server.features.get("sensors").service.settle())
+    server.call(server.features.get("flood_roads").book.settle())
     rows = csv_rows()
     for station, gauge in (("kim-long", "Kim Long"), ("phu-oc", "Phú Ốc")):
         values = [float(r["water_level_m"]) for r in rows if r["station_name"] == gauge]

@@ -42,7 +42,7 @@ def test_normal_month_meets_the_published_figures_and_reports_monthly(fast_dir, 
     )
     srv = ServerThread(settings, router, clock).start()
     try:
-        desk = srv.core.features["reports"]
+        desk = srv.features.get("reports").desk
         driver = MonthDriver(desk, NormalMonth(), 1, start, "test", advance=clock.set, tick_s=3600)
         stats = srv.call(driver.run_until(start + 45 * DAY_US), timeout=900)
         total = srv.call(desk.kpi_document(None, "all", start, end))["total"]

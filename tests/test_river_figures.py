@@ -39,7 +39,7 @@ def test_posted_readings_are_checked_converted_and_raise_alerts(server, operator
     ev = r.body["events"][0]
     assert ev["props"]["value"] == 2.2 and ev["props"]["unit"] == "m"
     assert ev["props"]["level"] == 2 and ev["severity"] == "moderate"  # the server's level, not the client's
-    server.call(server.core.features["sensors"].settle())
+    server.call(server.features.get("sensors").service.settle())
     alerts = wait_for(lambda: http("GET", server.url + "/api/v1/events?kind=alert", token=operator).body["events"])
     assert alerts[0]["props"]["level_name"] == "BĐ2" and alerts[0]["props"]["subject_id"] == "kim-long"
     for bad, why in ((reading("nowhere", 1.0), "no station 'nowhere'"),

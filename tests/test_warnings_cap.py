@@ -19,7 +19,7 @@ from tests.test_warnings import (ATOM, HUE, KIM_LONG, PHU_XUAN, THUAN_AN, act,  
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "tests" / "data" / "cap"
-XSD = etree.XMLSchema(etree.parse(str(ROOT / "server" / "warnings" / "schema" / "cap12.xsd")))
+XSD = etree.XMLSchema(etree.parse(str(ROOT / "server" / "features" / "warnings" / "schema" / "cap12.xsd")))
 CAP = "urn:oasis:names:tc:emergency:cap:1.2"
 C = f"{{{CAP}}}"
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00$")
@@ -235,7 +235,7 @@ def test_atom_feed_lists_only_active_warnings(clocked):
     gone = send(srv, draft(srv, op, headline={"vi": "Đã hủy", "en": "Cancelled"})["id"], sup)
     act(srv, gone["id"], sup, "cancel", reason="nhầm")
     draft(srv, op, headline={"vi": "Bản nháp", "en": "Draft"})
-    seed = srv.core.features["warnings"].seed_contacts  # what `ioc serve --demo` calls
+    seed = srv.features.get("warnings").desk.seed_contacts  # what `ioc serve --demo` calls
     assert (srv.call(seed()), srv.call(seed())) == (10, 0)
 
     def titles() -> list[str]:
@@ -251,7 +251,7 @@ def test_atom_feed_lists_only_active_warnings(clocked):
     assert titles() == ["Còn hiệu lực / Still active", "Sắp hết hạn / Ending soon"]
     clock.advance(2 * 3600)
     assert titles() == ["Còn hiệu lực / Still active"]
-    assert srv.call(srv.core.features["warnings"].expire()) == [short["id"]]
+    assert srv.call(srv.features.get("warnings").desk.expire()) == [short["id"]]
     assert http("GET", f"{srv.url}/api/v1/warnings/{short['id']}", token=op).body["warning"]["status"] == "expired"
     assert long_["status"] == "sent"
 

@@ -96,9 +96,6 @@ class EventService:
         self.limiter = build_limiter(settings)
         self._background: list[Callable[[], Awaitable[None]]] = [self.access.run]
         self._stages: list[IntakeStage] = []
-        #: Feature objects built by the web layer, by name (e.g. ``"reports"``: the ReportDesk),
-        #: for the CLI and tests.
-        self.features: dict[str, Any] = {}
         self._tasks: list[asyncio.Task] = []
         self._started = False
 

@@ -1,1 +1,30 @@
-"""The features of the command center, one folder each (see docs/FEATURES.md)."""
+"""The features of the command center, one folder each (see docs/FEATURES.md).
+
+``FEATURES`` is the one list of them: adding a feature is one line here. The registry builds
+them in dependency order (``Feature.requires``), not in this order.
+"""
+from __future__ import annotations
+
+from server.core.feature import Feature, FeatureRegistry
+from server.features.cameras.feature import CamerasFeature
+from server.features.dispatch.feature import DispatchFeature
+from server.features.flood_roads.feature import FloodRoadsFeature
+from server.features.reports.feature import ReportsFeature
+from server.features.sensors.feature import SensorsFeature
+from server.features.vessels.feature import VesselsFeature
+from server.features.warnings.feature import WarningsFeature
+
+FEATURES: tuple[type[Feature], ...] = (
+    ReportsFeature,
+    VesselsFeature,
+    SensorsFeature,
+    WarningsFeature,
+    FloodRoadsFeature,
+    CamerasFeature,
+    DispatchFeature,
+)
+
+
+def default_features() -> FeatureRegistry:
+    """Return a registry of every feature, fresh (not installed)."""
+    return FeatureRegistry(cls() for cls in FEATURES)

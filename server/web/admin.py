@@ -66,9 +66,9 @@ def _take(lines, n: int) -> str:  # noqa: ANN001 - an iterator of str
     return "".join(out)
 
 
-def routes(ctx: dict) -> list[tuple]:
+def routes(base: dict) -> list[tuple]:
     """Return the admin routes."""
-    args = {"core": ctx["core"], "ref": ctx["ref"]}
+    args = base
     return [(r"/api/v1/tokens", TokensHandler, args),
             (rf"/api/v1/tokens/{TOKEN_ID}", TokenHandler, args),
             (r"/api/v1/audit", AuditHandler, args)]

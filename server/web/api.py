@@ -162,9 +162,9 @@ class ReadyHandler(HealthHandler):
         self.write_json({"status": "ready", "last_seq": self.core.hub.head})
 
 
-def routes(ctx: dict) -> list[tuple]:
-    """Return the /api/v1 routes; ``ctx`` holds ``core``, ``ref`` and ``settings``."""
-    args = {"core": ctx["core"], "ref": ctx["ref"]}
+def routes(base: dict) -> list[tuple]:
+    """Return the /api/v1 routes of the core; ``base`` holds ``core`` and ``ref``."""
+    args = base
     ref_routes = [(rf"/api/v1/{doc}", ReferenceHandler, {**args, "doc": doc})
                   for doc in ("areas", "layers", "categories", "agencies")]
     return [

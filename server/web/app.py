@@ -9,38 +9,35 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from server.core.settings import Settings
+from server.core.feature import FeatureRegistry
 from server.core.service import EventService, build_reference, build_service
-from server.features.cameras import handlers as cameras
-from server.features.dispatch import handlers as dispatch
-from server.features.flood_roads import handlers as floodroads
-from server.features.reports import chat_handlers as channels
-from server.features.reports import handlers as reports
-from server.features.reports import open311_handlers as open311
-from server.features.reports import public_handlers as public
-from server.features.sensors import handlers as sensors
-from server.features.vessels import handlers as vessels
-from server.features.warnings import handlers as warnings
+from server.core.settings import Settings
+from server.features import default_features
 from server.web import admin, api, areas, pages, ws
 from server.web.base import NotFoundHandler
 
 log = logging.getLogger(__name__)
 
-#: Modules that contribute routes: each has ``routes(ctx) -> [(pattern, handler, kwargs)]``.
-#: Pages come last: their patterns are the most general.
-ROUTE_MODULES = (api, admin, areas, reports, public, open311, channels, vessels, sensors, warnings,
-                 floodroads, cameras, dispatch, ws, pages)
+#: Core modules that contribute routes (``routes(base) -> [(pattern, handler, kwargs)]``); the
+#: features' routes follow them, then the pages, whose patterns are the most general.
+CORE_ROUTES = (api, admin, areas, ws)
 
 
-def make_app(settings: Settings, core: EventService | None = None) -> tornado.web.Application:
-    """Return the Tornado application; ``app.settings["core"]`` is the EventService."""
+def make_app(settings: Settings, core: EventService | None = None,
+             features: FeatureRegistry | None = None) -> tornado.web.Application:
+    """Return the Tornado application: the features are installed on the core (built here
+    unless given) in dependency order; ``app.settings["core"]`` is the EventService and
+    ``app.settings["features"]`` the FeatureRegistry."""
     core = core or build_service(settings)
+    features = features or default_features()
+    features.install(core)
     ref = build_reference(core.router, core.layers)
-    ctx = {"core": core, "ref": ref, "settings": settings}
-    routes = [route for module in ROUTE_MODULES for route in module.routes(ctx)]
+    base = {"core": core, "ref": ref}
+    routes = [route for module in CORE_ROUTES for route in module.routes(base)]
+    routes += features.routes(base) + pages.routes(settings.static_dir)
     return tornado.web.Application(
-        routes, core=core, default_handler_class=NotFoundHandler,
-        default_handler_args={"core": core, "ref": ref},
+        routes, core=core, features=features, default_handler_class=NotFoundHandler,
+        default_handler_args=base,
         websocket_ping_interval=settings.ws_ping_interval,
         websocket_ping_timeout=settings.ws_ping_timeout,
         websocket_max_message_size=settings.ws_max_message_bytes,
@@ -49,10 +46,11 @@ def make_app(settings: Settings, core: EventService | None = None) -> tornado.we
 
 @dataclass
 class RunningServer:
-    """A started server: its port, core and HTTP server."""
+    """A started server: its port, core, features and HTTP server."""
 
     port: int
     core: EventService
+    features: FeatureRegistry
     http: tornado.httpserver.HTTPServer
 
     @property
@@ -68,11 +66,12 @@ class RunningServer:
 
 
 async def start_server(settings: Settings, core: EventService | None = None,
-                       sockets: list | None = None) -> RunningServer:
+                       sockets: list | None = None,
+                       features: FeatureRegistry | None = None) -> RunningServer:
     """Start the core and listen on ``settings.host:settings.port`` (0: a free port), or on
     ``sockets`` already bound (``ioc serve --workers N`` shares them between processes)."""
-    app = make_app(settings, core)
-    core = app.settings["core"]
+    app = make_app(settings, core, features)
+    core, features = app.settings["core"], app.settings["features"]
     await core.start()
     http = tornado.httpserver.HTTPServer(app, max_body_size=settings.max_body_bytes * 4,
                                          xheaders=False)
@@ -80,7 +79,7 @@ async def start_server(settings: Settings, core: EventService | None = None,
     http.add_sockets(sockets)
     port = sockets[0].getsockname()[1]
     log.info("listening on http://%s:%d", settings.host, port)
-    return RunningServer(port, core, http)
+    return RunningServer(port, core, features, http)
 
 
 async def serve_forever(settings: Settings, core: EventService | None = None) -> None:

@@ -47,10 +47,10 @@ class RerouteHandler(BaseHandler):
         self.write_json(report.to_json())
 
 
-def routes(ctx: dict) -> list[tuple]:
-    """Return the routes of this module; ``ctx`` holds ``core``, ``ref`` and ``settings``."""
-    args = {"core": ctx["core"], "ref": ctx["ref"]}
-    gens = ctx["core"].router.generations
+def routes(base: dict) -> list[tuple]:
+    """Return the routes of this module; ``base`` holds ``core`` and ``ref``."""
+    args = base
+    gens = base["core"].router.generations
     listing = {"generations": [s.to_json() for s in gens.sets]}
     areas = {s.generation: s.to_geojson() for s in gens.sets}
     return [

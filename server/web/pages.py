@@ -70,9 +70,8 @@ class AssetHandler(tornado.web.StaticFileHandler):
         self.set_header("Cache-Control", "no-cache")
 
 
-def routes(ctx: dict) -> list[tuple]:
+def routes(static_dir: Path) -> list[tuple]:
     """Return the page routes, the static folder and the deck.gl bundle shipped by pydeck."""
-    static_dir = ctx["settings"].static_dir
     pages = "|".join(page_names(static_dir))
     return [
         (r"/vendor/deck/(index\.js)", AssetHandler, {"path": str(DECK_BUNDLE_DIR)}),

@@ -141,6 +141,6 @@ class EventSocket(tornado.websocket.WebSocketHandler):
         self.core.hub.detach(self)
 
 
-def routes(ctx: dict) -> list[tuple]:
+def routes(base: dict) -> list[tuple]:
     """Return the websocket route."""
-    return [(r"/ws", EventSocket, {"core": ctx["core"]})]
+    return [(r"/ws", EventSocket, {"core": base["core"]})]

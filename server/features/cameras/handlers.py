@@ -62,14 +62,9 @@ class CameraImageHandler(CameraHandler):
         self.finish(data)
 
 
-def routes(ctx: dict) -> list[tuple]:
-    """Return the camera routes; the CameraService is built here once and swept in the
-    background (silent cameras go offline)."""
-    core, settings = ctx["core"], ctx["settings"]
-    cameras = CameraService(core, settings.data_dir, settings.camera_stale_s,
-                            settings.camera_image_max_bytes, settings.camera_snapshots_keep)
-    core.add_background(cameras.run)
-    args = {"core": core, "ref": ctx["ref"], "cameras": cameras}
+def routes(base: dict, cameras: CameraService) -> list[tuple]:
+    """Return the camera routes over ``cameras``."""
+    args = {**base, "cameras": cameras}
     return [
         (r"/api/v1/cameras", CamerasHandler, args),
         (rf"/api/v1/cameras/{CAMERA}", CameraHandler, args),

@@ -82,7 +82,7 @@ class TriageIn(BaseModel):
 
 
 class DispatchDesk(StoreFollower[CallBook], IntakeStage):
-    """See the module docstring. ``DispatchDesk.install(core)`` builds and attaches one."""
+    """See the module docstring. ``DispatchFeature.install`` builds and attaches one."""
 
     kinds = CALL_KINDS
 
@@ -93,24 +93,13 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
         self.roster = Roster(core, self, self.apply)  # reads self.book, replaced at start
         self._lock = asyncio.Lock()
 
-    @classmethod
-    def install(cls, core: EventService) -> "DispatchDesk":
-        """Return a desk attached to ``core``: intake stage, bus listener, timer, key figures."""
-        from server.features.dispatch.kpis import providers
-        desk = cls(core)
-        core.add_intake(desk)
-        desk.attach(desk._run)
-        for provider in providers(desk):
-            core.kpis.register(provider)
-        core.features["dispatch"] = desk
-        return desk
-
     def ts(self, micros: int | None) -> str | None:
         """Return RFC 3339 text in the server's offset (None stays None)."""
         return to_rfc3339(micros, self.tz) if micros is not None else None
 
     # -- timer -------------------------------------------------------------------------------
-    async def _run(self) -> None:
+    async def timer(self) -> None:
+        """Read the dispatch book, then re-triage waiting calls forever (a background task)."""
         await self.run(self.settings.dispatch_retriage_s, self.retriage)
 
     async def retriage(self) -> list[str]:

@@ -159,10 +159,9 @@ class UnitTokenHandler(DeskHandler):
         self.write_json(await self.desk.unit_token(self.principal, unit_id, ttl), 201)
 
 
-def routes(ctx: dict) -> list[tuple]:
-    """Return the flood-operations routes; the DispatchDesk is built here once."""
-    desk = DispatchDesk.install(ctx["core"])
-    args = {"core": ctx["core"], "ref": ctx["ref"], "feature": desk}
+def routes(base: dict, desk: DispatchDesk) -> list[tuple]:
+    """Return the flood-operations routes over ``desk``."""
+    args = {**base, "feature": desk}
     return [
         (r"/api/v1/calls", CallsHandler, args),
         (r"/api/v1/sos", SosHandler, args),

@@ -109,9 +109,13 @@ class FloodRoads(IntakeStage):
         self._loaded = LoadGate("the flooded-road book")
         self._auto: asyncio.Queue[Job] = asyncio.Queue()
         self._seen: OrderedDict[str, None] = OrderedDict()
-        core.bus.subscribe(self._on_committed)
-        core.add_background(self.run)
-        core.add_intake(self)
+
+    def attach(self) -> None:
+        """Follow the core's bus, run the book's task, refuse flood_road events posted to the
+        events API (an intake stage)."""
+        self.core.bus.subscribe(self._on_committed)
+        self.core.add_background(self.run)
+        self.core.add_intake(self)
 
     async def intake(self, events: list[NewEvent], proceed: Proceed) -> AppendResult:
         """Refuse the batch (nothing stored): a road is marked through ``/api/v1/flood-roads``,

@@ -51,13 +51,8 @@ class NetworkHandler(FloodRoadHandler):
         self.write_json(self.roads.network.geojson())
 
 
-def routes(ctx: dict) -> list[tuple]:
-    """Build the FloodRoads book once and return its routes."""
-    core = ctx["core"]
-    roads = core.features["flood_roads"] = FloodRoads(core)
-    sensors = core.features.get("sensors")
-    if sensors is not None:  # the sensors' routes come first (ROUTE_MODULES)
-        sensors.engine.on_crossing(roads.on_crossing)
-    args = {"core": core, "ref": ctx["ref"], "feature": roads}
+def routes(base: dict, roads: FloodRoads) -> list[tuple]:
+    """Return the flooded-road routes over ``roads``."""
+    args = {**base, "feature": roads}
     return [(r"/api/v1/flood-roads", FloodRoadsHandler, args),
             (r"/api/v1/flood-roads/network", NetworkHandler, args)]

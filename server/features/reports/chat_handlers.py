@@ -2,9 +2,8 @@
 platform's signed payload; GET answers Messenger's subscription check."""
 from __future__ import annotations
 
-from server.features.reports.chat import CHAT_ADAPTERS, ChatAdapter, ChatIntake
+from server.features.reports.chat import ChatAdapter, ChatIntake
 from server.web.base import BaseHandler
-from server.features.reports.handlers import desk_of
 
 
 class WebhookHandler(BaseHandler):
@@ -37,10 +36,8 @@ class WebhookHandler(BaseHandler):
         self.write_json({"received": len(messages), "replies": replies})
 
 
-def routes(ctx: dict) -> list[tuple]:
-    """Return one webhook route per chat adapter."""
-    settings = ctx["core"].settings
-    intake = ChatIntake(desk_of(ctx), settings)
+def routes(base: dict, intake: ChatIntake, adapters: dict[str, ChatAdapter]) -> list[tuple]:
+    """Return one webhook route per chat adapter (``adapters``: name → adapter)."""
     return [(rf"/api/v1/channels/{name}/webhook", WebhookHandler,
-             {"core": ctx["core"], "ref": ctx["ref"], "adapter": cls(settings), "intake": intake})
-            for name, cls in CHAT_ADAPTERS.items()]
+             {**base, "adapter": adapter, "intake": intake})
+            for name, adapter in adapters.items()]

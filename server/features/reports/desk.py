@@ -41,7 +41,7 @@ STAFF_ROLES = frozenset({"admin", "operator", "wall", "supervisor", "agency"})
 
 
 class ReportDesk(StoreFollower[CaseBook], IntakeStage):
-    """See the module docstring. ``ReportDesk.install(core)`` builds and attaches one."""
+    """See the module docstring. ``ReportsFeature.install`` builds and attaches one."""
 
     kinds = CASE_KINDS
 
@@ -53,18 +53,9 @@ class ReportDesk(StoreFollower[CaseBook], IntakeStage):
         self.tokens = CitizenTokens(load_secret_key(core.settings))
         self._lock = asyncio.Lock()
 
-    @classmethod
-    def install(cls, core: EventService) -> "ReportDesk":
-        """Return a desk attached to ``core``: intake stage, bus listener, timer and the
-        wall's report figures (``server.features.reports.figures``)."""
-        desk = cls(core)
-        core.add_intake(desk)
-        desk.attach(desk._run)
-        core.kpis.register(ReportPerformance(desk))
-        return desk
-
     # -- timer --------------------------------------------------------------------------------
-    async def _run(self) -> None:
+    async def timer(self) -> None:
+        """Read the case book, then escalate and close on every check (a background task)."""
         await self.run(self.settings.report_check_interval_s, self.tick)
 
     async def tick(self) -> dict[str, list[str]]:

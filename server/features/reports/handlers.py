@@ -16,13 +16,6 @@ UUID = r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 PLURAL = {"report": "reports", "question": "questions"}
 
 
-def desk_of(ctx: dict) -> ReportDesk:
-    """Return the one ReportDesk of this app (built and attached on first use)."""
-    if "report_desk" not in ctx:
-        ctx["report_desk"] = ctx["core"].features["reports"] = ReportDesk.install(ctx["core"])
-    return ctx["report_desk"]
-
-
 def parse_period(get: Any, tz: Any) -> tuple[int | None, int | None]:
     """Return [start, end) from ``month=YYYY-MM`` or ``from``/``to`` (RFC 3339); BadRequest."""
     if get("month"):
@@ -141,11 +134,11 @@ class ActionsHandler(CaseHandler):
         self.write_json({"actions": rows})
 
 
-def routes(ctx: dict) -> list[tuple]:
-    """Return the case routes for both kinds."""
+def routes(base: dict, desk: ReportDesk) -> list[tuple]:
+    """Return the case routes for both kinds (``base``: the handler kwargs every route takes)."""
     out = []
     for kind, plural in PLURAL.items():
-        args = {"core": ctx["core"], "ref": ctx["ref"], "desk": desk_of(ctx), "kind": kind}
+        args = {**base, "desk": desk, "kind": kind}
         out += [(rf"/api/v1/{plural}", CasesHandler, args),
                 (rf"/api/v1/{plural}/kpis", KPIHandler, args),
                 (rf"/api/v1/{plural}/actions", ActionsHandler, args),

@@ -6,12 +6,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from geo.geocode import CommuneGeocoder
 from server.core.errors import IOCError
 from server.features.reports.open311 import Open311, Open311Error, check_format, render
-from server.core.timefmt import to_rfc3339
 from server.web.base import BaseHandler
-from server.features.reports.handlers import desk_of
 
 log = logging.getLogger(__name__)
 BASE = "/open311/v2"
@@ -151,13 +148,10 @@ class UnknownHandler(Open311Handler):
         raise Open311Error.one(404, f"nothing at {self.request.path}; see {BASE}/services.xml")
 
 
-def routes(ctx: dict) -> list[tuple]:
-    """Return the Open311 routes."""
-    core = ctx["core"]
-    o311 = Open311(desk_of(ctx), CommuneGeocoder(core.router.areaset))
-    args = {"core": core, "ref": ctx["ref"], "o311": o311}
+def routes(base: dict, o311: Open311, changeset: str) -> list[tuple]:
+    """Return the Open311 routes (``changeset``: the discovery file's time, RFC 3339)."""
+    args = {**base, "o311": o311}
     fmt = r"\.(?P<fmt>[A-Za-z0-9]+)"
-    changeset = to_rfc3339(core.clock.now(), core.tz, "seconds")
     return [
         (rf"{BASE}/services{fmt}", ServicesHandler, args),
         (rf"{BASE}/services/(?P<code>[A-Za-z0-9_.-]+?){fmt}", ServiceDefinitionHandler, args),

@@ -11,11 +11,12 @@ from tornado.template import filter_whitespace
 
 from server.core.errors import NotFound
 from server.core.params import parse_bbox, parse_int
+from server.features.reports.desk import ReportDesk
 from server.features.reports.publication import CommuneSketch
 from server.store import EventQuery
 from server.web.base import BaseHandler
 from server.web.pages import SECURITY_HEADERS
-from server.features.reports.handlers import PLURAL, UUID, CaseHandler, desk_of, parse_by, parse_period
+from server.features.reports.handlers import PLURAL, UUID, CaseHandler, parse_by, parse_period
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DAY_US = 86_400_000_000
@@ -122,17 +123,14 @@ class PublicPageHandler(BaseHandler):
         return str(TEMPLATES)
 
 
-def routes(ctx: dict) -> list[tuple]:
-    """Return the public API routes and the public page."""
-    desk = desk_of(ctx)
+def routes(base: dict, desk: ReportDesk, sketch: CommuneSketch) -> list[tuple]:
+    """Return the public API routes and the public page (``sketch``: the communes' outline)."""
     out = []
     for kind, plural in PLURAL.items():
-        args = {"core": ctx["core"], "ref": ctx["ref"], "desk": desk, "kind": kind}
+        args = {**base, "desk": desk, "kind": kind}
         out += [(rf"/api/v1/public/{plural}", PublicFeedHandler, args),
                 (rf"/api/v1/public/{plural}/map", PublicMapHandler, args),
                 (rf"/api/v1/public/{plural}/kpis", PublicKPIHandler, args),
                 (rf"/api/v1/public/{plural}/{UUID}", PublicCaseHandler, args)]
-    sketch = CommuneSketch(ctx["core"].router.areaset)
-    out.append((r"/public", PublicPageHandler,
-                {"core": ctx["core"], "ref": ctx["ref"], "desk": desk, "sketch": sketch}))
+    out.append((r"/public", PublicPageHandler, {**base, "desk": desk, "sketch": sketch}))
     return out

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from server.core.auth import view_of
-from server.features.sensors.kpis import Reservoirs, RiverLevels
 from server.features.sensors.service import SensorService
 from server.web.base import FeatureHandler, StreamedBodyHandler
 from server.features.vessels.handlers import require_manager
@@ -65,15 +64,9 @@ class ReadingsHandler(SensorHandler, StreamedBodyHandler):
         self.write_json(await self.sensors.post_readings(station_id, self.body_json()))
 
 
-def routes(ctx: dict) -> list[tuple]:
-    """Build the SensorService once (also the intake stage of posted readings, and the source
-    of the wall's river and reservoir figures) and return its routes."""
-    core = ctx["core"]
-    sensors = core.features["sensors"] = SensorService(core)
-    core.add_intake(sensors)
-    core.kpis.register(RiverLevels(sensors))
-    core.kpis.register(Reservoirs(sensors))
-    args = {"core": core, "ref": ctx["ref"], "feature": sensors}
+def routes(base: dict, sensors: SensorService) -> list[tuple]:
+    """Return the sensor routes over ``sensors``."""
+    args = {**base, "feature": sensors}
     sid = r"([a-z0-9][a-z0-9_-]{0,63})"
     return [
         (r"/api/v1/sensors", SensorsHandler, args),

@@ -200,8 +200,6 @@ class SensorService(IntakeStage):
         self._rain: dict[str, RainWindow] = {}
         self._crossings: asyncio.Queue[Crossing] = asyncio.Queue()
         self.loaded = LoadGate("the sensor stations")
-        core.add_background(self.run)
-        core.features["sensors"] = self
 
     # -- readings --------------------------------------------------------------------------------
     def handle_message(self, topic: str, payload: bytes) -> dict[str, Any] | None:

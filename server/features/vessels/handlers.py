@@ -98,9 +98,9 @@ class AisUploadHandler(VesselHandler, StreamedBodyHandler):
                          "counters": self.vessels.decoder("http").counters.to_json()})
 
 
-def routes(ctx: dict) -> list[tuple]:
-    """Build the VesselService once and return its routes."""
-    args = {"core": ctx["core"], "ref": ctx["ref"], "feature": VesselService(ctx["core"])}
+def routes(base: dict, vessels: VesselService) -> list[tuple]:
+    """Return the vessel routes over ``vessels``."""
+    args = {**base, "feature": vessels}
     return [
         (r"/api/v1/vessels", VesselsHandler, args),
         (r"/api/v1/vessels/readiness", ReadinessHandler, args),

@@ -364,9 +364,11 @@ class VesselService:
         self._dirty: dict[str, dict[str, Any] | None] = {}
         self._tasks: set[asyncio.Task] = set()
         self.ready = LoadGate("the vessel registry")
-        core.bus.subscribe(self._on_committed)
-        core.add_background(self.run)
-        core.features["vessels"] = self
+
+    def attach(self) -> None:
+        """Follow the core's bus (stored positions) and run the feeds with the core."""
+        self.core.bus.subscribe(self._on_committed)
+        self.core.add_background(self.run)
 
     # -- feeding -------------------------------------------------------------------------------
     def decoder(self, source: str) -> AisDecoder:

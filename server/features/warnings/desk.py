@@ -35,7 +35,7 @@ from server.features.warnings.publish import alert_of, atom_feed, is_active
 from server.features.warnings.reach import CONTACTS, illustrative_contacts, parse_contacts, reach
 
 if TYPE_CHECKING:
-    from server.features.sensors.service import SensorService
+    from server.features.vessels.service import VesselService
     from server.core.service import EventService
 
 KIND = "warning"
@@ -61,8 +61,9 @@ def new_identifier(now: datetime) -> str:
 class WarningDesk:
     """Draft, approve, send, update, cancel and expire warnings; CAP and reach on demand."""
 
-    def __init__(self, core: "EventService"):
+    def __init__(self, core: "EventService", vessels: "VesselService | None" = None):
         self.core = core
+        self.vessels = vessels  # danger zones for sent warnings, when vessels are on
         self.settings = core.settings
         self.tz = core.tz
         self.areaset = core.router.areaset
@@ -70,16 +71,6 @@ class WarningDesk:
         self._crossings: asyncio.Queue[Crossing] = asyncio.Queue()
         self.lock = asyncio.Lock()
         self.intake = CapIntake(self)
-
-    @classmethod
-    def install(cls, core: "EventService", sensors: "SensorService | None") -> "WarningDesk":
-        """Return a desk attached to ``core`` (and to the sensors' threshold engine)."""
-        desk = cls(core)
-        if sensors is not None:
-            sensors.engine.on_crossing(desk.on_crossing)
-        core.add_background(desk.run)
-        core.features["warnings"] = desk
-        return desk
 
     # -- reading ---------------------------------------------------------------------------------
     @staticmethod
@@ -366,7 +357,7 @@ class WarningDesk:
 
     async def _zone_on(self, ev: dict[str, Any]) -> None:
         """Post a sent warning's area as a danger zone for vessels (until it expires)."""
-        vessels = self.core.features.get("vessels")
+        vessels = self.vessels
         if vessels is None:
             return
         p = ev["props"]
@@ -376,7 +367,7 @@ class WarningDesk:
         await vessels.add_danger_zone(zone)
 
     async def _zone_off(self, warning_id: str, reason: str) -> None:
-        vessels = self.core.features.get("vessels")
+        vessels = self.vessels
         if vessels is not None:
             await vessels.remove_danger_zone(f"warning-{warning_id}", reason)
 

@@ -141,11 +141,9 @@ class PublicCapHandler(WarningHandler):
         self.write_xml(to_xml(await self.desk.published_cap(warning_id)))
 
 
-def routes(ctx: dict) -> list[tuple]:
-    """Return the warning routes; the WarningDesk is built here once (after the sensors)."""
-    core = ctx["core"]
-    desk = WarningDesk.install(core, core.features.get("sensors"))
-    args = {"core": core, "ref": ctx["ref"], "feature": desk}
+def routes(base: dict, desk: WarningDesk) -> list[tuple]:
+    """Return the warning routes over ``desk``."""
+    args = {**base, "feature": desk}
     return [
         (r"/api/v1/warnings", WarningsHandler, args),
         (r"/api/v1/warnings/actions", ActionsHandler, args),

@@ -1,0 +1,41 @@
+"""Field reports and questions: the feature (cases, their lifecycle and deadlines, the public
+feed and page, Open311 GeoReport v2, the Zalo and Messenger webhooks; docs/REPORTS.md)."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from geo.geocode import CommuneGeocoder
+from server.core.feature import Feature, Route
+from server.core.timefmt import to_rfc3339
+from server.features.reports import chat_handlers, handlers, open311_handlers, public_handlers
+from server.features.reports.chat import CHAT_ADAPTERS, ChatIntake
+from server.features.reports.desk import ReportDesk
+from server.features.reports.figures import ReportPerformance
+from server.features.reports.open311 import Open311
+from server.features.reports.publication import CommuneSketch
+
+
+class ReportsFeature(Feature):
+    """Reports and questions from every channel, routed to the one responsible unit."""
+
+    name = "reports"
+
+    def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
+        """Build the desk (intake stage, bus listener, timer, the wall's report figures) and the
+        Open311, chat and public-page fronts over it."""
+        self.desk = ReportDesk(core)
+        core.add_intake(self.desk)
+        self.desk.attach(self.desk.timer)
+        core.kpis.register(ReportPerformance(self.desk))
+        self.open311 = Open311(self.desk, CommuneGeocoder(core.router.areaset))
+        self.changeset = to_rfc3339(core.clock.now(), core.tz, "seconds")
+        self.chat = ChatIntake(self.desk, core.settings)
+        self.adapters = {name: cls(core.settings) for name, cls in CHAT_ADAPTERS.items()}
+        self.sketch = CommuneSketch(core.router.areaset)
+
+    def routes(self, base: dict[str, Any]) -> list[Route]:
+        """Return the case, public, Open311 and webhook routes."""
+        return (handlers.routes(base, self.desk)
+                + public_handlers.routes(base, self.desk, self.sketch)
+                + open311_handlers.routes(base, self.open311, self.changeset)
+                + chat_handlers.routes(base, self.chat, self.adapters))

@@ -1,0 +1,30 @@
+"""Sensors: the feature (stations, MQTT and posted readings, threshold levels, the wall's river
+and reservoir figures; docs/VESSELS_AND_SENSORS.md)."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from server.core.feature import Feature, Route
+from server.features.sensors import handlers
+from server.features.sensors.kpis import Reservoirs, RiverLevels
+from server.features.sensors.service import SensorService
+
+
+class SensorsFeature(Feature):
+    """Gauges, rain, reservoirs and air: readings, levels and alerts."""
+
+    name = "sensors"
+
+    def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
+        """Build the sensor service: the intake stage of posted readings, the MQTT feed and
+        timers, the river and reservoir figures. Its ``engine.on_crossing`` lets other
+        features (warnings, flooded roads) hear level crossings."""
+        self.service = SensorService(core)
+        core.add_intake(self.service)
+        core.add_background(self.service.run)
+        core.kpis.register(RiverLevels(self.service))
+        core.kpis.register(Reservoirs(self.service))
+
+    def routes(self, base: dict[str, Any]) -> list[Route]:
+        """Return the station, series and readings routes."""
+        return handlers.routes(base, self.service)

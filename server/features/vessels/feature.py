@@ -1,0 +1,24 @@
+"""Vessels at sea: the feature (AIS over TCP, UDP and HTTP, the fleet, storm readiness, sea
+zones and danger zones; docs/VESSELS_AND_SENSORS.md)."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from server.core.feature import Feature, Route
+from server.features.vessels import handlers
+from server.features.vessels.service import VesselService
+
+
+class VesselsFeature(Feature):
+    """The fleet from AIS, with silence and danger-zone alerts."""
+
+    name = "vessels"
+
+    def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
+        """Build the vessel service and attach it (bus listener, feeds)."""
+        self.service = VesselService(core)
+        self.service.attach()
+
+    def routes(self, base: dict[str, Any]) -> list[Route]:
+        """Return the vessel and AIS routes."""
+        return handlers.routes(base, self.service)

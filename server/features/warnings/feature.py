@@ -1,0 +1,28 @@
+"""Public warnings: the feature (drafts from gauge crossings and by hand, approval, CAP 1.2 out and
+in, reach, the contacts registry, the Atom feed; docs/WARNINGS.md)."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from server.core.feature import Feature, Route
+from server.features.warnings import handlers
+from server.features.warnings.desk import WarningDesk
+
+
+class WarningsFeature(Feature):
+    """Warnings drafted, approved, sent, updated, cancelled and expired."""
+
+    name = "warnings"
+    requires = ("sensors",)  # gauge crossings draft warnings
+    optional = ("vessels",)  # a sent warning's area becomes a danger zone for vessels
+
+    def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
+        """Build the desk, hook it to the sensors' threshold engine, start its timer."""
+        vessels = needs.get("vessels")
+        self.desk = WarningDesk(core, vessels.service if vessels else None)
+        needs["sensors"].service.engine.on_crossing(self.desk.on_crossing)
+        core.add_background(self.desk.run)
+
+    def routes(self, base: dict[str, Any]) -> list[Route]:
+        """Return the warning, CAP and public feed routes."""
+        return handlers.routes(base, self.desk)
