@@ -36,7 +36,7 @@ export class Api {
     let res;
     try {
       res = await fetch(path, init);
-    } catch (err) {
+    } catch {
       this.report("down");
       throw new ApiError(0, null, ctrl.signal.aborted ? "timed out" : "server unreachable");
     } finally {

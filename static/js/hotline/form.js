@@ -158,7 +158,7 @@ export class CallForm {
     if (body.water_depth_m === null) delete body.water_depth_m;
     try {
       this.triage = await this.page.api.post("/api/v1/calls/triage", body);
-    } catch (err) {
+    } catch {
       return;  // offline: the server triages the call when it arrives
     }
     const t = this.triage;
@@ -177,7 +177,7 @@ export class CallForm {
     if (![...q.keys()].length) { this.related = []; this.page.emit("related", { calls: [] }); return; }
     try {
       this.related = (await this.page.api.get("/api/v1/calls/related?" + q)).calls;
-    } catch (err) {
+    } catch {
       return;
     }
     this.page.emit("related", { calls: this.related });

@@ -84,7 +84,7 @@ export class SidePanels {
     if (ev && ["new", "triaged"].includes(ev.status)) {
       try {
         this.suggested = await this.page.api.get(`/api/v1/calls/${id}/suggestions?n=5`);
-      } catch (err) {
+      } catch {
         this.suggested = null;
       }
       if (this.selected === id) this.renderSelected();
