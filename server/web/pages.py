@@ -10,6 +10,8 @@ from pathlib import Path
 import pydeck
 import tornado.web
 
+from server.web.base import SECURITY_HEADERS
+
 DECK_BUNDLE_DIR = Path(pydeck.__file__).resolve().parent / "nbextension" / "static"
 PAGE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
 
@@ -24,13 +26,6 @@ CSP = "; ".join([
     "img-src 'self' data: blob:", "font-src 'self'", "connect-src 'self'", "worker-src 'self' blob:", "object-src 'none'",
     "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
 ])
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=(self)",
-}
 
 
 def page_names(static_dir: Path) -> list[str]:

@@ -14,8 +14,7 @@ from server.core.params import parse_bbox, parse_int
 from server.features.reports.desk import ReportDesk
 from server.features.reports.publication import CommuneSketch
 from server.store import EventQuery
-from server.web.base import BaseHandler
-from server.web.pages import SECURITY_HEADERS
+from server.web.base import SECURITY_HEADERS, BaseHandler
 from server.features.reports.handlers import PLURAL, UUID, CaseHandler, parse_by, parse_period
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
