@@ -56,7 +56,8 @@ class Feature(abc.ABC):
         return []
 
     def openapi(self) -> dict[str, list[Any]]:
-        """Return the feature's part of the OpenAPI document: ``{path: [server.web.openapi.Op]}``."""
+        """Return the feature's part of the OpenAPI document: ``{path: [Op]}``
+        (``server.core.openapi``)."""
         return {}
 
     def commands(self, cli: "click.Group") -> None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from server.core.errors import NotFound, Unavailable
-from server.web.openapi import openapi_document
 from server.core.params import parse_event_query, parse_nearest, parse_search
 from server.web.base import BaseHandler, StreamedBodyHandler
 
@@ -162,8 +161,9 @@ class ReadyHandler(HealthHandler):
         self.write_json({"status": "ready", "last_seq": self.core.hub.head})
 
 
-def routes(base: dict) -> list[tuple]:
-    """Return the /api/v1 routes of the core; ``base`` holds ``core`` and ``ref``."""
+def routes(base: dict, openapi: dict) -> list[tuple]:
+    """Return the /api/v1 routes of the core; ``base`` holds ``core`` and ``ref``, ``openapi`` is
+    the document served (``server.web.openapi.openapi_document``)."""
     args = base
     ref_routes = [(rf"/api/v1/{doc}", ReferenceHandler, {**args, "doc": doc})
                   for doc in ("areas", "layers", "categories", "agencies")]
@@ -179,5 +179,5 @@ def routes(base: dict) -> list[tuple]:
         (r"/api/v1/basemap/([a-z]+)", ReferenceHandler, {**args, "doc": "basemap"}),
         (r"/api/v1/health", HealthHandler, args),
         (r"/api/v1/ready", ReadyHandler, args),
-        (r"/api/v1/openapi\.json", OpenAPIHandler, {**args, "doc": openapi_document()}),
+        (r"/api/v1/openapi\.json", OpenAPIHandler, {**args, "doc": openapi}),
     ]

@@ -15,12 +15,14 @@ from server.core.settings import Settings
 from server.features import default_features
 from server.web import admin, api, areas, pages, ws
 from server.web.base import NotFoundHandler
+from server.web.openapi import openapi_document
 
 log = logging.getLogger(__name__)
 
-#: Core modules that contribute routes (``routes(base) -> [(pattern, handler, kwargs)]``); the
-#: features' routes follow them, then the pages, whose patterns are the most general.
-CORE_ROUTES = (api, admin, areas, ws)
+#: Core modules that contribute routes (``routes(base) -> [(pattern, handler, kwargs)]``) after
+#: ``api`` (which also serves the OpenAPI document); the features' routes follow them, then the
+#: pages, whose patterns are the most general.
+CORE_ROUTES = (admin, areas, ws)
 
 
 def make_app(settings: Settings, core: EventService | None = None,
@@ -33,7 +35,8 @@ def make_app(settings: Settings, core: EventService | None = None,
     features.install(core)
     ref = build_reference(core.router, core.layers)
     base = {"core": core, "ref": ref}
-    routes = [route for module in CORE_ROUTES for route in module.routes(base)]
+    routes = api.routes(base, openapi_document(features))
+    routes += [route for module in CORE_ROUTES for route in module.routes(base)]
     routes += features.routes(base) + pages.routes(settings.static_dir)
     return tornado.web.Application(
         routes, core=core, features=features, default_handler_class=NotFoundHandler,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from server.core.feature import Feature, Route
+from server.core.openapi import Operations
 from server.features.cameras import handlers
+from server.features.cameras.openapi import operations
 from server.features.cameras.service import CameraService
 
 
@@ -24,3 +26,7 @@ class CamerasFeature(Feature):
     def routes(self, base: dict[str, Any]) -> list[Route]:
         """Return the camera routes."""
         return handlers.routes(base, self.service)
+
+    def openapi(self) -> Operations:
+        """Return the camera operations of the OpenAPI document."""
+        return operations()

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from server.core.feature import Feature, Route
+from server.core.openapi import Operations
 from server.features.dispatch import handlers
 from server.features.dispatch.desk import DispatchDesk
 from server.features.dispatch.kpis import providers
+from server.features.dispatch.openapi import operations
 
 
 class DispatchFeature(Feature):
@@ -26,3 +28,7 @@ class DispatchFeature(Feature):
     def routes(self, base: dict[str, Any]) -> list[Route]:
         """Return the call, SOS and unit routes."""
         return handlers.routes(base, self.desk)
+
+    def openapi(self) -> Operations:
+        """Return the call, SOS and unit operations of the OpenAPI document."""
+        return operations()

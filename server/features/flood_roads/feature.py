@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from server.core.feature import Feature, Route
+from server.core.openapi import Operations
 from server.features.flood_roads import handlers
 from server.features.flood_roads.book import FloodRoads
+from server.features.flood_roads.openapi import operations
 
 
 class FloodRoadsFeature(Feature):
@@ -24,3 +26,7 @@ class FloodRoadsFeature(Feature):
     def routes(self, base: dict[str, Any]) -> list[Route]:
         """Return the flooded-road routes."""
         return handlers.routes(base, self.book)
+
+    def openapi(self) -> Operations:
+        """Return the flooded-road operations of the OpenAPI document."""
+        return operations()

@@ -6,12 +6,14 @@ from typing import Any, Mapping
 
 from geo.geocode import CommuneGeocoder
 from server.core.feature import Feature, Route
+from server.core.openapi import Operations
 from server.core.timefmt import to_rfc3339
 from server.features.reports import chat_handlers, handlers, open311_handlers, public_handlers
 from server.features.reports.chat import CHAT_ADAPTERS, ChatIntake
 from server.features.reports.desk import ReportDesk
 from server.features.reports.figures import ReportPerformance
 from server.features.reports.open311 import Open311
+from server.features.reports.openapi import operations
 from server.features.reports.publication import CommuneSketch
 
 
@@ -39,3 +41,7 @@ class ReportsFeature(Feature):
                 + public_handlers.routes(base, self.desk, self.sketch)
                 + open311_handlers.routes(base, self.open311, self.changeset)
                 + chat_handlers.routes(base, self.chat, self.adapters))
+
+    def openapi(self) -> Operations:
+        """Return the case, public, Open311 and webhook operations of the OpenAPI document."""
+        return operations()

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from server.core.feature import Feature, Route
+from server.core.openapi import Operations
 from server.features.sensors import handlers
 from server.features.sensors.kpis import Reservoirs, RiverLevels
+from server.features.sensors.openapi import operations
 from server.features.sensors.service import SensorService
 
 
@@ -28,3 +30,7 @@ class SensorsFeature(Feature):
     def routes(self, base: dict[str, Any]) -> list[Route]:
         """Return the station, series and readings routes."""
         return handlers.routes(base, self.service)
+
+    def openapi(self) -> Operations:
+        """Return the station, series and readings operations of the OpenAPI document."""
+        return operations()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from server.core.feature import Feature, Route
+from server.core.openapi import Operations
 from server.features.vessels import handlers
+from server.features.vessels.openapi import operations
 from server.features.vessels.service import VesselService
 
 
@@ -22,3 +24,7 @@ class VesselsFeature(Feature):
     def routes(self, base: dict[str, Any]) -> list[Route]:
         """Return the vessel and AIS routes."""
         return handlers.routes(base, self.service)
+
+    def openapi(self) -> Operations:
+        """Return the vessel and AIS operations of the OpenAPI document."""
+        return operations()

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from server.core.feature import Feature, Route
+from server.core.openapi import Operations
 from server.features.warnings import handlers
 from server.features.warnings.desk import WarningDesk
+from server.features.warnings.openapi import operations
 
 
 class WarningsFeature(Feature):
@@ -26,3 +28,7 @@ class WarningsFeature(Feature):
     def routes(self, base: dict[str, Any]) -> list[Route]:
         """Return the warning, CAP and public feed routes."""
         return handlers.routes(base, self.desk)
+
+    def openapi(self) -> Operations:
+        """Return the warning, CAP and public feed operations of the OpenAPI document."""
+        return operations()
