@@ -28,6 +28,7 @@ SYSTEM = "system"
 CITIZEN = "citizen"
 
 # -- groups -------------------------------------------------------------------------------------
+#: Tokens, the audit trail, re-routing.
 ADMINS = frozenset({"admin"})
 #: Approve, send, confirm what others propose.
 SUPERVISORS = frozenset({"admin", "supervisor"})
@@ -88,7 +89,7 @@ ACTIONS: Mapping[str, Rule] = MappingProxyType({
     "units.register": Rule(DESK, "register units"),
     "units.operate": Rule(MANAGERS | {SYSTEM}, "act for any unit"),
     "units.token": Rule(MANAGERS, "hand out tablet tokens"),
-    "vessels.manage": Rule(MANAGERS, "change AIS feeds and danger zones"),
+    "vessels.manage": Rule(MANAGERS, "see or change the AIS feeds and danger zones"),
     "sensors.manage": Rule(MANAGERS, "register stations or post readings"),
     "flood_roads.mark": Rule(MANAGERS, "mark flooded roads"),
     "warnings.read": Rule(STAFF, "read warnings of every status",
