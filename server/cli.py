@@ -12,6 +12,7 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
+from server.core.policy import ROLES
 from server.core.settings import Settings
 from vision.cli import vision
 
@@ -247,8 +248,7 @@ def token() -> None:
 
 
 @token.command("create")
-@click.option("--role", required=True, type=click.Choice(
-    ["admin", "supervisor", "operator", "agency", "responder", "wall", "public"]))
+@click.option("--role", required=True, type=click.Choice(list(ROLES)))
 @click.option("--agency", "agency_id", default=None,
               help="Agency id (required for role agency; for a supervisor: the unit it supervises).")
 @click.option("--unit", "unit_id", default=None,

@@ -1,7 +1,8 @@
-"""The audit trail beyond event changes: every request made with a privileged token (admin,
-supervisor, operator) is recorded as an ``access`` entry (method, path, token id, role, time,
-outcome), written in batches so a busy feed is not slowed by one insert per request; and the
-whole trail (event changes included) is exported as CSV or JSON lines.
+"""The audit trail beyond event changes: every request made with a privileged token (the
+policy's MANAGERS: admin, supervisor, operator) is recorded as an ``access`` entry (method,
+path, token id, role, time, outcome), written in batches so a busy feed is not slowed by one
+insert per request; and the whole trail (event changes included) is exported as CSV or JSON
+lines.
 
 The trail is append-only: the store has no method that changes or deletes an entry, and the
 database refuses UPDATE and DELETE on the table (migration 0005).
@@ -17,15 +18,14 @@ from typing import Any, Awaitable, Callable, Iterator
 
 import orjson
 
-from server.core.auth import Principal, require_token
-from server.core.errors import BadRequest, Forbidden, detail
+from server.core import policy
+from server.core.auth import Principal
+from server.core.errors import BadRequest, detail
 from server.store.base import AuditEntry, EventStore, TokenRecord
 from server.core.timefmt import now_micros, parse_rfc3339, to_rfc3339
 
 log = logging.getLogger(__name__)
 
-#: Roles whose every request is recorded.
-PRIVILEGED_ROLES = frozenset({"admin", "supervisor", "operator"})
 #: The action of an access entry.
 ACCESS = "access"
 FORMATS = ("jsonl", "csv")
@@ -47,7 +47,7 @@ class AccessLog:
 
     def note(self, principal: Principal | None, method: str, path: str, status: int) -> bool:
         """Queue an access entry if ``principal`` is privileged; return True if queued."""
-        if principal is None or principal.role not in PRIVILEGED_ROLES:
+        if principal is None or principal.role not in policy.MANAGERS:
             return False
         self._queue.append(AuditEntry(ACCESS, principal.token_id, principal.role,
                                       data={"method": method, "path": path[:500],
@@ -136,13 +136,6 @@ def token_listing(records: list[TokenRecord], tz: timezone, now: int) -> list[di
                     "revoked_at": to_rfc3339(r.revoked_at, tz) if r.revoked_at else None,
                     "state": state})
     return out
-
-
-def require_admin(principal: Principal) -> None:
-    """Raise Unauthorized (no token) or Forbidden unless ``principal`` is an admin."""
-    require_token(principal)
-    if principal.role != "admin":
-        raise Forbidden(f"role {principal.role!r} may not do this; only admin may")
 
 
 def parse_since(raw: str | None) -> int:

@@ -1,5 +1,6 @@
-"""Roles, tokens and what each role may see. Tokens are random secrets; only their SHA-256 is
-stored. ``Access`` turns a principal into the view of events it is allowed.
+"""Tokens and what each role may see (who may do what: ``server.core.policy``). Tokens are
+random secrets; only their SHA-256 is stored. ``Access`` turns a principal into the view of
+events it is allowed.
 """
 from __future__ import annotations
 
@@ -11,28 +12,19 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Iterable
 
 from layers.base import public_position
-from server.core.errors import Forbidden, Unauthorized, ValidationFailed, detail
+from server.core import policy
+from server.core.errors import Unauthorized, ValidationFailed, detail
+from server.core.policy import AGENCY_BOUND, ROLES, UNIT_BOUND
 from server.store.base import Box, EventQuery, TokenRecord
 from server.core.timefmt import now_micros
 
-ROLES = ("admin", "supervisor", "operator", "agency", "responder", "wall", "public")
-FULL_VIEW_ROLES = frozenset({"admin", "supervisor", "operator", "wall"})
-CREATE_ANY_KIND = frozenset({"admin", "operator"})
-CREATE_REPORTS = frozenset({"agency", "public"})
-#: Kinds citizens file (roles in CREATE_REPORTS may post these and nothing else). An ``sos`` is
-#: the one-tap button of the citizens' app, which holds a public token: a person in rising water
+#: Kinds citizens file (``events.post_citizen``; every other kind is ``events.post``). An ``sos``
+#: is the one-tap button of the citizens' app, which holds a public token: a person in rising water
 #: cannot be asked to sign in first. What protects the others: a public view never reads back a
 #: phone, name, address or exact place; the server sets status and triage; repeated taps from one
 #: phone join the open SOS (docs/FLOOD_OPERATIONS.md).
 CITIZEN_KINDS = frozenset({"report", "question", "sos"})
-#: Roles a token may bind to an agency: an agency acts on its own cases; a bound supervisor
-#: supervises the agency and every unit below it (``parent`` links), an unbound one the city.
-AGENCY_BOUND_ROLES = frozenset({"agency", "supervisor"})
-#: A responder token is a unit's tablet: bound to one responder unit (``extra["unit"]``).
-UNIT_BOUND_ROLES = frozenset({"responder"})
 TOKEN_PREFIX = "ioc_"
-#: Roles that read every case (a supervisor not bound to an agency too).
-CASE_SCOPE_ALL = frozenset({"admin", "operator", "wall", "system"})
 
 
 @dataclass(frozen=True)
@@ -67,10 +59,10 @@ def new_token(role: str, agency_id: str | None = None, label: str = "",
         raise ValidationFailed(f"unknown role {role!r}", [detail("role", f"one of {', '.join(ROLES)}")])
     if role == "agency" and agency_id is None:
         raise ValidationFailed("role agency needs --agency", [detail("agency", "missing")])
-    if agency_id is not None and role not in AGENCY_BOUND_ROLES:
+    if agency_id is not None and role not in AGENCY_BOUND:
         raise ValidationFailed("only roles agency and supervisor are bound to an agency",
                                [detail("agency", f"not allowed for role {role!r}")])
-    if (role in UNIT_BOUND_ROLES) != (unit_id is not None):
+    if (role in UNIT_BOUND) != (unit_id is not None):
         problem = "missing" if unit_id is None else f"not allowed for role {role!r}"
         raise ValidationFailed("a responder token, and only one, names its unit (--unit)",
                                [detail("unit", problem)])
@@ -131,32 +123,22 @@ class View:
 
 
 def view_of(principal: Principal) -> View:
-    """Return the View of a principal; raise Unauthorized/Forbidden if it may read nothing."""
+    """Return the View of a principal; raise Unauthorized/Forbidden if it may read nothing
+    (``events.read``)."""
     if not principal.authenticated:
         raise Unauthorized("send a token: Authorization: Bearer TOKEN (websocket: ?token=…)")
-    if principal.role in FULL_VIEW_ROLES:
+    policy.require(principal, "events.read")
+    if principal.role in policy.FULL_VIEW:
         return View(False, None)
-    if principal.role == "agency":
-        return View(False, principal.agency_id)
     if principal.role == "public":
         return View(True, None)
-    raise Forbidden(f"role {principal.role!r} may not read events")
+    return View(False, principal.agency_id)  # an agency: its own
 
 
-def require_token(principal: Principal) -> None:
-    """Raise Unauthorized unless ``principal`` presented a valid token."""
-    if not principal.authenticated:
-        raise Unauthorized("send a token: Authorization: Bearer TOKEN")
-
-
-def check_can_create(principal: Principal, kinds: set[str]) -> None:
-    """Raise Unauthorized/Forbidden unless ``principal`` may post events of every kind given."""
-    require_token(principal)
-    if principal.role in CREATE_ANY_KIND:
-        return
-    if principal.role in CREATE_REPORTS and kinds <= CITIZEN_KINDS:
-        return
-    raise Forbidden(f"role {principal.role!r} may not post events of kind(s) {', '.join(sorted(kinds))}")
+def posting(kinds: set[str]) -> str:
+    """Return the policy action of posting events of ``kinds``: ``events.post_citizen`` when
+    they are all citizens' kinds, else ``events.post``."""
+    return "events.post_citizen" if kinds <= CITIZEN_KINDS else "events.post"
 
 
 def case_scope(principal: Principal, agency_id: str, copied_to: Iterable[str],
@@ -167,7 +149,7 @@ def case_scope(principal: Principal, agency_id: str, copied_to: Iterable[str],
     the cases of the units below it (``subtree``; reading: and their copies). Other roles:
     False (their features decide)."""
     role = principal.role
-    if role in CASE_SCOPE_ALL or (role == "supervisor" and not principal.agency_id):
+    if role in policy.EVERY_CASE or (role == "supervisor" and not principal.agency_id):
         return True
     if role == "agency":
         return agency_id == principal.agency_id or (not acting and principal.agency_id in copied_to)

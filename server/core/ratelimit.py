@@ -15,15 +15,13 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
-from server.core.auth import ROLES, Principal
+from server.core.auth import Principal
+from server.core.policy import PERSONAL
 from server.core.errors import TooManyRequests
 
 #: Keys kept per limit; beyond it the least recently used bucket is forgotten (it refills to full
 #: anyway, so forgetting one only ever favours its caller).
 MAX_KEYS = 100_000
-#: Roles limited by their token. The public role is one token shared by every citizen's app,
-#: so it (like callers without a token and citizens' per-report tokens) is limited by address.
-BY_TOKEN_ROLES = frozenset(ROLES) - {"public"}
 
 
 @dataclass(frozen=True)
@@ -100,8 +98,10 @@ class RateLimiter:
                address_limit: str = "address") -> None:
         """Charge one request of ``principal`` (None: not identified) calling from ``address``:
         a staff token on limit ``token``, anyone else on ``address_limit`` by address; raise
-        TooManyRequests when over."""
-        if principal is not None and principal.authenticated and principal.role in BY_TOKEN_ROLES:
+        TooManyRequests when over. The public role is one token shared by every citizen's app,
+        so it (like callers without a token and citizens' per-report tokens) is limited by
+        address: only ``policy.PERSONAL`` tokens are limited by token."""
+        if principal is not None and principal.authenticated and principal.role in PERSONAL:
             self.check("token", principal.token_id, "this token")
         else:
             self.check(address_limit, address, f"address {address}")

@@ -16,8 +16,8 @@ from geo.categories import CategoryRegistry
 from geo.router import Router, service_region
 from layers.registry import LayerRegistry, default_registry
 from server.core.audit import AccessLog
-from server.core.auth import (Principal, PublicQuery, TokenCache, View, check_can_create, new_token,
-                         view_of)
+from server.core import policy
+from server.core.auth import Principal, PublicQuery, TokenCache, View, new_token, posting, view_of
 from server.core.bus import Bus, StoreSource, make_bus
 from server.core.clock import Clock
 from server.core.settings import Settings
@@ -27,8 +27,7 @@ from server.core.health import StoreHealth
 from server.core.hub import Hub
 from server.core.kpis import KpiContext, KpiRegistry, default_providers
 from server.core.ratelimit import Limit, RateLimiter
-from server.core.reroute import (PAGE_SIZE, RerouteReport, RerouteRequest, check_may_reroute,
-                            plan_changes)
+from server.core.reroute import PAGE_SIZE, RerouteReport, RerouteRequest, plan_changes
 from server.store import (AppendResult, AuditEntry, CountQuery, EventQuery, EventStore, Page,
                           open_store)
 from server.store.base import UpdateItem
@@ -197,7 +196,8 @@ class EventService:
         Returns the AppendResult once committed; the new events are then on the bus.
         """
         items, prefix = self.validator.unpack(doc)
-        check_can_create(principal, {i.get("kind") for i in items if isinstance(i, dict)} - {None})
+        policy.require(principal, posting({i.get("kind") for i in items if isinstance(i, dict)}
+                                          - {None}))
         events = self.validator.validate(items, prefix, self.clock.now())
         key = f"{principal.token_id}:{idem_key}" if idem_key else None
         digest = hashlib.sha256(repr(items).encode()).hexdigest() if key else None
@@ -258,7 +258,7 @@ class EventService:
         Events are read in seq order up to the head seen at the start, so an event moved to the
         head by this run is not visited twice.
         """
-        check_may_reroute(principal)
+        policy.require(principal, "events.reroute")
         request.check(self.router)
         report = RerouteReport(request.dry_run)
         head, since = await self.read(self.store.last_seq), 0

@@ -7,8 +7,8 @@ audit trail export::
 """
 from __future__ import annotations
 
-from server.core.audit import (export_lines, iter_audit, parse_format, parse_since, require_admin,
-                          token_listing)
+from server.core import policy
+from server.core.audit import export_lines, iter_audit, parse_format, parse_since, token_listing
 from server.core.errors import NotFound
 from server.web.base import BaseHandler
 
@@ -22,7 +22,7 @@ class TokensHandler(BaseHandler):
     async def get(self) -> None:
         """Answer ``{"tokens": [{id, role, agency_id, unit_id, label, created_at, expires_at,
         revoked_at, state}]}`` (never a secret or a hash)."""
-        require_admin(self.principal)
+        policy.require(self.principal, "tokens.manage")
         records = await self.core.read(self.core.store.list_tokens)
         self.write_json({"tokens": token_listing(records, self.core.tz, self.core.clock.now())})
 
@@ -32,7 +32,7 @@ class TokenHandler(BaseHandler):
 
     async def delete(self, token_id: str) -> None:
         """Answer ``{"revoked": id}``; 404 when no live token has this id."""
-        require_admin(self.principal)
+        policy.require(self.principal, "tokens.manage")
         if not await self.core.write(self.core.revoke_token, token_id):
             raise NotFound(f"no live token {token_id!r}")
         self.write_json({"revoked": token_id})
@@ -43,7 +43,7 @@ class AuditHandler(BaseHandler):
 
     async def get(self) -> None:
         """Stream the entries at or after ``since`` as JSON lines or CSV, oldest first."""
-        require_admin(self.principal)
+        policy.require(self.principal, "audit.read")
         since, fmt = parse_since(self.get_query_argument_or_none("since")), \
             parse_format(self.get_query_argument_or_none("format"))
         await self.core.access.flush()

@@ -1,7 +1,8 @@
 """Lifecycles as tables: each action says for which kinds, from which statuses, to which status
-and by which roles, and whether it needs a reason. Field reports (``server.features.reports.lifecycle``)
-and emergency calls (``server.features.dispatch.lifecycle``) each keep one such table; this module holds
-what they share: the row, the checks every action passes before its own guards, and the
+and by which roles (groups of ``server.core.policy``), and whether it needs a reason. Field
+reports (``server.features.reports.lifecycle``) and emergency calls
+(``server.features.dispatch.lifecycle``) each keep one such table; this module holds what they
+share: the row, the checks every action passes before its own guards, and the
 "what may I do now" list the pages show.
 """
 from __future__ import annotations
@@ -11,15 +12,14 @@ from typing import Any, Iterable, TypeVar
 
 from pydantic import BaseModel
 
-from server.core.errors import Conflict, Forbidden, ValidationFailed, detail
+from server.core.errors import Conflict, ValidationFailed, detail
 from server.core.events import parse_model
+from server.core.policy import SYSTEM, refusal
 
 Request = TypeVar("Request", bound=BaseModel)
 
 #: ``Action.target`` meaning "back to the status stored before" (e.g. a refused rejection).
 PREVIOUS = "@previous"
-#: The timer's role: actions only the system takes are not offered to clients.
-SYSTEM = "system"
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,7 @@ class ActionTable:
     def check_role(act: Action, role: str) -> None:
         """Raise Forbidden unless ``role`` may take ``act`` at all."""
         if role not in act.roles:
-            raise Forbidden(f"role {role!r} may not {act.name} "
-                            f"(allowed: {', '.join(sorted(act.roles))})")
+            raise refusal(role, act.name, act.roles)
 
     def rows(self, kind: str) -> list[dict[str, Any]]:
         """Return the table of ``kind`` for clients (``Action.to_json`` of each client action)."""

@@ -21,7 +21,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from layers.cameras import CAMERA_ID
-from server.core.auth import Principal, check_can_create, view_of
+from server.core import policy
+from server.core.auth import Principal, view_of
 from server.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, detail
 from server.core.events import parse_model
 from server.core.kit.follow import LoadGate
@@ -116,7 +117,7 @@ class CameraService:
     async def report(self, principal: Principal, camera_id: str, doc: Any) -> dict[str, Any]:
         """Register ``camera_id`` or record its heartbeat and status; return the camera as
         ``GET /api/v1/cameras`` lists it. Raise ValidationFailed, Forbidden or Conflict."""
-        check_can_create(principal, set(CAMERA_KINDS))
+        policy.require(principal, "events.post")
         body = _parse_camera(camera_id, doc)
         await self._ready()
         async with self._lock:
@@ -212,7 +213,7 @@ class CameraService:
                          body: bytes) -> str:
         """Store a JPEG (``latest`` or a snapshot uuid) atomically; return its API path.
         Raise Forbidden, NotFound or ValidationFailed."""
-        check_can_create(principal, {"camera_hit"})
+        policy.require(principal, "events.post")
         await self._ready()
         self._known(camera_id)
         if not IMAGE_NAME_RE.match(name):

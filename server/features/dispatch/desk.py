@@ -24,26 +24,27 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from geo import h3grid
 from layers.emergency import Need
-from server.core.auth import Principal, View, case_scope, check_can_create
+from server.core import policy
+from server.core.auth import Principal, View, case_scope
 from server.features.dispatch.book import (CALL_KINDS, CallBook, is_open, load_book, unit_of,
                                   urgency_key)
-from server.features.dispatch.lifecycle import STAFF, STAMPS, TABLE, UNIT_AFTER, CallRequest
+from server.features.dispatch.lifecycle import STAMPS, TABLE, UNIT_AFTER, CallRequest
 from server.features.dispatch.triage import assess, category_for, situation
 from server.features.dispatch.units import Roster
-from server.core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, detail
+from server.core.errors import Forbidden, NotFound, ValidationFailed, detail
 from server.core.events import NewEvent, parse_model
 from server.core.kit.follow import StoreFollower
 from server.core.service import EventService, IntakeStage, Proceed
 from server.store import AppendResult, AuditEntry
 from server.core.timefmt import parse_rfc3339, to_rfc3339
-from server.core.kit.transitions import SYSTEM, Action, parse_request
+from server.core.kit.transitions import Action, parse_request
+from server.core.policy import SYSTEM
 
 log = logging.getLogger(__name__)
 
 TIMER = Principal("dispatch-timer", SYSTEM)
 HOUR_US = 3_600_000_000
 MAX_NOTES = 50
-READERS = STAFF | {"wall", "agency"}
 
 
 class Override(BaseModel):
@@ -165,8 +166,8 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
         if kind not in CALL_KINDS:
             raise ValidationFailed("this address files a call",
                                    [detail("kind", "sos or hotline_call")])
-        if override is not None and principal.role not in STAFF:
-            raise Forbidden(f"role {principal.role!r} may not set a call's priority")
+        if override is not None:
+            policy.require(principal, "calls.prioritise")
         result = await self.core.ingest(doc, principal, idem_key)
         call = result.events[0]
         if override is not None:
@@ -180,7 +181,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
         """File the app's SOS, or join it to the open call of the same phone (younger than
         ``dispatch_sos_merge_hours``); return (201 new | 200 joined, ``{"sos", "repeat_of",
         "notice", "replayed"}``). The answer is in the caller's view (public: no phone)."""
-        check_can_create(principal, {"sos"})  # before a join, which is no ingest
+        policy.require(principal, "events.post_citizen")  # before a join, which is no ingest
         await self.ready()
         body: SosIn = parse_model(SosIn, doc, "SOS")
         ref = body.ref or idem_key
@@ -255,7 +256,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
         """Apply a transition request; return ``{"call", "unit", "replayed"}`` (``unit``: the
         unit on the case after it, or None)."""
         await self.ready()
-        _require(principal)
+        policy.require_token(principal)
         request, act = parse_request(CallRequest, doc, TABLE)
         async with self._lock:
             call = self.visible(call_id, principal)
@@ -354,7 +355,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
 
     async def _keep_or_triaged(self, call, props, act, principal, reason, data) -> dict:
         changes: dict[str, Any] = {"props": props}
-        if call["status"] == "new" and principal.role in STAFF:
+        if call["status"] == "new" and policy.allows(principal, "calls.prioritise"):
             changes["status"] = "triaged"
         new = await self._store(call, changes, act, principal, reason, data)
         return {"call": new, "unit": self._unit_on(new), "replayed": False}
@@ -442,18 +443,11 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
             return await self.roster.seed()
 
     # -- reading ---------------------------------------------------------------------------
-    def require_reader(self, principal: Principal) -> None:
-        """Raise Unauthorized/Forbidden unless ``principal`` reads the dispatch lists."""
-        _require(principal)
-        if principal.role not in READERS:
-            raise Forbidden(f"role {principal.role!r} has no dispatch lists "
-                            "(a unit's tablet reads /api/v1/units/me)")
-
     async def queue(self, principal: Principal, open_only: bool, limit: int) -> dict[str, Any]:
         """Return ``{"calls": [...], "total"}``: the calls ``principal`` may see, most urgent
         first (open ones only unless ``open_only`` is False, then the newest closed after)."""
         await self.ready()
-        self.require_reader(principal)
+        policy.require(principal, "calls.read")
         calls = [c for c in self.book.calls.values()
                  if (is_open(c) or not open_only) and self.can_see(principal, c)]
         calls.sort(key=lambda c: (not is_open(c), urgency_key(c) if is_open(c) else -c["seq"]))
@@ -462,7 +456,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
     async def detail(self, call_id: str, principal: Principal) -> dict[str, Any]:
         """Return ``{"call", "actions", "unit", "history"}`` (actions: what the caller may do)."""
         await self.ready()
-        _require(principal)
+        policy.require_token(principal)
         call = self.visible(call_id, principal)
         actions = TABLE.allowed(call["kind"], call["status"], principal.role) \
             if self.can_act(principal, call) else []
@@ -474,7 +468,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
         """Return ``{"calls": [{"call", "match": ["phone"|"place"]}]}``: earlier calls from the
         same phone or the same or neighbouring H3 cells (``dispatch_related_hours``)."""
         await self.ready()
-        self.require_reader(principal)
+        policy.require(principal, "calls.read")
         cell = h3grid.latlng_to_cell_int(lat, lon, self.settings.h3_res) \
             if lat is not None and lon is not None else None
         since = self.core.clock.now() - int(self.settings.dispatch_related_hours * HOUR_US)
@@ -485,14 +479,14 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
     async def suggestions(self, principal: Principal, call_id: str, n: int) -> dict[str, Any]:
         """Return the nearest free suitable units for a call (``Roster.suggest``)."""
         await self.ready()
-        self.require_reader(principal)
+        policy.require(principal, "calls.read")
         call = self.visible(call_id, principal)
         s = situation(call["props"], call["category"], 0)
         return {"call_id": call_id, **self.roster.suggest(call, s, n)}
 
     def triage_preview(self, principal: Principal, doc: Any) -> dict[str, Any]:
         """Return what the rules say about a call being logged (no waiting time)."""
-        self.require_reader(principal)
+        policy.require(principal, "calls.read")
         body: TriageIn = parse_model(TriageIn, doc, "triage preview")
         if self.core.categories.get(body.category) is None:
             raise ValidationFailed("unknown category", [detail("category", body.category)])
@@ -502,7 +496,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
         """Return ``{"units": [events]}`` by type and name (an agency: every unit; units are
         not cases)."""
         await self.ready()
-        self.require_reader(principal)
+        policy.require(principal, "calls.read")
         units = sorted(self.book.units.values(),
                        key=lambda u: (u["props"]["type"], u["props"]["name"]))
         return {"units": units}
@@ -511,7 +505,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
         """Return the tablet's view: ``{"unit", "calls": [{"call", "actions"}], "at"}`` (the
         unit's open case and those it closed in the last ``dispatch_closed_shown_hours``)."""
         await self.ready()
-        _require(principal)
+        policy.require_token(principal)
         unit_id = unit_id or principal.unit_id
         if unit_id is None:
             raise NotFound("this token is not a unit's tablet; use /api/v1/units/{id}/tablet")
@@ -526,20 +520,13 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
                          ttl_days: float | None) -> dict[str, Any]:
         """Issue a responder token for a registered unit's tablet (staff only); return
         ``{"token", "unit_id", "tablet": "/tablet#token=…"}``."""
-        _require(principal)
-        if principal.role not in STAFF:
-            raise Forbidden("only operators, supervisors and admins hand out tablet tokens")
+        policy.require(principal, "units.token")
         await self.ready()
         self.roster.get(unit_id)
         token = await self.core.write(self.core.create_token, "responder", None,
                                       f"tablet:{unit_id}", ttl_days * 86400 if ttl_days else None,
                                       unit_id)
         return {"token": token, "unit_id": unit_id, "tablet": f"/tablet#token={token}"}
-
-
-def _require(principal: Principal) -> None:
-    if not principal.authenticated:
-        raise Unauthorized("send a token: Authorization: Bearer TOKEN")
 
 
 def _view(principal: Principal) -> View:

@@ -21,20 +21,17 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from layers.emergency import CALL_STATUSES, CLOSED_CALL_STATUSES, Need
-from server.core.kit.transitions import SYSTEM, ActionTable, action
+from server.core.kit.transitions import ActionTable, action
+from server.core.policy import DESK, FIELD, MANAGERS, SYSTEM
 
 CALLS = ("sos", "hotline_call")
 OPEN = tuple(s for s in CALL_STATUSES if s not in CLOSED_CALL_STATUSES)
-STAFF = frozenset({"operator", "supervisor", "admin"})
-RESPONDER = "responder"
-FIELD = STAFF | {RESPONDER}
-DESK = STAFF | {"agency"}
 
 TABLE = ActionTable([
     action("triage", "Xác nhận / điều chỉnh mức ưu tiên", "Confirm or override the priority",
-           CALLS, OPEN, None, STAFF),
+           CALLS, OPEN, None, MANAGERS),
     action("repeat", "Gọi lại: gộp vào cuộc gọi này", "Called again: link to this call", CALLS,
-           OPEN, None, STAFF | {SYSTEM}),
+           OPEN, None, MANAGERS | {SYSTEM}),
     action("assign", "Giao cho đội cứu hộ", "Assign to a unit", CALLS, ("new", "triaged"),
            "assigned", DESK),
     action("reassign", "Giao cho đội khác", "Give to another unit", CALLS,
@@ -46,10 +43,10 @@ TABLE = ActionTable([
            "rescued", FIELD),
     action("handed_to_hospital", "Đã chuyển đến bệnh viện", "Handed to hospital", CALLS,
            ("en_route", "on_scene"), "handed_to_hospital", FIELD),
-    action("resolve", "Đã xử lý xong", "Resolved", CALLS, OPEN, "resolved", DESK | {RESPONDER}),
+    action("resolve", "Đã xử lý xong", "Resolved", CALLS, OPEN, "resolved", DESK | FIELD),
     action("cancel", "Hủy (gọi nhầm, trùng, đã an toàn)", "Cancel (mistaken, duplicate, safe)",
            CALLS, OPEN, "cancelled", DESK, reason=True),
-    action("note", "Ghi chú", "Note", CALLS, CALL_STATUSES, None, DESK | {RESPONDER}),
+    action("note", "Ghi chú", "Note", CALLS, CALL_STATUSES, None, DESK | FIELD),
     action("retriage", "Đánh giá lại (thời gian chờ)", "Re-triage (waiting time)", CALLS,
            ("new", "triaged"), None, {SYSTEM}),
 ])

@@ -28,9 +28,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from geo.datafiles import DATA_DIR
 from geo.sphere import distance_m
 from layers.responders import Capability, Place, UnitProps, UnitType, category_of
-from server.core.auth import Principal, require_token
+from server.core import policy
+from server.core.auth import Principal
 from server.features.dispatch.book import CallBook
-from server.features.dispatch.lifecycle import STAFF, UnitStatusIn
+from server.features.dispatch.lifecycle import UnitStatusIn
 from server.features.dispatch.triage import Situation
 from server.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, detail
 from server.core.events import FUTURE_TOLERANCE_US, parse_model
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 SEED_FILE = DATA_DIR / "responder_units_illustrative.json"
 CHANNEL = "responder"
 ROSTER = Principal("dispatch-roster", "admin")
-REGISTRARS = STAFF | {"agency"}
 FREE = frozenset({"available", "done"})  # may take a case
 WORKING = frozenset({"assigned", "en_route", "on_scene"})
 #: Statuses a unit sets itself, and from which (the others follow its case).
@@ -142,8 +142,8 @@ class Roster:
     def check_own(self, principal: Principal, unit_id: str) -> None:
         """Raise Unauthorized (no token) or Forbidden unless ``principal`` is staff or the
         tablet of ``unit_id``."""
-        require_token(principal)
-        if principal.role in STAFF or principal.role == "system":
+        policy.require_token(principal)
+        if policy.allows(principal, "units.operate"):
             return
         if principal.role == "responder" and principal.unit_id == unit_id:
             return
@@ -153,9 +153,7 @@ class Roster:
     async def register(self, principal: Principal, unit_id: str, doc: Any) -> dict[str, Any]:
         """Register a unit or change its description; return its event. Staff register any
         unit, an agency only its own (the unit routes to it)."""
-        require_token(principal)
-        if principal.role not in REGISTRARS:
-            raise Forbidden(f"role {principal.role!r} may not register units")
+        policy.require(principal, "units.register")
         if unit_id == "me":
             raise ValidationFailed("'me' names the caller's own unit", [detail("id", "another id")])
         body: UnitIn = parse_model(UnitIn, doc, "unit")

@@ -1,11 +1,11 @@
 """Flooded-road handlers: mark or clear a segment, list the marked ones, the segment network."""
 from __future__ import annotations
 
+from server.core import policy
 from server.core.auth import view_of
 from server.core.errors import ValidationFailed, detail
 from server.features.flood_roads.book import FloodRoads
 from server.web.base import FeatureHandler, StreamedBodyHandler
-from server.features.vessels.handlers import require_manager
 
 STATUSES = ("flooded", "cleared")
 
@@ -37,7 +37,7 @@ class FloodRoadsHandler(FloodRoadHandler, StreamedBodyHandler):
         """Mark ``{road_id, segment} | {lat, lon}`` with ``status``, ``depth_m``, ``source``;
         answer ``201`` (first mark of the segment) or ``200`` with ``{segment, event,
         snapped_m, created}``."""
-        require_manager(self.principal)
+        policy.require(self.principal, "flood_roads.mark")
         out = await self.roads.mark(self.body_json(), self.principal)
         self.write_json(out, 201 if out["created"] else 200)
 

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 from geo import h3grid
 from layers.base import public_position
+from server.core import policy
 from server.core.auth import Principal, View, case_scope
 from server.core.errors import Forbidden, IOCError, NotFound, Unauthorized, ValidationFailed, detail
 from server.core.events import NewEvent
@@ -37,7 +38,6 @@ READER = Principal("report-desk", "admin")
 PUBLIC = Principal("public-feed", "public")
 TIMER = Principal("timer", SYSTEM)
 PUBLIC_VIEW = View(True, None)
-STAFF_ROLES = frozenset({"admin", "operator", "wall", "supervisor", "agency"})
 
 
 class ReportDesk(StoreFollower[CaseBook], IntakeStage):
@@ -296,12 +296,6 @@ class ReportDesk(StoreFollower[CaseBook], IntakeStage):
         case = {**(ev["props"].get("case") or {}), "linked": count}
         return {**ev, "props": {**ev["props"], "case": case}}
 
-    def _require_staff(self, principal: Principal) -> None:
-        if not principal.authenticated:
-            raise Unauthorized("send a token: Authorization: Bearer TOKEN")
-        if principal.role not in STAFF_ROLES:
-            raise Forbidden(f"role {principal.role!r} has no work list; see /api/v1/public/")
-
     async def case_detail(self, case_id: str, principal: Principal) -> dict[str, Any]:
         """Return ``{"case": event, "actions": [...], "history": [...]}`` (history: staff)."""
         await self.ready()
@@ -320,7 +314,7 @@ class ReportDesk(StoreFollower[CaseBook], IntakeStage):
                         limit: int, offset: int) -> dict[str, Any]:
         """Return ``{"cases": [summary…], "total": N}`` newest first, scoped to the caller."""
         await self.ready()
-        self._require_staff(principal)
+        policy.require(principal, "reports.read")
         now = self.core.clock.now()
         chosen = [c for c in self.book.all() if c.kind == kind and self.can_see(principal, c)
                   and _matches(c, filters, now)]
@@ -334,7 +328,7 @@ class ReportDesk(StoreFollower[CaseBook], IntakeStage):
         await self.ready()
         cases: Iterable[Case] = self.book.all()
         if principal is not None:
-            self._require_staff(principal)
+            policy.require(principal, "reports.read")
             cases = [c for c in cases if self.can_see(principal, c)]
         rows, total = kpis.compute(cases, by, self.core.clock.now(), start, end, kind)
         doc = kpis.kpi_document(rows, total, by, lambda key: self.label(by, key))

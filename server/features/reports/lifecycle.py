@@ -29,7 +29,8 @@ from layers.cases import OPEN_CASE_STATUSES
 from server.core.settings import Settings
 from server.core.errors import Conflict, ValidationFailed, detail
 from server.core.timefmt import parse_rfc3339, to_rfc3339
-from server.core.kit.transitions import PREVIOUS, SYSTEM, Action, ActionTable, action, parse_request
+from server.core.kit.transitions import PREVIOUS, Action, ActionTable, action, parse_request
+from server.core.policy import AGENCIES, CASE_WORKERS, CITIZEN, DESK, MANAGERS, SUPERVISORS, SYSTEM
 
 REPORT, QUESTION = "report", "question"
 BOTH = frozenset({REPORT, QUESTION})
@@ -37,7 +38,6 @@ OPEN = OPEN_CASE_STATUSES
 WORKING = frozenset({"routed", "accepted", "in_progress"})
 ANY_STATUS = frozenset({"new", "routed", "accepted", "in_progress", "reject_requested", "resolved",
                         "closed", "rejected", "duplicate", "answered"})
-CITIZEN = "citizen"
 HOUR_US = 3_600_000_000
 DAY_US = 24 * HOUR_US
 RATINGS = ("satisfied", "accepted", "not_satisfied")
@@ -46,37 +46,35 @@ Rating = Literal["satisfied", "accepted", "not_satisfied"]
 
 _a = action
 
-STAFF = {"operator", "supervisor", "admin"}
-SUPERVISORS = {"supervisor", "admin"}
 ACTIONS: dict[str, Action] = {a.name: a for a in (
-    _a("accept", "Tiếp nhận", "Accept", {REPORT}, {"routed"}, "accepted", {"agency", "admin"}),
+    _a("accept", "Tiếp nhận", "Accept", {REPORT}, {"routed"}, "accepted", CASE_WORKERS),
     _a("start", "Bắt đầu xử lý", "Start work", {REPORT}, {"accepted"}, "in_progress",
-       {"agency", "admin"}),
+       CASE_WORKERS),
     _a("resolve", "Báo cáo kết quả xử lý", "Report the result", {REPORT},
-       {"accepted", "in_progress"}, "resolved", {"agency", "admin"}, reason=True),
-    _a("answer", "Trả lời", "Answer", {QUESTION}, {"routed"}, "answered", {"agency", "admin"},
+       {"accepted", "in_progress"}, "resolved", CASE_WORKERS, reason=True),
+    _a("answer", "Trả lời", "Answer", {QUESTION}, {"routed"}, "answered", CASE_WORKERS,
        reason=True),
     _a("transfer", "Chuyển đơn vị khác", "Transfer to another unit", BOTH,
-       {"new"} | WORKING, "routed", {"agency"} | STAFF, reason=True),
-    _a("request_extension", "Xin gia hạn", "Ask for more time", BOTH, WORKING, None, {"agency"},
+       {"new"} | WORKING, "routed", DESK, reason=True),
+    _a("request_extension", "Xin gia hạn", "Ask for more time", BOTH, WORKING, None, AGENCIES,
        reason=True),
     _a("approve_extension", "Duyệt gia hạn", "Approve the extension", BOTH, WORKING, None,
        SUPERVISORS),
     _a("refuse_extension", "Không duyệt gia hạn", "Refuse the extension", BOTH, WORKING, None,
        SUPERVISORS, reason=True),
     _a("request_reject", "Đề nghị không xử lý (ngoài phạm vi)", "Propose rejection (out of scope)",
-       {REPORT}, WORKING, "reject_requested", {"agency"}, reason=True),
+       {REPORT}, WORKING, "reject_requested", AGENCIES, reason=True),
     _a("confirm_reject", "Xác nhận không xử lý", "Confirm the rejection", {REPORT},
        {"reject_requested"}, "rejected", SUPERVISORS),
     _a("refuse_reject", "Không đồng ý từ chối", "Refuse the rejection", {REPORT},
        {"reject_requested"}, PREVIOUS, SUPERVISORS, reason=True),
-    _a("close", "Đóng phản ánh", "Close", {REPORT}, {"resolved"}, "closed", STAFF | {SYSTEM}),
+    _a("close", "Đóng phản ánh", "Close", {REPORT}, {"resolved"}, "closed", MANAGERS | {SYSTEM}),
     _a("rate", "Đánh giá kết quả", "Rate the result", {REPORT}, {"resolved", "closed"}, "closed",
        {CITIZEN}),
     _a("dispute", "Không đồng ý kết quả", "Dispute the result", {REPORT}, {"resolved", "closed"},
        "routed", {CITIZEN}, reason=True),
-    _a("reopen", "Mở lại", "Reopen", {REPORT}, {"resolved", "closed", "rejected"}, "routed", STAFF,
-       reason=True),
+    _a("reopen", "Mở lại", "Reopen", {REPORT}, {"resolved", "closed", "rejected"}, "routed",
+       MANAGERS, reason=True),
     _a("escalate", "Báo cáo cấp trên (quá hạn)", "Escalate (overdue)", BOTH, OPEN, None, {SYSTEM}),
     _a("hide", "Ẩn khỏi công khai", "Hide from the public", BOTH, ANY_STATUS, None, SUPERVISORS,
        reason=True),

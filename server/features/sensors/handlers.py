@@ -1,10 +1,10 @@
 """Sensor handlers: stations with their latest readings, sparkline series, station registration."""
 from __future__ import annotations
 
+from server.core import policy
 from server.core.auth import view_of
 from server.features.sensors.service import SensorService
 from server.web.base import FeatureHandler, StreamedBodyHandler
-from server.features.vessels.handlers import require_manager
 
 
 class SensorHandler(FeatureHandler):
@@ -40,7 +40,7 @@ class StationHandler(SensorHandler, StreamedBodyHandler):
 
     async def put(self, station_id: str) -> None:
         """Store the station; answer it."""
-        require_manager(self.principal)
+        policy.require(self.principal, "sensors.manage")
         station = await self.sensors.register(station_id, self.body_json())
         self.write_json(self.sensors.describe(station))
 
@@ -60,7 +60,7 @@ class ReadingsHandler(SensorHandler, StreamedBodyHandler):
 
     async def post(self, station_id: str) -> None:
         """Answer ``{"station", "accepted", "level"}`` once every reading is stored."""
-        require_manager(self.principal)
+        policy.require(self.principal, "sensors.manage")
         self.write_json(await self.sensors.post_readings(station_id, self.body_json()))
 
 

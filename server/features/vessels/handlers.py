@@ -1,19 +1,10 @@
 """Vessel handlers: the fleet, storm readiness, zones, danger zones, AIS upload and feed health."""
 from __future__ import annotations
 
-from server.core.auth import Principal, view_of
-from server.core.errors import Forbidden
+from server.core import policy
+from server.core.auth import view_of
 from server.features.vessels.service import VesselService, parse_danger_zone
 from server.web.base import FeatureHandler, StreamedBodyHandler
-
-MANAGE_ROLES = frozenset({"admin", "supervisor", "operator"})
-
-
-def require_manager(principal: Principal) -> None:
-    """Raise Unauthorized/Forbidden unless ``principal`` may change feeds and zones."""
-    view_of(principal)
-    if principal.role not in MANAGE_ROLES:
-        raise Forbidden(f"role {principal.role!r} may not do this; admin, supervisor or operator may")
 
 
 class VesselHandler(FeatureHandler):
@@ -57,7 +48,7 @@ class FeedsHandler(VesselHandler):
 
     def get(self) -> None:
         """Answer ``{"sources": {name: counters}, "skipped", "feed", "udp"}``."""
-        require_manager(self.principal)
+        policy.require(self.principal, "vessels.manage")
         self.write_json(self.vessels.counters())
 
 
@@ -66,7 +57,7 @@ class DangerZonesHandler(VesselHandler, StreamedBodyHandler):
 
     async def post(self) -> None:
         """Answer 201 ``{"zone": Feature, "vessels_inside": [...]}``."""
-        require_manager(self.principal)
+        policy.require(self.principal, "vessels.manage")
         zone = parse_danger_zone(self.body_json(), self.core.tz,
                                  self.core.validator.region.bounds)
         inside = await self.vessels.add_danger_zone(zone)
@@ -78,7 +69,7 @@ class DangerZoneHandler(VesselHandler):
 
     async def delete(self, zone_id: str) -> None:
         """Remove the zone and clear its alerts; answer ``{"removed": id, "vessels": n}``."""
-        require_manager(self.principal)
+        policy.require(self.principal, "vessels.manage")
         n = await self.vessels.remove_danger_zone(zone_id)
         self.write_json({"removed": zone_id, "vessels": n})
 
@@ -89,7 +80,7 @@ class AisUploadHandler(VesselHandler, StreamedBodyHandler):
     async def post(self) -> None:
         """Decode and apply the lines; answer ``{"lines", "messages", "counters"}`` once the
         stored positions are durable."""
-        require_manager(self.principal)
+        policy.require(self.principal, "vessels.manage")
         lines = self.body.splitlines()
         await self.vessels.ready.wait()  # positions restored from the store first
         n = self.vessels.feed_lines("http", lines)

@@ -18,19 +18,20 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from layers.warnings import PUBLISHED_STATUSES as PUBLISHED
+from server.core import policy
 from server.core.auth import Principal
-from server.core.errors import Forbidden, NotFound, Unauthorized, ValidationFailed, detail
+from server.core.errors import NotFound, ValidationFailed, detail
 from server.core.kit.feeds import drain, every
 from server.store import AuditEntry, EventQuery
 from server.features.sensors.thresholds import Crossing
 from server.core.timefmt import parse_rfc3339, to_rfc3339
-from server.core.kit.transitions import SYSTEM, Action
+from server.core.kit.transitions import Action
+from server.core.policy import SYSTEM
 from server.features.vessels.service import DangerZone
 from server.features.warnings import areas as geo_areas
 from server.features.warnings.cap import CapAlert
 from server.features.warnings.intake import CapIntake
-from server.features.warnings.lifecycle import (DRAFTERS, READERS, TABLE, Content, NewWarning,
-                                       WarningRequest)
+from server.features.warnings.lifecycle import TABLE, Content, NewWarning, WarningRequest
 from server.features.warnings.publish import alert_of, atom_feed, is_active
 from server.features.warnings.reach import CONTACTS, illustrative_contacts, parse_contacts, reach
 
@@ -73,25 +74,6 @@ class WarningDesk:
         self.intake = CapIntake(self)
 
     # -- reading ---------------------------------------------------------------------------------
-    @staticmethod
-    def check_reader(principal: Principal) -> None:
-        """Raise Unauthorized/Forbidden unless ``principal`` may read warnings of every status."""
-        if not principal.authenticated:
-            raise Unauthorized("send a token: Authorization: Bearer TOKEN")
-        if principal.role not in READERS:
-            raise Forbidden(f"role {principal.role!r} may not read warnings; the public feed is "
-                            "/api/v1/public/warnings.atom")
-
-    @staticmethod
-    def check_drafter(principal: Principal, what: str) -> None:
-        """Raise Unauthorized/Forbidden unless ``principal`` is an operator, supervisor or
-        admin (``what`` names the refused act)."""
-        if not principal.authenticated:
-            raise Unauthorized("send a token: Authorization: Bearer TOKEN")
-        if principal.role not in DRAFTERS:
-            raise Forbidden(f"role {principal.role!r} may not {what} "
-                            f"(allowed: {', '.join(sorted(DRAFTERS))})")
-
     async def all(self) -> list[dict[str, Any]]:
         """Return every warning event (newest version), ascending by seq."""
         out: list[dict[str, Any]] = []
@@ -140,7 +122,7 @@ class WarningDesk:
 
     async def register_contacts(self, principal: Principal, doc: Any) -> int:
         """Register or replace contacts from ``{"contacts": [...]}``; return how many."""
-        self.check_drafter(principal, "register contacts")
+        policy.require(principal, "warnings.contacts")
         return await self._store_contacts(doc)
 
     async def _store_contacts(self, doc: Any) -> int:
@@ -152,7 +134,7 @@ class WarningDesk:
 
     async def contacts(self, principal: Principal) -> dict[str, Any]:
         """Return ``{id: contact}`` with phones (operators, supervisors, admins only)."""
-        self.check_drafter(principal, "read the contacts")
+        policy.require(principal, "warnings.contacts")
         return await self.core.read(self.core.store.records, CONTACTS)
 
     async def reach_of(self, ev: dict[str, Any]) -> dict[str, Any]:
@@ -181,7 +163,7 @@ class WarningDesk:
     # -- drafting --------------------------------------------------------------------------------
     async def create(self, principal: Principal, content: NewWarning) -> dict[str, Any]:
         """Store a new draft from staff; return it."""
-        self.check_drafter(principal, "draft warnings")
+        policy.require(principal, "warnings.draft")
         props = content.model_dump(exclude_none=True, exclude={"category"})
         return await self._append_draft(content.category, props, "manual", principal)
 
@@ -290,8 +272,7 @@ class WarningDesk:
                          request: WarningRequest) -> dict[str, Any]:
         """Take ``request`` on a warning; return ``{"warning", "created"?}`` (``update`` answers
         the new draft as ``warning`` and the sent one stays as it is)."""
-        if not principal.authenticated:
-            raise Unauthorized("send a token: Authorization: Bearer TOKEN")
+        policy.require_token(principal)
         act = TABLE.lookup(request.action)
         async with self.lock:
             ev = await self.get(warning_id)

@@ -3,6 +3,7 @@ the contacts registry, and the public Atom feed and CAP messages. Thin: parse, c
 WarningDesk, write JSON or XML (docs/WARNINGS.md)."""
 from __future__ import annotations
 
+from server.core import policy
 from server.core.errors import PayloadTooLarge, ValidationFailed, detail
 from server.core.events import parse_model
 from server.features.warnings.cap import to_xml
@@ -35,14 +36,14 @@ class WarningsHandler(WarningHandler):
 
     async def get(self) -> None:
         """Answer ``{"warnings": [...], "kept": [...]}`` (``?status=sent,draft`` filters)."""
-        self.desk.check_reader(self.principal)
+        policy.require(self.principal, "warnings.read")
         wanted = {s for s in (self.get_query_argument("status", "") or "").split(",") if s}
         events = [ev for ev in await self.desk.all() if not wanted or ev["status"] in wanted]
         self.write_json({"warnings": events, "kept": await self.desk.intake.listing()})
 
     async def post(self) -> None:
         """Answer 201 ``{"warning"}`` (body: NewWarning)."""
-        self.desk.check_drafter(self.principal, "draft warnings")
+        policy.require(self.principal, "warnings.draft")
         content = parse_model(NewWarning, self.body_json(), "warning")
         self.write_json({"warning": await self.desk.create(self.principal, content)}, 201)
 
@@ -60,7 +61,7 @@ class OneWarningHandler(WarningHandler):
 
     async def get(self, warning_id: str) -> None:
         """Answer ``{"warning", "actions", "history"}``."""
-        self.desk.check_reader(self.principal)
+        policy.require(self.principal, "warnings.read")
         ev = await self.desk.get(warning_id)
         history = [a.to_json(self.core.tz) for a in await self.core.history(warning_id)]
         self.write_json({"warning": ev, "history": history,
@@ -82,7 +83,7 @@ class ReachHandler(WarningHandler):
     async def get(self, warning_id: str) -> None:
         """Answer ``{"counts": {sos_open, hotline_open, responders, responders_available,
         vessels, contacts}, "communes", "area"}``."""
-        self.desk.check_reader(self.principal)
+        policy.require(self.principal, "warnings.read")
         self.write_json(await self.desk.reach_of(await self.desk.get(warning_id)))
 
 
@@ -91,7 +92,7 @@ class CapHandler(WarningHandler):
 
     async def get(self, item_id: str) -> None:
         """Answer CAP XML."""
-        self.desk.check_reader(self.principal)
+        policy.require(self.principal, "warnings.read")
         self.write_xml(to_xml(await self.desk.cap_by_id(item_id)))
 
 
@@ -100,7 +101,7 @@ class CapIntakeHandler(WarningHandler):
 
     async def post(self) -> None:
         """Answer 201 (stored), 200 (already stored) or 422 naming every problem."""
-        self.desk.check_drafter(self.principal, "post CAP messages")
+        policy.require(self.principal, "warnings.import")
         body, limit = self.request.body, self.core.settings.max_body_bytes
         if len(body) > limit:
             raise PayloadTooLarge(f"body is {len(body)} bytes; the limit is {limit}")

@@ -19,9 +19,10 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
+from server.core import policy
 from server.core.auth import Principal
 from server.core.errors import NotFound
-from server.core.kit.transitions import SYSTEM
+from server.core.policy import SYSTEM
 from server.features.warnings import areas as geo_areas
 from server.features.warnings.cap import CapAlert, from_xml
 
@@ -76,7 +77,7 @@ class CapIntake:
     async def receive(self, principal: Principal, body: bytes) -> tuple[dict[str, Any], int]:
         """Read, check and store one CAP message; return (answer, HTTP status): ``{"warning":
         summary, "stored_as": "event" | "record", "in_region", "reason"?, "replayed"}``."""
-        self.desk.check_drafter(principal, "post CAP messages")
+        policy.require(principal, "warnings.import")
         alert = from_xml(body)
         geom, _ = geo_areas.alert_geometry(alert, self.desk.areaset)
         territory = self.desk.areaset.union()

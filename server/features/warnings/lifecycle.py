@@ -15,25 +15,23 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from layers.warnings import CapCategory, CapSeverity, Certainty, ResponseType, Text, Urgency
-from server.core.kit.transitions import SYSTEM, ActionTable, action
+from server.core.kit.transitions import ActionTable, action
+from server.core.policy import MANAGERS, SUPERVISORS, SYSTEM
 
 KIND = ("warning",)
-DRAFTERS = frozenset({"operator", "supervisor", "admin"})
-APPROVERS = frozenset({"supervisor", "admin"})
-READERS = DRAFTERS | {"wall", "agency"}
 ACTIVE = ("sent", "received")
 
 TABLE = ActionTable([
     action("edit", "Sửa bản nháp", "Edit the draft", KIND, ("draft", "approved"), "draft",
-           DRAFTERS),
-    action("approve", "Duyệt", "Approve", KIND, ("draft",), "approved", APPROVERS),
-    action("send", "Phát cảnh báo", "Send", KIND, ("approved",), "sent", APPROVERS),
+           MANAGERS),
+    action("approve", "Duyệt", "Approve", KIND, ("draft",), "approved", SUPERVISORS),
+    action("send", "Phát cảnh báo", "Send", KIND, ("approved",), "sent", SUPERVISORS),
     action("update", "Cập nhật (bản tin mới)", "Update (a new message)", KIND, ("sent",), None,
-           DRAFTERS),
+           MANAGERS),
     action("discard", "Bỏ bản nháp", "Discard the draft", KIND, ("draft", "approved"),
-           "cancelled", DRAFTERS, reason=True),
+           "cancelled", MANAGERS, reason=True),
     action("cancel", "Hủy cảnh báo đã phát", "Cancel a sent warning", KIND, ACTIVE, "cancelled",
-           APPROVERS, reason=True),
+           SUPERVISORS, reason=True),
     action("expire", "Hết hiệu lực", "Expired", KIND, ACTIVE, "expired", {SYSTEM}),
     action("supersede", "Đã được cập nhật", "Superseded by an update", KIND, ("sent",),
            "updated", {SYSTEM}),
