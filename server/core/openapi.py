@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from server.core import policy
+
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 CAP = "application/cap+xml"
@@ -19,14 +21,25 @@ ATOM = "application/atom+xml"
 UUID_RE = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 SLUG_RE = "^[a-z0-9][a-z0-9_-]{0,63}$"
 
-#: Roles, as the description says them.
+#: The order roles are named in the descriptions.
+ROLE_ORDER = ("admin", "supervisor", "operator", "wall", "agency", "responder", "public")
+
+
+def who(group: frozenset[str], **notes: str) -> str:
+    """Return the description of a policy group, e.g. ``"admin, supervisor, agency (its own)"``
+    (``notes``: role → a remark written after it)."""
+    return ", ".join(f"{r} {notes[r]}" if r in notes else r for r in ROLE_ORDER if r in group)
+
+
+#: Roles, as the description says them (from the policy's groups, ``server.core.policy``).
 EVERYONE = "anyone, no token"
-STAFF = "admin, supervisor, operator, wall; agency (its own)"
-READERS = "admin, supervisor, operator, wall, agency (its own), public (public form)"
-MANAGERS = "admin, supervisor, operator"
-ADMIN = "admin"
-WARNING_READERS = "admin, supervisor, operator, wall, agency"
-VIEWERS = "admin, supervisor, operator, wall, agency, public"
+STAFF = who(policy.STAFF, agency="(its own)")
+READERS = who(policy.READERS, agency="(its own)", public="(public form)")
+MANAGERS = who(policy.MANAGERS)
+DESK = who(policy.DESK, agency="(its own)")
+ADMIN = who(policy.ADMINS)
+WARNING_READERS = who(policy.STAFF)
+VIEWERS = who(policy.READERS)
 
 
 @dataclass(frozen=True)

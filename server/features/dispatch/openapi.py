@@ -2,7 +2,7 @@
 units with their tablets."""
 from __future__ import annotations
 
-from server.core.openapi import (EVERYONE, JSON, MANAGERS, SLUG_RE, STAFF, UUID_RE, Op,
+from server.core.openapi import (DESK, EVERYONE, JSON, MANAGERS, SLUG_RE, STAFF, UUID_RE, Op,
                                  Operations, p, q)
 from server.features.dispatch.desk import SosIn, TriageIn
 from server.features.dispatch.lifecycle import CallRequest, UnitStatusIn
@@ -20,9 +20,9 @@ def _calls() -> Operations:
                                                     "maximum": 5000})))],
         "/api/v1/sos": [Op("post", "SOS một chạm / one-tap SOS", "public, admin, operator",
                            body=SosIn, ok=201)],
-        "/api/v1/calls/related": [Op("get", "Cuộc gọi trước / earlier calls", MANAGERS,
+        "/api/v1/calls/related": [Op("get", "Cuộc gọi trước / earlier calls", STAFF,
                                      (q("phone"), q("lat"), q("lon"), q("exclude")))],
-        "/api/v1/calls/triage": [Op("post", "Phân loại thử / triage preview", MANAGERS,
+        "/api/v1/calls/triage": [Op("post", "Phân loại thử / triage preview", STAFF,
                                     body=TriageIn)],
         "/api/v1/calls/triage-rules": [Op("get", "Luật phân loại / triage rules", EVERYONE)],
         "/api/v1/calls/actions": [Op("get", "Bảng thao tác / lifecycle table", EVERYONE)],
@@ -32,7 +32,7 @@ def _calls() -> Operations:
                                                    MANAGERS + "; responder (assigned)", (call,),
                                                    CallRequest)],
         "/api/v1/calls/{call_id}/suggestions": [
-            Op("get", "Đội gần nhất / nearest free units", MANAGERS,
+            Op("get", "Đội gần nhất / nearest free units", STAFF,
                (call, q("n", {"type": "integer", "minimum": 1, "maximum": 50})))],
     }
 
@@ -43,7 +43,7 @@ def _units() -> Operations:
     return {
         "/api/v1/units": [Op("get", "Các đội / responder units", STAFF)],
         "/api/v1/units/me": [Op("get", "Máy tính bảng của tôi / my tablet", "responder")],
-        "/api/v1/units/{unit_id}": [Op("put", "Đăng ký đội / register a unit", MANAGERS,
+        "/api/v1/units/{unit_id}": [Op("put", "Đăng ký đội / register a unit", DESK,
                                        (unit,), UnitIn)],
         "/api/v1/units/{unit_id}/tablet": [Op("get", "Xem máy tính bảng / a unit's tablet",
                                               MANAGERS + "; responder (own)", (unit,))],
