@@ -7,12 +7,14 @@ from typing import Any, Mapping
 from server.core.feature import Feature, Route
 from server.features.cameras import handlers
 from server.features.cameras.service import CameraService
+from server.features.cameras.settings import CamerasSettings
 
 
 class CamerasFeature(Feature):
     """The cameras the vision workers watch, and their images."""
 
     name = "cameras"
+    settings = CamerasSettings
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the camera service and sweep it in the background (silent → offline)."""

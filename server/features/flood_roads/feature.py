@@ -7,6 +7,7 @@ from typing import Any, Mapping
 from server.core.feature import Feature, Route
 from server.features.flood_roads import handlers
 from server.features.flood_roads.book import FloodRoads
+from server.features.flood_roads.settings import FloodRoadsSettings
 
 
 class FloodRoadsFeature(Feature):
@@ -14,6 +15,7 @@ class FloodRoadsFeature(Feature):
 
     name = "flood_roads"
     requires = ("sensors",)  # a gauge past BĐ3 marks the roads near it
+    settings = FloodRoadsSettings
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the book, attach it and hear the sensors' level crossings."""

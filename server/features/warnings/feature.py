@@ -7,6 +7,7 @@ from typing import Any, Mapping
 from server.core.feature import Feature, Route
 from server.features.warnings import handlers
 from server.features.warnings.desk import WarningDesk
+from server.features.warnings.settings import WarningsSettings
 
 
 class WarningsFeature(Feature):
@@ -15,6 +16,7 @@ class WarningsFeature(Feature):
     name = "warnings"
     requires = ("sensors",)  # gauge crossings draft warnings
     optional = ("vessels",)  # a sent warning's area becomes a danger zone for vessels
+    settings = WarningsSettings
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the desk, hook it to the sensors' threshold engine, start its timer."""
