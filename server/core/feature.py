@@ -148,10 +148,11 @@ class FeatureRegistry:
 
 def settings_bases(core: type["BaseSettings"],
                    features: Iterable[type[Feature]]) -> tuple[type["BaseSettings"], ...]:
-    """Return the bases of the server's settings class: every feature's ``settings`` class (in
-    the order given), then ``core``. ``class Settings(*settings_bases(...))`` then has all their
-    fields, validators and properties, with their own env names and defaults; the core's fields
-    come first. Raise ValueError when two of them declare the same field."""
+    """Return the bases of the server's settings class: every feature's ``settings`` class (the
+    last given first), then ``core``. ``class Settings(*settings_bases(...))`` then has all their
+    fields, validators and properties, with their own env names and defaults; its fields list
+    the core's first, then each feature's in the order given. Raise ValueError when two of them
+    declare the same field."""
     parts = [f.settings for f in features if f.settings is not None]
     owner: dict[str, str] = {}
     for part in (core, *parts):
