@@ -36,7 +36,7 @@ def ais_lines(rounds: int) -> list[str]:
 
 def core_for(db: Path, **overrides):  # noqa: ANN201
     """Return an in-process EventService on a fresh SQLite store."""
-    from server.core.settings import Settings
+    from server.features import Settings
     from server.core.service import build_service
     return build_service(Settings(port=0, db=f"sqlite:///{db}", **overrides))
 
@@ -66,8 +66,8 @@ def bench_ais(rounds: int, tmp: Path) -> tuple[list[list[object]], int]:
     from geo.region import ServiceRegion
     from geo.sea import SeaZones, load_ports
     from server.features.vessels.ais import AisDecoder
-    from server.core.settings import Settings
     from server.features.vessels.service import VesselTracker
+    from server.features.vessels.settings import VesselsSettings
     from server.core.timefmt import parse_offset
     lines = ais_lines(rounds)
     decode_s = median_time(lambda: AisDecoder().feed_many(lines), repeat=3)
@@ -75,7 +75,7 @@ def bench_ais(rounds: int, tmp: Path) -> tuple[list[list[object]], int]:
     zones, region = SeaZones(territory, load_ports()), ServiceRegion(territory)
 
     def track() -> None:
-        tracker = VesselTracker(zones, Settings(), region.contains, parse_offset("+07:00"))
+        tracker = VesselTracker(zones, VesselsSettings(), region.contains, parse_offset("+07:00"))
         now = int(time.time() * 1e6)
         for msg in AisDecoder().feed_many(lines):
             tracker.position(msg, now)

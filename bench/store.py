@@ -23,7 +23,7 @@ import numpy as np
 
 from bench._report import git_commit, machine, table, write_section
 from geo.areas import communes_2025
-from server.core.settings import Settings
+from server.features import Settings
 from server.store import EventQuery, EventStore
 from tests.helpers import (ServerThread, create_pg_database, drop_pg_database, http, pg_url,
                            report)

@@ -21,7 +21,7 @@ from lxml import etree
 from bench._report import git_commit, machine, table, write_section
 from bench.store import BACKENDS, backend_url, interleaved
 from geo.router import Router
-from server.core.settings import Settings
+from server.features import Settings
 from server.store import EventQuery
 from server.features.warnings.areas import load_gauge_areas, target_geometry
 from server.features.warnings.cap import schema, to_xml

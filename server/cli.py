@@ -7,14 +7,17 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from pydantic import ValidationError
 
 from server.core.policy import ROLES
-from server.core.settings import Settings
+from server.core.settings import CoreSettings
 from vision.cli import vision
+
+if TYPE_CHECKING:
+    from server.features import Settings
 
 log = logging.getLogger("ioc")
 QUIET_LIBRARIES = ("alembic", "pyogrio")
@@ -22,6 +25,7 @@ QUIET_LIBRARIES = ("alembic", "pyogrio")
 
 def _settings(**overrides: Any) -> Settings:
     """Return Settings from the environment with CLI overrides; exit with a clear message."""
+    from server.features import Settings  # the features' modules load only when needed
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
@@ -34,7 +38,7 @@ def main(log_level: str | None) -> None:
     """Huế IOC — geo-events on H3 cells, routed, stored and live on the map wall."""
     # numba's OpenMP threads would spin after each parallel batch, taking CPU from the event loop.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    level = (log_level or Settings().log_level).upper()
+    level = (log_level or CoreSettings().log_level).upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for chatty in QUIET_LIBRARIES:  # they narrate every step at INFO; we log the outcome
         logging.getLogger(chatty).setLevel(max(logging.getLevelName(level), logging.WARNING))

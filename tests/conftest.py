@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from geo.router import Router
-from server.core.settings import Settings
+from server.features import Settings
 from tests.helpers import ServerThread, create_pg_database, drop_pg_database, pg_url
 
 pytest_plugins = ["tests.case_helpers"]  # fixtures of the report tests: clock, cserver

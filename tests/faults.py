@@ -100,7 +100,7 @@ class CuttableProxy:
 def proxied_server(db_url: str, router: Any, **settings: Any) -> Iterator[tuple[Any, CuttableProxy]]:
     """Yield (a started ServerThread, the CuttableProxy it reaches PostgreSQL ``db_url``
     through); both stopped after."""
-    from server.core.settings import Settings
+    from server.features import Settings
     from tests.helpers import ServerThread
     target = urlsplit(db_url)
     proxy = CuttableProxy((target.hostname, target.port or 5432))

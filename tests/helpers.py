@@ -18,7 +18,7 @@ from geo.router import Router
 from layers.registry import default_registry
 from server.core.bus import make_bus
 from server.core.clock import Clock
-from server.core.settings import Settings
+from server.features import Settings
 from server.core.feature import FeatureRegistry
 from server.core.service import EventService
 from server.store import open_store

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from server.core.settings import Settings
+from server.features import Settings
 from server.features.reports.chat import guess_category
 from tests.helpers import ServerThread, http
 

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from server.core.settings import Settings
+from server.features import Settings
 from tests.faults import IngestClients, StreamRecorder, log_lock_held
 from tests.helpers import ServerProcess, ServerThread, http, report
 from tests.test_faults import assert_once, wait_until

@@ -10,7 +10,7 @@ from shapely.geometry import LineString, Point
 
 from geo.roads import road_network, to_metres
 from layers.floodroads import FloodRoadsLayer
-from server.core.settings import Settings
+from server.features import Settings
 from server.features.flood_roads.book import FloodRoads
 from tests.helpers import ServerThread, http
 from tests.test_river_figures import reading

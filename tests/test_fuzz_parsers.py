@@ -20,7 +20,7 @@ from geo.router import service_region
 from layers.registry import default_registry
 from server.features.vessels.ais import AisDecoder
 from server.features.cameras.service import CameraIn
-from server.core.settings import Settings
+from server.features import Settings
 from server.features.dispatch.desk import SosIn, TriageIn
 from server.features.dispatch.lifecycle import TABLE, CallRequest
 from server.features.dispatch.units import FixIn, UnitIn

@@ -6,7 +6,7 @@ import pytest
 
 from server.client import retry_after
 from server.core.auth import Principal
-from server.core.settings import Settings
+from server.features import Settings
 from server.core.errors import TooManyRequests
 from server.core.ratelimit import Limit, RateLimiter
 from tests.dispatch_helpers import KIM_TRA

@@ -13,7 +13,7 @@ import pytest
 
 from scenarios.normal_month import NormalMonth
 from server.core.clock import ManualClock
-from server.core.settings import Settings
+from server.features import Settings
 from server.features.reports.kpis import month_bounds
 from server.features.reports.simulation import MonthDriver
 from server.core.timefmt import parse_offset

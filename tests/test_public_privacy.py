@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from lxml import etree
 
 from geo.router import Router
-from server.core.settings import Settings
+from server.features import Settings
 from tests.case_helpers import act
 from tests.helpers import ServerThread, http
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from server.core.settings import Settings
+from server.features import Settings
 from tests.case_helpers import HOUR, act, desk, file_report
 from tests.helpers import ServerThread, collect_events, http, open_ws, recv_json
 

@@ -9,7 +9,7 @@ import time
 import paho.mqtt.client as mqtt
 import pytest
 
-from server.core.settings import Settings
+from server.features import Settings
 from tests.helpers import ServerThread, http, open_ws
 from tests.test_vessels import receive, subscribe, wait_for
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from server.core.settings import Settings
+from server.features import Settings
 from tests.helpers import ServerThread, http, open_ws, subscribe
 from tests.test_vessels import receive, wait_for
 

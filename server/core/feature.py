@@ -145,3 +145,21 @@ class FeatureRegistry:
         """Let every feature add its commands to ``cli``."""
         for feature in self._order:
             feature.commands(cli)
+
+
+def settings_bases(core: type["BaseSettings"],
+                   features: Iterable[type[Feature]]) -> tuple[type["BaseSettings"], ...]:
+    """Return the bases of the server's settings class: every feature's ``settings`` class (the
+    last given first), then ``core``. ``class Settings(*settings_bases(...))`` then has all their
+    fields, validators and properties, with their own env names and defaults; its fields list
+    the core's first, then each feature's in the order given. Raise ValueError when two of them
+    declare the same field."""
+    parts = [f.settings for f in features if f.settings is not None]
+    owner: dict[str, str] = {}
+    for part in (core, *parts):
+        for field in part.model_fields:
+            if field in owner:
+                raise ValueError(f"setting {field!r} is declared by {owner[field]} and "
+                                 f"{part.__name__}")
+            owner[field] = part.__name__
+    return (*reversed(parts), core)

@@ -20,7 +20,7 @@ from server.core import policy
 from server.core.auth import Principal, PublicQuery, TokenCache, View, new_token, posting, view_of
 from server.core.bus import Bus, StoreSource, make_bus
 from server.core.clock import Clock
-from server.core.settings import Settings
+from server.core.settings import CoreSettings
 from server.core.errors import BadRequest, Forbidden, IOCError, NotFound, Unavailable
 from server.core.events import EventValidator, NewEvent
 from server.core.health import StoreHealth
@@ -71,7 +71,7 @@ class IntakeStage(abc.ABC):
 class EventService:
     """Everything the handlers call. One writer thread keeps commits (and seq) in order."""
 
-    def __init__(self, settings: Settings, store: EventStore, router: Router,
+    def __init__(self, settings: CoreSettings, store: EventStore, router: Router,
                  layers: LayerRegistry, bus: Bus, clock: Clock | None = None):
         self.settings = settings
         self.clock = clock or Clock()
@@ -410,7 +410,7 @@ class EventService:
         return done
 
 
-def build_limiter(settings: Settings) -> RateLimiter:
+def build_limiter(settings: CoreSettings) -> RateLimiter:
     """Return the request limiter of ``settings``: limits ``token``, ``address`` and ``sos``
     (see ``server.core.ratelimit``)."""
     return RateLimiter([Limit("token", settings.rate_token_per_s, settings.rate_token_burst),
@@ -428,7 +428,7 @@ def build_reference(router: Router, layers: LayerRegistry) -> Reference:
                      [a.to_json() for a in router.agencies.all()])
 
 
-def build_service(settings: Settings, clock: Clock | None = None) -> EventService:
+def build_service(settings: CoreSettings, clock: Clock | None = None) -> EventService:
     """Return an EventService with the store, router, layers and bus named by ``settings``."""
     store = open_store(settings.db, parse_offset(settings.tz_offset))
     return EventService(settings, store, Router.default(settings.h3_res), default_registry(),

@@ -1,11 +1,13 @@
 """The features of the command center, one folder each (see docs/FEATURES.md).
 
 ``FEATURES`` is the one list of them: adding a feature is one line here. The registry builds
-them in dependency order (``Feature.requires``), not in this order.
+them in dependency order (``Feature.requires``), not in this order. ``Settings`` is the
+server's settings class: the core's fields and every feature's (``Feature.settings``).
 """
 from __future__ import annotations
 
-from server.core.feature import Feature, FeatureRegistry
+from server.core.feature import Feature, FeatureRegistry, settings_bases
+from server.core.settings import CoreSettings
 from server.features.cameras.feature import CamerasFeature
 from server.features.dispatch.feature import DispatchFeature
 from server.features.flood_roads.feature import FloodRoadsFeature
@@ -23,6 +25,10 @@ FEATURES: tuple[type[Feature], ...] = (
     CamerasFeature,
     DispatchFeature,
 )
+
+
+class Settings(*settings_bases(CoreSettings, FEATURES)):
+    """All server settings. ``Settings()`` reads the environment; CLI flags override fields."""
 
 
 def default_features() -> FeatureRegistry:

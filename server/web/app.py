@@ -11,7 +11,7 @@ import tornado.web
 
 from server.core.feature import FeatureRegistry
 from server.core.service import EventService, build_reference, build_service
-from server.core.settings import Settings
+from server.core.settings import CoreSettings
 from server.features import default_features
 from server.web import admin, api, areas, pages, ws
 from server.web.base import NotFoundHandler
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 CORE_ROUTES = (admin, areas, ws)
 
 
-def make_app(settings: Settings, core: EventService | None = None,
+def make_app(settings: CoreSettings, core: EventService | None = None,
              features: FeatureRegistry | None = None) -> tornado.web.Application:
     """Return the Tornado application: the features are installed on the core (built here
     unless given) in dependency order; ``app.settings["core"]`` is the EventService and
@@ -68,7 +68,7 @@ class RunningServer:
         await self.core.close()
 
 
-async def start_server(settings: Settings, core: EventService | None = None,
+async def start_server(settings: CoreSettings, core: EventService | None = None,
                        sockets: list | None = None,
                        features: FeatureRegistry | None = None) -> RunningServer:
     """Start the core and listen on ``settings.host:settings.port`` (0: a free port), or on
@@ -85,7 +85,7 @@ async def start_server(settings: Settings, core: EventService | None = None,
     return RunningServer(port, core, features, http)
 
 
-async def serve_forever(settings: Settings, core: EventService | None = None) -> None:
+async def serve_forever(settings: CoreSettings, core: EventService | None = None) -> None:
     """Start the server and wait until cancelled."""
     server = await start_server(settings, core)
     try:

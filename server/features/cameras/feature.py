@@ -9,12 +9,14 @@ from server.core.openapi import Operations
 from server.features.cameras import handlers
 from server.features.cameras.openapi import operations
 from server.features.cameras.service import CameraService
+from server.features.cameras.settings import CamerasSettings
 
 
 class CamerasFeature(Feature):
     """The cameras the vision workers watch, and their images."""
 
     name = "cameras"
+    settings = CamerasSettings
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the camera service and sweep it in the background (silent → offline)."""

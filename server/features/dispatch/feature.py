@@ -10,12 +10,14 @@ from server.features.dispatch import handlers
 from server.features.dispatch.desk import DispatchDesk
 from server.features.dispatch.kpis import providers
 from server.features.dispatch.openapi import operations
+from server.features.dispatch.settings import DispatchSettings
 
 
 class DispatchFeature(Feature):
     """Calls for help, triaged and dispatched to responder units."""
 
     name = "dispatch"
+    settings = DispatchSettings
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the desk: intake stage, bus listener, re-triage timer, key figures."""

@@ -9,6 +9,7 @@ from server.core.openapi import Operations
 from server.features.flood_roads import handlers
 from server.features.flood_roads.book import FloodRoads
 from server.features.flood_roads.openapi import operations
+from server.features.flood_roads.settings import FloodRoadsSettings
 
 
 class FloodRoadsFeature(Feature):
@@ -16,6 +17,7 @@ class FloodRoadsFeature(Feature):
 
     name = "flood_roads"
     requires = ("sensors",)  # a gauge past BĐ3 marks the roads near it
+    settings = FloodRoadsSettings
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the book, attach it and hear the sensors' level crossings."""

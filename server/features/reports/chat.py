@@ -29,7 +29,7 @@ import orjson
 from geo.categories import CategoryRegistry
 from geo.geocode import fold
 from server.core.auth import Principal
-from server.core.settings import Settings
+from server.features.reports.settings import ReportsSettings
 from server.core.errors import BadRequest, Forbidden, Unauthorized, Unavailable
 from server.features.reports.desk import ReportDesk
 
@@ -115,7 +115,7 @@ class ChatAdapter(abc.ABC):
 
     channel: ClassVar[str]
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: ReportsSettings):
         self.settings = settings
 
     @property
@@ -259,7 +259,7 @@ class Draft:
 class ChatIntake:
     """Turn chat messages into reports (one per shared location) through the desk."""
 
-    def __init__(self, desk: ReportDesk, settings: Settings):
+    def __init__(self, desk: ReportDesk, settings: ReportsSettings):
         self.desk = desk
         self.settings = settings
         self._drafts: dict[tuple[str, str], Draft] = {}

@@ -50,7 +50,8 @@ class ReportDesk(StoreFollower[CaseBook], IntakeStage):
         self.settings = core.settings
         self.tz = core.tz
         self.lifecycle = Lifecycle(core.router, core.settings, core.tz)
-        self.tokens = CitizenTokens(load_secret_key(core.settings))
+        self.tokens = CitizenTokens(load_secret_key(core.settings.secret_key,
+                                                    core.settings.data_dir))
         self._lock = asyncio.Lock()
 
     # -- timer --------------------------------------------------------------------------------

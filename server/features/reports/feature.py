@@ -15,12 +15,14 @@ from server.features.reports.figures import ReportPerformance
 from server.features.reports.open311 import Open311
 from server.features.reports.openapi import operations
 from server.features.reports.publication import CommuneSketch
+from server.features.reports.settings import ReportsSettings
 
 
 class ReportsFeature(Feature):
     """Reports and questions from every channel, routed to the one responsible unit."""
 
     name = "reports"
+    settings = ReportsSettings
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the desk (intake stage, bus listener, timer, the wall's report figures) and the

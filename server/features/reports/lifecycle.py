@@ -26,7 +26,7 @@ from pydantic import AnyUrl, BaseModel, ConfigDict, Field
 
 from geo.router import Router
 from layers.cases import OPEN_CASE_STATUSES
-from server.core.settings import Settings
+from server.features.reports.settings import ReportsSettings
 from server.core.errors import Conflict, ValidationFailed, detail
 from server.core.timefmt import parse_rfc3339, to_rfc3339
 from server.core.kit.transitions import PREVIOUS, Action, ActionTable, action, parse_request
@@ -144,7 +144,7 @@ class Step:
 class Lifecycle:
     """Guards and effects of the actions; ``changes`` returns what ``core.update`` stores."""
 
-    def __init__(self, router: Router, settings: Settings, tz: timezone):
+    def __init__(self, router: Router, settings: ReportsSettings, tz: timezone):
         self.router = router
         self.settings = settings
         self.tz = tz

@@ -9,7 +9,7 @@ from datetime import timezone
 from pathlib import Path
 
 from geo.router import Router
-from server.core.settings import Settings
+from server.features.reports.settings import ReportsSettings
 from server.features.reports import kpis
 from server.features.reports.casebook import CaseBook, load_book
 from server.store import EventStore
@@ -32,7 +32,7 @@ class MonthlyReport:
     lagging: list[dict]
 
 
-def lag_reasons(row: kpis.KPIRow, settings: Settings) -> list[str]:
+def lag_reasons(row: kpis.KPIRow, settings: ReportsSettings) -> list[str]:
     """Return why a unit lags this month (Vietnamese / English), empty if it does not."""
     if row.received < settings.report_lag_min_cases:
         return []
@@ -48,8 +48,8 @@ def lag_reasons(row: kpis.KPIRow, settings: Settings) -> list[str]:
     return out
 
 
-def monthly_rows(book: CaseBook, router: Router, settings: Settings, month: str, tz: timezone,
-                 now: int) -> tuple[list[dict], dict]:
+def monthly_rows(book: CaseBook, router: Router, settings: ReportsSettings, month: str,
+                 tz: timezone, now: int) -> tuple[list[dict], dict]:
     """Return (one dict per unit with COLUMNS, the city total) for reports filed in ``month``."""
     start, end = kpis.month_bounds(month, tz)
     rows, total = kpis.compute(book.all(), "agency", now, start, end)
@@ -123,7 +123,7 @@ th{{background:#e6ecf2}}tr.lag td{{background:#fde8e4}}.en{{color:#555}}
 """
 
 
-def monthly_report(store: EventStore, router: Router, settings: Settings, month: str,
+def monthly_report(store: EventStore, router: Router, settings: ReportsSettings, month: str,
                    out_dir: Path, now: int, tz: timezone) -> MonthlyReport:
     """Read the store, compute the month per unit and write the CSV and HTML reports."""
     book = load_book(store, progress=True)

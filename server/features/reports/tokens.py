@@ -17,7 +17,7 @@ import re
 import secrets
 from pathlib import Path
 
-from server.core.settings import Settings
+from pydantic import SecretStr
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +26,12 @@ TOKEN_RE = re.compile(rf"^({UUID})-([0-9a-f]{{32}})$")
 KEY_FILE = "secret.key"
 
 
-def load_secret_key(settings: Settings) -> bytes:
-    """Return the server key: IOC_SECRET_KEY, else the one kept in DATA_DIR (made once)."""
-    if settings.secret_key is not None:
-        return settings.secret_key.get_secret_value().encode()
-    path = Path(settings.data_dir) / KEY_FILE
+def load_secret_key(secret_key: SecretStr | None, data_dir: Path) -> bytes:
+    """Return the server key: ``secret_key`` (IOC_SECRET_KEY), else the one kept in
+    ``data_dir`` (DATA_DIR, made once)."""
+    if secret_key is not None:
+        return secret_key.get_secret_value().encode()
+    path = Path(data_dir) / KEY_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -10,12 +10,14 @@ from server.features.sensors import handlers
 from server.features.sensors.kpis import Reservoirs, RiverLevels
 from server.features.sensors.openapi import operations
 from server.features.sensors.service import SensorService
+from server.features.sensors.settings import SensorsSettings
 
 
 class SensorsFeature(Feature):
     """Gauges, rain, reservoirs and air: readings, levels and alerts."""
 
     name = "sensors"
+    settings = SensorsSettings
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the sensor service: the intake stage of posted readings, the MQTT feed and

@@ -9,12 +9,14 @@ from server.core.openapi import Operations
 from server.features.vessels import handlers
 from server.features.vessels.openapi import operations
 from server.features.vessels.service import VesselService
+from server.features.vessels.settings import VesselsSettings
 
 
 class VesselsFeature(Feature):
     """The fleet from AIS, with silence and danger-zone alerts."""
 
     name = "vessels"
+    settings = VesselsSettings
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the vessel service and attach it (bus listener, feeds)."""

@@ -31,7 +31,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.sea import ZONE_BY_ID, ZONES, SeaZones, load_ports
 from server.features.vessels.ais import AisDecoder, tcp_feed, udp_listener
 from server.core.kit.alerts import AlertBook
-from server.core.settings import Settings
+from server.features.vessels.settings import VesselsSettings
 from server.core.errors import NotFound, ValidationFailed, detail
 from server.core.kit.feeds import FeedBatcher, every
 from server.core.kit.follow import LoadGate
@@ -127,8 +127,8 @@ class PositionUpdate:
 class VesselTracker:
     """Vessel state without I/O (see the module docstring)."""
 
-    def __init__(self, zones: SeaZones, settings: Settings, in_region: Callable[[float, float], bool],
-                 tz) -> None:  # noqa: ANN001
+    def __init__(self, zones: SeaZones, settings: VesselsSettings,
+                 in_region: Callable[[float, float], bool], tz) -> None:  # noqa: ANN001
         self.zones = zones
         self.settings = settings
         self.in_region = in_region

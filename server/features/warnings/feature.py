@@ -9,6 +9,7 @@ from server.core.openapi import Operations
 from server.features.warnings import handlers
 from server.features.warnings.desk import WarningDesk
 from server.features.warnings.openapi import operations
+from server.features.warnings.settings import WarningsSettings
 
 
 class WarningsFeature(Feature):
@@ -17,6 +18,7 @@ class WarningsFeature(Feature):
     name = "warnings"
     requires = ("sensors",)  # gauge crossings draft warnings
     optional = ("vessels",)  # a sent warning's area becomes a danger zone for vessels
+    settings = WarningsSettings
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the desk, hook it to the sensors' threshold engine, start its timer."""
