@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Iterable
 
-from layers.base import public_position
 from server.core.errors import Forbidden, Unauthorized, ValidationFailed, detail
+from server.core.kinds import public_position
 from server.store.base import Box, EventQuery, TokenRecord
 from server.core.timefmt import now_micros
 

@@ -6,6 +6,8 @@ them in dependency order (``Feature.requires``), not in this order.
 from __future__ import annotations
 
 from server.core.feature import Feature, FeatureRegistry
+from server.core.kinds import KindRegistry
+from server.core.service import kind_registry
 from server.features.cameras.feature import CamerasFeature
 from server.features.dispatch.feature import DispatchFeature
 from server.features.flood_roads.feature import FloodRoadsFeature
@@ -28,3 +30,8 @@ FEATURES: tuple[type[Feature], ...] = (
 def default_features() -> FeatureRegistry:
     """Return a registry of every feature, fresh (not installed)."""
     return FeatureRegistry(cls() for cls in FEATURES)
+
+
+def default_kinds() -> KindRegistry:
+    """Return the KindRegistry of a server with every feature: the core's kinds and theirs."""
+    return kind_registry(default_features().kinds())

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from server.core.feature import Feature, Route
+from server.core.kinds import Kind
 from server.features.cameras import handlers
+from server.features.cameras.kinds import CameraHitKind, CameraKind
 from server.features.cameras.service import CameraService
 
 
@@ -13,6 +15,10 @@ class CamerasFeature(Feature):
     """The cameras the vision workers watch, and their images."""
 
     name = "cameras"
+
+    def kinds(self) -> list[Kind]:
+        """Return ``camera`` and ``camera_hit``."""
+        return [CameraKind(), CameraHitKind()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the camera service and sweep it in the background (silent → offline)."""

@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from geo import h3grid
-from layers.emergency import Need
+from server.features.dispatch.kinds import Need
 from server.core.auth import Principal, View, case_scope, check_can_create
 from server.features.dispatch.book import (CALL_KINDS, CallBook, is_open, load_book, unit_of,
                                   urgency_key)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from server.core.feature import Feature, Route
+from server.core.kinds import Kind
 from server.features.dispatch import handlers
 from server.features.dispatch.desk import DispatchDesk
+from server.features.dispatch.kinds import HotlineCallKind, ResponderKind, SosKind
 from server.features.dispatch.kpis import providers
 
 
@@ -14,6 +16,10 @@ class DispatchFeature(Feature):
     """Calls for help, triaged and dispatched to responder units."""
 
     name = "dispatch"
+
+    def kinds(self) -> list[Kind]:
+        """Return ``sos``, ``hotline_call`` and ``responder``."""
+        return [SosKind(), HotlineCallKind(), ResponderKind()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the desk: intake stage, bus listener, re-triage timer, key figures."""

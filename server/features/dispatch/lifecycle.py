@@ -20,7 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from layers.emergency import CALL_STATUSES, CLOSED_CALL_STATUSES, Need
+from server.features.dispatch.kinds import CALL_STATUSES, CLOSED_CALL_STATUSES, Need
 from server.core.kit.transitions import SYSTEM, ActionTable, action
 
 CALLS = ("sos", "hotline_call")

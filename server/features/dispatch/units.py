@@ -27,7 +27,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from geo.datafiles import DATA_DIR
 from geo.sphere import distance_m
-from layers.responders import Capability, Place, UnitProps, UnitType, category_of
+from server.features.dispatch.kinds import Capability, Place, UnitProps, UnitType, category_of
 from server.core.auth import Principal, require_token
 from server.features.dispatch.book import CallBook
 from server.features.dispatch.lifecycle import STAFF, UnitStatusIn

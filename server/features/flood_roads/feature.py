@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from server.core.feature import Feature, Route
+from server.core.kinds import Kind
 from server.features.flood_roads import handlers
 from server.features.flood_roads.book import FloodRoads
+from server.features.flood_roads.kinds import FloodRoadKind
 
 
 class FloodRoadsFeature(Feature):
@@ -14,6 +16,10 @@ class FloodRoadsFeature(Feature):
 
     name = "flood_roads"
     requires = ("sensors",)  # a gauge past BĐ3 marks the roads near it
+
+    def kinds(self) -> list[Kind]:
+        """Return ``flood_road``."""
+        return [FloodRoadKind()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the book, attach it and hear the sensors' level crossings."""

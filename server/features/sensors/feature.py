@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from server.core.feature import Feature, Route
+from server.core.kinds import Kind
 from server.features.sensors import handlers
+from server.features.sensors.kinds import SensorReadingKind
 from server.features.sensors.kpis import Reservoirs, RiverLevels
 from server.features.sensors.service import SensorService
 
@@ -14,6 +16,10 @@ class SensorsFeature(Feature):
     """Gauges, rain, reservoirs and air: readings, levels and alerts."""
 
     name = "sensors"
+
+    def kinds(self) -> list[Kind]:
+        """Return ``sensor_reading``."""
+        return [SensorReadingKind()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the sensor service: the intake stage of posted readings, the MQTT feed and

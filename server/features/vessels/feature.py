@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from server.core.feature import Feature, Route
+from server.core.kinds import Kind
 from server.features.vessels import handlers
+from server.features.vessels.kinds import VesselKind
 from server.features.vessels.service import VesselService
 
 
@@ -13,6 +15,10 @@ class VesselsFeature(Feature):
     """The fleet from AIS, with silence and danger-zone alerts."""
 
     name = "vessels"
+
+    def kinds(self) -> list[Kind]:
+        """Return ``vessel``."""
+        return [VesselKind()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the vessel service and attach it (bus listener, feeds)."""

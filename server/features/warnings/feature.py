@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from server.core.feature import Feature, Route
+from server.core.kinds import Kind
 from server.features.warnings import handlers
 from server.features.warnings.desk import WarningDesk
+from server.features.warnings.kinds import WarningKind
 
 
 class WarningsFeature(Feature):
@@ -15,6 +17,10 @@ class WarningsFeature(Feature):
     name = "warnings"
     requires = ("sensors",)  # gauge crossings draft warnings
     optional = ("vessels",)  # a sent warning's area becomes a danger zone for vessels
+
+    def kinds(self) -> list[Kind]:
+        """Return ``warning``."""
+        return [WarningKind()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the desk, hook it to the sensors' threshold engine, start its timer."""

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from layers.warnings import CapCategory, CapSeverity, Certainty, ResponseType, Text, Urgency
+from server.features.warnings.kinds import (CapCategory, CapSeverity, Certainty, ResponseType, Text,
+                                            Urgency)
 from server.core.kit.transitions import SYSTEM, ActionTable, action
 
 KIND = ("warning",)
