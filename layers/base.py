@@ -54,11 +54,6 @@ class EventLayer(Layer):
     the layer only names it and draws it."""
 
     kind: ClassVar[str]
-
-    def __init_subclass__(cls, **kw: Any) -> None:
-        super().__init_subclass__(**kw)
-        if "kind" in cls.__dict__:
-            cls.kinds = (cls.kind,)
     #: True: the wall's alert ticker shows every event of this kind (warnings, alerts).
     ticker: ClassVar[bool] = False
     #: The statuses the ticker shows (None: every status), e.g. only warnings sent to the public.
@@ -66,6 +61,11 @@ class EventLayer(Layer):
     #: True: the wall's queue lists this kind's open events, most urgent first
     #: (``props.triage.priority``, then the longest waiting), with the time since each.
     queue: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if "kind" in cls.__dict__:
+            cls.kinds = (cls.kind,)
 
     def catalog_entry(self, kind_facts: dict[str, Any] | None = None) -> dict[str, Any]:
         """Return the Layer entry plus the kind's facts (``statuses``, ``closed_statuses``,
