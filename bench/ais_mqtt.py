@@ -38,7 +38,9 @@ def core_for(db: Path, **overrides):  # noqa: ANN201
     """Return an in-process EventService on a fresh SQLite store."""
     from server.features import Settings
     from server.core.service import build_service
-    return build_service(Settings(port=0, db=f"sqlite:///{db}", **overrides))
+    from server.features import default_features
+    return build_service(Settings(port=0, db=f"sqlite:///{db}", **overrides),
+                         kinds=default_features().kinds())
 
 
 async def ais_through_store(lines: list[str], db: Path, **overrides) -> tuple[float, int]:

@@ -1,8 +1,8 @@
-"""The layer contract.
+"""The layer contract (presentation only).
 
 ``Layer`` is anything the wall can draw (a catalog entry with pydeck/deck.gl specs).
-``EventLayer`` is a Layer fed by geo-events of one ``kind``: it also owns that kind's props schema,
-its lifecycle statuses, which props are private and how the event looks on a public feed.
+``EventLayer`` is a Layer fed by geo-events of one ``kind``, named by a string: the kind itself
+(props schema, statuses, private props, public view) belongs to the server's features.
 """
 from __future__ import annotations
 
@@ -10,21 +10,6 @@ import json
 from typing import Any, ClassVar
 
 import pydeck as pdk
-from pydantic import BaseModel, ConfigDict
-
-from geo import h3grid
-
-PUBLIC_PARENT_RES = 7
-
-
-def public_position(cell: str, sensitive: bool) -> tuple[float, float, str] | None:
-    """Return ``(lat, lon, cell)`` to publish instead of an exact position: the centre of the
-    parent cell at ``PUBLIC_PARENT_RES`` for a sensitive category, else None (keep it)."""
-    if not sensitive:
-        return None
-    parent = h3grid.cell_parent(h3grid.str_to_cell(cell), PUBLIC_PARENT_RES)
-    lat, lon = h3grid.cell_center(parent)
-    return round(lat, 5), round(lon, 5), h3grid.cell_to_str(parent)
 
 
 def deck_spec(layer: pdk.Layer) -> dict[str, Any]:
@@ -63,31 +48,12 @@ class Layer:
                 "order": self.order, "deck": self.deck_layers(), "legend": self.legend()}
 
 
-class NoProps(BaseModel):
-    """Props of a kind that carries none."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
 class EventLayer(Layer):
-    """A layer fed by geo-events of one kind (``kinds == (kind,)``, set from ``kind``)."""
+    """A layer fed by geo-events of one kind (``kinds == (kind,)``, set from ``kind``). What the
+    kind's events may carry and how they live is the kind's own (``server.core.kinds.Kind``):
+    the layer only names it and draws it."""
 
     kind: ClassVar[str]
-
-    def __init_subclass__(cls, **kw: Any) -> None:
-        super().__init_subclass__(**kw)
-        if "kind" in cls.__dict__:
-            cls.kinds = (cls.kind,)
-    props_model: ClassVar[type[BaseModel]] = NoProps
-    statuses: ClassVar[tuple[str, ...]] = ("new",)
-    #: Statuses a client may send with a new event (None: any of ``statuses``); the others are
-    #: reached only through the kind's lifecycle.
-    client_statuses: ClassVar[tuple[str, ...] | None] = None
-    private_props: ClassVar[frozenset[str]] = frozenset()
-    #: Props of a minimal valid event of this kind (the layer contract test validates them).
-    example_props: ClassVar[dict[str, Any]] = {}
-    #: Statuses that close a case (it no longer counts as open or overdue).
-    closed_statuses: ClassVar[frozenset[str]] = frozenset()
     #: True: the wall's alert ticker shows every event of this kind (warnings, alerts).
     ticker: ClassVar[bool] = False
     #: The statuses the ticker shows (None: every status), e.g. only warnings sent to the public.
@@ -96,47 +62,15 @@ class EventLayer(Layer):
     #: (``props.triage.priority``, then the longest waiting), with the time since each.
     queue: ClassVar[bool] = False
 
-    @property
-    def accepted_statuses(self) -> tuple[str, ...]:
-        """Return the statuses a client may set on a new event."""
-        return self.client_statuses if self.client_statuses is not None else self.statuses
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if "kind" in cls.__dict__:
+            cls.kinds = (cls.kind,)
 
-    def catalog_entry(self) -> dict[str, Any]:
-        """Return the Layer entry plus ``statuses``, ``closed_statuses``, ``private_props`` (never
-        shown on the wall), ``ticker``, ``ticker_statuses`` (None: all) and ``queue``."""
-        return {**super().catalog_entry(), "statuses": list(self.statuses),
-                "closed_statuses": sorted(self.closed_statuses),
-                "private_props": sorted(self.private_props), "ticker": self.ticker,
+    def catalog_entry(self, kind_facts: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Return the Layer entry plus the kind's facts (``statuses``, ``closed_statuses``,
+        ``private_props``: given by the server, which knows the kinds), then ``ticker``,
+        ``ticker_statuses`` (None: all) and ``queue``."""
+        return {**super().catalog_entry(), **(kind_facts or {}), "ticker": self.ticker,
                 "ticker_statuses": list(self.ticker_statuses) if self.ticker_statuses else None,
                 "queue": self.queue}
-
-    def initial_status(self, agency_id: str | None) -> str:
-        """Return the status a new event of this kind is stored with."""
-        return self.statuses[0]
-
-    def validate_props(self, props: dict[str, Any]) -> dict[str, Any]:
-        """Return the props normalised by ``props_model``; raise pydantic.ValidationError."""
-        return self.props_model.model_validate(props).model_dump(mode="json", exclude_none=True)
-
-    def public_view(self, event: dict[str, Any], sensitive: bool) -> dict[str, Any]:
-        """Return a copy of a wire event fit for a public feed: private props removed and, for a
-        sensitive category, the position coarsened to the centre of its parent cell."""
-        out = dict(event)
-        out["props"] = {k: v for k, v in event.get("props", {}).items()
-                        if k not in self.private_props}
-        out.pop("source", None)
-        coarse = public_position(event["cell"], sensitive)
-        if coarse is not None:
-            out.update(lat=coarse[0], lon=coarse[1], cell=coarse[2])
-        return out
-
-
-class RoutedEventLayer(EventLayer):
-    """An event layer whose events start ``routed`` when a responsible unit was found, else
-    ``new`` (waiting for IOC triage)."""
-
-    statuses: ClassVar[tuple[str, ...]] = ("new", "routed")
-
-    def initial_status(self, agency_id: str | None) -> str:
-        """Return ``routed`` when a responsible unit was found, else ``new`` (IOC triage)."""
-        return "routed" if agency_id and agency_id != "ioc" else "new"

@@ -1,29 +1,18 @@
 """Questions to the government (Hỏi cơ quan nhà nước): routed to a body by topic, answered,
-published. Their lifecycle lives in ``server/reports`` with the field reports."""
+published. The ``question`` kind and its lifecycle live in ``server/features/reports`` with the
+field reports."""
 from __future__ import annotations
 
 from typing import Any
 
 import pydeck as pdk
-from pydantic import BaseModel, ConfigDict, Field
 
-from layers.base import deck_spec
-from layers.cases import CaseLayer
-from layers.reports import Reporter
+from layers.base import EventLayer, deck_spec
 
 QUESTION_COLOR = [80, 200, 190]
 
 
-class QuestionProps(BaseModel):
-    """Props of a ``question``: a short title, the question, who asks (private)."""
-
-    model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(None, max_length=200)
-    question: str = Field("", max_length=4000)  # required by the intake (server/reports)
-    reporter: Reporter | None = None
-
-
-class QuestionsLayer(CaseLayer):
+class QuestionsLayer(EventLayer):
     """Questions as points at the asker's commune (hidden on the wall by default)."""
 
     id = "questions"
@@ -32,10 +21,6 @@ class QuestionsLayer(CaseLayer):
     title_en = "Questions to the government"
     order = 65
     visible = False
-    props_model = QuestionProps
-    statuses = ("new", "routed", "answered")
-    private_props = frozenset({"reporter"})
-    free_text_props = ("title", "question")
 
     def deck_layers(self) -> list[dict[str, Any]]:
         """Return a ScatterplotLayer of questions."""

@@ -1,7 +1,7 @@
-"""The layer registry: layer id → Layer, event kind → EventLayer."""
+"""The layer registry: layer id → Layer, event kind → the EventLayer that draws it."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from layers.base import EventLayer, Layer
 from layers.basemap import AreasLayer, RiversLayer, RoadsLayer
@@ -39,12 +39,12 @@ class LayerRegistry:
         return self._layers.get(layer_id)
 
     def for_kind(self, kind: str) -> EventLayer | None:
-        """Return the EventLayer of ``kind``, or None if the kind is unknown."""
+        """Return the EventLayer that draws ``kind``, or None if no layer draws it."""
         return self._kinds.get(kind)
 
     @property
     def kinds(self) -> list[str]:
-        """Return every known event kind."""
+        """Return every event kind a layer draws."""
         return sorted(self._kinds)
 
     @property
@@ -59,10 +59,13 @@ class LayerRegistry:
             kinds.update(self._layers[layer_id].kinds)
         return kinds
 
-    def catalog(self) -> list[dict[str, Any]]:
-        """Return the catalog entries of all layers, in drawing order."""
+    def catalog(self, kind_facts: Callable[[str], dict[str, Any]] | None = None
+                ) -> list[dict[str, Any]]:
+        """Return the catalog entries of all layers, in drawing order; an event layer's entry
+        holds ``kind_facts(kind)`` (the server's ``server.core.kinds.wall_catalog`` gives them)."""
         ordered = sorted(self._layers.values(), key=lambda layer: layer.order)
-        return [layer.catalog_entry() for layer in ordered]
+        return [layer.catalog_entry(kind_facts(layer.kind) if kind_facts else None)
+                if isinstance(layer, EventLayer) else layer.catalog_entry() for layer in ordered]
 
 
 def default_registry() -> LayerRegistry:

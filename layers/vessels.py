@@ -4,39 +4,19 @@ How the wall draws them (roles of ``deck_layers``): ``latest`` is fed the newest
 ``props.mmsi`` (newest by ``observed_at``: stored and live-only positions may interleave), drawn
 as an arrow turned to the heading (course when the heading is unknown); ``tracks`` is fed
 ``[{"mmsi", "path": [[lon, lat], ...]}]`` built from the recent events of each vessel (or from
-``GET /api/v1/vessels``, which returns each vessel's track).
+``GET /api/v1/vessels``, which returns each vessel's track). The ``vessel`` kind lives in
+``server/features/vessels``.
 """
 from __future__ import annotations
 
 from typing import Any
 
 import pydeck as pdk
-from pydantic import BaseModel, ConfigDict, Field
 
 from layers.base import EventLayer, Layer, deck_spec
 
 VESSEL_COLOR = [80, 220, 255]
 ARROW = "▲"
-
-
-class VesselProps(BaseModel):
-    """Props of a ``vessel`` position: AIS fields (None when the vessel does not report them)
-    and what the server derived (zone, nearest port)."""
-
-    model_config = ConfigDict(extra="forbid")
-    mmsi: int = Field(ge=100_000_000, le=999_999_999)
-    name: str | None = Field(None, max_length=40)
-    call_sign: str | None = Field(None, max_length=16)
-    ship_type: int | None = Field(None, ge=0, le=255)
-    msg_type: int | None = Field(None, ge=1, le=27)
-    sog: float | None = Field(None, ge=0, le=102.2, description="speed over ground, knots")
-    cog: float | None = Field(None, ge=0, lt=360, description="course over ground, degrees")
-    heading: int | None = Field(None, ge=0, le=359)
-    nav_status: int | None = Field(None, ge=0, le=15)
-    nav_status_label: str | None = Field(None, max_length=60)
-    zone: str | None = Field(None, max_length=20)
-    nearest_port: str | None = Field(None, max_length=40)
-    port_distance_km: float | None = Field(None, ge=0)
 
 
 class VesselsLayer(EventLayer):
@@ -47,9 +27,6 @@ class VesselsLayer(EventLayer):
     title_vi = "Tàu thuyền (AIS)"
     title_en = "Vessels (AIS)"
     order = 70
-    props_model = VesselProps
-    statuses = ("reported",)
-    example_props = {"mmsi": 574123456}
 
     def deck_layers(self) -> list[dict[str, Any]]:
         """Return a TextLayer of heading arrows (``latest``) and a PathLayer of tracks."""

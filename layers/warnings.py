@@ -1,87 +1,17 @@
-"""Public warnings (``warning``): drafted by an operator or by a river gauge crossing an alarm
-level, approved and sent by a supervisor, published as OASIS CAP 1.2 and an Atom feed; or
-received as CAP from outside (e.g. the national hydro-meteorological service).
-
-One event per CAP message chain: the event's point is a point inside the target area, the
-target itself is ``props.communes`` (GSO codes) and/or ``props.cells`` (H3 cells) — or, for a
-received message, the areas it states (``props.cap``). Lifecycle (``server.features.warnings.lifecycle``):
-``draft → approved → sent``, ``update`` (a sent warning gets a new draft that references it;
-sending that one moves the old one to ``updated``), ``discard`` / ``cancel``, and ``expired``.
+"""Public warnings (``warning``) as rings at a point of their target area, coloured by status
+(draft, approved, sent, received). The ``warning`` kind (CAP 1.2 props, the lifecycle
+``draft → approved → sent``, what the public may see) lives in ``server/features/warnings``.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import pydeck as pdk
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from layers.base import EventLayer, deck_spec
 
-Urgency = Literal["Immediate", "Expected", "Future", "Past", "Unknown"]
-CapSeverity = Literal["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
-Certainty = Literal["Observed", "Likely", "Possible", "Unlikely", "Unknown"]
-CapCategory = Literal["Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env",
-                      "Transport", "Infra", "CBRNE", "Other"]
-ResponseType = Literal["Shelter", "Evacuate", "Prepare", "Execute", "Avoid", "Monitor", "Assess",
-                       "AllClear", "None"]
-CommuneCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
-CellId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{15}$")]
-PUBLISHED_STATUSES = frozenset({"sent", "received", "updated", "cancelled", "expired"})
 STATUS_COLORS = {"draft": [150, 150, 150], "approved": [250, 200, 0], "sent": [230, 30, 30],
                  "received": [200, 60, 200]}
-
-
-class GaugeCrossing(BaseModel):
-    """The river gauge reading that drafted a warning."""
-
-    model_config = ConfigDict(extra="forbid")
-    station: str = Field(max_length=64)
-    station_name: str = Field(max_length=100)
-    level: int = Field(ge=1, le=10)
-    level_name: str = Field(max_length=20)
-    value: float = Field(allow_inf_nan=False)
-    threshold: float = Field(allow_inf_nan=False)
-    at: str = Field(max_length=40, description="RFC 3339 time of the reading")
-
-
-class Text(BaseModel):
-    """A text in Vietnamese and English."""
-
-    model_config = ConfigDict(extra="forbid")
-    vi: str = Field(min_length=1, max_length=4000)
-    en: str = Field(min_length=1, max_length=4000)
-
-
-class WarningProps(BaseModel):
-    """Props of a ``warning``: what (event, headline, description, instruction, each VI + EN),
-    CAP grading (urgency, severity, certainty, CAP categories, response types), the target
-    (communes and/or H3 cells), validity, the CAP identity (identifier, sent time, references)
-    and where it came from (``origin``: gauge, manual, ingest)."""
-
-    model_config = ConfigDict(extra="forbid")
-    origin: Literal["gauge", "manual", "ingest"] = "manual"
-    identifier: str = Field(max_length=200, pattern=r"^[^\s,<&]+$")
-    event: Text | None = None
-    headline: Text | None = None
-    description: Text | None = None
-    instruction: Text | None = None
-    urgency: Urgency = "Expected"
-    cap_severity: CapSeverity = "Moderate"
-    certainty: Certainty = "Likely"
-    cap_categories: list[CapCategory] = Field(default_factory=lambda: ["Met"], min_length=1)
-    responses: list[ResponseType] = Field(default_factory=list)
-    communes: list[CommuneCode] = Field(default_factory=list, max_length=40)
-    cells: list[CellId] = Field(default_factory=list, max_length=2000)
-    effective: str | None = Field(None, max_length=40)
-    expires: str | None = Field(None, max_length=40)
-    sent: str | None = Field(None, max_length=40, description="when it was sent (RFC 3339)")
-    references: list[str] = Field(default_factory=list, description="CAP sender,identifier,sent")
-    updates: str | None = Field(None, max_length=40, description="id of the warning it updates")
-    gauge: GaugeCrossing | None = None
-    reach: dict[str, int] | None = Field(None, description="counts inside the area when sent")
-    cancel: dict[str, str] | None = Field(None, description="{identifier, sent, reason} of a Cancel")
-    cap: dict[str, Any] | None = Field(None, description="a received CAP alert, as parsed")
-    by: dict[str, str] = Field(default_factory=dict, description="action → token id (private)")
 
 
 class WarningsLayer(EventLayer):
@@ -92,23 +22,8 @@ class WarningsLayer(EventLayer):
     title_vi = "Cảnh báo công cộng"
     title_en = "Public warnings"
     order = 92
-    props_model = WarningProps
-    statuses = ("draft", "approved", "sent", "received", "updated", "cancelled", "expired")
-    client_statuses = ("draft",)
-    closed_statuses = frozenset({"updated", "cancelled", "expired"})
-    private_props = frozenset({"by", "reach"})
     ticker = True
     ticker_statuses = ("sent", "received")
-    example_props = {"identifier": "vn-hue-ioc-example", "communes": ["19774"],
-                     "headline": {"vi": "Cảnh báo lũ", "en": "Flood warning"}}
-
-    def public_view(self, event: dict[str, Any], sensitive: bool) -> dict[str, Any]:
-        """Return the public form: a warning not yet published (draft, approved) shows no
-        content, only that it exists; a published one without ``by`` and ``reach``."""
-        out = super().public_view(event, sensitive)
-        if event["status"] not in PUBLISHED_STATUSES:
-            out["props"] = {}
-        return out
 
     def deck_layers(self) -> list[dict[str, Any]]:
         """Return a ScatterplotLayer of rings coloured by status."""

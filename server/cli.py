@@ -104,14 +104,17 @@ async def _serve(settings: Settings, demo: bool, scenario_name: str | None, spee
     from scenarios.registry import DEFAULT_SCENARIO, get_scenario
     from server.core.clock import ScaledClock
     from server.core.service import build_service
+    from server.features import default_features
     from server.web.app import start_server
     try:
         scenario = get_scenario(scenario_name or DEFAULT_SCENARIO) if demo else None
     except KeyError as exc:
         raise click.BadParameter(str(exc.args[0]), param_hint="--scenario") from None
     # A scenario with case plans runs the server on scenario time, so deadlines pass too.
-    core = build_service(settings, ScaledClock(speed)) if hasattr(scenario, "cases") else None
-    server = await start_server(settings, core, sockets)
+    features = default_features()
+    core = (build_service(settings, ScaledClock(speed), kinds=features.kinds())
+            if hasattr(scenario, "cases") else None)
+    server = await start_server(settings, core, sockets, features)
     click.echo(f"Huế IOC đang chạy / running at {server.url}  (store: {_safe(settings.db)})")
     tasks = []
     if demo:
@@ -266,7 +269,8 @@ def token_create(role: str, agency_id: str | None, unit_id: str | None, label: s
     from server.features.dispatch.book import load_book
     from server.core.errors import IOCError
     from server.core.service import build_service
-    core = build_service(_settings(db=db))
+    from server.features import default_features
+    core = build_service(_settings(db=db), kinds=default_features().kinds())
     try:
         if unit_id is not None and load_book(core.store).unit(unit_id) is None:
             raise click.UsageError(f"no responder unit {unit_id!r} is registered "
@@ -456,16 +460,16 @@ def _safe(url: str) -> str:
 def export_cmd(fmt: str, out: Path | None, since: int, kind: str | None, db_url: str | None,
                chunk: int, progress: bool) -> None:
     """Export events as GeoJSON, GeoPackage or CSV, streamed in chunks."""
-    from layers.registry import default_registry
     from server.core.errors import IOCError
     from server.core.export import export
     from server.core.params import parse_kinds
+    from server.features import default_kinds
     from server.store import EventQuery, open_store
     from server.core.timefmt import parse_offset
     if fmt == "gpkg" and out is None:
         raise click.UsageError("--format gpkg needs --out FILE.gpkg")
     try:
-        query = EventQuery(kinds=parse_kinds(kind, default_registry().kinds))
+        query = EventQuery(kinds=parse_kinds(kind, default_kinds().names))
     except IOCError as exc:
         raise click.BadParameter(f"{exc.message} ({exc.details[0]['message']})",
                                  param_hint="--kind") from None
@@ -584,7 +588,8 @@ async def _reroute(settings: Settings, request):  # noqa: ANN001, ANN202
     from server.core.auth import Principal
     from server.core.errors import IOCError
     from server.core.service import build_service
-    core = build_service(settings)
+    from server.features import default_features
+    core = build_service(settings, kinds=default_features().kinds())
     try:
         with tqdm(total=core.store.last_seq(), unit="ev", desc="reroute") as bar:
             return await core.reroute(request, Principal("ioc-cli", "admin"), bar.update)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from layers.base import public_position
+from server.core.kinds import public_position
 from server.features.dispatch.triage import RULES, assess, priority_of
 from tests.dispatch_helpers import (CENTRE, KIM_TRA, call_act, desk, file_call, hotline, seed,
                                     tablet_token)

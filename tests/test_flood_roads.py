@@ -9,9 +9,9 @@ import pytest
 from shapely.geometry import LineString, Point
 
 from geo.roads import road_network, to_metres
-from layers.floodroads import FloodRoadsLayer
 from server.features import Settings
 from server.features.flood_roads.book import FloodRoads
+from server.features.flood_roads.kinds import FloodRoadKind
 from tests.helpers import ServerThread, http
 from tests.test_river_figures import reading
 from tests.test_vessels import wait_for
@@ -66,7 +66,7 @@ def test_flood_road_events_are_not_taken_from_the_event_api(server, operator):
     lat, lon = NEAR_QL1A
     road = {"kind": "flood_road", "category": "flood.road_flooded", "lat": lat, "lon": lon,
             "status": "flooded", "source": {"channel": "operator"},
-            "props": FloodRoadsLayer.example_props}
+            "props": FloodRoadKind.example_props}
     fine = {"kind": "report", "category": "flood.road_flooded", "lat": lat, "lon": lon,
             "source": {"channel": "app"}, "props": {"description": "Ngập sâu"}}
     before = server.core.store.last_seq()

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from geo.router import service_region
-from layers.registry import default_registry
 from scenarios.flood_2025_11 import COMMUNES, Flood2025
 from scenarios.player import http_sink, play
 from server.core.events import EventValidator
+from server.features import default_kinds
 from tests.helpers import http
 
 CSV = Path(__file__).resolve().parents[1] / "geo" / "data" / "hue_water_levels_2025-11.csv"
@@ -74,7 +74,7 @@ def test_call_volumes_kinds_and_places(events, router):
     assert sum("labour" in n for n in needs) == 8 and sum("cardiac" in n for n in needs) > 0
     assert any(t.event["category"] == "rescue.patient_transport" for t in hotline)
     # the places: low-lying communes along the rivers and the lagoon only
-    validator = EventValidator(default_registry(), router.categories, service_region(router.areaset),
+    validator = EventValidator(default_kinds(), router.categories, service_region(router.areaset),
                                router, 10_000)
     stored = validator.validate([t.event for t in hotline + sos], "events")
     low = {code for codes in COMMUNES.values() for code in codes}

@@ -27,6 +27,7 @@ from server.features.dispatch.units import FixIn, UnitIn
 from server.core.errors import IOCError
 from server.core.events import EventValidator, NewEvent, parse_json, parse_model
 from server.core.params import parse_bbox, parse_int, parse_polygon, parse_search
+from server.features import default_kinds
 from server.features.reports.chat import CHAT_ADAPTERS
 from server.features.reports.lifecycle import TransitionIn
 from server.features.reports.open311 import Open311, Open311Error, _attributes, _date, check_format
@@ -42,7 +43,8 @@ DEADLINE = timedelta(milliseconds=1500)
 fuzz = hsettings(max_examples=FUZZ, deadline=DEADLINE, database=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 LAYERS = default_registry()
-KINDS = sorted(LAYERS.kinds)
+KIND_REGISTRY = default_kinds()
+KINDS = KIND_REGISTRY.names
 HUE = (16.46, 107.59)
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70),
@@ -67,17 +69,17 @@ def _finite_json(value):  # noqa: ANN001, ANN202 - JSON cannot carry NaN
 
 @pytest.fixture(scope="module")
 def validator(router) -> EventValidator:
-    return EventValidator(LAYERS, router.categories, service_region(router.areaset, 20),
+    return EventValidator(KIND_REGISTRY, router.categories, service_region(router.areaset, 20),
                           router, 500)
 
 
 @st.composite
 def event_docs(draw, categories: list[str]) -> dict:
     """An event-like object: mostly plausible fields, sometimes junk, props keyed by the
-    layer's own field names as often as by random ones."""
+    kind's own field names as often as by random ones."""
     kind = draw(st.one_of(st.sampled_from(KINDS), st.text(max_size=12)))
-    layer = LAYERS.for_kind(kind) if kind in KINDS else None
-    fields = sorted(layer.props_model.model_fields) if layer is not None else []
+    kind_ = KIND_REGISTRY.get(kind) if kind in KINDS else None
+    fields = sorted(kind_.props_model.model_fields) if kind_ is not None else []
     keys = st.text(max_size=8)
     if fields:
         keys = st.one_of(st.sampled_from(fields), keys)

@@ -1,10 +1,17 @@
-"""Every registered layer imports, builds its deck.gl spec and validates its contract."""
+"""Every registered layer imports, builds its deck.gl spec and validates its contract; every
+event kind it draws is a registered kind, whose contract holds too."""
 from __future__ import annotations
 
 import pytest
 
 from layers.base import EventLayer
+from layers.emergency import FADED_STATUSES
 from layers.registry import LAYER_CLASSES, LayerRegistry, default_registry
+from server.core.kinds import KindRegistry
+from server.features import default_kinds
+from server.features.reports.kinds import ReportKind
+
+KINDS = default_kinds()
 
 
 @pytest.mark.parametrize("cls", LAYER_CLASSES, ids=lambda c: c.__name__)
@@ -16,9 +23,10 @@ def test_layer_contract(cls):
     for d in entry["deck"]:
         assert d["spec"]["@@type"].endswith("Layer") and d["spec"]["id"]
     if isinstance(layer, EventLayer):
+        kind = KINDS.get(layer.kind)
         assert entry["kinds"] == [layer.kind] and entry["source"] == "stream"
-        assert layer.initial_status("ubnd-19753") in layer.statuses
-        layer.validate_props(layer.example_props)
+        assert kind.initial_status("ubnd-19753") in kind.statuses
+        kind.validate_props(kind.example_props)
     else:
         assert entry["source"].startswith("/api/v1/")
 
@@ -27,6 +35,40 @@ def test_registry_refuses_two_layers_for_one_kind():
     from layers.reports import ReportsLayer
     with pytest.raises(ValueError, match="report"):
         LayerRegistry([ReportsLayer(), ReportsLayer()])
+
+
+@pytest.mark.parametrize("name", KINDS.names)
+def test_kind_contract(name):
+    kind = KINDS.get(name)
+    assert kind.name == name
+    assert kind.initial_status("ubnd-19753") in kind.statuses
+    assert kind.initial_status(None) in kind.statuses
+    assert set(kind.accepted_statuses) <= set(kind.statuses)
+    assert kind.closed_statuses <= set(kind.statuses)
+    kind.validate_props(kind.example_props)
+
+
+def test_every_kind_is_drawn_by_one_layer():
+    assert default_registry().kinds == KINDS.names
+
+
+def test_kind_registry_refuses_two_kinds_with_one_name():
+    with pytest.raises(ValueError, match="report"):
+        KindRegistry([ReportKind(), ReportKind()])
+
+
+def test_call_layers_fade_the_closed_statuses_of_their_kinds():
+    assert FADED_STATUSES == KINDS.get("sos").closed_statuses == \
+        KINDS.get("hotline_call").closed_statuses
+
+
+def test_catalog_entries_carry_the_facts_of_their_kind():
+    catalog = {e["id"]: e for e in default_registry().catalog(KINDS.catalog_facts)}
+    for layer in default_registry().catalog():
+        entry = catalog[layer["id"]]
+        for name in layer["kinds"]:
+            assert entry["statuses"] == list(KINDS.get(name).statuses)
+            assert entry["private_props"] == sorted(KINDS.get(name).private_props)
 
 
 def test_only_accessors_are_expressions():

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from geo.geocode import CommuneGeocoder, fold
-from layers.cases import PHONE_MASK, redact_contacts
-from layers.registry import default_registry
 from server.core.auth import ROLES
+from server.features import default_kinds
 from server.features.reports.attributes import check_attributes
 from server.features.reports.casebook import Case
+from server.features.reports.kinds import PHONE_MASK, redact_contacts
 from server.features.reports.kpis import compute, month_bounds
 from server.features.reports.lifecycle import ACTIONS, CITIZEN, PREVIOUS, SYSTEM, actions_for, classify
 from server.features.reports.tokens import CitizenTokens
@@ -20,10 +20,10 @@ H = 3_600_000_000
 
 
 def test_the_table_names_real_statuses_and_roles():
-    layers = default_registry()
+    kinds = default_kinds()
     for action in ACTIONS.values():
         for kind in action.kinds:
-            statuses = set(layers.for_kind(kind).statuses)
+            statuses = set(kinds.get(kind).statuses)
             assert action.target in statuses | {None, PREVIOUS}, action.name
             assert action.sources & statuses, action.name
         assert action.roles <= set(ROLES) | {CITIZEN, SYSTEM}, action.name

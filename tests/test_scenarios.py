@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from layers.registry import default_registry
 from geo.router import service_region
 from scenarios.registry import SCENARIOS, get_scenario
 from server.core.events import EventValidator
+from server.features import default_kinds
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
@@ -17,7 +17,7 @@ def test_scenario_is_deterministic_ordered_and_valid(name, router):
     offsets = [t.offset_s for t in a]
     assert offsets == sorted(offsets) and offsets[-1] <= sc.duration_s()
     assert list(sc.events(8)) != a
-    validator = EventValidator(default_registry(), router.categories,
+    validator = EventValidator(default_kinds(), router.categories,
                                service_region(router.areaset), router, 10_000)
     events = validator.validate([t.event for t in a], "events")
     assert len(events) == len(a)

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from shapely.geometry import Polygon
 
-from layers.cameras import CAMERA_ID
+from server.features.cameras.kinds import CAMERA_ID
 
 COCO_VEHICLES = ["bicycle", "car", "motorcycle", "bus", "truck"]
 STREAM_SCHEMES = frozenset({"rtsp", "rtsps", "rtmp", "http", "https"})

@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Iterable
 
-from layers.base import public_position
 from server.core import policy
 from server.core.errors import Unauthorized, ValidationFailed, detail
+from server.core.kinds import public_position
 from server.core.policy import AGENCY_BOUND, ROLES, UNIT_BOUND
 from server.store.base import Box, EventQuery, TokenRecord
 from server.core.timefmt import now_micros

@@ -22,8 +22,8 @@ from geo import h3grid
 from geo.categories import CategoryRegistry
 from geo.region import ServiceRegion
 from geo.router import Router
-from layers.registry import LayerRegistry
 from server.core.errors import BadRequest, PayloadTooLarge, ValidationFailed, detail
+from server.core.kinds import KindRegistry
 from server.core.timefmt import now_micros, to_micros, to_rfc3339
 
 Severity = Literal["unknown", "minor", "moderate", "severe", "extreme"]
@@ -152,9 +152,9 @@ def parse_model(model: type[BaseModel], doc: Any, what: str) -> Any:
 class EventValidator:
     """Turn request bodies into routed NewEvents, or raise one error naming every problem."""
 
-    def __init__(self, layers: LayerRegistry, categories: CategoryRegistry, region: ServiceRegion,
+    def __init__(self, kinds: KindRegistry, categories: CategoryRegistry, region: ServiceRegion,
                  router: Router, max_batch: int):
-        self.layers = layers
+        self.kinds = kinds
         self.categories = categories
         self.region = region
         self.router = router
@@ -205,10 +205,10 @@ class EventValidator:
         except ValidationError as exc:
             details.extend(pydantic_details(p, exc))
             return None, {}
-        layer = self.layers.for_kind(ev.kind)
-        if layer is None:
+        kind = self.kinds.get(ev.kind)
+        if kind is None:
             details.append(detail(_loc(p, ("kind",)),
-                                  f"unknown kind {ev.kind!r}; known kinds: {', '.join(self.layers.kinds)}"))
+                                  f"unknown kind {ev.kind!r}; known kinds: {', '.join(self.kinds.names)}"))
             return None, {}
         cat = self.categories.get(ev.category)
         if cat is None or ev.kind not in cat.kinds:
@@ -216,15 +216,15 @@ class EventValidator:
                                   f"{ev.category!r} is not a category of kind {ev.kind!r}; "
                                   "see GET /api/v1/categories"))
             return None, {}
-        if ev.status is not None and ev.status not in layer.accepted_statuses:
+        if ev.status is not None and ev.status not in kind.accepted_statuses:
             details.append(detail(_loc(p, ("status",)),
-                                  f"must be one of {', '.join(layer.accepted_statuses)}"))
+                                  f"must be one of {', '.join(kind.accepted_statuses)}"))
             return None, {}
         if ev.observed_at is not None and to_micros(ev.observed_at) > now + FUTURE_TOLERANCE_US:
             details.append(detail(_loc(p, ("observed_at",)), "is more than 5 minutes in the future"))
             return None, {}
         try:
-            props = layer.validate_props(ev.props)
+            props = kind.validate_props(ev.props)
         except ValidationError as exc:
             details.extend(pydantic_details(_loc(p, ("props",)), exc))
             return None, {}
@@ -247,12 +247,12 @@ class EventValidator:
         routes = self.router.route_many(lat, lon, [ev.category for _, ev, _ in parsed], observed_at)
         out = []
         for (_, ev, props), r, observed in zip(parsed, routes, observed_at):
-            layer = self.layers.for_kind(ev.kind)
+            kind = self.kinds.get(ev.kind)
             out.append(NewEvent(
                 id=str(uuid6.uuid7()), kind=ev.kind, category=ev.category,
                 lat=ev.lat, lon=ev.lon, cell=r.cell, area=r.area, agency_id=r.agency_id,
                 observed_at=observed, received_at=now, source_channel=ev.source.channel,
                 source_ref=ev.source.ref, severity=ev.severity,
-                status=ev.status or layer.initial_status(r.agency_id), props=props,
+                status=ev.status or kind.initial_status(r.agency_id), props=props,
                 copied_to=list(r.copied_to), deadline=_deadline(observed, r.deadline_hours)))
         return out

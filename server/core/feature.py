@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pydantic_settings import BaseSettings
 
     from layers.base import Layer
+    from server.core.kinds import Kind
 
 #: A Tornado route: ``(pattern, handler class, handler kwargs)``.
 Route = tuple[str, type, dict[str, Any]]
@@ -25,8 +26,8 @@ class Feature(abc.ABC):
     """One capability of the command center (reports, dispatch, warnings, …).
 
     Subclasses set ``name`` (and ``requires``, ``optional``, ``settings`` when they have them)
-    and override the hooks they need. The hooks are called in this order: ``layers`` (before the
-    core exists), ``install`` (once, with the core), then ``routes``, ``openapi`` and
+    and override the hooks they need. The hooks are called in this order: ``kinds`` and
+    ``layers`` (before the core exists: the core is built with the kinds), ``install`` (once, with the core), then ``routes``, ``openapi`` and
     ``commands``, which only describe what ``install`` built.
     """
 
@@ -40,6 +41,11 @@ class Feature(abc.ABC):
     #: The feature's own settings class (its ``IOC_*`` fields); the server's ``Settings`` is
     #: composed of the core's and every feature's (``server.features.Settings``).
     settings: ClassVar[type["BaseSettings"] | None] = None
+
+    def kinds(self) -> list["Kind"]:
+        """Return the event kinds this feature brings (its ``kinds.py``): props schema,
+        statuses, private props, public view."""
+        return []
 
     def layers(self) -> list["Layer"]:
         """Return the wall layers this feature's events are drawn in (``layers/``)."""
@@ -113,6 +119,10 @@ class FeatureRegistry:
             if feature.name == key or (isinstance(key, type) and isinstance(feature, key)):
                 return feature
         raise KeyError(f"no feature {key!r} (registered: {', '.join(self.names)})")
+
+    def kinds(self) -> list["Kind"]:
+        """Return every feature's event kinds, in build order."""
+        return [kind for f in self._order for kind in f.kinds()]
 
     def layers(self) -> list["Layer"]:
         """Return every feature's layers, in build order."""

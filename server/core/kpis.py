@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, ClassVar
 
 from layers.registry import LayerRegistry
+from server.core.kinds import KindRegistry
 from server.store.base import CountQuery
 from server.core.timefmt import to_micros, to_rfc3339
 
@@ -78,12 +79,13 @@ def level(value: float | None, warn: float, alarm: float) -> str:
 
 @dataclass
 class KpiContext:
-    """What a provider may use: the time, the caller's scope, the layers and grouped store
-    counts (``tally``)."""
+    """What a provider may use: the time, the caller's scope, the kinds, the layers and grouped
+    store counts (``tally``)."""
 
     now: int
     tz: timezone
     agency_id: str | None
+    kinds: KindRegistry
     layers: LayerRegistry
     tally: Callable[[CountQuery], Awaitable[dict[tuple, int]]]
     head: int = 0  # the last seq published: figures computed at another head are stale
@@ -100,8 +102,7 @@ class KpiContext:
 
     def closed(self, kind: str) -> frozenset[str]:
         """Return the statuses that close a case of ``kind`` (none for an unknown kind)."""
-        layer = self.layers.for_kind(kind)
-        return layer.closed_statuses if layer else frozenset()
+        return self.kinds.closed(kind)
 
 
 class KpiProvider(abc.ABC):

@@ -10,7 +10,7 @@ import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 
 from geo.categories import CategoryRegistry
 from geo.router import Router, service_region
@@ -25,6 +25,8 @@ from server.core.errors import BadRequest, Forbidden, IOCError, NotFound, Unavai
 from server.core.events import EventValidator, NewEvent
 from server.core.health import StoreHealth
 from server.core.hub import Hub
+from server.core.kinds import Kind, KindRegistry, wall_catalog
+from server.core.kit.alerts import AlertKind
 from server.core.kpis import KpiContext, KpiRegistry, default_providers
 from server.core.ratelimit import Limit, RateLimiter
 from server.core.reroute import PAGE_SIZE, RerouteReport, RerouteRequest, plan_changes
@@ -72,16 +74,18 @@ class EventService:
     """Everything the handlers call. One writer thread keeps commits (and seq) in order."""
 
     def __init__(self, settings: CoreSettings, store: EventStore, router: Router,
-                 layers: LayerRegistry, bus: Bus, clock: Clock | None = None):
+                 kinds: KindRegistry, bus: Bus, clock: Clock | None = None,
+                 layers: LayerRegistry | None = None):
         self.settings = settings
         self.clock = clock or Clock()
         self.store = store
         self.router = router
-        self.layers = layers
+        self.kinds = kinds
+        self.layers = layers or default_registry()
         self.categories: CategoryRegistry = router.categories
         self.bus = bus
         self.tz = parse_offset(settings.tz_offset)
-        self.validator = EventValidator(layers, router.categories,
+        self.validator = EventValidator(kinds, router.categories,
                                         service_region(router.areaset, settings.region_buffer_km),
                                         router, settings.max_batch)
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="ioc-writer")
@@ -310,8 +314,8 @@ class EventService:
         if not view.public:
             return event
         cat = self.categories.get(event["category"])
-        layer = self.layers.for_kind(event["kind"])
-        return layer.public_view(event, bool(cat and cat.sensitive))
+        kind = self.kinds.get(event["kind"])
+        return kind.public_view(event, bool(cat and cat.sensitive))
 
     async def read_page(self, since: int, query: EventQuery, limit: int) -> Page:
         """Return a Page from the store (reader thread); a PublicQuery's events are filtered
@@ -382,8 +386,8 @@ class EventService:
     async def key_figures(self, principal: Principal) -> dict[str, Any]:
         """Return the KPI document (``server.core.kpis``) in the scope ``principal`` may read."""
         view = view_of(principal)
-        ctx = KpiContext(self.clock.now(), self.tz, view.agency_id, self.layers, self.tally,
-                         self.hub.head)
+        ctx = KpiContext(self.clock.now(), self.tz, view.agency_id, kinds=self.kinds,
+                         layers=self.layers, tally=self.tally, head=self.hub.head)
         return await self.kpis.compute(ctx)
 
     def create_token(self, role: str, agency_id: str | None = None, label: str = "",
@@ -418,18 +422,27 @@ def build_limiter(settings: CoreSettings) -> RateLimiter:
                         Limit("sos", settings.rate_sos_per_s, settings.rate_sos_burst)])
 
 
-def build_reference(router: Router, layers: LayerRegistry) -> Reference:
-    """Return the static reference documents served by the API."""
+def build_reference(router: Router, layers: LayerRegistry, kinds: KindRegistry) -> Reference:
+    """Return the static reference documents served by the API (the layer catalog composed of
+    the layers and the kinds they draw)."""
     from geo.datafiles import RIVERS, ROADS, STATIONS, load_geojson
     basemaps = {"rivers": load_geojson(RIVERS), "roads": load_geojson(ROADS),
                 "stations": load_geojson(STATIONS)}
-    return Reference(router.areaset.to_geojson(), basemaps, layers.catalog(),
+    return Reference(router.areaset.to_geojson(), basemaps, wall_catalog(layers, kinds),
                      [c.to_json() for c in router.categories.all()],
                      [a.to_json() for a in router.agencies.all()])
 
 
-def build_service(settings: CoreSettings, clock: Clock | None = None) -> EventService:
-    """Return an EventService with the store, router, layers and bus named by ``settings``."""
+def kind_registry(kinds: Iterable[Kind]) -> KindRegistry:
+    """Return the KindRegistry of the core's own kinds (``alert``) and ``kinds`` (the
+    features', ``FeatureRegistry.kinds()``)."""
+    return KindRegistry([AlertKind(), *kinds])
+
+
+def build_service(settings: CoreSettings, clock: Clock | None = None, *,
+                  kinds: Iterable[Kind]) -> EventService:
+    """Return an EventService with the store, router, layers and bus named by ``settings`` and
+    the features' ``kinds`` (the core adds its own)."""
     store = open_store(settings.db, parse_offset(settings.tz_offset))
-    return EventService(settings, store, Router.default(settings.h3_res), default_registry(),
+    return EventService(settings, store, Router.default(settings.h3_res), kind_registry(kinds),
                         make_bus(settings), clock)

@@ -7,6 +7,8 @@ server's settings class: the core's fields and every feature's (``Feature.settin
 from __future__ import annotations
 
 from server.core.feature import Feature, FeatureRegistry, settings_bases
+from server.core.kinds import KindRegistry
+from server.core.service import kind_registry
 from server.core.settings import CoreSettings
 from server.features.cameras.feature import CamerasFeature
 from server.features.dispatch.feature import DispatchFeature
@@ -34,3 +36,8 @@ class Settings(*settings_bases(CoreSettings, FEATURES)):
 def default_features() -> FeatureRegistry:
     """Return a registry of every feature, fresh (not installed)."""
     return FeatureRegistry(cls() for cls in FEATURES)
+
+
+def default_kinds() -> KindRegistry:
+    """Return the KindRegistry of a server with every feature: the core's kinds and theirs."""
+    return kind_registry(default_features().kinds())

@@ -19,7 +19,7 @@ class EventsHandler(StreamedBodyHandler):
 
     async def get(self) -> None:
         """Answer ``{"events": [...], "next_since": N}`` ascending by seq."""
-        since, query, limit = parse_event_query(self.get_query_argument_or_none, self.core.layers.kinds)
+        since, query, limit = parse_event_query(self.get_query_argument_or_none, self.core.kinds.names)
         page = await self.core.query(self.principal, since, query, limit)
         self.write_json({"events": page.events, "next_since": page.next_since})
 
@@ -30,7 +30,7 @@ class SearchHandler(StreamedBodyHandler):
     async def post(self) -> None:
         """Answer ``{"events": [...], "next_since": N}`` for ``{"intersects": polygon, …}``."""
         doc = self.body_json()
-        since, query, limit = parse_search(doc, self.core.layers.kinds)
+        since, query, limit = parse_search(doc, self.core.kinds.names)
         page = await self.core.search(self.principal, since, query, limit)
         self.write_json({"events": page.events, "next_since": page.next_since})
 
@@ -40,7 +40,7 @@ class NearestHandler(BaseHandler):
 
     async def get(self) -> None:
         """Answer ``{"events": [... each with "distance_m"]}``, nearest first."""
-        lat, lon, n, query = parse_nearest(self.get_query_argument_or_none, self.core.layers.kinds)
+        lat, lon, n, query = parse_nearest(self.get_query_argument_or_none, self.core.kinds.names)
         events = await self.core.nearest(self.principal, lat, lon, n, query)
         self.write_json({"events": events})
 
@@ -51,7 +51,7 @@ class GeoJSONExportHandler(BaseHandler):
 
     async def get(self) -> None:
         """Stream ``application/geo+json``; errors before the first byte use the error shape."""
-        since, query, _ = parse_event_query(self.get_query_argument_or_none, self.core.layers.kinds)
+        since, query, _ = parse_event_query(self.get_query_argument_or_none, self.core.kinds.names)
         parts = self.core.export_geojson(self.principal, since, query)
         try:
             self.set_header("Content-Type", "application/geo+json")

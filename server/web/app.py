@@ -27,13 +27,13 @@ CORE_ROUTES = (admin, areas, ws)
 
 def make_app(settings: CoreSettings, core: EventService | None = None,
              features: FeatureRegistry | None = None) -> tornado.web.Application:
-    """Return the Tornado application: the features are installed on the core (built here
-    unless given) in dependency order; ``app.settings["core"]`` is the EventService and
+    """Return the Tornado application: the features are installed on the core (built here with
+    their kinds unless given) in dependency order; ``app.settings["core"]`` is the EventService and
     ``app.settings["features"]`` the FeatureRegistry."""
-    core = core or build_service(settings)
     features = features or default_features()
+    core = core or build_service(settings, kinds=features.kinds())
     features.install(core)
-    ref = build_reference(core.router, core.layers)
+    ref = build_reference(core.router, core.layers, core.kinds)
     base = {"core": core, "ref": ref}
     routes = api.routes(base, openapi_document(features))
     routes += [route for module in CORE_ROUTES for route in module.routes(base)]

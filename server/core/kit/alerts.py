@@ -1,17 +1,21 @@
 """Open alerts of the rule engines (vessel in a danger zone, vessel silent, threshold crossed).
 
-An alert is an ``alert`` geo-event. ``AlertBook.open`` stores one with status ``active`` unless
-one is already open under the same key; ``AlertBook.close`` moves it to ``cleared`` through
-``core.update`` (new seq, audited, streamed). Which alerts are open is kept in the store's
+An alert is an ``alert`` geo-event (``AlertKind``: a kind of the core, several features raise
+them). ``AlertBook.open`` stores one with status ``active`` unless one is already open under the
+same key; ``AlertBook.close`` moves it to ``cleared`` through ``core.update`` (new seq, audited,
+streamed). Which alerts are open is kept in the store's
 records (kind ``alert_open``: key → event id), so a restart neither repeats nor forgets them.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from server.core.errors import NotFound
+from server.core.kinds import Kind
 from server.store.base import AuditEntry
 
 if TYPE_CHECKING:
@@ -20,6 +24,41 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RECORD_KIND = "alert_open"
+
+
+class AlertProps(BaseModel):
+    """Props of an ``alert``: which rule fired, about what (``subject``), the level reached,
+    the value and threshold when a number crossed one, and readable text."""
+
+    model_config = ConfigDict(extra="forbid")
+    rule: str = Field(max_length=60)
+    key: str = Field(max_length=200,
+                     description="the rule's key of this alert (one open at a time)")
+    subject_type: str = Field(max_length=20, description="vessel | sensor")
+    subject_id: str = Field(max_length=80)
+    title_vi: str = Field(max_length=300)
+    title_en: str = Field(max_length=300)
+    level: int | None = Field(None, ge=0, le=10)
+    level_name: str | None = Field(None, max_length=60)
+    quantity: str | None = Field(None, max_length=64)
+    value: float | None = Field(None, allow_inf_nan=False)
+    threshold: float | None = Field(None, allow_inf_nan=False)
+    unit: str | None = Field(None, max_length=16)
+    zone_id: str | None = Field(None, max_length=80)
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class AlertKind(Kind):
+    """An ``alert``: a core kind (sensors, vessels and cameras raise them), ``active`` until the
+    rule that raised it clears it."""
+
+    name = "alert"
+    props_model = AlertProps
+    statuses = ("active", "cleared")
+    example_props: ClassVar[dict[str, Any]] = {
+        "rule": "threshold", "key": "threshold:kim-long:water_level", "subject_type": "sensor",
+        "subject_id": "kim-long", "title_vi": "Kim Long vượt BĐ1",
+        "title_en": "Kim Long above BĐ1"}
 
 
 class AlertBook:

@@ -8,6 +8,8 @@ from server.core.feature import Feature, Route
 from server.core.openapi import Operations
 from server.features.cameras import handlers
 from server.features.cameras.openapi import operations
+from server.core.kinds import Kind
+from server.features.cameras.kinds import CameraHitKind, CameraKind
 from server.features.cameras.service import CameraService
 from server.features.cameras.settings import CamerasSettings
 
@@ -17,6 +19,10 @@ class CamerasFeature(Feature):
 
     name = "cameras"
     settings = CamerasSettings
+
+    def kinds(self) -> list[Kind]:
+        """Return ``camera`` and ``camera_hit``."""
+        return [CameraKind(), CameraHitKind()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the camera service and sweep it in the background (silent → offline)."""

@@ -20,9 +20,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from layers.cameras import CAMERA_ID
 from server.core import policy
 from server.core.auth import Principal, view_of
+from server.features.cameras.kinds import CAMERA_ID
 from server.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, detail
 from server.core.events import parse_model
 from server.core.kit.follow import LoadGate
@@ -125,7 +125,7 @@ class CameraService:
             self._seen[camera_id] = self.core.clock.now()
             status = body.status or ev["status"]
             reason = ev["props"].get("reason") if body.status is None else body.reason
-            props = self.core.layers.for_kind("camera").validate_props(
+            props = self.core.kinds.get("camera").validate_props(
                 _props(camera_id, body, reason if status == "offline" else None))
             if ev["status"] != status or ev["props"] != props:
                 ev = await self._update(ev, status, props, principal, reason)

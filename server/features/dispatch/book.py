@@ -12,7 +12,7 @@ from typing import Any, Iterable, Iterator
 from tqdm import tqdm
 
 from geo import h3grid
-from layers.emergency import CLOSED_CALL_STATUSES
+from server.features.dispatch.kinds import CLOSED_CALL_STATUSES
 from server.store import EventQuery, EventStore
 from server.core.timefmt import parse_rfc3339
 

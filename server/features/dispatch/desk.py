@@ -23,9 +23,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from geo import h3grid
-from layers.emergency import Need
 from server.core import policy
 from server.core.auth import Principal, View, case_scope
+from server.features.dispatch.kinds import Need
 from server.features.dispatch.book import (CALL_KINDS, CallBook, is_open, load_book, unit_of,
                                   urgency_key)
 from server.features.dispatch.lifecycle import STAMPS, TABLE, UNIT_AFTER, CallRequest

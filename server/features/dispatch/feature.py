@@ -6,8 +6,10 @@ from typing import Any, Mapping
 
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
+from server.core.kinds import Kind
 from server.features.dispatch import handlers
 from server.features.dispatch.desk import DispatchDesk
+from server.features.dispatch.kinds import HotlineCallKind, ResponderKind, SosKind
 from server.features.dispatch.kpis import providers
 from server.features.dispatch.openapi import operations
 from server.features.dispatch.settings import DispatchSettings
@@ -18,6 +20,10 @@ class DispatchFeature(Feature):
 
     name = "dispatch"
     settings = DispatchSettings
+
+    def kinds(self) -> list[Kind]:
+        """Return ``sos``, ``hotline_call`` and ``responder``."""
+        return [SosKind(), HotlineCallKind(), ResponderKind()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the desk: intake stage, bus listener, re-triage timer, key figures."""

@@ -20,9 +20,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from layers.emergency import CALL_STATUSES, CLOSED_CALL_STATUSES, Need
 from server.core.kit.transitions import ActionTable, action
 from server.core.policy import DESK, FIELD, MANAGERS, SYSTEM
+from server.features.dispatch.kinds import CALL_STATUSES, CLOSED_CALL_STATUSES, Need
 
 CALLS = ("sos", "hotline_call")
 OPEN = tuple(s for s in CALL_STATUSES if s not in CLOSED_CALL_STATUSES)

@@ -27,9 +27,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from geo.datafiles import DATA_DIR
 from geo.sphere import distance_m
-from layers.responders import Capability, Place, UnitProps, UnitType, category_of
 from server.core import policy
 from server.core.auth import Principal
+from server.features.dispatch.kinds import Capability, Place, UnitProps, UnitType, category_of
 from server.features.dispatch.book import CallBook
 from server.features.dispatch.lifecycle import UnitStatusIn
 from server.features.dispatch.triage import Situation

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from geo.roads import RoadNetwork, Segment, road_network
-from layers.floodroads import FloodSource
+from server.features.flood_roads.kinds import FloodSource
 from server.core.auth import Principal
 from server.core.errors import Conflict, ValidationFailed, detail
 from server.core.events import parse_model

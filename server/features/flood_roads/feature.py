@@ -10,6 +10,8 @@ from server.features.flood_roads import handlers
 from server.features.flood_roads.book import FloodRoads
 from server.features.flood_roads.openapi import operations
 from server.features.flood_roads.settings import FloodRoadsSettings
+from server.core.kinds import Kind
+from server.features.flood_roads.kinds import FloodRoadKind
 
 
 class FloodRoadsFeature(Feature):
@@ -18,6 +20,10 @@ class FloodRoadsFeature(Feature):
     name = "flood_roads"
     requires = ("sensors",)  # a gauge past BĐ3 marks the roads near it
     settings = FloodRoadsSettings
+
+    def kinds(self) -> list[Kind]:
+        """Return ``flood_road``."""
+        return [FloodRoadKind()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the book, attach it and hear the sensors' level crossings."""

@@ -15,11 +15,11 @@ import logging
 from typing import Any, Iterable
 
 from geo import h3grid
-from layers.base import public_position
 from server.core import policy
 from server.core.auth import Principal, View, case_scope
 from server.core.errors import Forbidden, IOCError, NotFound, Unauthorized, ValidationFailed, detail
 from server.core.events import NewEvent
+from server.core.kinds import public_position
 from server.core.kit.follow import StoreFollower
 from server.features.reports import kpis
 from server.features.reports.attributes import check_attributes

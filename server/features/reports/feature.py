@@ -7,11 +7,13 @@ from typing import Any, Mapping
 from geo.geocode import CommuneGeocoder
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
+from server.core.kinds import Kind
 from server.core.timefmt import to_rfc3339
 from server.features.reports import chat_handlers, handlers, open311_handlers, public_handlers
 from server.features.reports.chat import CHAT_ADAPTERS, ChatIntake
 from server.features.reports.desk import ReportDesk
 from server.features.reports.figures import ReportPerformance
+from server.features.reports.kinds import QuestionKind, ReportKind
 from server.features.reports.open311 import Open311
 from server.features.reports.openapi import operations
 from server.features.reports.publication import CommuneSketch
@@ -23,6 +25,10 @@ class ReportsFeature(Feature):
 
     name = "reports"
     settings = ReportsSettings
+
+    def kinds(self) -> list[Kind]:
+        """Return ``report`` and ``question``."""
+        return [ReportKind(), QuestionKind()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the desk (intake stage, bus listener, timer, the wall's report figures) and the

@@ -85,11 +85,11 @@ class CasesHandler(DeskMixin, StreamedBodyHandler):
         area, category; limit, offset)."""
         get = self.arg
         statuses = [s for s in (get("status") or "").split(",") if s]
-        layer = self.core.layers.for_kind(self.kind)
-        bad = [s for s in statuses if s != "open" and s not in layer.statuses]
+        kind = self.core.kinds.get(self.kind)
+        bad = [s for s in statuses if s != "open" and s not in kind.statuses]
         if bad:
             raise BadRequest(f"unknown status {', '.join(bad)}",
-                             [detail("status", f"one of open, {', '.join(layer.statuses)}")])
+                             [detail("status", f"one of open, {', '.join(kind.statuses)}")])
         filters = {"status": statuses, "overdue": get("overdue") in ("1", "true"),
                    "agency_id": get("agency"), "area": get("area"), "category": get("category")}
         limit = parse_int(get, "limit", 100, 1, 1000)

@@ -25,7 +25,7 @@ from typing import Any, Callable, Literal
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field
 
 from geo.router import Router
-from layers.cases import OPEN_CASE_STATUSES
+from server.features.reports.kinds import OPEN_CASE_STATUSES
 from server.features.reports.settings import ReportsSettings
 from server.core.errors import Conflict, ValidationFailed, detail
 from server.core.timefmt import parse_rfc3339, to_rfc3339

@@ -6,7 +6,9 @@ from typing import Any, Mapping
 
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
+from server.core.kinds import Kind
 from server.features.sensors import handlers
+from server.features.sensors.kinds import SensorReadingKind
 from server.features.sensors.kpis import Reservoirs, RiverLevels
 from server.features.sensors.openapi import operations
 from server.features.sensors.service import SensorService
@@ -18,6 +20,10 @@ class SensorsFeature(Feature):
 
     name = "sensors"
     settings = SensorsSettings
+
+    def kinds(self) -> list[Kind]:
+        """Return ``sensor_reading``."""
+        return [SensorReadingKind()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the sensor service: the intake stage of posted readings, the MQTT feed and

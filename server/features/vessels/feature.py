@@ -8,6 +8,8 @@ from server.core.feature import Feature, Route
 from server.core.openapi import Operations
 from server.features.vessels import handlers
 from server.features.vessels.openapi import operations
+from server.core.kinds import Kind
+from server.features.vessels.kinds import VesselKind
 from server.features.vessels.service import VesselService
 from server.features.vessels.settings import VesselsSettings
 
@@ -17,6 +19,10 @@ class VesselsFeature(Feature):
 
     name = "vessels"
     settings = VesselsSettings
+
+    def kinds(self) -> list[Kind]:
+        """Return ``vessel``."""
+        return [VesselKind()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the vessel service and attach it (bus listener, feeds)."""

@@ -17,8 +17,8 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from layers.warnings import PUBLISHED_STATUSES as PUBLISHED
 from server.core import policy
+from server.features.warnings.kinds import PUBLISHED_STATUSES as PUBLISHED
 from server.core.auth import Principal
 from server.core.errors import NotFound, ValidationFailed, detail
 from server.core.kit.feeds import drain, every

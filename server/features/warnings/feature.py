@@ -10,6 +10,8 @@ from server.features.warnings import handlers
 from server.features.warnings.desk import WarningDesk
 from server.features.warnings.openapi import operations
 from server.features.warnings.settings import WarningsSettings
+from server.core.kinds import Kind
+from server.features.warnings.kinds import WarningKind
 
 
 class WarningsFeature(Feature):
@@ -19,6 +21,10 @@ class WarningsFeature(Feature):
     requires = ("sensors",)  # gauge crossings draft warnings
     optional = ("vessels",)  # a sent warning's area becomes a danger zone for vessels
     settings = WarningsSettings
+
+    def kinds(self) -> list[Kind]:
+        """Return ``warning``."""
+        return [WarningKind()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the desk, hook it to the sensors' threshold engine, start its timer."""

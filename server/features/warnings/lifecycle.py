@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from layers.warnings import CapCategory, CapSeverity, Certainty, ResponseType, Text, Urgency
 from server.core.kit.transitions import ActionTable, action
 from server.core.policy import MANAGERS, SUPERVISORS, SYSTEM
+from server.features.warnings.kinds import (CapCategory, CapSeverity, Certainty, ResponseType,
+                                            Text, Urgency)
 
 KIND = ("warning",)
 ACTIVE = ("sent", "received")

@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from shapely.geometry.base import BaseGeometry
 
 from geo.datafiles import data_path
-from layers.emergency import CLOSED_CALL_STATUSES
 from server.core.errors import ValidationFailed, detail
 from server.core.events import pydantic_details
 from server.store import EventQuery
@@ -111,7 +110,7 @@ async def reach(core: "EventService", geom: BaseGeometry, communes: list[str]) -
              if parse_rfc3339(ev["observed_at"]) >= after}
     docs = await core.read(core.store.records, CONTACTS)
     targeted = set(communes)
-    open_calls = [ev for ev in calls if ev["status"] not in CLOSED_CALL_STATUSES]
+    open_calls = [ev for ev in calls if ev["status"] not in core.kinds.closed(ev["kind"])]
     return {"sos_open": sum(ev["kind"] == "sos" for ev in open_calls),
             "hotline_open": sum(ev["kind"] == "hotline_call" for ev in open_calls),
             "responders": len(units),

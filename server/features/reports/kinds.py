@@ -1,6 +1,7 @@
-"""Kinds handled as *cases* (a lifecycle with a responsible unit, a deadline and a published
-result): field reports and questions to the government. ``CaseLayer`` is their base: it keeps
-the server-managed ``props.case`` out of client input and decides what of it is public.
+"""The kinds of the reports feature, handled as *cases* (a lifecycle with a responsible unit, a
+deadline and a published result): field reports (``report``) and questions to the government
+(``question``). ``CaseKind`` is their base: it keeps the server-managed ``props.case`` out of
+client input and decides what of it is public.
 
 Public views never carry a phone number or an e-mail address, even inside free text: every free
 text field is passed through ``redact_contacts``.
@@ -8,9 +9,11 @@ text field is passed through ``redact_contacts``.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Union
 
-from layers.base import RoutedEventLayer
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field
+
+from server.core.kinds import RoutedKind
 
 PHONE_MASK = "[số điện thoại đã ẩn]"
 EMAIL_MASK = "[email đã ẩn]"
@@ -45,8 +48,8 @@ def redact_contacts(text: str | None) -> str | None:
     return _NUMBER_RUN.sub(_mask_number, _EMAIL.sub(EMAIL_MASK, text))
 
 
-class CaseLayer(RoutedEventLayer):
-    """An event layer whose events are cases. Subclasses list their free-text props."""
+class CaseKind(RoutedKind):
+    """A kind whose events are cases. Subclasses list their free-text props."""
 
     #: Client props holding free text (redacted on public views).
     free_text_props: ClassVar[tuple[str, ...]] = ()
@@ -78,3 +81,60 @@ class CaseLayer(RoutedEventLayer):
         props["case"] = public_case
         out["props"] = props
         return out
+
+
+AttributeValue = Union[str, float, list[str]]
+
+
+class Reporter(BaseModel):
+    """Who filed the report (never on public feeds)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=32, pattern=r"^\+?[0-9 ().-]{6,32}$")
+    email: str | None = Field(None, max_length=200)
+
+
+class ReportProps(BaseModel):
+    """Props of a ``report``: what, where in words, photos, answers to the category's
+    questions (``attributes``, codes from the category), who."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(None, max_length=200)
+    description: str = Field("", max_length=4000)
+    address: str | None = Field(None, max_length=500)
+    media: list[AnyUrl] = Field(default_factory=list, max_length=10)
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict, max_length=20)
+    reporter: Reporter | None = None
+
+
+class ReportKind(CaseKind):
+    """Field reports (phản ánh hiện trường) filed by citizens from the app, chat channels,
+    Open311 or the hotline (docs/REPORTS.md)."""
+
+    name = "report"
+    props_model = ReportProps
+    statuses = ("new", "routed", "accepted", "in_progress", "reject_requested", "resolved",
+                "closed", "rejected", "duplicate")
+    private_props = frozenset({"reporter", "address", "attributes"})
+    free_text_props = ("title", "description")
+
+
+class QuestionProps(BaseModel):
+    """Props of a ``question``: a short title, the question, who asks (private)."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(None, max_length=200)
+    question: str = Field("", max_length=4000)  # required by the intake (server/reports)
+    reporter: Reporter | None = None
+
+
+class QuestionKind(CaseKind):
+    """Questions to the government (Hỏi cơ quan nhà nước): routed to a body by topic, answered,
+    published."""
+
+    name = "question"
+    props_model = QuestionProps
+    statuses = ("new", "routed", "answered")
+    private_props = frozenset({"reporter"})
+    free_text_props = ("title", "question")
