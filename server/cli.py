@@ -1,5 +1,6 @@
-"""The ``ioc`` command: serve, replay a scenario, tokens, boundary generations, the database
-schema, export, monthly reports, camera workers."""
+"""The ``ioc`` command: serve, replay a scenario, tokens, the audit trail, boundary generations,
+the database schema, export, camera workers. Each feature adds its own commands
+(``Feature.commands``: ``ioc report``, ``ioc ais``, …)."""
 from __future__ import annotations
 
 import asyncio
@@ -7,11 +8,10 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
-from pydantic import ValidationError
 
+from server.core.kit.cli import cli_settings
 from server.core.settings import Settings
 from vision.cli import vision
 
@@ -19,15 +19,31 @@ log = logging.getLogger("ioc")
 QUIET_LIBRARIES = ("alembic", "pyogrio")
 
 
-def _settings(**overrides: Any) -> Settings:
-    """Return Settings from the environment with CLI overrides; exit with a clear message."""
-    try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        raise click.UsageError(f"invalid settings: {exc}") from None
+class IocGroup(click.Group):
+    """The ``ioc`` group. The core's commands are declared in this module; the features' are
+    added when a command is not among them or when the commands are listed, so that a core
+    command does not import every feature."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Return every command name, the features' included."""
+        add_feature_commands(self)
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Return the command ``cmd_name``, looking among the features' too."""
+        if cmd_name not in self.commands:
+            add_feature_commands(self)
+        return super().get_command(ctx, cmd_name)
 
 
-@click.group()
+def add_feature_commands(cli: click.Group) -> None:
+    """Let every feature add its commands to ``cli`` (the features are built, not installed:
+    no core, no HTTP)."""
+    from server.features import default_features
+    default_features().commands(cli)
+
+
+@click.group(cls=IocGroup)
 @click.option("--log-level", default=None, help="DEBUG, INFO, WARNING…")
 def main(log_level: str | None) -> None:
     """Huế IOC — geo-events on H3 cells, routed, stored and live on the map wall."""
@@ -56,7 +72,7 @@ def main(log_level: str | None) -> None:
 def serve(host: str | None, port: int | None, db: str | None, demo: bool, scenario: str | None,
           speed: float, workers: int) -> None:
     """Run the server (and, with --demo, a scenario on it)."""
-    settings = _settings(host=host, port=port, db=db)
+    settings = cli_settings(host=host, port=port, db=db)
     sockets = None
     try:
         if workers > 1:
@@ -203,45 +219,6 @@ def replay(scenario: str, speed: float, url: str, token: str, seed: int, limit: 
 
 
 @main.group()
-def ais() -> None:
-    """AIS (vessel positions, NMEA 0183)."""
-
-
-@ais.command("replay")
-@click.argument("file", type=click.File("rb"))
-@click.option("--url", default="http://127.0.0.1:8888", show_default=True, help="Server to post to.")
-@click.option("--token", envvar="IOC_TOKEN", required=True, help="Operator or admin token (or IOC_TOKEN).")
-@click.option("--rate", type=float, default=0.0, show_default=True,
-              help="Sentences per second (0 = as fast as possible).")
-def ais_replay(file, url: str, token: str, rate: float) -> None:  # noqa: ANN001
-    """Send the NMEA sentences of FILE (one per line; tag blocks keep their times) to a running
-    server, with a progress bar."""
-    import time
-
-    from tqdm import tqdm
-
-    from server.client import ApiClient, ApiError
-    lines = [ln for ln in file.read().splitlines() if ln.strip()]
-    chunk = max(1, int(rate * 0.25)) if rate > 0 else 2000
-    client = ApiClient(url, token)
-    totals: dict[str, int] = {}
-    start = time.monotonic()
-    with tqdm(total=len(lines), unit="line", desc="AIS") as bar:
-        for i in range(0, len(lines), chunk):
-            if rate > 0:
-                time.sleep(max(0.0, start + i / rate - time.monotonic()))
-            try:
-                answer = client.request("POST", "/api/v1/ais", body=b"\n".join(lines[i:i + chunk]),
-                                        headers={"Content-Type": "text/plain"})
-            except ApiError as exc:
-                click.echo(f"Lỗi / error: {exc}", err=True)
-                sys.exit(1)
-            totals = answer.body["counters"]
-            bar.update(len(lines[i:i + chunk]))
-    click.echo(f"Đã gửi {len(lines)} câu / sent {len(lines)} sentences; server counters: {totals}")
-
-
-@main.group()
 def token() -> None:
     """Manage access tokens."""
 
@@ -262,7 +239,7 @@ def token_create(role: str, agency_id: str | None, unit_id: str | None, label: s
     from server.features.dispatch.book import load_book
     from server.core.errors import IOCError
     from server.core.service import build_service
-    core = build_service(_settings(db=db))
+    core = build_service(cli_settings(db=db))
     try:
         if unit_id is not None and load_book(core.store).unit(unit_id) is None:
             raise click.UsageError(f"no responder unit {unit_id!r} is registered "
@@ -280,7 +257,7 @@ def _open_store(db: str | None):  # noqa: ANN202 - (EventStore, timezone)
     """Return (store, tz) of the settings' store (migrated to head on open)."""
     from server.store import open_store
     from server.core.timefmt import parse_offset
-    settings = _settings(db=db)
+    settings = cli_settings(db=db)
     tz = parse_offset(settings.tz_offset)
     return open_store(settings.db, tz), tz
 
@@ -356,41 +333,6 @@ def audit_export(since: str | None, fmt: str, out: Path | None, db: str | None) 
 
 
 @main.group()
-def report() -> None:
-    """Reports on field reports (Vietnamese first)."""
-
-
-@report.command("monthly")
-@click.option("--month", required=True, help="The month, YYYY-MM.")
-@click.option("--db", default=None, help="Store URL (default from settings).")
-@click.option("--out", default="var/reports", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder for the CSV and HTML.")
-def report_monthly(month: str, db: str | None, out: Path) -> None:
-    """Write the month's figures per unit (CSV) and a printable report naming the units that lag."""
-    from geo.router import Router
-    from server.features.reports.kpis import month_bounds
-    from server.features.reports.monthly import monthly_report
-    from server.store import open_store
-    from server.core.timefmt import now_micros, parse_offset
-    settings = _settings(db=db)
-    tz = parse_offset(settings.tz_offset)
-    try:
-        month_bounds(month, tz)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--month") from None
-    store = open_store(settings.db, tz)
-    try:
-        rep = monthly_report(store, Router.default(settings.h3_res), settings, month, out,
-                             now_micros(), tz)
-    finally:
-        store.close()
-    click.echo(f"CSV: {rep.csv_path}\nHTML: {rep.html_path}")
-    click.echo(f"Đơn vị chậm trễ / units that lag: {len(rep.lagging)}")
-    for row in rep.lagging:
-        click.echo(f"  - {row['agency_vi']}: {row['reasons']}")
-
-
-@main.group()
 def db() -> None:
     """Database schema: Alembic migrations, one history for SQLite and PostGIS."""
 
@@ -398,7 +340,7 @@ def db() -> None:
 def _migration_engine(db_url: str | None):  # noqa: ANN202
     from server.store import postgres_url
     from server.store.migrate import engine_for
-    url = _settings(db=db_url).db
+    url = cli_settings(db=db_url).db
     return engine_for(url if url.startswith("sqlite:///") else postgres_url(url)), url
 
 
@@ -465,7 +407,7 @@ def export_cmd(fmt: str, out: Path | None, since: int, kind: str | None, db_url:
     except IOCError as exc:
         raise click.BadParameter(f"{exc.message} ({exc.details[0]['message']})",
                                  param_hint="--kind") from None
-    settings = _settings(db=db_url)
+    settings = cli_settings(db=db_url)
     store = open_store(settings.db, parse_offset(settings.tz_offset))
     try:
         n = export(store, fmt, out, since, query, chunk, progress)
@@ -516,7 +458,7 @@ def areas_diff(gen_a: str, gen_b: str, res: int | None, geojson_path: str | None
     from geo.areas import Generations
     from geo.diff import diff_generations
     from geo.locator import AreaLocator
-    res = res or _settings().h3_res
+    res = res or cli_settings().h3_res
     gens = Generations.load()
     locators = [AreaLocator(gens.get(g), res) for g in (gen_a, gen_b)]
     diff = diff_generations(*locators, res)
@@ -566,7 +508,7 @@ def areas_reroute(db: str | None, generation: str, observed_from: int | None,
     request = RerouteRequest(None if generation == "auto" else generation, observed_from,
                              observed_to, frozenset(statuses) or None, frozenset(kinds) or None,
                              dry_run)
-    report = asyncio.run(_reroute(_settings(db=db), request))
+    report = asyncio.run(_reroute(cli_settings(db=db), request))
     verb = "sẽ đổi / would change" if dry_run else "đã đổi / changed"
     click.echo(f"{report.scanned} sự kiện đã xét / scanned, {report.matched} chọn / selected, "
                f"{report.changed} {verb}")

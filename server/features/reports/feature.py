@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+import click
+
 from geo.geocode import CommuneGeocoder
 from server.core.feature import Feature, Route
 from server.core.timefmt import to_rfc3339
 from server.features.reports import chat_handlers, handlers, open311_handlers, public_handlers
 from server.features.reports.chat import CHAT_ADAPTERS, ChatIntake
+from server.features.reports.cli import report
 from server.features.reports.desk import ReportDesk
 from server.features.reports.figures import ReportPerformance
 from server.features.reports.open311 import Open311
@@ -39,3 +42,7 @@ class ReportsFeature(Feature):
                 + public_handlers.routes(base, self.desk, self.sketch)
                 + open311_handlers.routes(base, self.open311, self.changeset)
                 + chat_handlers.routes(base, self.chat, self.adapters))
+
+    def commands(self, cli: click.Group) -> None:
+        """Add ``ioc report`` (the monthly figures per unit)."""
+        cli.add_command(report)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+import click
+
 from server.core.feature import Feature, Route
 from server.features.vessels import handlers
+from server.features.vessels.cli import ais
 from server.features.vessels.service import VesselService
 
 
@@ -22,3 +25,7 @@ class VesselsFeature(Feature):
     def routes(self, base: dict[str, Any]) -> list[Route]:
         """Return the vessel and AIS routes."""
         return handlers.routes(base, self.service)
+
+    def commands(self, cli: click.Group) -> None:
+        """Add ``ioc ais`` (replay an AIS recording into a running server)."""
+        cli.add_command(ais)
