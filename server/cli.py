@@ -181,7 +181,7 @@ async def _play_cases(server, scenario) -> None:  # noqa: ANN001
     """Play a scenario with case plans on scenario time, month after month."""
     import time
 
-    from server.features.reports.simulation import MonthDriver
+    from scenarios.month_driver import MonthDriver
     core, desk = server.core, server.features.get("reports").desk
     poll_s = max(0.02, min(0.25, 60.0 / getattr(core.clock, "speed", 1.0)))  # ≤ 1 scenario minute
     run = 0
