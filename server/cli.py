@@ -1,39 +1,63 @@
-"""The ``ioc`` command: serve, replay a scenario, tokens, the audit trail, boundary generations,
-the database schema, export, camera workers. Each feature adds its own commands
-(``Feature.commands``: ``ioc report``, ``ioc ais``, …)."""
+"""The ``ioc`` command: serve, tokens, the audit trail, boundary generations, the database
+schema, export. Each feature adds its own commands (``Feature.commands``: ``ioc report``,
+``ioc ais``, …) and other packages plug theirs in through entry points: group ``ioc.plugins``
+(``register(cli)``: ``ioc vision``, ``ioc replay``) and group ``ioc.demo`` (the scenario player
+of ``ioc serve --demo``), declared in setup.cfg."""
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any, Protocol
 
 import click
 
 from server.core.kit.cli import cli_settings
 from server.core.settings import Settings
-from vision.cli import vision
 
 log = logging.getLogger("ioc")
 QUIET_LIBRARIES = ("alembic", "pyogrio")
+PLUGINS = "ioc.plugins"
+DEMO_PLAYERS = "ioc.demo"
+
+
+class DemoPlayer(Protocol):
+    """What ``ioc serve --demo`` plays: the ``ioc.demo`` entry point, called with the scenario
+    name (None: the default) and the speed, returns one."""
+
+    #: Whether the server runs on scenario time (a ScaledClock at the speed).
+    scenario_time: bool
+
+    async def play(self, server: Any) -> None:
+        """Play into the started ``server`` until cancelled."""
 
 
 class IocGroup(click.Group):
-    """The ``ioc`` group. The core's commands are declared in this module; the features' are
-    added when a command is not among them or when the commands are listed, so that a core
-    command does not import every feature."""
+    """The ``ioc`` group. The core's commands are declared in this module; the plugins' and the
+    features' are added when a command is not among them (the cheap plugins first) or when the
+    commands are listed, so that a core command does not import every feature."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        """Return every command name, the features' included."""
+        """Return every command name, the plugins' and features' included."""
+        add_plugin_commands(self)
         add_feature_commands(self)
         return super().list_commands(ctx)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        """Return the command ``cmd_name``, looking among the features' too."""
-        if cmd_name not in self.commands:
-            add_feature_commands(self)
+        """Return the command ``cmd_name``, looking among the plugins' and features' too."""
+        for add in (add_plugin_commands, add_feature_commands):
+            if cmd_name not in self.commands:
+                add(self)
         return super().get_command(ctx, cmd_name)
+
+
+def add_plugin_commands(cli: click.Group) -> None:
+    """Let every ``ioc.plugins`` entry point (``register(cli)``) add its commands to ``cli``."""
+    for plugin in entry_points(group=PLUGINS):
+        plugin.load()(cli)
 
 
 def add_feature_commands(cli: click.Group) -> None:
@@ -112,21 +136,19 @@ def _fork_workers(settings: Settings, workers: int, demo: bool) -> tuple[Setting
 
 async def _serve(settings: Settings, demo: bool, scenario_name: str | None, speed: float,
                  sockets: list | None = None) -> None:
-    from scenarios.registry import DEFAULT_SCENARIO, get_scenario
+    """Run the server until cancelled (with ``demo``, the scenario player on it)."""
     from server.core.clock import ScaledClock
     from server.core.service import build_service
     from server.web.app import start_server
-    try:
-        scenario = get_scenario(scenario_name or DEFAULT_SCENARIO) if demo else None
-    except KeyError as exc:
-        raise click.BadParameter(str(exc.args[0]), param_hint="--scenario") from None
+    player = _demo_player(scenario_name, speed) if demo else None
     # A scenario with case plans runs the server on scenario time, so deadlines pass too.
-    core = build_service(settings, ScaledClock(speed)) if hasattr(scenario, "cases") else None
+    scaled = player is not None and player.scenario_time
+    core = build_service(settings, ScaledClock(speed)) if scaled else None
     server = await start_server(settings, core, sockets)
     click.echo(f"Huế IOC đang chạy / running at {server.url}  (store: {_safe(settings.db)})")
     tasks = []
-    if demo:
-        tasks.append(asyncio.create_task(_demo(server, scenario, speed)))
+    if player is not None:
+        tasks.append(asyncio.create_task(_demo(server, player)))
     try:
         await asyncio.Event().wait()
     finally:
@@ -135,9 +157,18 @@ async def _serve(settings: Settings, demo: bool, scenario_name: str | None, spee
         await server.stop()
 
 
-async def _demo(server, scenario, speed: float) -> None:  # noqa: ANN001
-    from scenarios.player import play
-    from server.core.auth import Principal
+def _demo_player(scenario: str | None, speed: float) -> DemoPlayer:
+    """Return the player of ``scenario`` at ``speed`` from the ``ioc.demo`` entry point (the
+    scenarios package); raise click.UsageError when none is installed."""
+    players = entry_points(group=DEMO_PLAYERS)
+    if not players:
+        raise click.UsageError(f"--demo needs a scenario player (entry point group "
+                               f"{DEMO_PLAYERS!r}, the scenarios package): pip install -e .")
+    return next(iter(players)).load()(scenario, speed)
+
+
+async def _demo(server, player: DemoPlayer) -> None:  # noqa: ANN001
+    """Print the demo URLs with fresh tokens, then let ``player`` play into ``server``."""
     core = server.core
     host = "127.0.0.1" if core.settings.host in ("0.0.0.0", "") else core.settings.host
     base = f"http://{host}:{server.port}"
@@ -148,17 +179,7 @@ async def _demo(server, scenario, speed: float) -> None:  # noqa: ANN001
                f"  Máy tính bảng đội {tokens['unit']} / Responder tablet:\n"
                f"  {base}/tablet#token={tokens['tablet']}\n"
                f"  Trang công khai / Public page: {base}/public\n")
-    if hasattr(scenario, "cases"):
-        await _play_cases(server, scenario)
-        return
-    principal = Principal("demo-player", "operator")
-
-    async def sink(batch, key):  # noqa: ANN001
-        await core.ingest({"events": batch}, principal, key)
-
-    while True:
-        await play(scenario, sink, speed=speed, progress=False)
-        log.info("scenario %s finished; playing it again", scenario.name)
+    await player.play(server)
 
 
 async def _demo_tokens(server) -> dict[str, str]:  # noqa: ANN001
@@ -175,47 +196,6 @@ async def _demo_tokens(server) -> dict[str, str]:  # noqa: ANN001
             "hotline": core.create_token("operator", label="demo-hotline", ttl_s=week),
             "tablet": core.create_token("responder", label="demo-tablet", ttl_s=week,
                                         unit_id=unit), "unit": unit}
-
-
-async def _play_cases(server, scenario) -> None:  # noqa: ANN001
-    """Play a scenario with case plans on scenario time, month after month."""
-    import time
-
-    from scenarios.month_driver import MonthDriver
-    core, desk = server.core, server.features.get("reports").desk
-    poll_s = max(0.02, min(0.25, 60.0 / getattr(core.clock, "speed", 1.0)))  # ≤ 1 scenario minute
-    run = 0
-    while True:
-        run += 1
-        driver = MonthDriver(desk, scenario, run, core.clock.now(), f"{int(time.time())}-{run}")
-        while driver.pending():
-            await driver.run_until(core.clock.now())
-            await asyncio.sleep(poll_s)
-        log.info("scenario %s run %d finished: %s", scenario.name, run, dict(driver.stats))
-
-
-@main.command()
-@click.argument("scenario")
-@click.option("--speed", type=float, default=60.0, show_default=True,
-              help="Scenario seconds per real second (0 = as fast as possible).")
-@click.option("--url", default="http://127.0.0.1:8888", show_default=True, help="Server to post to.")
-@click.option("--token", envvar="IOC_TOKEN", required=True, help="Operator or admin token (or IOC_TOKEN).")
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--limit", type=int, default=None, help="Stop after this many events.")
-def replay(scenario: str, speed: float, url: str, token: str, seed: int, limit: int | None) -> None:
-    """Play SCENARIO into a running server, with a progress bar."""
-    from scenarios.player import http_sink, play
-    from scenarios.registry import get_scenario
-    try:
-        sc = get_scenario(scenario)
-    except KeyError as exc:
-        raise click.BadParameter(str(exc.args[0]), param_hint="SCENARIO") from None
-    try:
-        n = asyncio.run(play(sc, http_sink(url, token), speed=speed, seed=seed, limit=limit))
-    except RuntimeError as exc:
-        click.echo(f"Lỗi / error: {exc}", err=True)
-        sys.exit(1)
-    click.echo(f"Đã gửi {n} sự kiện / sent {n} events")
 
 
 @main.group()
@@ -414,9 +394,6 @@ def export_cmd(fmt: str, out: Path | None, since: int, kind: str | None, db_url:
     finally:
         store.close()
     click.echo(f"Đã xuất {n} sự kiện / exported {n} events", err=True)
-
-
-main.add_command(vision)
 
 
 @main.group()
