@@ -8,7 +8,7 @@ else (the pipeline links them as duplicates).
 Outcomes are calibrated to the published figures: 97–98% processed; of the resolved, 51% on time
 and the rest late with an approved extension or late; 90.8% of the ratings satisfied or
 accepting. Each report comes with a ``Plan``: the steps its unit, its supervisor and its citizen
-take (hours after filing). ``server.features.reports.simulation.MonthDriver`` plays reports and plans
+take (hours after filing). ``scenarios.month_driver.MonthDriver`` plays reports and plans
 through the real pipeline; ``events(seed)`` alone is a plain scenario for ``ioc replay``.
 """
 from __future__ import annotations

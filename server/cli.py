@@ -1,38 +1,84 @@
-"""The ``ioc`` command: serve, replay a scenario, tokens, boundary generations, the database
-schema, export, monthly reports, camera workers."""
+"""The ``ioc`` command: serve, tokens, the audit trail, boundary generations, the database
+schema, export. Each feature adds its own commands (``Feature.commands``: ``ioc report``,
+``ioc ais``, …) and other packages plug theirs in through entry points: group ``ioc.plugins``
+(``register(cli)``: ``ioc vision``, ``ioc replay``) and group ``ioc.demo`` (the scenario player
+of ``ioc serve --demo``), declared in setup.cfg."""
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import click
-from pydantic import ValidationError
 
+from server.core.kit.cli import cli_settings as settings_of
 from server.core.policy import ROLES
 from server.core.settings import CoreSettings
-from vision.cli import vision
 
 if TYPE_CHECKING:
     from server.features import Settings
 
 log = logging.getLogger("ioc")
 QUIET_LIBRARIES = ("alembic", "pyogrio")
+PLUGINS = "ioc.plugins"
+DEMO_PLAYERS = "ioc.demo"
 
 
-def _settings(**overrides: Any) -> Settings:
-    """Return Settings from the environment with CLI overrides; exit with a clear message."""
+def cli_settings(**overrides: Any) -> "Settings":
+    """Return the server's Settings (core and every feature) from the environment with the CLI's
+    overrides; exit with a clear message when they are invalid."""
     from server.features import Settings  # the features' modules load only when needed
-    try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        raise click.UsageError(f"invalid settings: {exc}") from None
+    return settings_of(Settings, **overrides)
 
 
-@click.group()
+class DemoPlayer(Protocol):
+    """What ``ioc serve --demo`` plays: the ``ioc.demo`` entry point, called with the scenario
+    name (None: the default) and the speed, returns one."""
+
+    #: Whether the server runs on scenario time (a ScaledClock at the speed).
+    scenario_time: bool
+
+    async def play(self, server: Any) -> None:
+        """Play into the started ``server`` until cancelled."""
+
+
+class IocGroup(click.Group):
+    """The ``ioc`` group. The core's commands are declared in this module; the plugins' and the
+    features' are added when a command is not among them (the cheap plugins first) or when the
+    commands are listed, so that a core command does not import every feature."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Return every command name, the plugins' and features' included."""
+        add_plugin_commands(self)
+        add_feature_commands(self)
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Return the command ``cmd_name``, looking among the plugins' and features' too."""
+        for add in (add_plugin_commands, add_feature_commands):
+            if cmd_name not in self.commands:
+                add(self)
+        return super().get_command(ctx, cmd_name)
+
+
+def add_plugin_commands(cli: click.Group) -> None:
+    """Let every ``ioc.plugins`` entry point (``register(cli)``) add its commands to ``cli``."""
+    for plugin in entry_points(group=PLUGINS):
+        plugin.load()(cli)
+
+
+def add_feature_commands(cli: click.Group) -> None:
+    """Let every feature add its commands to ``cli`` (the features are built, not installed:
+    no core, no HTTP)."""
+    from server.features import default_features
+    default_features().commands(cli)
+
+
+@click.group(cls=IocGroup)
 @click.option("--log-level", default=None, help="DEBUG, INFO, WARNING…")
 def main(log_level: str | None) -> None:
     """Huế IOC — geo-events on H3 cells, routed, stored and live on the map wall."""
@@ -61,7 +107,7 @@ def main(log_level: str | None) -> None:
 def serve(host: str | None, port: int | None, db: str | None, demo: bool, scenario: str | None,
           speed: float, workers: int) -> None:
     """Run the server (and, with --demo, a scenario on it)."""
-    settings = _settings(host=host, port=port, db=db)
+    settings = cli_settings(host=host, port=port, db=db)
     sockets = None
     try:
         if workers > 1:
@@ -77,14 +123,14 @@ def _fork_workers(settings: Settings, workers: int, demo: bool) -> tuple[Setting
     children and exits when they all have."""
     import signal
 
-    import tornado.netutil
     from server.core.bus import default_node_id
+    from server.web.app import bind_shared_sockets
     if settings.bus == "memory" or settings.db.startswith("sqlite:"):
         raise click.UsageError("--workers > 1 needs a bus shared by the nodes (IOC_BUS=redis://…) "
                                "and a PostGIS store (DATABASE_URL=postgresql+psycopg://…)")
     if demo:
         raise click.UsageError("--demo runs on one worker")
-    sockets = tornado.netutil.bind_sockets(settings.port, settings.host, reuse_port=True)
+    sockets = bind_shared_sockets(settings)
     base = settings.node_id or default_node_id()
     pids = []
     for n in range(workers):
@@ -101,24 +147,21 @@ def _fork_workers(settings: Settings, workers: int, demo: bool) -> tuple[Setting
 
 async def _serve(settings: Settings, demo: bool, scenario_name: str | None, speed: float,
                  sockets: list | None = None) -> None:
-    from scenarios.registry import DEFAULT_SCENARIO, get_scenario
+    """Run the server until cancelled (with ``demo``, the scenario player on it)."""
     from server.core.clock import ScaledClock
     from server.core.service import build_service
     from server.features import default_features
     from server.web.app import start_server
-    try:
-        scenario = get_scenario(scenario_name or DEFAULT_SCENARIO) if demo else None
-    except KeyError as exc:
-        raise click.BadParameter(str(exc.args[0]), param_hint="--scenario") from None
+    player = _demo_player(scenario_name, speed) if demo else None
     # A scenario with case plans runs the server on scenario time, so deadlines pass too.
     features = default_features()
-    core = (build_service(settings, ScaledClock(speed), kinds=features.kinds())
-            if hasattr(scenario, "cases") else None)
+    scaled = player is not None and player.scenario_time
+    core = build_service(settings, ScaledClock(speed), kinds=features.kinds()) if scaled else None
     server = await start_server(settings, core, sockets, features)
     click.echo(f"Huế IOC đang chạy / running at {server.url}  (store: {_safe(settings.db)})")
     tasks = []
-    if demo:
-        tasks.append(asyncio.create_task(_demo(server, scenario, speed)))
+    if player is not None:
+        tasks.append(asyncio.create_task(_demo(server, player)))
     try:
         await asyncio.Event().wait()
     finally:
@@ -127,9 +170,18 @@ async def _serve(settings: Settings, demo: bool, scenario_name: str | None, spee
         await server.stop()
 
 
-async def _demo(server, scenario, speed: float) -> None:  # noqa: ANN001
-    from scenarios.player import play
-    from server.core.auth import Principal
+def _demo_player(scenario: str | None, speed: float) -> DemoPlayer:
+    """Return the player of ``scenario`` at ``speed`` from the ``ioc.demo`` entry point (the
+    scenarios package); raise click.UsageError when none is installed."""
+    players = entry_points(group=DEMO_PLAYERS)
+    if not players:
+        raise click.UsageError(f"--demo needs a scenario player (entry point group "
+                               f"{DEMO_PLAYERS!r}, the scenarios package): pip install -e .")
+    return next(iter(players)).load()(scenario, speed)
+
+
+async def _demo(server, player: DemoPlayer) -> None:  # noqa: ANN001
+    """Print the demo URLs with fresh tokens, then let ``player`` play into ``server``."""
     core = server.core
     host = "127.0.0.1" if core.settings.host in ("0.0.0.0", "") else core.settings.host
     base = f"http://{host}:{server.port}"
@@ -140,17 +192,7 @@ async def _demo(server, scenario, speed: float) -> None:  # noqa: ANN001
                f"  Máy tính bảng đội {tokens['unit']} / Responder tablet:\n"
                f"  {base}/tablet#token={tokens['tablet']}\n"
                f"  Trang công khai / Public page: {base}/public\n")
-    if hasattr(scenario, "cases"):
-        await _play_cases(server, scenario)
-        return
-    principal = Principal("demo-player", "operator")
-
-    async def sink(batch, key):  # noqa: ANN001
-        await core.ingest({"events": batch}, principal, key)
-
-    while True:
-        await play(scenario, sink, speed=speed, progress=False)
-        log.info("scenario %s finished; playing it again", scenario.name)
+    await player.play(server)
 
 
 async def _demo_tokens(server) -> dict[str, str]:  # noqa: ANN001
@@ -167,86 +209,6 @@ async def _demo_tokens(server) -> dict[str, str]:  # noqa: ANN001
             "hotline": core.create_token("operator", label="demo-hotline", ttl_s=week),
             "tablet": core.create_token("responder", label="demo-tablet", ttl_s=week,
                                         unit_id=unit), "unit": unit}
-
-
-async def _play_cases(server, scenario) -> None:  # noqa: ANN001
-    """Play a scenario with case plans on scenario time, month after month."""
-    import time
-
-    from server.features.reports.simulation import MonthDriver
-    core, desk = server.core, server.features.get("reports").desk
-    poll_s = max(0.02, min(0.25, 60.0 / getattr(core.clock, "speed", 1.0)))  # ≤ 1 scenario minute
-    run = 0
-    while True:
-        run += 1
-        driver = MonthDriver(desk, scenario, run, core.clock.now(), f"{int(time.time())}-{run}")
-        while driver.pending():
-            await driver.run_until(core.clock.now())
-            await asyncio.sleep(poll_s)
-        log.info("scenario %s run %d finished: %s", scenario.name, run, dict(driver.stats))
-
-
-@main.command()
-@click.argument("scenario")
-@click.option("--speed", type=float, default=60.0, show_default=True,
-              help="Scenario seconds per real second (0 = as fast as possible).")
-@click.option("--url", default="http://127.0.0.1:8888", show_default=True, help="Server to post to.")
-@click.option("--token", envvar="IOC_TOKEN", required=True, help="Operator or admin token (or IOC_TOKEN).")
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--limit", type=int, default=None, help="Stop after this many events.")
-def replay(scenario: str, speed: float, url: str, token: str, seed: int, limit: int | None) -> None:
-    """Play SCENARIO into a running server, with a progress bar."""
-    from scenarios.player import http_sink, play
-    from scenarios.registry import get_scenario
-    try:
-        sc = get_scenario(scenario)
-    except KeyError as exc:
-        raise click.BadParameter(str(exc.args[0]), param_hint="SCENARIO") from None
-    try:
-        n = asyncio.run(play(sc, http_sink(url, token), speed=speed, seed=seed, limit=limit))
-    except RuntimeError as exc:
-        click.echo(f"Lỗi / error: {exc}", err=True)
-        sys.exit(1)
-    click.echo(f"Đã gửi {n} sự kiện / sent {n} events")
-
-
-@main.group()
-def ais() -> None:
-    """AIS (vessel positions, NMEA 0183)."""
-
-
-@ais.command("replay")
-@click.argument("file", type=click.File("rb"))
-@click.option("--url", default="http://127.0.0.1:8888", show_default=True, help="Server to post to.")
-@click.option("--token", envvar="IOC_TOKEN", required=True, help="Operator or admin token (or IOC_TOKEN).")
-@click.option("--rate", type=float, default=0.0, show_default=True,
-              help="Sentences per second (0 = as fast as possible).")
-def ais_replay(file, url: str, token: str, rate: float) -> None:  # noqa: ANN001
-    """Send the NMEA sentences of FILE (one per line; tag blocks keep their times) to a running
-    server, with a progress bar."""
-    import time
-
-    from tqdm import tqdm
-
-    from server.client import ApiClient, ApiError
-    lines = [ln for ln in file.read().splitlines() if ln.strip()]
-    chunk = max(1, int(rate * 0.25)) if rate > 0 else 2000
-    client = ApiClient(url, token)
-    totals: dict[str, int] = {}
-    start = time.monotonic()
-    with tqdm(total=len(lines), unit="line", desc="AIS") as bar:
-        for i in range(0, len(lines), chunk):
-            if rate > 0:
-                time.sleep(max(0.0, start + i / rate - time.monotonic()))
-            try:
-                answer = client.request("POST", "/api/v1/ais", body=b"\n".join(lines[i:i + chunk]),
-                                        headers={"Content-Type": "text/plain"})
-            except ApiError as exc:
-                click.echo(f"Lỗi / error: {exc}", err=True)
-                sys.exit(1)
-            totals = answer.body["counters"]
-            bar.update(len(lines[i:i + chunk]))
-    click.echo(f"Đã gửi {len(lines)} câu / sent {len(lines)} sentences; server counters: {totals}")
 
 
 @main.group()
@@ -270,7 +232,7 @@ def token_create(role: str, agency_id: str | None, unit_id: str | None, label: s
     from server.core.errors import IOCError
     from server.core.service import build_service
     from server.features import default_features
-    core = build_service(_settings(db=db), kinds=default_features().kinds())
+    core = build_service(cli_settings(db=db), kinds=default_features().kinds())
     try:
         if unit_id is not None and load_book(core.store).unit(unit_id) is None:
             raise click.UsageError(f"no responder unit {unit_id!r} is registered "
@@ -288,7 +250,7 @@ def _open_store(db: str | None):  # noqa: ANN202 - (EventStore, timezone)
     """Return (store, tz) of the settings' store (migrated to head on open)."""
     from server.store import open_store
     from server.core.timefmt import parse_offset
-    settings = _settings(db=db)
+    settings = cli_settings(db=db)
     tz = parse_offset(settings.tz_offset)
     return open_store(settings.db, tz), tz
 
@@ -364,41 +326,6 @@ def audit_export(since: str | None, fmt: str, out: Path | None, db: str | None) 
 
 
 @main.group()
-def report() -> None:
-    """Reports on field reports (Vietnamese first)."""
-
-
-@report.command("monthly")
-@click.option("--month", required=True, help="The month, YYYY-MM.")
-@click.option("--db", default=None, help="Store URL (default from settings).")
-@click.option("--out", default="var/reports", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder for the CSV and HTML.")
-def report_monthly(month: str, db: str | None, out: Path) -> None:
-    """Write the month's figures per unit (CSV) and a printable report naming the units that lag."""
-    from geo.router import Router
-    from server.features.reports.kpis import month_bounds
-    from server.features.reports.monthly import monthly_report
-    from server.store import open_store
-    from server.core.timefmt import now_micros, parse_offset
-    settings = _settings(db=db)
-    tz = parse_offset(settings.tz_offset)
-    try:
-        month_bounds(month, tz)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--month") from None
-    store = open_store(settings.db, tz)
-    try:
-        rep = monthly_report(store, Router.default(settings.h3_res), settings, month, out,
-                             now_micros(), tz)
-    finally:
-        store.close()
-    click.echo(f"CSV: {rep.csv_path}\nHTML: {rep.html_path}")
-    click.echo(f"Đơn vị chậm trễ / units that lag: {len(rep.lagging)}")
-    for row in rep.lagging:
-        click.echo(f"  - {row['agency_vi']}: {row['reasons']}")
-
-
-@main.group()
 def db() -> None:
     """Database schema: Alembic migrations, one history for SQLite and PostGIS."""
 
@@ -406,7 +333,7 @@ def db() -> None:
 def _migration_engine(db_url: str | None):  # noqa: ANN202
     from server.store import postgres_url
     from server.store.migrate import engine_for
-    url = _settings(db=db_url).db
+    url = cli_settings(db=db_url).db
     return engine_for(url if url.startswith("sqlite:///") else postgres_url(url)), url
 
 
@@ -473,16 +400,13 @@ def export_cmd(fmt: str, out: Path | None, since: int, kind: str | None, db_url:
     except IOCError as exc:
         raise click.BadParameter(f"{exc.message} ({exc.details[0]['message']})",
                                  param_hint="--kind") from None
-    settings = _settings(db=db_url)
+    settings = cli_settings(db=db_url)
     store = open_store(settings.db, parse_offset(settings.tz_offset))
     try:
         n = export(store, fmt, out, since, query, chunk, progress)
     finally:
         store.close()
     click.echo(f"Đã xuất {n} sự kiện / exported {n} events", err=True)
-
-
-main.add_command(vision)
 
 
 @main.group()
@@ -524,7 +448,7 @@ def areas_diff(gen_a: str, gen_b: str, res: int | None, geojson_path: str | None
     from geo.areas import Generations
     from geo.diff import diff_generations
     from geo.locator import AreaLocator
-    res = res or _settings().h3_res
+    res = res or cli_settings().h3_res
     gens = Generations.load()
     locators = [AreaLocator(gens.get(g), res) for g in (gen_a, gen_b)]
     diff = diff_generations(*locators, res)
@@ -574,7 +498,7 @@ def areas_reroute(db: str | None, generation: str, observed_from: int | None,
     request = RerouteRequest(None if generation == "auto" else generation, observed_from,
                              observed_to, frozenset(statuses) or None, frozenset(kinds) or None,
                              dry_run)
-    report = asyncio.run(_reroute(_settings(db=db), request))
+    report = asyncio.run(_reroute(cli_settings(db=db), request))
     verb = "sẽ đổi / would change" if dry_run else "đã đổi / changed"
     click.echo(f"{report.scanned} sự kiện đã xét / scanned, {report.matched} chọn / selected, "
                f"{report.changed} {verb}")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from scenarios.month_driver import MonthDriver
 from scenarios.normal_month import NormalMonth
 from server.core.clock import ManualClock
 from server.features import Settings
 from server.features.reports.kpis import month_bounds
-from server.features.reports.simulation import MonthDriver
 from server.core.timefmt import parse_offset
 from tests.helpers import ServerThread, ioc_command
 

@@ -40,6 +40,11 @@ def _config(path: str):  # noqa: ANN202 - VisionConfig, imported lazily
         raise SystemExit(EXIT_CONFIG) from None
 
 
+def register(cli: click.Group) -> None:
+    """Add the ``vision`` group to ``cli`` (the entry point of group ``ioc.plugins``)."""
+    cli.add_command(vision)
+
+
 @click.group("vision")
 def vision() -> None:
     """Camera workers: OpenCV capture, YOLO detection, camera hits on the map (needs the

@@ -68,6 +68,12 @@ class RunningServer:
         await self.core.close()
 
 
+def bind_shared_sockets(settings: CoreSettings) -> list:
+    """Return listening sockets on ``settings.host:settings.port`` that several processes may
+    share (SO_REUSEPORT; ``ioc serve --workers N`` forks after binding them)."""
+    return tornado.netutil.bind_sockets(settings.port, settings.host, reuse_port=True)
+
+
 async def start_server(settings: CoreSettings, core: EventService | None = None,
                        sockets: list | None = None,
                        features: FeatureRegistry | None = None) -> RunningServer:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+import click
+
 from geo.geocode import CommuneGeocoder
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
@@ -11,6 +13,7 @@ from server.core.kinds import Kind
 from server.core.timefmt import to_rfc3339
 from server.features.reports import chat_handlers, handlers, open311_handlers, public_handlers
 from server.features.reports.chat import CHAT_ADAPTERS, ChatIntake
+from server.features.reports.cli import report
 from server.features.reports.desk import ReportDesk
 from server.features.reports.figures import ReportPerformance
 from server.features.reports.kinds import QuestionKind, ReportKind
@@ -53,3 +56,7 @@ class ReportsFeature(Feature):
     def openapi(self) -> Operations:
         """Return the case, public, Open311 and webhook operations of the OpenAPI document."""
         return operations()
+
+    def commands(self, cli: click.Group) -> None:
+        """Add ``ioc report`` (the monthly figures per unit)."""
+        cli.add_command(report)

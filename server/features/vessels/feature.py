@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+import click
+
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
 from server.features.vessels import handlers
 from server.features.vessels.openapi import operations
 from server.core.kinds import Kind
 from server.features.vessels.kinds import VesselKind
+from server.features.vessels.cli import ais
 from server.features.vessels.service import VesselService
 from server.features.vessels.settings import VesselsSettings
 
@@ -36,3 +39,7 @@ class VesselsFeature(Feature):
     def openapi(self) -> Operations:
         """Return the vessel and AIS operations of the OpenAPI document."""
         return operations()
+
+    def commands(self, cli: click.Group) -> None:
+        """Add ``ioc ais`` (replay an AIS recording into a running server)."""
+        cli.add_command(ais)

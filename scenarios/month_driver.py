@@ -13,13 +13,15 @@ import heapq
 import logging
 import zlib
 from collections import Counter
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from scenarios.normal_month import Plan, Step
 from server.core.auth import Principal
 from server.core.errors import IOCError
-from server.features.reports.desk import ReportDesk
 from server.core.timefmt import to_rfc3339
+
+if TYPE_CHECKING:
+    from server.features.reports.desk import ReportDesk
 
 log = logging.getLogger(__name__)
 HOUR_US = 3_600_000_000
@@ -29,7 +31,7 @@ APP = Principal("sim:hue-s", "public")
 class MonthDriver:
     """A queue of timed filings and plan steps, run in time order."""
 
-    def __init__(self, desk: ReportDesk, scenario: Any, seed: int, start_us: int, run_id: str,
+    def __init__(self, desk: "ReportDesk", scenario: Any, seed: int, start_us: int, run_id: str,
                  advance: Callable[[int], None] | None = None, tick_s: float | None = None):
         self.desk = desk
         self.scenario = scenario

@@ -1,0 +1,64 @@
+"""How the ``ioc`` command is put together: the core's commands, each feature's own
+(``Feature.commands``) and the plugins' (entry points), with ``server`` importing neither
+``scenarios`` nor ``vision``."""
+from __future__ import annotations
+
+import ast
+import configparser
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import click
+from click.testing import CliRunner
+
+from server.cli import DEMO_PLAYERS, PLUGINS, main
+from server.features import default_features
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTSIDE_SERVER = ("scenarios", "vision")
+
+
+def imported_modules(path: Path) -> list[str]:
+    """Return the absolute module names that the file at ``path`` imports."""
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+    return names
+
+
+def test_server_imports_neither_scenarios_nor_vision():
+    files = sorted((ROOT / "server").rglob("*.py"))
+    assert len(files) > 50
+    wrong = [f"{path.relative_to(ROOT)}: {name}" for path in files
+             for name in imported_modules(path) if name.split(".")[0] in OUTSIDE_SERVER]
+    assert wrong == []
+
+
+def test_the_declared_plugins_are_installed():
+    """setup.cfg's entry points are what ``importlib.metadata`` finds (else: pip install -e .)."""
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg", encoding="utf-8")
+    for group in (PLUGINS, DEMO_PLAYERS):
+        declared = dict(line.replace(" ", "").split("=") for line in
+                        cfg["options.entry_points"][group].strip().splitlines())
+        installed = {ep.name: ep.value for ep in entry_points(group=group)}
+        assert installed == declared, f"reinstall the package (pip install -e .) for {group}"
+
+
+def test_features_add_their_commands_without_a_server():
+    cli = click.Group("ioc")
+    default_features().commands(cli)
+    assert sorted(cli.commands) == ["ais", "report"]
+    assert sorted(cli.commands["report"].commands) == ["monthly"]
+    assert sorted(cli.commands["ais"].commands) == ["replay"]
+
+
+def test_ioc_lists_core_feature_and_plugin_commands():
+    ctx = click.Context(main)
+    assert main.list_commands(ctx) == ["ais", "areas", "audit", "db", "export", "replay",
+                                       "report", "serve", "token", "vision"]
+    out = CliRunner().invoke(main, ["--help"])
+    assert out.exit_code == 0 and "Play SCENARIO into a running server" in out.output
