@@ -1,4 +1,5 @@
 """Layers of the map wall: one module per kind of geo-event, plus the basemap layers.
 
-``layers.registry.default_registry()`` lists them; ``layers.base`` holds the contract.
+``layers.registry`` holds the core's (basemap, alerts) and the registry class; each feature
+names its own (``Feature.layers``); ``layers.base`` holds the contract.
 """

@@ -19,7 +19,7 @@ class QuestionsLayer(EventLayer):
     kind = "question"
     title_vi = "Hỏi cơ quan nhà nước"
     title_en = "Questions to the government"
-    order = 65
+    order = 66  # drawn over the sensors (65)
     visible = False
 
     def deck_layers(self) -> list[dict[str, Any]]:

@@ -5,21 +5,11 @@ from typing import Any, Callable
 
 from layers.base import EventLayer, Layer
 from layers.basemap import AreasLayer, RiversLayer, RoadsLayer
-from layers.cameras import CameraHitsLayer, CamerasLayer
-from layers.emergency import HotlineCallsLayer, SosLayer
-from layers.floodroads import FloodRoadsLayer
-from layers.questions import QuestionsLayer
-from layers.reports import ReportsLayer
-from layers.responders import RespondersLayer
-from layers.sensors import AlertsLayer, SensorsLayer
-from layers.vessels import SeaZonesLayer, VesselsLayer
-from layers.warnings import WarningsLayer
+from layers.sensors import AlertsLayer
 
-LAYER_CLASSES: tuple[type[Layer], ...] = (AreasLayer, RiversLayer, RoadsLayer, ReportsLayer,
-                                          SeaZonesLayer, VesselsLayer, SensorsLayer, AlertsLayer,
-                                          QuestionsLayer, CamerasLayer, CameraHitsLayer,
-                                          SosLayer, HotlineCallsLayer, RespondersLayer,
-                                          WarningsLayer, FloodRoadsLayer)
+#: The layers of the core: the basemap and the alerts every feature may raise (``alert``). The
+#: features add theirs (``Feature.layers``); ``server.features.default_layers`` composes them.
+CORE_LAYERS: tuple[type[Layer], ...] = (AreasLayer, RiversLayer, RoadsLayer, AlertsLayer)
 
 
 class LayerRegistry:
@@ -68,6 +58,6 @@ class LayerRegistry:
                 if isinstance(layer, EventLayer) else layer.catalog_entry() for layer in ordered]
 
 
-def default_registry() -> LayerRegistry:
-    """Return a registry holding one instance of each class in LAYER_CLASSES."""
-    return LayerRegistry([cls() for cls in LAYER_CLASSES])
+def core_layers() -> list[Layer]:
+    """Return one instance of each of the core's layers (``CORE_LAYERS``)."""
+    return [cls() for cls in CORE_LAYERS]

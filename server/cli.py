@@ -149,14 +149,14 @@ async def _serve(settings: Settings, demo: bool, scenario_name: str | None, spee
                  sockets: list | None = None) -> None:
     """Run the server until cancelled (with ``demo``, the scenario player on it)."""
     from server.core.clock import ScaledClock
-    from server.core.service import build_service
+    from server.features import build_core
     from server.features import default_features
     from server.web.app import start_server
     player = _demo_player(scenario_name, speed) if demo else None
     # A scenario with case plans runs the server on scenario time, so deadlines pass too.
     features = default_features()
     scaled = player is not None and player.scenario_time
-    core = build_service(settings, ScaledClock(speed), kinds=features.kinds()) if scaled else None
+    core = build_core(settings, features, ScaledClock(speed)) if scaled else None
     server = await start_server(settings, core, sockets, features)
     click.echo(f"Huế IOC đang chạy / running at {server.url}  (store: {_safe(settings.db)})")
     tasks = []
@@ -230,9 +230,9 @@ def token_create(role: str, agency_id: str | None, unit_id: str | None, label: s
     """Print a new token (only its hash is stored)."""
     from server.features.dispatch.book import load_book
     from server.core.errors import IOCError
-    from server.core.service import build_service
+    from server.features import build_core
     from server.features import default_features
-    core = build_service(cli_settings(db=db), kinds=default_features().kinds())
+    core = build_core(cli_settings(db=db), default_features())
     try:
         if unit_id is not None and load_book(core.store).unit(unit_id) is None:
             raise click.UsageError(f"no responder unit {unit_id!r} is registered "
@@ -511,9 +511,9 @@ async def _reroute(settings: Settings, request):  # noqa: ANN001, ANN202
 
     from server.core.auth import Principal
     from server.core.errors import IOCError
-    from server.core.service import build_service
+    from server.features import build_core
     from server.features import default_features
-    core = build_service(settings, kinds=default_features().kinds())
+    core = build_core(settings, default_features())
     try:
         with tqdm(total=core.store.last_seq(), unit="ev", desc="reroute") as bar:
             return await core.reroute(request, Principal("ioc-cli", "admin"), bar.update)

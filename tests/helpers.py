@@ -20,7 +20,7 @@ from server.core.clock import Clock
 from server.features import Settings
 from server.core.feature import FeatureRegistry
 from server.core.service import EventService
-from server.features import default_kinds
+from server.features import default_kinds, default_layers
 from server.store import open_store
 from server.core.timefmt import parse_offset
 from server.web.app import RunningServer, start_server
@@ -75,8 +75,8 @@ class ServerThread:
         """Start the loop and the server; return self."""
         self.thread.start()
         store = open_store(self.settings.db, parse_offset(self.settings.tz_offset))
-        core = EventService(self.settings, store, self.router, default_kinds(), make_bus(self.settings),
-                            self.clock)
+        core = EventService(self.settings, store, self.router, default_kinds(),
+                            make_bus(self.settings), self.clock, default_layers())
         self.server = self.call(start_server(self.settings, core))
         return self
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from geo.router import service_region
-from layers.registry import default_registry
+from server.features import default_layers
 from server.features.vessels.ais import AisDecoder
 from server.features.cameras.service import CameraIn
 from server.features import Settings
@@ -42,7 +42,7 @@ FUZZ = 100
 DEADLINE = timedelta(milliseconds=1500)
 fuzz = hsettings(max_examples=FUZZ, deadline=DEADLINE, database=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-LAYERS = default_registry()
+LAYERS = default_layers()
 KIND_REGISTRY = default_kinds()
 KINDS = KIND_REGISTRY.names
 HUE = (16.46, 107.59)

@@ -6,15 +6,16 @@ import pytest
 
 from layers.base import EventLayer
 from layers.emergency import FADED_STATUSES
-from layers.registry import LAYER_CLASSES, LayerRegistry, default_registry
+from layers.registry import LayerRegistry
 from server.core.kinds import KindRegistry
-from server.features import default_kinds
+from server.features import default_kinds, default_layers
 from server.features.reports.kinds import ReportKind
 
 KINDS = default_kinds()
 
 
-@pytest.mark.parametrize("cls", LAYER_CLASSES, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", [type(default_layers().layer(i)) for i in default_layers().ids],
+                         ids=lambda c: c.__name__)
 def test_layer_contract(cls):
     layer = cls()
     entry = layer.catalog_entry()
@@ -49,7 +50,7 @@ def test_kind_contract(name):
 
 
 def test_every_kind_is_drawn_by_one_layer():
-    assert default_registry().kinds == KINDS.names
+    assert default_layers().kinds == KINDS.names
 
 
 def test_kind_registry_refuses_two_kinds_with_one_name():
@@ -63,8 +64,8 @@ def test_call_layers_fade_the_closed_statuses_of_their_kinds():
 
 
 def test_catalog_entries_carry_the_facts_of_their_kind():
-    catalog = {e["id"]: e for e in default_registry().catalog(KINDS.catalog_facts)}
-    for layer in default_registry().catalog():
+    catalog = {e["id"]: e for e in default_layers().catalog(KINDS.catalog_facts)}
+    for layer in default_layers().catalog():
         entry = catalog[layer["id"]]
         for name in layer["kinds"]:
             assert entry["statuses"] == list(KINDS.get(name).statuses)
@@ -74,7 +75,7 @@ def test_catalog_entries_carry_the_facts_of_their_kind():
 def test_only_accessors_are_expressions():
     """pydeck turns every plain string into a ``@@=`` expression; deck.gl evaluates only the
     accessors (``get*``, ``data``-driven), so any other prop must be a literal."""
-    for entry in default_registry().catalog():
+    for entry in default_layers().catalog():
         for d in entry["deck"]:
             for prop, value in d["spec"].items():
                 if isinstance(value, str) and value.startswith("@@="):
@@ -82,5 +83,5 @@ def test_only_accessors_are_expressions():
 
 
 def test_deck_ids_are_unique():
-    ids = [d["spec"]["id"] for e in default_registry().catalog() for d in e["deck"]]
+    ids = [d["spec"]["id"] for e in default_layers().catalog() for d in e["deck"]]
     assert len(ids) == len(set(ids))

@@ -14,7 +14,8 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Iterable
 
 from geo.categories import CategoryRegistry
 from geo.router import Router, service_region
-from layers.registry import LayerRegistry, default_registry
+from layers.base import Layer
+from layers.registry import LayerRegistry, core_layers
 from server.core.audit import AccessLog
 from server.core import policy
 from server.core.auth import Principal, PublicQuery, TokenCache, View, new_token, posting, view_of
@@ -76,12 +77,14 @@ class EventService:
     def __init__(self, settings: CoreSettings, store: EventStore, router: Router,
                  kinds: KindRegistry, bus: Bus, clock: Clock | None = None,
                  layers: LayerRegistry | None = None):
+        """``kinds``: every event kind (the core's and the features'); ``layers``: the wall's
+        layers (default: the core's only, ``layers.registry.core_layers``)."""
         self.settings = settings
         self.clock = clock or Clock()
         self.store = store
         self.router = router
         self.kinds = kinds
-        self.layers = layers or default_registry()
+        self.layers = layers or LayerRegistry(core_layers())
         self.categories: CategoryRegistry = router.categories
         self.bus = bus
         self.tz = parse_offset(settings.tz_offset)
@@ -440,9 +443,9 @@ def kind_registry(kinds: Iterable[Kind]) -> KindRegistry:
 
 
 def build_service(settings: CoreSettings, clock: Clock | None = None, *,
-                  kinds: Iterable[Kind]) -> EventService:
-    """Return an EventService with the store, router, layers and bus named by ``settings`` and
-    the features' ``kinds`` (the core adds its own)."""
+                  kinds: Iterable[Kind], layers: Iterable[Layer] = ()) -> EventService:
+    """Return an EventService with the store, router and bus named by ``settings``, the
+    features' ``kinds`` and ``layers`` (the core adds its own to both)."""
     store = open_store(settings.db, parse_offset(settings.tz_offset))
     return EventService(settings, store, Router.default(settings.h3_res), kind_registry(kinds),
-                        make_bus(settings), clock)
+                        make_bus(settings), clock, LayerRegistry([*core_layers(), *layers]))

@@ -6,9 +6,11 @@ server's settings class: the core's fields and every feature's (``Feature.settin
 """
 from __future__ import annotations
 
+from layers.registry import LayerRegistry, core_layers
+from server.core.clock import Clock
 from server.core.feature import Feature, FeatureRegistry, settings_bases
 from server.core.kinds import KindRegistry
-from server.core.service import kind_registry
+from server.core.service import EventService, build_service, kind_registry
 from server.core.settings import CoreSettings
 from server.features.cameras.feature import CamerasFeature
 from server.features.dispatch.feature import DispatchFeature
@@ -36,6 +38,18 @@ class Settings(*settings_bases(CoreSettings, FEATURES)):
 def default_features() -> FeatureRegistry:
     """Return a registry of every feature, fresh (not installed)."""
     return FeatureRegistry(cls() for cls in FEATURES)
+
+
+def build_core(settings: CoreSettings, features: FeatureRegistry,
+               clock: Clock | None = None) -> EventService:
+    """Return the core (an EventService, not started) for ``features``: their kinds and layers
+    with the core's own; ``features.install(core)`` comes next (``make_app`` does it)."""
+    return build_service(settings, clock, kinds=features.kinds(), layers=features.layers())
+
+
+def default_layers() -> LayerRegistry:
+    """Return the LayerRegistry of a server with every feature: the core's layers and theirs."""
+    return LayerRegistry([*core_layers(), *default_features().layers()])
 
 
 def default_kinds() -> KindRegistry:

@@ -10,9 +10,9 @@ import tornado.netutil
 import tornado.web
 
 from server.core.feature import FeatureRegistry
-from server.core.service import EventService, build_reference, build_service
+from server.core.service import EventService, build_reference
 from server.core.settings import CoreSettings
-from server.features import default_features
+from server.features import build_core, default_features
 from server.web import admin, api, areas, pages, ws
 from server.web.base import NotFoundHandler
 from server.web.openapi import openapi_document
@@ -31,7 +31,7 @@ def make_app(settings: CoreSettings, core: EventService | None = None,
     their kinds unless given) in dependency order; ``app.settings["core"]`` is the EventService and
     ``app.settings["features"]`` the FeatureRegistry."""
     features = features or default_features()
-    core = core or build_service(settings, kinds=features.kinds())
+    core = core or build_core(settings, features)
     features.install(core)
     ref = build_reference(core.router, core.layers, core.kinds)
     base = {"core": core, "ref": ref}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from layers.base import Layer
+from layers.cameras import CameraHitsLayer, CamerasLayer
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
 from server.features.cameras import handlers
@@ -23,6 +25,10 @@ class CamerasFeature(Feature):
     def kinds(self) -> list[Kind]:
         """Return ``camera`` and ``camera_hit``."""
         return [CameraKind(), CameraHitKind()]
+
+    def layers(self) -> list[Layer]:
+        """Return the wall layers of the cameras and their hits."""
+        return [CamerasLayer(), CameraHitsLayer()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the camera service and sweep it in the background (silent → offline)."""

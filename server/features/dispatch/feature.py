@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from layers.base import Layer
+from layers.emergency import HotlineCallsLayer, SosLayer
+from layers.responders import RespondersLayer
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
 from server.core.kinds import Kind
@@ -24,6 +27,10 @@ class DispatchFeature(Feature):
     def kinds(self) -> list[Kind]:
         """Return ``sos``, ``hotline_call`` and ``responder``."""
         return [SosKind(), HotlineCallKind(), ResponderKind()]
+
+    def layers(self) -> list[Layer]:
+        """Return the wall layers of SOS, hotline calls and responder units."""
+        return [SosLayer(), HotlineCallsLayer(), RespondersLayer()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the desk: intake stage, bus listener, re-triage timer, key figures."""

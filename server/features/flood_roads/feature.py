@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from layers.base import Layer
+from layers.floodroads import FloodRoadsLayer
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
 from server.features.flood_roads import handlers
@@ -24,6 +26,10 @@ class FloodRoadsFeature(Feature):
     def kinds(self) -> list[Kind]:
         """Return ``flood_road``."""
         return [FloodRoadKind()]
+
+    def layers(self) -> list[Layer]:
+        """Return the wall layers of the flooded roads."""
+        return [FloodRoadsLayer()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the book, attach it and hear the sensors' level crossings."""

@@ -7,6 +7,9 @@ from typing import Any, Mapping
 import click
 
 from geo.geocode import CommuneGeocoder
+from layers.base import Layer
+from layers.questions import QuestionsLayer
+from layers.reports import ReportsLayer
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
 from server.core.kinds import Kind
@@ -32,6 +35,10 @@ class ReportsFeature(Feature):
     def kinds(self) -> list[Kind]:
         """Return ``report`` and ``question``."""
         return [ReportKind(), QuestionKind()]
+
+    def layers(self) -> list[Layer]:
+        """Return the wall layers of reports and questions."""
+        return [ReportsLayer(), QuestionsLayer()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the desk (intake stage, bus listener, timer, the wall's report figures) and the

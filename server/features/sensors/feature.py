@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from layers.base import Layer
+from layers.sensors import SensorsLayer
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
 from server.core.kinds import Kind
@@ -24,6 +26,10 @@ class SensorsFeature(Feature):
     def kinds(self) -> list[Kind]:
         """Return ``sensor_reading``."""
         return [SensorReadingKind()]
+
+    def layers(self) -> list[Layer]:
+        """Return the wall layers of the stations."""
+        return [SensorsLayer()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the sensor service: the intake stage of posted readings, the MQTT feed and

@@ -6,6 +6,8 @@ from typing import Any, Mapping
 
 import click
 
+from layers.base import Layer
+from layers.vessels import SeaZonesLayer, VesselsLayer
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
 from server.features.vessels import handlers
@@ -26,6 +28,10 @@ class VesselsFeature(Feature):
     def kinds(self) -> list[Kind]:
         """Return ``vessel``."""
         return [VesselKind()]
+
+    def layers(self) -> list[Layer]:
+        """Return the wall layers of the sea zones and the vessels."""
+        return [SeaZonesLayer(), VesselsLayer()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the vessel service and attach it (bus listener, feeds)."""

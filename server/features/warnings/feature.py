@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from layers.base import Layer
+from layers.warnings import WarningsLayer
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
 from server.features.warnings import handlers
@@ -25,6 +27,10 @@ class WarningsFeature(Feature):
     def kinds(self) -> list[Kind]:
         """Return ``warning``."""
         return [WarningKind()]
+
+    def layers(self) -> list[Layer]:
+        """Return the wall layers of the warnings."""
+        return [WarningsLayer()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the desk, hook it to the sensors' threshold engine, start its timer."""
