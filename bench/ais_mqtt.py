@@ -49,7 +49,7 @@ async def ais_through_store(lines: list[str], db: Path, **overrides) -> tuple[fl
     vessels = VesselService(core)
     vessels.attach()
     await core.start()
-    await vessels.ready.wait()
+    await vessels.ready()
     t0 = time.perf_counter()
     for i in range(0, len(lines), 500):
         vessels.feed_lines("bench", lines[i:i + 500])

@@ -1,11 +1,12 @@
-"""The one book mechanism (``server.core.kit.follow.StoreFollower``) without a server: a fake
-core whose store read can be held back."""
+"""The one book mechanism (``server.core.kit.follow.StoreFollower``) and the alert books that
+follow the bus, without a server: a fake core whose store read can be held back."""
 from __future__ import annotations
 
 import asyncio
 import threading
 from typing import Any, Callable
 
+from server.core.kit.alerts import AlertBook
 from server.core.kit.follow import StoreFollower
 from tests.helpers import run_async
 
@@ -78,3 +79,34 @@ def test_bus_events_seen_while_the_book_is_read_are_applied_after_it():
         await asyncio.wait_for(task, 2)  # no loops: the task ends after the read
     run_async(scenario())
 
+
+def alert(seq: int, status: str, event_id: str = "e1", key: str = "k",
+          channel: str = "sensor-rules") -> dict[str, Any]:
+    """Return a wire alert event."""
+    return {"id": event_id, "seq": seq, "kind": "alert", "status": status,
+            "source": {"channel": channel}, "props": {"key": key}}
+
+
+def test_alert_book_follows_alerts_opened_and_cleared_on_other_nodes():
+    class Store:
+        def records(self, kind: str) -> dict[str, Any]:
+            return {"old": {"event_id": "e0", "channel": "sensor-rules", "meta": {"level": 2}},
+                    "theirs": {"event_id": "e9", "channel": "ais-rules"}}
+
+    async def scenario() -> None:
+        book = AlertBook(FakeCore(Store()), "sensor-rules")
+        await book.load()
+        assert book.open_keys == ["old"] and book.open_meta() == {"old": {"level": 2}}
+        book.observe(alert(3, "active"))
+        assert book.is_open("k") and len(book) == 2
+        book.observe(alert(4, "active", channel="ais-rules", key="x"))  # another book's
+        book.observe({"id": "r", "seq": 5, "kind": "report", "status": "new",
+                      "source": {"channel": "app"}, "props": {}})
+        assert sorted(book.open_keys) == ["k", "old"]
+        book.observe(alert(6, "cleared"))
+        assert not book.is_open("k")
+        book.observe(alert(3, "active"))  # an older version, late: ignored
+        assert not book.is_open("k")
+        book.observe(alert(7, "cleared", event_id="e0", key="old"))
+        assert book.open_keys == []
+    run_async(scenario())
