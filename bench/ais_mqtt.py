@@ -51,7 +51,7 @@ async def ais_through_store(lines: list[str], db: Path, **overrides) -> tuple[fl
     vessels = VesselService(core)
     vessels.attach()
     await core.start()
-    await vessels.ready.wait()
+    await vessels.ready()
     t0 = time.perf_counter()
     for i in range(0, len(lines), 500):
         vessels.feed_lines("bench", lines[i:i + 500])
@@ -104,7 +104,7 @@ async def mqtt_end_to_end(n: int, db: Path) -> float:
     prefix = f"ioc-bench-{secrets.token_hex(4)}/sensors"
     core = core_for(db, mqtt_url="mqtt://127.0.0.1:1883", mqtt_topic_prefix=prefix)
     sensors = SensorService(core)
-    core.add_background(sensors.run)
+    sensors.attach()
     await core.start()
     while not sensors.counters.subscribed:
         await asyncio.sleep(0.05)

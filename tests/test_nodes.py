@@ -277,3 +277,22 @@ def test_a_road_marked_on_one_node_is_cleared_on_the_other(cluster):
     assert wait_until(lambda: [s["id"] for s in http(
         "GET", cluster.a.url + "/api/v1/flood-roads?status=cleared", token=cluster.operator
     ).body["segments"]] == ["quoc-lo-1a-328:12"])
+
+
+def test_a_camera_registered_on_one_node_is_known_on_the_other(cluster):
+    """The camera registry follows the bus: node b knows the camera a worker registered on node
+    a and takes its next report; node a sees the status node b stored."""
+    cam = {"name": "Cầu Trường Tiền", "lat": 16.4637, "lon": 107.5909, "status": "online"}
+    url = "/api/v1/cameras/node-cam-1"
+    put = http("PUT", cluster.a.url + url, cam, token=cluster.operator)
+    assert put.status == 200, put.body
+
+    def status_on(node: ServerProcess) -> str | None:
+        cameras = http("GET", node.url + "/api/v1/cameras", token=cluster.operator).body["cameras"]
+        return {c["id"]: c["status"] for c in cameras}.get("node-cam-1")
+    assert wait_until(lambda: status_on(cluster.b) == "online")
+    off = http("PUT", cluster.b.url + url, {**cam, "status": "offline", "reason": "lens covered"},
+               token=cluster.operator)
+    assert off.status == 200, off.body
+    assert off.body["event_id"] == put.body["event_id"] and off.body["status"] == "offline"
+    assert wait_until(lambda: status_on(cluster.a) == "offline")

@@ -5,6 +5,8 @@ them). ``AlertBook.open`` stores one with status ``active`` unless one is alread
 same key; ``AlertBook.close`` moves it to ``cleared`` through ``core.update`` (new seq, audited,
 streamed). Which alerts are open is kept in the store's
 records (kind ``alert_open``: key → event id), so a restart neither repeats nor forgets them.
+The book is read with its owner's book (``adopt`` the records its loader read) and follows the
+bus (``observe``): an alert opened or cleared on another node is open or cleared here too.
 """
 from __future__ import annotations
 
@@ -69,14 +71,37 @@ class AlertBook:
         self.channel = channel
         self._open: dict[str, str] = {}
         self._meta: dict[str, dict[str, Any]] = {}
+        self._seq: dict[str, int] = {}  # key → the highest seq of its alert seen here
         self._lock = asyncio.Lock()
+
+    def __len__(self) -> int:
+        return len(self._open)
 
     async def load(self) -> None:
         """Read the open alerts from the store (call once at start)."""
-        docs = await self.core.read(self.core.store.records, RECORD_KIND)
+        self.adopt(await self.core.read(read_open, self.core.store))
+
+    def adopt(self, docs: dict[str, dict[str, Any]]) -> None:
+        """Take the open alerts read from the store (``read_open``): those of this channel."""
         mine = {k: d for k, d in docs.items() if d.get("channel") == self.channel}
         self._open = {k: d["event_id"] for k, d in mine.items()}
         self._meta = {k: d.get("meta", {}) for k, d in mine.items()}
+
+    def observe(self, ev: dict[str, Any]) -> None:
+        """Take a committed event from the bus: an alert of this channel opened (``active``) or
+        cleared on any node (older versions than the one seen here are ignored)."""
+        key = ev.get("props", {}).get("key") if ev.get("kind") == "alert" else None
+        if key is None or ev.get("source", {}).get("channel") != self.channel \
+                or ev["seq"] <= self._seq.get(key, 0):
+            return
+        self._seq[key] = ev["seq"]
+        if ev["status"] == "cleared":
+            if self._open.get(key) == ev["id"]:
+                self._open.pop(key)
+                self._meta.pop(key, None)
+        else:
+            self._open[key] = ev["id"]
+            self._meta.setdefault(key, {})
 
     def open_meta(self) -> dict[str, dict[str, Any]]:
         """Return ``{key: meta}`` of the open alerts (what the caller gave to ``open``)."""
@@ -103,6 +128,7 @@ class AlertBook:
             events = self.core.validator.validate([doc], "", self.core.clock.now())
             stored = (await self.core.append(events)).events[0]
             self._open[key], self._meta[key] = stored["id"], meta or {}
+            self._seq[key] = max(self._seq.get(key, 0), stored["seq"])
             await self._save(key, {"event_id": stored["id"], "channel": self.channel,
                                    "meta": meta or {}})
             log.info("alert %s opened: %s", key, doc["props"].get("title_en"))
@@ -123,7 +149,9 @@ class AlertBook:
                 if props and current:
                     changes["props"] = {**current["props"], **props}
                 audit = AuditEntry("alert.clear", None, "system", reason=reason)
-                return await self.core.update(event_id, changes, audit)
+                cleared = await self.core.update(event_id, changes, audit)
+                self._seq[key] = max(self._seq.get(key, 0), cleared["seq"])
+                return cleared
             except NotFound:
                 log.warning("alert %s: event %s is gone", key, event_id)
                 return None
@@ -140,3 +168,9 @@ class AlertBook:
     async def _save(self, key: str, doc: dict[str, Any] | None) -> None:
         await self.core.write(self.core.store.put_records, RECORD_KIND, {key: doc},
                               self.core.clock.now())
+
+
+def read_open(store: Any) -> dict[str, dict[str, Any]]:
+    """Return the open alerts of every channel from the store's records (blocking: a reader
+    thread): key → ``{event_id, channel, meta}``."""
+    return store.records(RECORD_KIND)

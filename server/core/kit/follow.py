@@ -1,6 +1,7 @@
 """An in-memory book that follows the store: read once when the server starts, then kept current
-from the bus. Features whose questions the store contract cannot answer cheaply (the report desk's
-open cases near a cell, the dispatch desk's callers and units) keep one.
+from the bus, the same way on every node. Every feature that keeps state per node uses it: the
+report desk's open cases near a cell, the dispatch desk's callers and units, the flooded-road
+marks, the camera registry, the sensor stations and the fleet (with their open alerts).
 """
 from __future__ import annotations
 
@@ -54,11 +55,18 @@ B = TypeVar("B", bound=Book)
 
 
 class StoreFollower(Generic[B]):
-    """Holds ``self.book``. ``bootstrap`` reads it from the store (``load(store)`` on a reader
-    thread); events the bus brings meanwhile are kept and applied after, so nothing committed
-    during the read is missed. Subscribe ``on_bus`` to the bus before starting."""
+    """The one way a feature keeps a book of the store on every node.
 
-    def __init__(self, core: Any, book: B, load: Callable[[Any], B], name: str):
+    ``self.book`` is read from the store once (``load(store)`` on a reader thread, then
+    ``adopt``); events the bus brings meanwhile are kept and applied after, so nothing committed
+    during the read is missed; from then on every committed event of the bus goes to ``follow``
+    (by default ``book.observe``). Requests that need the book wait for it (``ready``: 503 after
+    ``LOAD_WAIT_S``). The feature's ``install`` calls ``attach``: the bus subscription and the
+    background task (``run``: the read, then the feature's ``loops``) belong to it, never to a
+    constructor. Writes that must not race use the store's compare-and-set
+    (``core.update(..., expect_status=...)``) or the feature's lock."""
+
+    def __init__(self, core: Any, book: B, load: Callable[[Any], Any], name: str):
         self.core = core
         self.book = book
         self._book_loader = load
@@ -67,39 +75,48 @@ class StoreFollower(Generic[B]):
         self._early: list[dict[str, Any]] | None = []  # bus events seen before the book is read
 
     async def bootstrap(self) -> int:
-        """Read the book from the store; return how many things it holds."""
-        book = await self.core.read(self._book_loader, self.core.store)
-        for ev in self._early or ():
-            book.observe(ev)
-        self.book, self._early = book, None
+        """Read the book from the store, apply what the bus brought meanwhile, open the gate;
+        return how many things the book holds."""
+        loaded = await self.core.read(self._book_loader, self.core.store)
+        early, self._early = self._early or [], None
+        self.adopt(loaded)
+        self.follow(early)
         self._gate.open()
         log.info("%s ready: %d", self._book_name, len(self.book))
         return len(self.book)
+
+    def adopt(self, loaded: Any) -> None:
+        """Take what ``load`` read from the store (by default: the new book)."""
+        self.book = loaded
+
+    def follow(self, events: list[dict[str, Any]]) -> None:
+        """Apply committed events in seq order (by default: ``book.observe`` each)."""
+        for ev in events:
+            self.book.observe(ev)
 
     def on_bus(self, events: list[dict[str, Any]]) -> None:
         """Take a batch from the bus (kept aside until the book is read)."""
         if self._early is not None:
             self._early.extend(events)
             return
-        for ev in events:
-            self.book.observe(ev)
+        self.follow(events)
 
     async def ready(self) -> None:
         """Wait until the book has been read from the store (LoadGate.wait)."""
         await self._gate.wait()
 
-    def attach(self, run: Callable[[], Awaitable[None]]) -> None:
-        """Follow the core's bus and start ``run`` (which calls ``self.run``) with the core."""
+    def attach(self) -> None:
+        """Follow the core's bus and start ``run`` with the core (the feature's ``install``
+        calls it, once)."""
         self.core.bus.subscribe(self.on_bus)
-        self.core.add_background(run)
+        self.core.add_background(self.run)
 
-    async def run(self, interval_s: float, tick: Callable[[], Awaitable[Any]]) -> None:
-        """Read the book, then call ``tick()`` every ``interval_s`` seconds, forever (a failed
-        pass is logged and the next one runs): a feature's background task."""
+    def loops(self) -> list[Callable[[], Awaitable[Any]]]:
+        """Return the feature's background loops, started once the book is read (none here)."""
+        return []
+
+    async def run(self) -> None:
+        """Read the book, then run the feature's ``loops`` together, forever (the feature's
+        background task)."""
         await self.bootstrap()
-        while True:
-            await asyncio.sleep(interval_s)
-            try:
-                await tick()
-            except Exception:  # noqa: BLE001 - the timer must survive one bad pass
-                log.exception("%s: timer pass failed", self._book_name)
+        await asyncio.gather(*(loop() for loop in self.loops()))

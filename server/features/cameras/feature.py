@@ -31,11 +31,12 @@ class CamerasFeature(Feature):
         return [CamerasLayer(), CameraHitsLayer()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
-        """Build the camera service and sweep it in the background (silent → offline)."""
+        """Build the camera service and attach it: it follows the camera events of every node
+        and sweeps silent cameras offline in the background."""
         s = core.settings
         self.service = CameraService(core, s.data_dir, s.camera_stale_s, s.camera_image_max_bytes,
                                      s.camera_snapshots_keep)
-        core.add_background(self.service.run)
+        self.service.attach()
 
     def routes(self, base: dict[str, Any]) -> list[Route]:
         """Return the camera routes."""

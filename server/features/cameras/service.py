@@ -16,7 +16,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Awaitable, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,7 +25,8 @@ from server.core.auth import Principal, view_of
 from server.features.cameras.kinds import CAMERA_ID
 from server.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, detail
 from server.core.events import parse_model
-from server.core.kit.follow import LoadGate
+from server.core.kit.feeds import every
+from server.core.kit.follow import StoreFollower
 from server.core.service import MAX_PAGE, EventService
 from server.store import AuditEntry, EventQuery
 from server.core.timefmt import to_rfc3339
@@ -55,46 +56,78 @@ class CameraIn(BaseModel):
     reason: str | None = Field(None, max_length=500, description="Why it is offline.")
 
 
-class CameraService:
-    """Camera registry, status and images on top of the EventService."""
+class CameraBook:
+    """Camera id → its latest ``camera`` event (read from the store, then followed on the bus,
+    so every node knows the cameras registered on the others)."""
+
+    def __init__(self) -> None:
+        self.events: dict[str, dict[str, Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def observe(self, ev: dict[str, Any]) -> bool:
+        """Take a wire event (other kinds and older versions are ignored); return True when it
+        is a camera the book did not hold before."""
+        if ev.get("kind") != "camera":
+            return False
+        camera_id = ev["props"]["camera_id"]
+        old = self.events.get(camera_id)
+        if old is None or old["seq"] < ev["seq"]:
+            self.events[camera_id] = ev
+        return old is None
+
+
+def load_cameras(store: Any) -> CameraBook:
+    """Return the CameraBook of every camera event in ``store`` (blocking: a reader thread)."""
+    book, since = CameraBook(), 0
+    while True:
+        page = store.since(since, EventQuery(kinds=CAMERA_KINDS), MAX_PAGE)
+        for ev in page.events:
+            book.observe(ev)
+        if len(page.events) < MAX_PAGE:
+            return book
+        since = page.next_since
+
+
+class CameraService(StoreFollower[CameraBook]):
+    """Camera registry, status and images on top of the EventService.
+    ``CamerasFeature.install`` attaches it."""
 
     def __init__(self, core: EventService, data_dir: Path, stale_s: float, max_image_bytes: int,
                  keep_snapshots: int):
-        self.core = core
+        super().__init__(core, CameraBook(), load_cameras, "the camera registry")
         self.root = Path(data_dir) / "cameras"
         self.stale_us = int(stale_s * 1_000_000)
         self.sweep_s = min(5.0, stale_s / 4)
         self.max_image_bytes = max_image_bytes
         self.keep_snapshots = keep_snapshots
-        self._events: dict[str, dict[str, Any]] = {}  # camera id → its latest camera event
         self._seen: dict[str, int] = {}  # camera id → last heartbeat (epoch µs)
         self._started = 0  # when the registry was loaded: silence is counted from here at most
-        self._loaded = LoadGate("the camera registry")
         self._lock = asyncio.Lock()
 
-    # -- background ------------------------------------------------------------------------
-    async def run(self) -> None:
-        """Load the cameras from the store, then mark silent ones offline, forever."""
-        await self.load()
-        while True:
-            await asyncio.sleep(self.sweep_s)
-            try:
-                await self.sweep()
-            except Exception:  # noqa: BLE001 - keep sweeping; the next round may succeed
-                log.exception("camera sweep failed")
+    @property
+    def _events(self) -> dict[str, dict[str, Any]]:
+        """Return camera id → its latest camera event (the book)."""
+        return self.book.events
 
-    async def load(self) -> None:
-        """Read every camera event from the store; silence is counted from now on."""
-        since, self._started = 0, self.core.clock.now()
-        while True:
-            page = await self.core.read_page(since, EventQuery(kinds=CAMERA_KINDS), MAX_PAGE)
-            for ev in page.events:
-                self._events[ev["props"]["camera_id"]] = ev
-            if len(page.events) < MAX_PAGE:
-                break
-            since = page.next_since
-        self._loaded.open()
-        log.info("%d camera(s) registered", len(self._events))
+    # -- background ------------------------------------------------------------------------
+    async def bootstrap(self) -> int:
+        """Read every camera event from the store (silence is counted from now on); return how
+        many cameras are registered."""
+        self._started = self.core.clock.now()
+        return await super().bootstrap()
+
+    def follow(self, events: list[dict[str, Any]]) -> None:
+        """Take the camera events of every node into the book; a camera first heard of from
+        another node counts as seen now (its silence is counted from here)."""
+        for ev in events:
+            if self.book.observe(ev):
+                self._seen.setdefault(ev["props"]["camera_id"], self.core.clock.now())
+
+    def loops(self) -> list[Callable[[], Awaitable[Any]]]:
+        """Return the sweep (silent cameras → offline), started once the registry is read."""
+        return [lambda: every(self.sweep_s, self.sweep, "camera sweep")]
 
     async def sweep(self) -> int:
         """Mark cameras offline whose last heartbeat is older than ``camera_stale_s``; return
@@ -111,7 +144,7 @@ class CameraService:
 
     async def _ready(self) -> None:
         """Wait until the registry is loaded; raise Unavailable if the store does not answer."""
-        await self._loaded.wait()
+        await self.ready()
 
     # -- registration and heartbeats --------------------------------------------------------
     async def report(self, principal: Principal, camera_id: str, doc: Any) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,6 +33,7 @@ from server.features.dispatch.triage import assess, category_for, situation
 from server.features.dispatch.units import Roster
 from server.core.errors import Forbidden, NotFound, ValidationFailed, detail
 from server.core.events import NewEvent, parse_model
+from server.core.kit.feeds import every
 from server.core.kit.follow import StoreFollower
 from server.core.service import EventService, IntakeStage, Proceed
 from server.store import AppendResult, AuditEntry
@@ -99,9 +100,10 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
         return to_rfc3339(micros, self.tz) if micros is not None else None
 
     # -- timer -------------------------------------------------------------------------------
-    async def timer(self) -> None:
-        """Read the dispatch book, then re-triage waiting calls forever (a background task)."""
-        await self.run(self.settings.dispatch_retriage_s, self.retriage)
+    def loops(self) -> list[Callable[[], Awaitable[Any]]]:
+        """Return the timer, started once the dispatch book is read: re-triage waiting calls."""
+        return [lambda: every(self.settings.dispatch_retriage_s, self.retriage,
+                              "dispatch book timer")]
 
     async def retriage(self) -> list[str]:
         """Re-assess waiting calls (no unit yet, no override); store those whose priority

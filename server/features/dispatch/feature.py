@@ -36,7 +36,7 @@ class DispatchFeature(Feature):
         """Build the desk: intake stage, bus listener, re-triage timer, key figures."""
         self.desk = DispatchDesk(core)
         core.add_intake(self.desk)
-        self.desk.attach(self.desk.timer)
+        self.desk.attach()
         for provider in providers(self.desk):
             core.kpis.register(provider)
 

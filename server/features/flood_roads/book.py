@@ -38,7 +38,7 @@ from server.core.auth import Principal
 from server.core.errors import Conflict, ValidationFailed, detail
 from server.core.events import parse_model
 from server.core.kit.feeds import drain
-from server.core.kit.follow import LoadGate
+from server.core.kit.follow import StoreFollower
 from server.core.service import IntakeStage, Proceed
 from server.store import AuditEntry
 from server.features.sensors.thresholds import Crossing
@@ -94,28 +94,50 @@ def severity(status: str, depth_m: float | None) -> str:
     return "severe" if depth_m is not None and depth_m >= 0.5 else "moderate"
 
 
-class FloodRoads(IntakeStage):
+class MarkBook:
+    """The state of every segment ever marked: segment id → ``{event_id, status, depth_m,
+    source, at}`` (the store's records, then the ``flood_road`` events of the bus)."""
+
+    def __init__(self, state: dict[str, dict[str, Any]] | None = None):
+        self.state: dict[str, dict[str, Any]] = state or {}
+
+    def __len__(self) -> int:
+        return len(self.state)
+
+    def observe(self, ev: dict[str, Any]) -> None:
+        """Take a stored flood_road event's state (other kinds are ignored), so that every
+        node's book holds the marks made on the others."""
+        if ev.get("kind") != "flood_road":
+            return
+        p = ev["props"]
+        self.state[p["segment_id"]] = {"event_id": ev["id"], "status": ev["status"],
+                                       "depth_m": p.get("depth_m"), "source": p.get("source"),
+                                       "at": p.get("marked_at")}
+
+
+def load_marks(store: Any) -> MarkBook:
+    """Return the MarkBook of the store's ``flood_road`` records (blocking: a reader thread)."""
+    return MarkBook(store.records(RECORDS))
+
+
+class FloodRoads(StoreFollower[MarkBook], IntakeStage):
     """The flooded-road book: marks, clears, automatic marks from the bus. As an intake stage
-    it refuses ``flood_road`` events posted to ``/api/v1/events``: the book makes them."""
+    it refuses ``flood_road`` events posted to ``/api/v1/events``: the book makes them.
+    ``FloodRoadsFeature.install`` attaches it."""
 
     kinds = frozenset({"flood_road"})
 
     def __init__(self, core: "EventService", network: RoadNetwork | None = None):
-        self.core = core
+        super().__init__(core, MarkBook(), load_marks, "the flooded-road book")
         self.network = network or road_network(core.settings.flood_road_segment_m)
-        #: segment id → ``{event_id, status, depth_m, source, at}``
-        self.state: dict[str, dict[str, Any]] = {}
         self._lock = asyncio.Lock()
-        self._loaded = LoadGate("the flooded-road book")
         self._auto: asyncio.Queue[Job] = asyncio.Queue()
         self._seen: OrderedDict[str, None] = OrderedDict()
 
-    def attach(self) -> None:
-        """Follow the core's bus, run the book's task, refuse flood_road events posted to the
-        events API (an intake stage)."""
-        self.core.bus.subscribe(self._on_committed)
-        self.core.add_background(self.run)
-        self.core.add_intake(self)
+    @property
+    def state(self) -> dict[str, dict[str, Any]]:
+        """Return segment id → ``{event_id, status, depth_m, source, at}`` (the book)."""
+        return self.book.state
 
     async def intake(self, events: list[NewEvent], proceed: Proceed) -> AppendResult:
         """Refuse the batch (nothing stored): a road is marked through ``/api/v1/flood-roads``,
@@ -133,7 +155,7 @@ class FloodRoads(IntakeStage):
         Conflict (clearing a segment that is not flooded)."""
         m = parse_model(MarkIn, doc, "flood-road mark")
         segment, snapped = self.resolve(m)
-        await self._loaded.wait()  # the state read back after a restart decides the conflict
+        await self.ready()  # the state read back after a restart decides the conflict
         if m.status == "cleared" and self.state.get(segment.id, {}).get("status") != "flooded":
             raise Conflict(f"segment {segment.id} is not marked flooded; nothing to clear")
         event, created = await self.apply(segment, m.status, m.depth_m, m.source.model_dump(
@@ -164,7 +186,7 @@ class FloodRoads(IntakeStage):
                     note: str | None = None) -> tuple[dict[str, Any], bool]:
         """Store the segment's new state (a new ``flood_road`` event the first time, else an
         update of its event); return (the stored event, created)."""
-        await self._loaded.wait()
+        await self.ready()
         now = self.core.clock.now()
         props = self._props(segment, depth_m, source, note, now)
         async with self._lock:
@@ -211,7 +233,7 @@ class FloodRoads(IntakeStage):
     async def listing(self, status: str | None = None) -> list[dict[str, Any]]:
         """Return the marked segments (all, or those of ``status``), described, once the state
         is read back from the store."""
-        await self._loaded.wait()
+        await self.ready()
         out = []
         for sid, rec in self.state.items():
             segment = self.network.by_id(sid)
@@ -220,23 +242,16 @@ class FloodRoads(IntakeStage):
         return out
 
     # -- automatic marks -----------------------------------------------------------------------
-    def _on_committed(self, events: list[dict[str, Any]]) -> None:
+    def follow(self, events: list[dict[str, Any]]) -> None:
+        """Take the flood_road events (this node's marks and the other nodes') into the book;
+        queue an automatic mark for each road-flooding event."""
+        super().follow(events)
         for ev in events:
-            if ev["kind"] == "flood_road":  # this node's marks and those of the other nodes
-                self._follow(ev)
-            elif (ev["kind"], ev["category"]) in AUTO_SOURCES and ev["id"] not in self._seen:
+            if (ev["kind"], ev["category"]) in AUTO_SOURCES and ev["id"] not in self._seen:
                 self._seen[ev["id"]] = None
                 if len(self._seen) > SEEN_MAX:
                     self._seen.popitem(last=False)
                 self._auto.put_nowait(functools.partial(self.mark_from_event, ev))
-
-    def _follow(self, ev: dict[str, Any]) -> None:
-        """Take a stored flood_road event's state into the book, so that every node's book
-        holds the marks made on the others."""
-        p = ev["props"]
-        self.state[p["segment_id"]] = {"event_id": ev["id"], "status": ev["status"],
-                                       "depth_m": p.get("depth_m"), "source": p.get("source"),
-                                       "at": p.get("marked_at")}
 
     def on_crossing(self, c: Crossing) -> None:
         """Threshold listener (the illustrative gauge rule): queue marking the segments near a
@@ -251,7 +266,7 @@ class FloodRoads(IntakeStage):
     async def mark_near_gauge(self, gauge: str, lat: float, lon: float, status: str) -> int:
         """Mark the segments within the gauge radius flooded, or clear those the gauge marked
         and still holds; return how many changed."""
-        await self._loaded.wait()
+        await self.ready()
         source = {"type": "gauge", "ref": f"{gauge}:BĐ3"}
         changed = 0
         for segment in self.network.within(lat, lon, self.core.settings.flood_road_gauge_radius_m):
@@ -279,9 +294,6 @@ class FloodRoads(IntakeStage):
         await self._auto.join()
 
     # -- running -------------------------------------------------------------------------------
-    async def run(self) -> None:
-        """Read the state from the store's records, then apply automatic marks."""
-        stored = await self.core.read(self.core.store.records, RECORDS)
-        self.state = {**stored, **self.state}  # what the bus brought meanwhile is newer
-        self._loaded.open()
-        await drain(self._auto, lambda job: job(), "automatic flood-road mark")
+    def loops(self) -> list[Job]:
+        """Return the loop that applies the automatic marks (once the book is read)."""
+        return [lambda: drain(self._auto, lambda job: job(), "automatic flood-road mark")]

@@ -32,9 +32,12 @@ class FloodRoadsFeature(Feature):
         return [FloodRoadsLayer()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
-        """Build the book, attach it and hear the sensors' level crossings."""
+        """Build the book: it follows the store (bus and background task), refuses flood_road
+        events posted to the events API (an intake stage) and hears the sensors' level
+        crossings."""
         self.book = FloodRoads(core)
         self.book.attach()
+        core.add_intake(self.book)
         needs["sensors"].service.engine.on_crossing(self.book.on_crossing)
 
     def routes(self, base: dict[str, Any]) -> list[Route]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Iterable
+from typing import Any, Awaitable, Callable, Iterable
 
 from geo import h3grid
 from server.core import policy
@@ -20,6 +20,7 @@ from server.core.auth import Principal, View, case_scope
 from server.core.errors import Forbidden, IOCError, NotFound, Unauthorized, ValidationFailed, detail
 from server.core.events import NewEvent
 from server.core.kinds import public_position
+from server.core.kit.feeds import every
 from server.core.kit.follow import StoreFollower
 from server.features.reports import kpis
 from server.features.reports.attributes import check_attributes
@@ -55,9 +56,10 @@ class ReportDesk(StoreFollower[CaseBook], IntakeStage):
         self._lock = asyncio.Lock()
 
     # -- timer --------------------------------------------------------------------------------
-    async def timer(self) -> None:
-        """Read the case book, then escalate and close on every check (a background task)."""
-        await self.run(self.settings.report_check_interval_s, self.tick)
+    def loops(self) -> list[Callable[[], Awaitable[Any]]]:
+        """Return the timer, started once the case book is read: escalate and close on every
+        check."""
+        return [lambda: every(self.settings.report_check_interval_s, self.tick, "case book timer")]
 
     async def tick(self) -> dict[str, list[str]]:
         """Escalate overdue cases and close unrated resolved ones; return the ids touched."""

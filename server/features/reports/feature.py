@@ -45,7 +45,7 @@ class ReportsFeature(Feature):
         Open311, chat and public-page fronts over it."""
         self.desk = ReportDesk(core)
         core.add_intake(self.desk)
-        self.desk.attach(self.desk.timer)
+        self.desk.attach()
         core.kpis.register(ReportPerformance(self.desk))
         self.open311 = Open311(self.desk, CommuneGeocoder(core.router.areaset))
         self.changeset = to_rfc3339(core.clock.now(), core.tz, "seconds")

@@ -32,12 +32,13 @@ class SensorsFeature(Feature):
         return [SensorsLayer()]
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
-        """Build the sensor service: the intake stage of posted readings, the MQTT feed and
-        timers, the river and reservoir figures. Its ``engine.on_crossing`` lets other
+        """Build the sensor service: the intake stage of posted readings, its book (stations and
+        open alerts, followed on the bus) with the MQTT feed and timers, the river and reservoir
+        figures. Its ``engine.on_crossing`` lets other
         features (warnings, flooded roads) hear level crossings."""
         self.service = SensorService(core)
         core.add_intake(self.service)
-        core.add_background(self.service.run)
+        self.service.attach()
         core.kpis.register(RiverLevels(self.service))
         core.kpis.register(Reservoirs(self.service))
 

@@ -32,17 +32,17 @@ import logging
 import math
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from urllib.parse import urlparse
 
 import orjson
 
 from geo.datafiles import data_path
 from geo.stations import Station, load_stations
-from server.core.kit.alerts import AlertBook
+from server.core.kit.alerts import AlertBook, read_open
 from server.core.errors import NotFound, ValidationFailed, detail
 from server.core.kit.feeds import FeedBatcher, drain, reconnecting
-from server.core.kit.follow import LoadGate
+from server.core.kit.follow import StoreFollower
 from server.core.service import IntakeStage, Proceed
 from server.features.sensors.thresholds import Crossing, Rule, Threshold, ThresholdEngine
 from server.core.timefmt import parse_rfc3339, to_rfc3339
@@ -182,24 +182,32 @@ def severity_of(level: int) -> str:
     return ("minor", "moderate", "severe", "extreme")[min(level, 4) - 1] if level else SEVERITY_OF_LEVEL0
 
 
-class SensorService(IntakeStage):
+def load_stored(store: Any) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Return (the stations registered through the API, the open alerts) from the store's
+    records (blocking: a reader thread)."""
+    return store.records(STATION_RECORDS), read_open(store)
+
+
+class SensorService(StoreFollower[AlertBook], IntakeStage):
     """Readings in, events and alerts out (see the module docstring). Also the intake stage
-    of ``sensor_reading`` events posted through the API."""
+    of ``sensor_reading`` events posted through the API. Its book is the open alerts (followed
+    on the bus) with the stations registered through the API; ``SensorsFeature.install``
+    attaches it."""
 
     kinds = frozenset({"sensor_reading"})
 
     def __init__(self, core: "EventService"):
-        self.core = core
+        alerts = AlertBook(core, "sensor-rules")
+        super().__init__(core, alerts, load_stored, "the sensor stations")
         self.quantities, rules, self.station_rules = load_quantities_and_rules()
         self.stations = load_stations()
         self.engine = ThresholdEngine(rules)
         self.batcher = FeedBatcher(core, core.settings.feed_flush_ms / 1000)
-        self.alerts = AlertBook(core, "sensor-rules")
+        self.alerts = alerts
         self.counters = SensorCounters()
         self._series: dict[tuple[str, str], deque] = {}
         self._rain: dict[str, RainWindow] = {}
         self._crossings: asyncio.Queue[Crossing] = asyncio.Queue()
-        self.loaded = LoadGate("the sensor stations")
 
     # -- readings --------------------------------------------------------------------------------
     def handle_message(self, topic: str, payload: bytes) -> dict[str, Any] | None:
@@ -258,7 +266,7 @@ class SensorService(IntakeStage):
         scenario) through the checks, unit conversion and threshold rules of MQTT readings: the
         server sets ``value`` (canonical unit), ``unit``, ``level``, ``derived`` and the severity;
         companions come from ``props.derived``. A bad reading rejects the batch, naming it."""
-        await self.loaded.wait()  # stations registered through the API, alert levels
+        await self.ready()  # stations registered through the API, alert levels
         checked, problems = [], []
         for i, ev in enumerate(events):
             if ev.kind != "sensor_reading":
@@ -301,7 +309,7 @@ class SensorService(IntakeStage):
         if not isinstance(items, list) or not 0 < len(items) <= self.core.settings.max_batch:
             raise ValidationFailed("expected {\"readings\": [...]}", [detail(
                 "readings", f"a list of 1 to {self.core.settings.max_batch} readings")])
-        await self.loaded.wait()
+        await self.ready()
         now = self.core.clock.now()
         payloads, problems = [], []
         for i, item in enumerate(items):
@@ -397,7 +405,7 @@ class SensorService(IntakeStage):
     async def register(self, station_id: str, doc: Any) -> Station:
         """Add or replace a station from ``{name, lat, lon, kind, quantities, levels?}``."""
         station = parse_station(station_id, doc, self.quantities, self.core.validator.region.contains)
-        await self.loaded.wait()
+        await self.ready()
         await self.core.write(self.core.store.put_records, STATION_RECORDS,
                               {station_id: station.to_record()}, self.core.clock.now())
         self.stations[station_id] = station
@@ -444,15 +452,25 @@ class SensorService(IntakeStage):
                 "level": self._level(station, quantity_id), "thresholds": thresholds}
 
     # -- running ---------------------------------------------------------------------------------
-    async def run(self) -> None:
-        """Warm start, then run the flush loop, the alert worker and the MQTT client."""
-        await self._warm_start()
-        self.loaded.open()
-        jobs = [self.batcher.run(), drain(self._crossings, self._apply_crossing, "sensor alert")]
+    def adopt(self, loaded: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]) -> None:
+        """Take the stations and open alerts read from the store (warm start): each open
+        alert's level is where its rule stands."""
+        stations, alerts = loaded
+        for key, doc in stations.items():
+            self.stations[key] = Station(key, **doc)
+        self.alerts.adopt(alerts)
+        for key, meta in self.alerts.open_meta().items():
+            self.engine.levels[key] = int(meta.get("level", 0))
+
+    def loops(self) -> list[Callable[[], Awaitable[Any]]]:
+        """Return the flush loop, the alert worker and the MQTT client (when configured),
+        started once the stations and alerts are read."""
+        jobs: list[Callable[[], Awaitable[Any]]] = [
+            self.batcher.run, lambda: drain(self._crossings, self._apply_crossing, "sensor alert")]
         url = self.core.settings.mqtt_url
         if url:
-            jobs.append(reconnecting(f"MQTT {url}", self._mqtt_once))
-        await asyncio.gather(*jobs)
+            jobs.append(lambda: reconnecting(f"MQTT {url}", self._mqtt_once))
+        return jobs
 
     async def _mqtt_once(self) -> None:
         import aiomqtt
@@ -468,13 +486,6 @@ class SensorService(IntakeStage):
                     self.handle_message(str(message.topic), bytes(message.payload or b""))
         finally:
             self.counters.subscribed = False
-
-    async def _warm_start(self) -> None:
-        for key, doc in (await self.core.read(self.core.store.records, STATION_RECORDS)).items():
-            self.stations[key] = Station(key, **doc)
-        await self.alerts.load()
-        for key, meta in self.alerts.open_meta().items():
-            self.engine.levels[key] = int(meta.get("level", 0))
 
 
 def parse_station(station_id: str, doc: Any, quantities: dict[str, Quantity], in_region) -> Station:  # noqa: ANN001

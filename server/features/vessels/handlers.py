@@ -82,7 +82,7 @@ class AisUploadHandler(VesselHandler, StreamedBodyHandler):
         stored positions are durable."""
         policy.require(self.principal, "vessels.manage")
         lines = self.body.splitlines()
-        await self.vessels.ready.wait()  # positions restored from the store first
+        await self.vessels.ready()  # positions restored from the store first
         n = self.vessels.feed_lines("http", lines)
         await self.vessels.settle()
         self.write_json({"lines": len(lines), "messages": n,

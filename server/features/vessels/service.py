@@ -30,11 +30,11 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.sea import ZONE_BY_ID, ZONES, SeaZones, load_ports
 from server.features.vessels.ais import AisDecoder, tcp_feed, udp_listener
-from server.core.kit.alerts import AlertBook
+from server.core.kit.alerts import AlertBook, read_open
 from server.features.vessels.settings import VesselsSettings
 from server.core.errors import NotFound, ValidationFailed, detail
 from server.core.kit.feeds import FeedBatcher, every
-from server.core.kit.follow import LoadGate
+from server.core.kit.follow import StoreFollower
 from server.store.base import EventQuery
 from server.core.timefmt import parse_rfc3339, to_rfc3339
 
@@ -53,6 +53,7 @@ NAV_STATUS = ("Under way using engine", "At anchor", "Not under command",
               "Reserved", "AIS-SART active", "Undefined")
 SILENT_ZONES = frozenset(z.id for z in ZONES if z.at_sea) | {"lagoon"}
 SOURCE_CHANNEL = "ais"
+LOAD_PAGE = 5000
 
 
 def _clean(msg: dict[str, Any]) -> dict[str, Any]:
@@ -137,6 +138,13 @@ class VesselTracker:
         self.registry: dict[int, dict[str, Any]] = {}
         self.danger: dict[str, DangerZone] = {}
         self.skipped = {"no_position": 0, "outside_region": 0, "stale": 0}
+
+    def __len__(self) -> int:
+        return len(self.vessels)
+
+    def fresh(self) -> "VesselTracker":
+        """Return an empty tracker of the same zones, settings and region."""
+        return VesselTracker(self.zones, self.settings, self.in_region, self.tz)
 
     # -- positions -------------------------------------------------------------------------------
     def position(self, msg: dict[str, Any], now: int) -> PositionUpdate | None:
@@ -349,26 +357,48 @@ def _zone_geometry(raw: Any, bounds: tuple[float, float, float, float], problems
     return geom
 
 
-class VesselService:
-    """AIS in, vessel events and alerts out (see the module docstring)."""
+def load_fleet(tracker: VesselTracker, store: Any) -> tuple[VesselTracker, dict[str, Any]]:
+    """Fill the empty ``tracker`` from the store: the registry and danger zones (records), the
+    latest position of every vessel (its events); return it with the open alerts (blocking: a
+    reader thread)."""
+    for key, doc in store.records("vessel").items():
+        tracker.registry[int(key)] = doc
+    for key, doc in store.records("danger_zone").items():
+        zone = DangerZone.from_record(key, doc)
+        shapely.prepare(zone.geometry)
+        tracker.danger[key] = zone
+    since, query = 0, EventQuery(kinds=frozenset({"vessel"}))
+    while True:
+        page = store.since(since, query, LOAD_PAGE)
+        for ev in page.events:
+            tracker.restore(ev)
+        if len(page.events) < LOAD_PAGE:
+            return tracker, read_open(store)
+        since = page.next_since
+
+
+class VesselService(StoreFollower[VesselTracker]):
+    """AIS in, vessel events and alerts out (see the module docstring). Its book is the
+    tracker, read from the store, then following the vessel and alert events of the bus;
+    ``VesselsFeature.install`` attaches it."""
 
     def __init__(self, core: "EventService"):
-        self.core = core
         settings = core.settings
         zones = SeaZones(core.router.areaset.union(), load_ports(), settings.ais_port_radius_km)
-        self.tracker = VesselTracker(zones, settings, core.validator.region.contains, core.tz)
+        tracker = VesselTracker(zones, settings, core.validator.region.contains, core.tz)
+        super().__init__(core, tracker, lambda store: load_fleet(tracker.fresh(), store),
+                         "the vessel registry")
         self.batcher = FeedBatcher(core, settings.feed_flush_ms / 1000)
         self.alerts = AlertBook(core, "ais-rules")
         self.decoders: dict[str, AisDecoder] = {}
         self.udp_address: tuple[str, int] | None = None
         self._dirty: dict[str, dict[str, Any] | None] = {}
         self._tasks: set[asyncio.Task] = set()
-        self.ready = LoadGate("the vessel registry")
 
-    def attach(self) -> None:
-        """Follow the core's bus (stored positions) and run the feeds with the core."""
-        self.core.bus.subscribe(self._on_committed)
-        self.core.add_background(self.run)
+    @property
+    def tracker(self) -> VesselTracker:
+        """Return the vessel tracker (the book)."""
+        return self.book
 
     # -- feeding -------------------------------------------------------------------------------
     def decoder(self, source: str) -> AisDecoder:
@@ -397,11 +427,13 @@ class VesselService:
                 self.batcher.add(update.doc, update.store)
                 self._alert_changes(update)
 
-    def _on_committed(self, events: list[dict[str, Any]]) -> None:
-        """Bus listener: vessel events stored by other channels (the HTTP API, a scenario)
-        update the tracker and its alerts too."""
+    def follow(self, events: list[dict[str, Any]]) -> None:
+        """Take committed events from the bus: alerts opened or cleared on any node, and vessel
+        events stored by other channels (the HTTP API, a scenario), which update the tracker
+        and its alerts too."""
         now = self.core.clock.now()
         for e in events:
+            self.alerts.observe(e)
             if e["kind"] != "vessel" or e["source"]["channel"] == SOURCE_CHANNEL:
                 continue
             p = e["props"]
@@ -483,7 +515,7 @@ class VesselService:
     # -- danger zones ----------------------------------------------------------------------------
     async def add_danger_zone(self, zone: DangerZone) -> list[dict[str, Any]]:
         """Store and apply a danger zone; return the vessels now inside it (API form)."""
-        await self.ready.wait()
+        await self.ready()
         await self.core.write(self.core.store.put_records, "danger_zone",
                               {zone.id: zone.to_record()}, self.core.clock.now())
         for v in self.tracker.add_zone(zone):
@@ -494,7 +526,7 @@ class VesselService:
 
     async def remove_danger_zone(self, zone_id: str, reason: str = "removed") -> int:
         """Remove a danger zone and clear its alerts; return how many vessels were inside."""
-        await self.ready.wait()
+        await self.ready()
         inside = self.tracker.remove_zone(zone_id)
         await self.core.write(self.core.store.put_records, "danger_zone", {zone_id: None},
                               self.core.clock.now())
@@ -517,8 +549,7 @@ class VesselService:
     # -- running ---------------------------------------------------------------------------------
     async def run(self) -> None:
         """Warm start from the store, then run the feeds, the flush loop and the timer."""
-        await self._warm_start()
-        self.ready.open()
+        await self.bootstrap()
         s = self.core.settings
         jobs = [every(self.batcher.flush_s, self._flush, "vessel flush"),
                 every(s.ais_silence_check_s, self.check, "vessel timer")]
@@ -548,23 +579,11 @@ class VesselService:
             dirty, self._dirty = self._dirty, {}
             await self.core.write(self.core.store.put_records, "vessel", dirty, self.core.clock.now())
 
-    async def _warm_start(self) -> None:
-        store = self.core.store
-        for key, doc in (await self.core.read(store.records, "vessel")).items():
-            self.tracker.registry[int(key)] = doc
-        for key, doc in (await self.core.read(store.records, "danger_zone")).items():
-            zone = DangerZone.from_record(key, doc)
-            shapely.prepare(zone.geometry)
-            self.tracker.danger[key] = zone
-        await self.alerts.load()
-        since, query = 0, EventQuery(kinds=frozenset({"vessel"}))
-        while True:
-            page = await self.core.read_page(since, query, 5000)
-            for ev in page.events:
-                self.tracker.restore(ev)
-            if len(page.events) < 5000:
-                break
-            since = page.next_since
+    def adopt(self, loaded: tuple[VesselTracker, dict[str, Any]]) -> None:
+        """Take the tracker and open alerts read from the store (warm start): the silent and
+        in-danger flags follow the open alerts."""
+        self.book, alerts = loaded
+        self.alerts.adopt(alerts)
         self._restore_flags()
 
     def _restore_flags(self) -> None:
