@@ -25,7 +25,6 @@ from server.core.kit.follow import StoreFollower
 from server.features.reports import kpis
 from server.features.reports.attributes import check_attributes
 from server.features.reports.casebook import CASE_KINDS, DONE, Case, CaseBook, load_book
-from server.features.reports.figures import ReportPerformance
 from server.features.reports.lifecycle import (ACTIONS, CITIZEN, HOUR_US, SYSTEM, Action, Lifecycle,
                                       TransitionIn, actions_for, parse_transition)
 from server.features.reports.tokens import CitizenTokens, load_secret_key
