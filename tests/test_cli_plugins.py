@@ -1,9 +1,8 @@
 """How the ``ioc`` command is put together: the core's commands, each feature's own
-(``Feature.commands``) and the plugins' (entry points), with ``server`` importing neither
-``scenarios`` nor ``vision``."""
+(``Feature.commands``) and the plugins' (entry points; that ``server`` imports neither
+``scenarios`` nor ``vision`` is one of the rules of tests/test_import_rules.py)."""
 from __future__ import annotations
 
-import ast
 import configparser
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -15,26 +14,6 @@ from server.cli import DEMO_PLAYERS, PLUGINS, main
 from server.features import default_features
 
 ROOT = Path(__file__).resolve().parent.parent
-OUTSIDE_SERVER = ("scenarios", "vision")
-
-
-def imported_modules(path: Path) -> list[str]:
-    """Return the absolute module names that the file at ``path`` imports."""
-    names = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-        if isinstance(node, ast.Import):
-            names += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.append(node.module)
-    return names
-
-
-def test_server_imports_neither_scenarios_nor_vision():
-    files = sorted((ROOT / "server").rglob("*.py"))
-    assert len(files) > 50
-    wrong = [f"{path.relative_to(ROOT)}: {name}" for path in files
-             for name in imported_modules(path) if name.split(".")[0] in OUTSIDE_SERVER]
-    assert wrong == []
 
 
 def test_the_declared_plugins_are_installed():
