@@ -18,12 +18,11 @@ from server.core.policy import AGENCY_BOUND, ROLES, UNIT_BOUND
 from server.store.base import Box, EventQuery, TokenRecord
 from server.core.timefmt import now_micros
 
-#: Kinds citizens file (``events.post_citizen``; every other kind is ``events.post``). An ``sos``
-#: is the one-tap button of the citizens' app, which holds a public token: a person in rising water
-#: cannot be asked to sign in first. What protects the others: a public view never reads back a
-#: phone, name, address or exact place; the server sets status and triage; repeated taps from one
-#: phone join the open SOS (docs/FLOOD_OPERATIONS.md).
-CITIZEN_KINDS = frozenset({"report", "question", "sos"})
+#: Kinds citizens file (``Kind.citizen``) need ``events.post_citizen``; every other kind
+#: ``events.post``. An ``sos`` is the one-tap button of the citizens' app, which holds a public
+#: token: a person in rising water cannot be asked to sign in first. What protects the others: a
+#: public view never reads back a phone, name, address or exact place; the server sets status and
+#: triage; repeated taps from one phone join the open SOS (docs/FLOOD_OPERATIONS.md).
 TOKEN_PREFIX = "ioc_"
 
 
@@ -135,10 +134,10 @@ def view_of(principal: Principal) -> View:
     return View(False, principal.agency_id)  # an agency: its own
 
 
-def posting(kinds: set[str]) -> str:
+def posting(kinds: set[str], citizen_kinds: frozenset[str]) -> str:
     """Return the policy action of posting events of ``kinds``: ``events.post_citizen`` when
-    they are all citizens' kinds, else ``events.post``."""
-    return "events.post_citizen" if kinds <= CITIZEN_KINDS else "events.post"
+    they are all ``citizen_kinds`` (``KindRegistry.citizen_kinds``), else ``events.post``."""
+    return "events.post_citizen" if kinds <= citizen_kinds else "events.post"
 
 
 def case_scope(principal: Principal, agency_id: str, copied_to: Iterable[str],

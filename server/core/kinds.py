@@ -51,6 +51,9 @@ class Kind:
     example_props: ClassVar[dict[str, Any]] = {}
     #: Statuses that close a case (it no longer counts as open or overdue).
     closed_statuses: ClassVar[frozenset[str]] = frozenset()
+    #: True: citizens file events of this kind (the public token and an agency may post them:
+    #: policy action ``events.post_citizen``); else only ``events.post`` may.
+    citizen: ClassVar[bool] = False
 
     @property
     def accepted_statuses(self) -> tuple[str, ...]:
@@ -119,6 +122,11 @@ class KindRegistry:
     def names(self) -> list[str]:
         """Return every known kind name, sorted."""
         return sorted(self._kinds)
+
+    @property
+    def citizen_kinds(self) -> frozenset[str]:
+        """Return the names of the kinds citizens file (``Kind.citizen``)."""
+        return frozenset(k.name for k in self if k.citizen)
 
     def closed(self, name: str) -> frozenset[str]:
         """Return the statuses that close an event of kind ``name`` (none for an unknown kind)."""

@@ -1,5 +1,5 @@
 """Key figures for the wall's KPI panels: one base class (``KpiProvider``), a registry on the
-core (``core.kpis``) and the providers that stored events answer today.
+core (``core.kpis``) and the core's own figure (events in the last hour, per kind).
 
 A provider returns items; the wall draws them generically, grouped by ``group``. Wire form of
 ``GET /api/v1/kpis``::
@@ -10,7 +10,7 @@ A provider returns items; the wall draws them generically, grouped by ``group``.
                 "status": "ok" | "warn" | "alarm" | "unknown", "group": str}]}
 
 A feature adds its figures by subclassing ``KpiProvider`` and calling
-``ctx["core"].kpis.register(MyProvider(...))`` in its ``routes(ctx)`` (see docs/WALL.md).
+``core.kpis.register(MyProvider(...))`` in its ``Feature.install`` (see docs/WALL.md).
 """
 from __future__ import annotations
 
@@ -170,49 +170,8 @@ class KpiRegistry:
                 "groups": [g.to_json() for g in ordered], "items": items}
 
 
-# -- the providers stored events answer today ---------------------------------------------------
-REPORTS = KpiGroup("reports", "Phản ánh hiện trường", "Field reports", order=10)
+# -- the core's own figure ----------------------------------------------------------------------
 ACTIVITY = KpiGroup("activity", "Sự kiện trong 1 giờ qua", "Events in the last hour", order=40)
-
-
-class ReportsToday(KpiProvider):
-    """Reports received since local midnight."""
-
-    id = "reports.today"
-    group = REPORTS
-
-    async def items(self, ctx: KpiContext) -> list[Kpi]:
-        """Return one figure: the count."""
-        n = await ctx.total(kinds=frozenset({"report"}), received_from=ctx.day_start())
-        return [Kpi(self.id, "Tiếp nhận hôm nay", "Received today", n, self.group.id)]
-
-
-class OpenReports(KpiProvider):
-    """Reports whose case is not closed."""
-
-    id = "reports.open"
-    group = REPORTS
-
-    async def items(self, ctx: KpiContext) -> list[Kpi]:
-        """Return one figure: the count."""
-        n = await ctx.total(kinds=frozenset({"report"}), exclude_statuses=ctx.closed("report"))
-        return [Kpi(self.id, "Đang xử lý", "Open", n, self.group.id)]
-
-
-class OverdueCases(KpiProvider):
-    """Open cases of any kind past their deadline (warn from 1, alarm from ``alarm_at``)."""
-
-    id = "cases.overdue"
-    group = REPORTS
-    alarm_at: ClassVar[int] = 10
-
-    async def items(self, ctx: KpiContext) -> list[Kpi]:
-        """Return one figure: the count, with its level."""
-        counts = await ctx.tally(CountQuery(agency_id=ctx.agency_id, deadline_before=ctx.now,
-                                            group_by=("kind", "status")))
-        n = sum(c for (kind, status), c in counts.items() if status not in ctx.closed(kind))
-        return [Kpi(self.id, "Quá hạn xử lý", "Overdue", n, self.group.id,
-                    status=level(n, 1, self.alarm_at))]
 
 
 class EventsLastHour(KpiProvider):
@@ -235,4 +194,4 @@ class EventsLastHour(KpiProvider):
 
 def default_providers() -> list[KpiProvider]:
     """Return the providers of the core (features register theirs on ``core.kpis``)."""
-    return [ReportsToday(), OpenReports(), OverdueCases(), EventsLastHour()]
+    return [EventsLastHour()]

@@ -50,7 +50,7 @@ CASE_WORKERS = AGENCIES | {"admin"}
 FIELD = MANAGERS | {"responder"}
 #: Post events of every kind.
 POSTERS = frozenset({"admin", "operator"})
-#: Post what citizens file (``server.core.auth.CITIZEN_KINDS``).
+#: Post what citizens file (the kinds with ``Kind.citizen``).
 CITIZEN_POSTERS = POSTERS | {"agency", "public"}
 #: Read every case whatever its unit (a supervisor only when not bound to an agency).
 EVERY_CASE = frozenset({"admin", "operator", "wall", SYSTEM})

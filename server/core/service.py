@@ -203,8 +203,8 @@ class EventService:
         Returns the AppendResult once committed; the new events are then on the bus.
         """
         items, prefix = self.validator.unpack(doc)
-        policy.require(principal, posting({i.get("kind") for i in items if isinstance(i, dict)}
-                                          - {None}))
+        kinds_posted = {i.get("kind") for i in items if isinstance(i, dict)} - {None}
+        policy.require(principal, posting(kinds_posted, self.kinds.citizen_kinds))
         events = self.validator.validate(items, prefix, self.clock.now())
         key = f"{principal.token_id}:{idem_key}" if idem_key else None
         digest = hashlib.sha256(repr(items).encode()).hexdigest() if key else None

@@ -138,6 +138,7 @@ class SosKind(CallKind):
 
     name = "sos"
     props_model = SosProps
+    citizen = True  # the app's one tap
     example_props: ClassVar[dict[str, Any]] = {"phone": "+84 905 000 111", "needs": ["trapped"],
                                                "people": 3}
 

@@ -18,7 +18,7 @@ from server.features.reports import chat_handlers, handlers, open311_handlers, p
 from server.features.reports.chat import CHAT_ADAPTERS, ChatIntake
 from server.features.reports.cli import report
 from server.features.reports.desk import ReportDesk
-from server.features.reports.figures import ReportPerformance
+from server.features.reports.figures import ReportPerformance, providers
 from server.features.reports.kinds import QuestionKind, ReportKind
 from server.features.reports.open311 import Open311
 from server.features.reports.openapi import operations
@@ -46,7 +46,8 @@ class ReportsFeature(Feature):
         self.desk = ReportDesk(core)
         core.add_intake(self.desk)
         self.desk.attach()
-        core.kpis.register(ReportPerformance(self.desk))
+        for provider in [*providers(), ReportPerformance(self.desk)]:
+            core.kpis.register(provider)
         self.open311 = Open311(self.desk, CommuneGeocoder(core.router.areaset))
         self.changeset = to_rfc3339(core.clock.now(), core.tz, "seconds")
         self.chat = ChatIntake(self.desk, core.settings)

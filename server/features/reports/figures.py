@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from server.core.auth import Principal
-from server.core.kpis import REPORTS, Kpi, KpiContext, KpiProvider, level
+from server.core.kpis import Kpi, KpiContext, KpiGroup, KpiProvider, level
+from server.store import CountQuery
 from server.features.reports import kpis
 
 DAY_US = 86_400_000_000
@@ -17,6 +18,49 @@ DAY_US = 86_400_000_000
 FIGURES = (("processed_pct", "Đã xử lý", "Processed"),
            ("on_time_pct", "Đúng hạn", "On time"),
            ("satisfaction_pct", "Hài lòng", "Satisfied"))
+
+
+REPORTS = KpiGroup("reports", "Phản ánh hiện trường", "Field reports", order=10)
+
+
+class ReportsToday(KpiProvider):
+    """Reports received since local midnight."""
+
+    id = "reports.today"
+    group = REPORTS
+
+    async def items(self, ctx: KpiContext) -> list[Kpi]:
+        """Return one figure: the count."""
+        n = await ctx.total(kinds=frozenset({"report"}), received_from=ctx.day_start())
+        return [Kpi(self.id, "Tiếp nhận hôm nay", "Received today", n, self.group.id)]
+
+
+class OpenReports(KpiProvider):
+    """Reports whose case is not closed."""
+
+    id = "reports.open"
+    group = REPORTS
+
+    async def items(self, ctx: KpiContext) -> list[Kpi]:
+        """Return one figure: the count."""
+        n = await ctx.total(kinds=frozenset({"report"}), exclude_statuses=ctx.closed("report"))
+        return [Kpi(self.id, "Đang xử lý", "Open", n, self.group.id)]
+
+
+class OverdueCases(KpiProvider):
+    """Open cases of any kind past their deadline (warn from 1, alarm from ``alarm_at``)."""
+
+    id = "cases.overdue"
+    group = REPORTS
+    alarm_at: ClassVar[int] = 10
+
+    async def items(self, ctx: KpiContext) -> list[Kpi]:
+        """Return one figure: the count, with its level."""
+        counts = await ctx.tally(CountQuery(agency_id=ctx.agency_id, deadline_before=ctx.now,
+                                            group_by=("kind", "status")))
+        n = sum(c for (kind, status), c in counts.items() if status not in ctx.closed(kind))
+        return [Kpi(self.id, "Quá hạn xử lý", "Overdue", n, self.group.id,
+                    status=level(n, 1, self.alarm_at))]
 
 
 class ReportPerformance(KpiProvider):
@@ -49,3 +93,8 @@ class ReportPerformance(KpiProvider):
                            value, self.group.id, unit="%",
                            status=level(value, self.warn_pct, self.alarm_pct)))
         return out
+
+
+def providers() -> list[KpiProvider]:
+    """Return the report figures that stored events answer (the desk's come with the desk)."""
+    return [ReportsToday(), OpenReports(), OverdueCases()]

@@ -49,7 +49,10 @@ def redact_contacts(text: str | None) -> str | None:
 
 
 class CaseKind(RoutedKind):
-    """A kind whose events are cases. Subclasses list their free-text props."""
+    """A kind whose events are cases, filed by citizens. Subclasses list their free-text
+    props."""
+
+    citizen = True
 
     #: Client props holding free text (redacted on public views).
     free_text_props: ClassVar[tuple[str, ...]] = ()
