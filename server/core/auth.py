@@ -126,7 +126,7 @@ def view_of(principal: Principal) -> View:
     (``events.read``)."""
     if not principal.authenticated:
         raise Unauthorized("send a token: Authorization: Bearer TOKEN (websocket: ?token=…)")
-    policy.require(principal, "events.read")
+    policy.require(principal, policy.EVENTS_READ)
     if principal.role in policy.FULL_VIEW:
         return View(False, None)
     if principal.role == "public":
@@ -134,10 +134,10 @@ def view_of(principal: Principal) -> View:
     return View(False, principal.agency_id)  # an agency: its own
 
 
-def posting(kinds: set[str], citizen_kinds: frozenset[str]) -> str:
+def posting(kinds: set[str], citizen_kinds: frozenset[str]) -> policy.Permission:
     """Return the policy action of posting events of ``kinds``: ``events.post_citizen`` when
     they are all ``citizen_kinds`` (``KindRegistry.citizen_kinds``), else ``events.post``."""
-    return "events.post_citizen" if kinds <= citizen_kinds else "events.post"
+    return policy.EVENTS_POST_CITIZEN if kinds <= citizen_kinds else policy.EVENTS_POST
 
 
 def case_scope(principal: Principal, agency_id: str, copied_to: Iterable[str],

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pydantic_settings import BaseSettings
 
     from layers.base import Layer
+    from server.core.policy import Permission
     from server.core.kinds import Kind
 
 #: A Tornado route: ``(pattern, handler class, handler kwargs)``.
@@ -49,6 +50,11 @@ class Feature(abc.ABC):
 
     def layers(self) -> list["Layer"]:
         """Return the wall layers this feature's events are drawn in (``layers/``)."""
+        return []
+
+    def actions(self) -> list["Permission"]:
+        """Return the named actions this feature checks (its ``actions.py``), so that the
+        policy's users (the role matrix test, the docs) see every one."""
         return []
 
     def install(self, core: Any, needs: Mapping[str, "Feature"]) -> None:
@@ -127,6 +133,16 @@ class FeatureRegistry:
     def layers(self) -> list["Layer"]:
         """Return every feature's layers, in build order."""
         return [layer for f in self._order for layer in f.layers()]
+
+    def actions(self) -> list["Permission"]:
+        """Return every feature's named actions; raise ValueError if two share a name."""
+        out: dict[str, "Permission"] = {}
+        for feature in self._order:
+            for action in feature.actions():
+                if action.name in out:
+                    raise ValueError(f"two features declare the action {action.name!r}")
+                out[action.name] = action
+        return list(out.values())
 
     def install(self, core: Any) -> None:
         """Install every feature on ``core`` in build order (once)."""

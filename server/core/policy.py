@@ -1,19 +1,22 @@
-"""Who may do what, declared once: the roles, the groups of roles, and the named actions each
-mapped to the roles allowed. Handlers, desks and lifecycle tables ask here and nowhere else::
+"""Who may do what, declared once: the roles, the groups of roles, the named actions
+(``Permission``: a name and the roles allowed) and the one check. Handlers, desks and lifecycle
+tables ask here and nowhere else::
 
-    policy.require(principal, "vessels.manage")   # Unauthorized (no token) or Forbidden
-    policy.allows(principal, "warnings.read")     # True / False
+    policy.require(principal, actions.MANAGE)   # Unauthorized (no token) or Forbidden
+    policy.allows(principal, policy.EVENTS_READ)  # True / False
 
-Adding a role is one edit of ``ROLES`` (and of the groups it joins); adding an action is one
-line of ``ACTIONS``. Lifecycle tables (``server.core.kit.transitions``) take their ``roles``
+The core's actions are declared below; each feature declares its own in its ``actions.py``
+(``server/features/vessels/actions.py``: ``MANAGE = Permission("vessels.manage", MANAGERS, …)``)
+and lists them in ``Feature.actions``, so the role matrix test sees every one. Adding a role is
+one edit of ``ROLES`` (and of the groups it joins); adding an action is one ``Permission``.
+Lifecycle tables (``server.core.kit.transitions``) take their ``roles``
 from the groups. Where *whose* object it is matters (an agency's own case, a responder's own
 unit) the feature checks that after the policy.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable
 
 from server.core.errors import Forbidden, Unauthorized
 
@@ -65,66 +68,41 @@ PERSONAL = frozenset(ROLES) - {"public"}
 
 
 @dataclass(frozen=True)
-class Rule:
-    """Who may take an action: ``roles``; ``what`` names the act in a refusal ("may not …")
-    and ``hint`` says where to go instead."""
+class Permission:
+    """A named action and who may take it: ``roles``; ``what`` names the act in a refusal
+    ("may not …") and ``hint`` says where to go instead. The core declares its own below; each
+    feature declares its own in its ``actions.py`` and lists them in ``Feature.actions``."""
 
+    name: str
     roles: frozenset[str]
     what: str
     hint: str = ""
 
 
-#: Every named action: ``"feature.verb"`` → who may.
-ACTIONS: Mapping[str, Rule] = MappingProxyType({
-    "events.read": Rule(READERS, "read events"),
-    "events.post": Rule(POSTERS, "post events of every kind"),
-    "events.post_citizen": Rule(CITIZEN_POSTERS, "post citizens' events (report, question, sos)"),
-    "events.reroute": Rule(ADMINS, "re-route events"),
-    "tokens.manage": Rule(ADMINS, "list or revoke tokens"),
-    "audit.read": Rule(ADMINS, "read the audit trail"),
-    "reports.read": Rule(STAFF, "read the work lists", "see /api/v1/public/"),
-    "calls.read": Rule(STAFF, "read the dispatch lists",
-                       "a unit's tablet reads /api/v1/units/me"),
-    "calls.prioritise": Rule(MANAGERS, "set a call's priority"),
-    "units.register": Rule(DESK, "register units"),
-    "units.operate": Rule(MANAGERS | {SYSTEM}, "act for any unit"),
-    "units.token": Rule(MANAGERS, "hand out tablet tokens"),
-    "vessels.manage": Rule(MANAGERS, "see or change the AIS feeds and danger zones"),
-    "sensors.manage": Rule(MANAGERS, "register stations or post readings"),
-    "flood_roads.mark": Rule(MANAGERS, "mark flooded roads"),
-    "warnings.read": Rule(STAFF, "read warnings of every status",
-                          "the public feed is /api/v1/public/warnings.atom"),
-    "warnings.draft": Rule(MANAGERS, "draft warnings"),
-    "warnings.import": Rule(MANAGERS, "post CAP messages"),
-    "warnings.contacts": Rule(MANAGERS, "read or register the contacts"),
-})
+# -- the core's actions -------------------------------------------------------------------------
+EVENTS_READ = Permission("events.read", READERS, "read events")
+EVENTS_POST = Permission("events.post", POSTERS, "post events of every kind")
+EVENTS_POST_CITIZEN = Permission("events.post_citizen", CITIZEN_POSTERS,
+                                 "post citizens' events (report, question, sos)")
+EVENTS_REROUTE = Permission("events.reroute", ADMINS, "re-route events")
+TOKENS_MANAGE = Permission("tokens.manage", ADMINS, "list or revoke tokens")
+AUDIT_READ = Permission("audit.read", ADMINS, "read the audit trail")
+#: The core's actions (the features add theirs: ``FeatureRegistry.actions``).
+CORE_ACTIONS: tuple[Permission, ...] = (EVENTS_READ, EVENTS_POST, EVENTS_POST_CITIZEN,
+                                        EVENTS_REROUTE, TOKENS_MANAGE, AUDIT_READ)
 
 
-def rule(action: str) -> Rule:
-    """Return the Rule of ``action``; raise KeyError naming the known actions."""
-    try:
-        return ACTIONS[action]
-    except KeyError:
-        raise KeyError(f"no action {action!r} in the policy ({', '.join(ACTIONS)})") from None
-
-
-def roles(action: str) -> frozenset[str]:
-    """Return the roles allowed to take ``action``."""
-    return rule(action).roles
-
-
-def allows(principal: "Principal", action: str) -> bool:
+def allows(principal: "Principal", action: Permission) -> bool:
     """Return True if ``principal`` has a token and may take ``action``."""
-    return principal.authenticated and principal.role in rule(action).roles
+    return principal.authenticated and principal.role in action.roles
 
 
-def require(principal: "Principal", action: str) -> None:
+def require(principal: "Principal", action: Permission) -> None:
     """Raise Unauthorized (no token) or Forbidden (naming the roles allowed) unless
     ``principal`` may take ``action``."""
-    found = rule(action)
     require_token(principal)
-    if principal.role not in found.roles:
-        raise refusal(principal.role, found.what, found.roles, found.hint)
+    if principal.role not in action.roles:
+        raise refusal(principal.role, action.what, action.roles, action.hint)
 
 
 def require_token(principal: "Principal") -> None:

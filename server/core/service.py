@@ -265,7 +265,7 @@ class EventService:
         Events are read in seq order up to the head seen at the start, so an event moved to the
         head by this run is not visited twice.
         """
-        policy.require(principal, "events.reroute")
+        policy.require(principal, policy.EVENTS_REROUTE)
         request.check(self.router)
         report = RerouteReport(request.dry_run)
         head, since = await self.read(self.store.last_seq), 0

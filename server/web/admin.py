@@ -22,7 +22,7 @@ class TokensHandler(BaseHandler):
     async def get(self) -> None:
         """Answer ``{"tokens": [{id, role, agency_id, unit_id, label, created_at, expires_at,
         revoked_at, state}]}`` (never a secret or a hash)."""
-        policy.require(self.principal, "tokens.manage")
+        policy.require(self.principal, policy.TOKENS_MANAGE)
         records = await self.core.read(self.core.store.list_tokens)
         self.write_json({"tokens": token_listing(records, self.core.tz, self.core.clock.now())})
 
@@ -32,7 +32,7 @@ class TokenHandler(BaseHandler):
 
     async def delete(self, token_id: str) -> None:
         """Answer ``{"revoked": id}``; 404 when no live token has this id."""
-        policy.require(self.principal, "tokens.manage")
+        policy.require(self.principal, policy.TOKENS_MANAGE)
         if not await self.core.write(self.core.revoke_token, token_id):
             raise NotFound(f"no live token {token_id!r}")
         self.write_json({"revoked": token_id})
@@ -43,7 +43,7 @@ class AuditHandler(BaseHandler):
 
     async def get(self) -> None:
         """Stream the entries at or after ``since`` as JSON lines or CSV, oldest first."""
-        policy.require(self.principal, "audit.read")
+        policy.require(self.principal, policy.AUDIT_READ)
         since, fmt = parse_since(self.get_query_argument_or_none("since")), \
             parse_format(self.get_query_argument_or_none("format"))
         await self.core.access.flush()

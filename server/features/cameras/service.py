@@ -150,7 +150,7 @@ class CameraService(StoreFollower[CameraBook]):
     async def report(self, principal: Principal, camera_id: str, doc: Any) -> dict[str, Any]:
         """Register ``camera_id`` or record its heartbeat and status; return the camera as
         ``GET /api/v1/cameras`` lists it. Raise ValidationFailed, Forbidden or Conflict."""
-        policy.require(principal, "events.post")
+        policy.require(principal, policy.EVENTS_POST)
         body = _parse_camera(camera_id, doc)
         await self._ready()
         async with self._lock:
@@ -246,7 +246,7 @@ class CameraService(StoreFollower[CameraBook]):
                          body: bytes) -> str:
         """Store a JPEG (``latest`` or a snapshot uuid) atomically; return its API path.
         Raise Forbidden, NotFound or ValidationFailed."""
-        policy.require(principal, "events.post")
+        policy.require(principal, policy.EVENTS_POST)
         await self._ready()
         self._known(camera_id)
         if not IMAGE_NAME_RE.match(name):

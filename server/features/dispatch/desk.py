@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from geo import h3grid
 from server.core import policy
+from server.features.dispatch import actions
 from server.core.auth import Principal, View, case_scope
 from server.features.dispatch.kinds import Need
 from server.features.dispatch.book import (CALL_KINDS, CallBook, is_open, load_book, unit_of,
@@ -169,7 +170,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
             raise ValidationFailed("this address files a call",
                                    [detail("kind", "sos or hotline_call")])
         if override is not None:
-            policy.require(principal, "calls.prioritise")
+            policy.require(principal, actions.CALLS_PRIORITISE)
         result = await self.core.ingest(doc, principal, idem_key)
         call = result.events[0]
         if override is not None:
@@ -183,7 +184,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
         """File the app's SOS, or join it to the open call of the same phone (younger than
         ``dispatch_sos_merge_hours``); return (201 new | 200 joined, ``{"sos", "repeat_of",
         "notice", "replayed"}``). The answer is in the caller's view (public: no phone)."""
-        policy.require(principal, "events.post_citizen")  # before a join, which is no ingest
+        policy.require(principal, policy.EVENTS_POST_CITIZEN)  # before a join, which is no ingest
         await self.ready()
         body: SosIn = parse_model(SosIn, doc, "SOS")
         ref = body.ref or idem_key
@@ -357,7 +358,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
 
     async def _keep_or_triaged(self, call, props, act, principal, reason, data) -> dict:
         changes: dict[str, Any] = {"props": props}
-        if call["status"] == "new" and policy.allows(principal, "calls.prioritise"):
+        if call["status"] == "new" and policy.allows(principal, actions.CALLS_PRIORITISE):
             changes["status"] = "triaged"
         new = await self._store(call, changes, act, principal, reason, data)
         return {"call": new, "unit": self._unit_on(new), "replayed": False}
@@ -449,7 +450,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
         """Return ``{"calls": [...], "total"}``: the calls ``principal`` may see, most urgent
         first (open ones only unless ``open_only`` is False, then the newest closed after)."""
         await self.ready()
-        policy.require(principal, "calls.read")
+        policy.require(principal, actions.CALLS_READ)
         calls = [c for c in self.book.calls.values()
                  if (is_open(c) or not open_only) and self.can_see(principal, c)]
         calls.sort(key=lambda c: (not is_open(c), urgency_key(c) if is_open(c) else -c["seq"]))
@@ -470,7 +471,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
         """Return ``{"calls": [{"call", "match": ["phone"|"place"]}]}``: earlier calls from the
         same phone or the same or neighbouring H3 cells (``dispatch_related_hours``)."""
         await self.ready()
-        policy.require(principal, "calls.read")
+        policy.require(principal, actions.CALLS_READ)
         cell = h3grid.latlng_to_cell_int(lat, lon, self.settings.h3_res) \
             if lat is not None and lon is not None else None
         since = self.core.clock.now() - int(self.settings.dispatch_related_hours * HOUR_US)
@@ -481,14 +482,14 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
     async def suggestions(self, principal: Principal, call_id: str, n: int) -> dict[str, Any]:
         """Return the nearest free suitable units for a call (``Roster.suggest``)."""
         await self.ready()
-        policy.require(principal, "calls.read")
+        policy.require(principal, actions.CALLS_READ)
         call = self.visible(call_id, principal)
         s = situation(call["props"], call["category"], 0)
         return {"call_id": call_id, **self.roster.suggest(call, s, n)}
 
     def triage_preview(self, principal: Principal, doc: Any) -> dict[str, Any]:
         """Return what the rules say about a call being logged (no waiting time)."""
-        policy.require(principal, "calls.read")
+        policy.require(principal, actions.CALLS_READ)
         body: TriageIn = parse_model(TriageIn, doc, "triage preview")
         if self.core.categories.get(body.category) is None:
             raise ValidationFailed("unknown category", [detail("category", body.category)])
@@ -498,7 +499,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
         """Return ``{"units": [events]}`` by type and name (an agency: every unit; units are
         not cases)."""
         await self.ready()
-        policy.require(principal, "calls.read")
+        policy.require(principal, actions.CALLS_READ)
         units = sorted(self.book.units.values(),
                        key=lambda u: (u["props"]["type"], u["props"]["name"]))
         return {"units": units}
@@ -522,7 +523,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
                          ttl_days: float | None) -> dict[str, Any]:
         """Issue a responder token for a registered unit's tablet (staff only); return
         ``{"token", "unit_id", "tablet": "/tablet#token=…"}``."""
-        policy.require(principal, "units.token")
+        policy.require(principal, actions.UNITS_TOKEN)
         await self.ready()
         self.roster.get(unit_id)
         token = await self.core.write(self.core.create_token, "responder", None,

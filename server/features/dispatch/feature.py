@@ -7,9 +7,11 @@ from typing import Any, Mapping
 from layers.base import Layer
 from layers.emergency import HotlineCallsLayer, SosLayer
 from layers.responders import RespondersLayer
+from server.core.policy import Permission
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
 from server.core.kinds import Kind
+from server.features.dispatch import actions
 from server.features.dispatch import handlers
 from server.features.dispatch.desk import DispatchDesk
 from server.features.dispatch.kinds import HotlineCallKind, ResponderKind, SosKind
@@ -31,6 +33,10 @@ class DispatchFeature(Feature):
     def layers(self) -> list[Layer]:
         """Return the wall layers of SOS, hotline calls and responder units."""
         return [SosLayer(), HotlineCallsLayer(), RespondersLayer()]
+
+    def actions(self) -> list[Permission]:
+        """Return the named actions this feature checks (``actions.py``)."""
+        return list(actions.ACTIONS)
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the desk: intake stage, bus listener, re-triage timer, key figures."""

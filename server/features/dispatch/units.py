@@ -28,6 +28,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from geo.datafiles import DATA_DIR
 from geo.sphere import distance_m
 from server.core import policy
+from server.features.dispatch import actions
 from server.core.auth import Principal
 from server.features.dispatch.kinds import Capability, Place, UnitProps, UnitType, category_of
 from server.features.dispatch.book import CallBook
@@ -143,7 +144,7 @@ class Roster:
         """Raise Unauthorized (no token) or Forbidden unless ``principal`` is staff or the
         tablet of ``unit_id``."""
         policy.require_token(principal)
-        if policy.allows(principal, "units.operate"):
+        if policy.allows(principal, actions.UNITS_OPERATE):
             return
         if principal.role == "responder" and principal.unit_id == unit_id:
             return
@@ -153,7 +154,7 @@ class Roster:
     async def register(self, principal: Principal, unit_id: str, doc: Any) -> dict[str, Any]:
         """Register a unit or change its description; return its event. Staff register any
         unit, an agency only its own (the unit routes to it)."""
-        policy.require(principal, "units.register")
+        policy.require(principal, actions.UNITS_REGISTER)
         if unit_id == "me":
             raise ValidationFailed("'me' names the caller's own unit", [detail("id", "another id")])
         body: UnitIn = parse_model(UnitIn, doc, "unit")

@@ -6,8 +6,10 @@ from typing import Any, Mapping
 
 from layers.base import Layer
 from layers.floodroads import FloodRoadsLayer
+from server.core.policy import Permission
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
+from server.features.flood_roads import actions
 from server.features.flood_roads import handlers
 from server.features.flood_roads.book import FloodRoads
 from server.features.flood_roads.openapi import operations
@@ -30,6 +32,10 @@ class FloodRoadsFeature(Feature):
     def layers(self) -> list[Layer]:
         """Return the wall layers of the flooded roads."""
         return [FloodRoadsLayer()]
+
+    def actions(self) -> list[Permission]:
+        """Return the named actions this feature checks (``actions.py``)."""
+        return list(actions.ACTIONS)
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the book: it follows the store (bus and background task), refuses flood_road

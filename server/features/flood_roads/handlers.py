@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from server.core import policy
+from server.features.flood_roads import actions
 from server.core.auth import view_of
 from server.core.errors import ValidationFailed, detail
 from server.features.flood_roads.book import FloodRoads
@@ -37,7 +38,7 @@ class FloodRoadsHandler(FloodRoadHandler, StreamedBodyHandler):
         """Mark ``{road_id, segment} | {lat, lon}`` with ``status``, ``depth_m``, ``source``;
         answer ``201`` (first mark of the segment) or ``200`` with ``{segment, event,
         snapped_m, created}``."""
-        policy.require(self.principal, "flood_roads.mark")
+        policy.require(self.principal, actions.MARK)
         out = await self.roads.mark(self.body_json(), self.principal)
         self.write_json(out, 201 if out["created"] else 200)
 

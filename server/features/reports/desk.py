@@ -16,6 +16,7 @@ from typing import Any, Awaitable, Callable, Iterable
 
 from geo import h3grid
 from server.core import policy
+from server.features.reports import actions
 from server.core.auth import Principal, View, case_scope
 from server.core.errors import Forbidden, IOCError, NotFound, Unauthorized, ValidationFailed, detail
 from server.core.events import NewEvent
@@ -316,7 +317,7 @@ class ReportDesk(StoreFollower[CaseBook], IntakeStage):
                         limit: int, offset: int) -> dict[str, Any]:
         """Return ``{"cases": [summary…], "total": N}`` newest first, scoped to the caller."""
         await self.ready()
-        policy.require(principal, "reports.read")
+        policy.require(principal, actions.READ)
         now = self.core.clock.now()
         chosen = [c for c in self.book.all() if c.kind == kind and self.can_see(principal, c)
                   and _matches(c, filters, now)]
@@ -330,7 +331,7 @@ class ReportDesk(StoreFollower[CaseBook], IntakeStage):
         await self.ready()
         cases: Iterable[Case] = self.book.all()
         if principal is not None:
-            policy.require(principal, "reports.read")
+            policy.require(principal, actions.READ)
             cases = [c for c in cases if self.can_see(principal, c)]
         rows, total = kpis.compute(cases, by, self.core.clock.now(), start, end, kind)
         doc = kpis.kpi_document(rows, total, by, lambda key: self.label(by, key))

@@ -10,10 +10,12 @@ from geo.geocode import CommuneGeocoder
 from layers.base import Layer
 from layers.questions import QuestionsLayer
 from layers.reports import ReportsLayer
+from server.core.policy import Permission
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
 from server.core.kinds import Kind
 from server.core.timefmt import to_rfc3339
+from server.features.reports import actions
 from server.features.reports import chat_handlers, handlers, open311_handlers, public_handlers
 from server.features.reports.chat import CHAT_ADAPTERS, ChatIntake
 from server.features.reports.cli import report
@@ -39,6 +41,10 @@ class ReportsFeature(Feature):
     def layers(self) -> list[Layer]:
         """Return the wall layers of reports and questions."""
         return [ReportsLayer(), QuestionsLayer()]
+
+    def actions(self) -> list[Permission]:
+        """Return the named actions this feature checks (``actions.py``)."""
+        return list(actions.ACTIONS)
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the desk (intake stage, bus listener, timer, the wall's report figures) and the

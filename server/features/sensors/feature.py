@@ -6,9 +6,11 @@ from typing import Any, Mapping
 
 from layers.base import Layer
 from layers.sensors import SensorsLayer
+from server.core.policy import Permission
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
 from server.core.kinds import Kind
+from server.features.sensors import actions
 from server.features.sensors import handlers
 from server.features.sensors.kinds import SensorReadingKind
 from server.features.sensors.kpis import Reservoirs, RiverLevels
@@ -30,6 +32,10 @@ class SensorsFeature(Feature):
     def layers(self) -> list[Layer]:
         """Return the wall layers of the stations."""
         return [SensorsLayer()]
+
+    def actions(self) -> list[Permission]:
+        """Return the named actions this feature checks (``actions.py``)."""
+        return list(actions.ACTIONS)
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the sensor service: the intake stage of posted readings, its book (stations and

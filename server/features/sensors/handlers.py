@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from server.core import policy
+from server.features.sensors import actions
 from server.core.auth import view_of
 from server.features.sensors.service import SensorService
 from server.web.base import FeatureHandler, StreamedBodyHandler
@@ -40,7 +41,7 @@ class StationHandler(SensorHandler, StreamedBodyHandler):
 
     async def put(self, station_id: str) -> None:
         """Store the station; answer it."""
-        policy.require(self.principal, "sensors.manage")
+        policy.require(self.principal, actions.MANAGE)
         station = await self.sensors.register(station_id, self.body_json())
         self.write_json(self.sensors.describe(station))
 
@@ -60,7 +61,7 @@ class ReadingsHandler(SensorHandler, StreamedBodyHandler):
 
     async def post(self, station_id: str) -> None:
         """Answer ``{"station", "accepted", "level"}`` once every reading is stored."""
-        policy.require(self.principal, "sensors.manage")
+        policy.require(self.principal, actions.MANAGE)
         self.write_json(await self.sensors.post_readings(station_id, self.body_json()))
 
 

@@ -8,8 +8,10 @@ import click
 
 from layers.base import Layer
 from layers.vessels import SeaZonesLayer, VesselsLayer
+from server.core.policy import Permission
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
+from server.features.vessels import actions
 from server.features.vessels import handlers
 from server.features.vessels.openapi import operations
 from server.core.kinds import Kind
@@ -32,6 +34,10 @@ class VesselsFeature(Feature):
     def layers(self) -> list[Layer]:
         """Return the wall layers of the sea zones and the vessels."""
         return [SeaZonesLayer(), VesselsLayer()]
+
+    def actions(self) -> list[Permission]:
+        """Return the named actions this feature checks (``actions.py``)."""
+        return list(actions.ACTIONS)
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the vessel service and attach it (bus listener, feeds)."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from server.core import policy
+from server.features.vessels import actions
 from server.core.auth import view_of
 from server.features.vessels.service import VesselService, parse_danger_zone
 from server.web.base import FeatureHandler, StreamedBodyHandler
@@ -48,7 +49,7 @@ class FeedsHandler(VesselHandler):
 
     def get(self) -> None:
         """Answer ``{"sources": {name: counters}, "skipped", "feed", "udp"}``."""
-        policy.require(self.principal, "vessels.manage")
+        policy.require(self.principal, actions.MANAGE)
         self.write_json(self.vessels.counters())
 
 
@@ -57,7 +58,7 @@ class DangerZonesHandler(VesselHandler, StreamedBodyHandler):
 
     async def post(self) -> None:
         """Answer 201 ``{"zone": Feature, "vessels_inside": [...]}``."""
-        policy.require(self.principal, "vessels.manage")
+        policy.require(self.principal, actions.MANAGE)
         zone = parse_danger_zone(self.body_json(), self.core.tz,
                                  self.core.validator.region.bounds)
         inside = await self.vessels.add_danger_zone(zone)
@@ -69,7 +70,7 @@ class DangerZoneHandler(VesselHandler):
 
     async def delete(self, zone_id: str) -> None:
         """Remove the zone and clear its alerts; answer ``{"removed": id, "vessels": n}``."""
-        policy.require(self.principal, "vessels.manage")
+        policy.require(self.principal, actions.MANAGE)
         n = await self.vessels.remove_danger_zone(zone_id)
         self.write_json({"removed": zone_id, "vessels": n})
 
@@ -80,7 +81,7 @@ class AisUploadHandler(VesselHandler, StreamedBodyHandler):
     async def post(self) -> None:
         """Decode and apply the lines; answer ``{"lines", "messages", "counters"}`` once the
         stored positions are durable."""
-        policy.require(self.principal, "vessels.manage")
+        policy.require(self.principal, actions.MANAGE)
         lines = self.body.splitlines()
         await self.vessels.ready()  # positions restored from the store first
         n = self.vessels.feed_lines("http", lines)

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from server.core import policy
+from server.features.warnings import actions
 from server.features.warnings.kinds import PUBLISHED_STATUSES as PUBLISHED
 from server.core.auth import Principal
 from server.core.errors import NotFound, ValidationFailed, detail
@@ -122,7 +123,7 @@ class WarningDesk:
 
     async def register_contacts(self, principal: Principal, doc: Any) -> int:
         """Register or replace contacts from ``{"contacts": [...]}``; return how many."""
-        policy.require(principal, "warnings.contacts")
+        policy.require(principal, actions.CONTACTS)
         return await self._store_contacts(doc)
 
     async def _store_contacts(self, doc: Any) -> int:
@@ -134,7 +135,7 @@ class WarningDesk:
 
     async def contacts(self, principal: Principal) -> dict[str, Any]:
         """Return ``{id: contact}`` with phones (operators, supervisors, admins only)."""
-        policy.require(principal, "warnings.contacts")
+        policy.require(principal, actions.CONTACTS)
         return await self.core.read(self.core.store.records, CONTACTS)
 
     async def reach_of(self, ev: dict[str, Any]) -> dict[str, Any]:
@@ -163,7 +164,7 @@ class WarningDesk:
     # -- drafting --------------------------------------------------------------------------------
     async def create(self, principal: Principal, content: NewWarning) -> dict[str, Any]:
         """Store a new draft from staff; return it."""
-        policy.require(principal, "warnings.draft")
+        policy.require(principal, actions.DRAFT)
         props = content.model_dump(exclude_none=True, exclude={"category"})
         return await self._append_draft(content.category, props, "manual", principal)
 

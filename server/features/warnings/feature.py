@@ -6,8 +6,10 @@ from typing import Any, Mapping
 
 from layers.base import Layer
 from layers.warnings import WarningsLayer
+from server.core.policy import Permission
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
+from server.features.warnings import actions
 from server.features.warnings import handlers
 from server.features.warnings.desk import WarningDesk
 from server.features.warnings.openapi import operations
@@ -31,6 +33,10 @@ class WarningsFeature(Feature):
     def layers(self) -> list[Layer]:
         """Return the wall layers of the warnings."""
         return [WarningsLayer()]
+
+    def actions(self) -> list[Permission]:
+        """Return the named actions this feature checks (``actions.py``)."""
+        return list(actions.ACTIONS)
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the desk, hook it to the sensors' threshold engine, start its timer."""

@@ -4,6 +4,7 @@ WarningDesk, write JSON or XML (docs/WARNINGS.md)."""
 from __future__ import annotations
 
 from server.core import policy
+from server.features.warnings import actions
 from server.core.errors import PayloadTooLarge, ValidationFailed, detail
 from server.core.events import parse_model
 from server.features.warnings.cap import to_xml
@@ -36,14 +37,14 @@ class WarningsHandler(WarningHandler):
 
     async def get(self) -> None:
         """Answer ``{"warnings": [...], "kept": [...]}`` (``?status=sent,draft`` filters)."""
-        policy.require(self.principal, "warnings.read")
+        policy.require(self.principal, actions.READ)
         wanted = {s for s in (self.get_query_argument("status", "") or "").split(",") if s}
         events = [ev for ev in await self.desk.all() if not wanted or ev["status"] in wanted]
         self.write_json({"warnings": events, "kept": await self.desk.intake.listing()})
 
     async def post(self) -> None:
         """Answer 201 ``{"warning"}`` (body: NewWarning)."""
-        policy.require(self.principal, "warnings.draft")
+        policy.require(self.principal, actions.DRAFT)
         content = parse_model(NewWarning, self.body_json(), "warning")
         self.write_json({"warning": await self.desk.create(self.principal, content)}, 201)
 
@@ -61,7 +62,7 @@ class OneWarningHandler(WarningHandler):
 
     async def get(self, warning_id: str) -> None:
         """Answer ``{"warning", "actions", "history"}``."""
-        policy.require(self.principal, "warnings.read")
+        policy.require(self.principal, actions.READ)
         ev = await self.desk.get(warning_id)
         history = [a.to_json(self.core.tz) for a in await self.core.history(warning_id)]
         self.write_json({"warning": ev, "history": history,
@@ -83,7 +84,7 @@ class ReachHandler(WarningHandler):
     async def get(self, warning_id: str) -> None:
         """Answer ``{"counts": {sos_open, hotline_open, responders, responders_available,
         vessels, contacts}, "communes", "area"}``."""
-        policy.require(self.principal, "warnings.read")
+        policy.require(self.principal, actions.READ)
         self.write_json(await self.desk.reach_of(await self.desk.get(warning_id)))
 
 
@@ -92,7 +93,7 @@ class CapHandler(WarningHandler):
 
     async def get(self, item_id: str) -> None:
         """Answer CAP XML."""
-        policy.require(self.principal, "warnings.read")
+        policy.require(self.principal, actions.READ)
         self.write_xml(to_xml(await self.desk.cap_by_id(item_id)))
 
 
@@ -101,7 +102,7 @@ class CapIntakeHandler(WarningHandler):
 
     async def post(self) -> None:
         """Answer 201 (stored), 200 (already stored) or 422 naming every problem."""
-        policy.require(self.principal, "warnings.import")
+        policy.require(self.principal, actions.IMPORT)
         body, limit = self.request.body, self.core.settings.max_body_bytes
         if len(body) > limit:
             raise PayloadTooLarge(f"body is {len(body)} bytes; the limit is {limit}")

@@ -20,6 +20,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from server.core import policy
+from server.features.warnings import actions
 from server.core.auth import Principal
 from server.core.errors import NotFound
 from server.core.policy import SYSTEM
@@ -77,7 +78,7 @@ class CapIntake:
     async def receive(self, principal: Principal, body: bytes) -> tuple[dict[str, Any], int]:
         """Read, check and store one CAP message; return (answer, HTTP status): ``{"warning":
         summary, "stored_as": "event" | "record", "in_region", "reason"?, "replayed"}``."""
-        policy.require(principal, "warnings.import")
+        policy.require(principal, actions.IMPORT)
         alert = from_xml(body)
         geom, _ = geo_areas.alert_geometry(alert, self.desk.areaset)
         territory = self.desk.areaset.union()
