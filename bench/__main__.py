@@ -12,7 +12,8 @@ def main() -> int:
     worst = 0
     for name in names:
         print(f"== bench.{name}", flush=True)
-        worst = max(worst, subprocess.run([sys.executable, "-m", f"bench.{name}", *sys.argv[1:]]).returncode)
+        worst = max(worst, subprocess.run([sys.executable, "-m", f"bench.{name}",
+                                           *sys.argv[1:]]).returncode)
     return worst
 
 

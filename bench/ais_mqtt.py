@@ -145,7 +145,8 @@ def bench_mqtt(n: int, tmp: Path) -> list[list[object]]:
 
     parse_s = asyncio.run(parse_only())
     e2e_s = asyncio.run(mqtt_end_to_end(n, tmp / "mqtt.sqlite3"))
-    return [["parse + units + threshold rules + event built, not stored (in process)", f"{n / parse_s:,.0f}", "1.00"],
+    return [["parse + units + threshold rules + event built, not stored (in process)",
+             f"{n / parse_s:,.0f}", "1.00"],
             ["broker → MQTT client → rules → validate → store", f"{n / e2e_s:,.0f}",
              f"{parse_s / e2e_s:.2f}"]]
 

@@ -76,7 +76,8 @@ def main() -> None:
         if n <= LOOP_MAX_N:
             assert hand_loop(net, lat, lon) == ref
             t_loop = median_time(lambda: hand_loop(net, lat, lon), repeat=3)
-            loop, ratio = f"{t_loop * 1e3:.1f} ms ({t_loop / n * 1e6:.0f} µs/point)", f"{t_loop / t_tree:.1f}×"
+            loop, ratio = (f"{t_loop * 1e3:.1f} ms ({t_loop / n * 1e6:.0f} µs/point)",
+                           f"{t_loop / t_tree:.1f}×")
         else:
             loop, ratio = "not run", "—"
         snapped = sum(r is not None for r in ref)

@@ -98,8 +98,10 @@ def read_cases(store: EventStore, rng: np.random.Generator) -> Timed:
         "since, page of 100": page(100),
         "since, page of 1,000": page(1000),
         "since, kind=sos, page of 100": page(100, EventQuery(kinds=frozenset({"sos"}))),
-        "since, bbox ~1 km², page of 100": page(100, EventQuery(bbox=(107.58, 16.46, 107.59, 16.47))),
-        "polygon (commune Phú Xuân), first 100": lambda: store.since(0, EventQuery(polygon=commune), 100),
+        "since, bbox ~1 km², page of 100": page(100, EventQuery(bbox=(107.58, 16.46,
+                                                                      107.59, 16.47))),
+        "polygon (commune Phú Xuân), first 100": lambda: store.since(0, EventQuery(polygon=commune),
+                                                                     100),
         "nearest 10": lambda: store.nearest(16.40 + rng.random() * 0.12,
                                             107.52 + rng.random() * 0.12, 10, EventQuery()),
     }
@@ -119,7 +121,8 @@ def reads(servers: dict[str, ServerThread], tokens: dict[str, str], rows: int) -
     med = interleaved({n: (lambda s=s, t=tokens[n]: http(
         "GET", f"{s.url}/api/v1/events?since={int(rng.integers(0, rows - 100))}&limit=100",
         token=t)) for n, s in servers.items()}, READ_ROUNDS)
-    out.append(_row("GET /api/v1/events?since=…&limit=100", {n: med[n] * 1000 for n in med}, "{:,.1f}"))
+    out.append(_row("GET /api/v1/events?since=…&limit=100", {n: med[n] * 1000 for n in med},
+                    "{:,.1f}"))
     med = interleaved({n: (lambda s=s: sum(len(c) for c in s.core.store.export_geojson(
         0, EventQuery(), 5000))) for n, s in servers.items()}, 3)
     out.append(_row("GeoJSON export, events/s (higher is better)",
@@ -165,11 +168,13 @@ def render(ingest_rows: list[list[str]], read_rows: list[list[str]], rows: int,
     ])
 
 
-READING = """How to read it. SQLite runs in the process: no round trip, no type conversion, so it wins
+READING = """\
+How to read it. SQLite runs in the process: no round trip, no type conversion, so it wins
 small reads and single-event writes on one node. PostGIS pays a network round trip per call and
 serialises writers on the seq counter row (the price of gap-free order across nodes), and each
 row costs index upkeep (two GiST, seven b-tree): batches (the API takes up to 10,000 events)
-amortise the round trips and the commit. It wins where the database does the spatial work: nearest-N through the KNN
+amortise the round trips and the commit. It wins where the database does the spatial work: \
+nearest-N through the KNN
 index and GeoJSON written by the database. "First 100 in a polygon" favours SQLite's seq-ordered
 scan that stops early; PostGIS finds every candidate through GiST, then sorts by seq."""
 

@@ -53,7 +53,8 @@ window.__bench = {recording: false, frames: [], longtasks: [], last: 0};
   requestAnimationFrame(loop);
 })(0);
 new PerformanceObserver((list) => {
-  if (window.__bench.recording) for (const e of list.getEntries()) window.__bench.longtasks.push(e.duration);
+  if (window.__bench.recording) for (const e of list.getEntries()) \
+window.__bench.longtasks.push(e.duration);
 }).observe({type: 'longtask'});
 """
 #: The deck instance and how many events the page holds, on either wall.
@@ -75,7 +76,8 @@ class Generator:
         self.n = 0
         self.sent = 0
 
-    def events(self, count: int, observed: datetime | None = None, spread_s: float = 0) -> list[dict]:
+    def events(self, count: int, observed: datetime | None = None,
+               spread_s: float = 0) -> list[dict]:
         """Return ``count`` reports observed at ``observed`` minus up to ``spread_s`` seconds."""
         out = []
         for _ in range(count):
@@ -149,15 +151,16 @@ def skeleton_static(tmp: Path) -> Path | None:
     (folder / "skeleton").mkdir()
     try:
         for name in ("wall.html", "wall.js", "wall.css"):
-            text = subprocess.run(["git", "show", f"{SKELETON}:static/{name}"], cwd=ROOT, check=True,
-                                  capture_output=True, text=True).stdout
+            text = subprocess.run(["git", "show", f"{SKELETON}:static/{name}"], cwd=ROOT,
+                                  check=True, capture_output=True, text=True).stdout
             if name == "wall.html":
                 text = text.replace("/static/wall.", "/static/skeleton/wall.")
                 (folder / "skeleton.html").write_text(text, encoding="utf-8")
             else:
                 (folder / "skeleton" / name).write_text(text, encoding="utf-8")
     except (OSError, subprocess.CalledProcessError) as exc:
-        print(f"skeleton wall unavailable ({exc}); measuring the current wall only", file=sys.stderr)
+        print(f"skeleton wall unavailable ({exc}); measuring the current wall only",
+              file=sys.stderr)
     return folder
 
 
@@ -274,7 +277,8 @@ def report(results: dict[str, dict], args: argparse.Namespace) -> str:
         "## Map wall in the browser (`bench/wall.py`)",
         "",
         machine(["playwright", "tornado", "pydeck"]) + f" Chromium headless, WebGL through "
-        f"SwiftShader (software: no GPU), viewport {args.width}×{args.height}; commit {git_commit()}; "
+        f"SwiftShader (software: no GPU), viewport {args.width}×{args.height}; "
+        f"commit {git_commit()}; "
         f"load average of the machine at the start and the end: {args.load_start:.1f} and "
         f"{os.getloadavg()[0]:.1f} (other work shares the cores: compare walls within one run).",
         "",
@@ -315,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--width", type=int, default=1920)
     ap.add_argument("--height", type=int, default=1080)
     ap.add_argument("--skip-skeleton", action="store_true")
-    ap.add_argument("--no-write", action="store_true", help="print, do not touch docs/BENCHMARKS.md")
+    ap.add_argument("--no-write", action="store_true",
+                    help="print, do not touch docs/BENCHMARKS.md")
     args = ap.parse_args(argv)
     args.load_start = os.getloadavg()[0]
     from playwright.sync_api import sync_playwright
@@ -324,8 +329,8 @@ def main(argv: list[str] | None = None) -> int:
         op, wall = token(db, "operator"), token(db, "wall")
         static = skeleton_static(Path(tmp))
         # PYTHONPATH: the server runs this checkout's code even where another one is installed
-        env = {"IOC_STATIC_DIR": str(static), "OMP_WAIT_POLICY": "PASSIVE", "IOC_LOG_LEVEL": "WARNING",
-               "PYTHONPATH": str(ROOT)}
+        env = {"IOC_STATIC_DIR": str(static), "OMP_WAIT_POLICY": "PASSIVE",
+               "IOC_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
         server = ServerProcess("--db", db, env=env)
         try:
             gen = Generator(server.url, op)

@@ -1,10 +1,11 @@
 """Warnings benchmark: the reach before sending and CAP output, on SQLite and PostGIS in one run.
 
 On a table of ``--rows`` events (a third each SOS calls, responder units and vessel positions,
-spread over the city's bounding box), the reach of a warning on the 13 communes Kim Long's BĐ3 puts at risk
-(``server.features.warnings.reach``: the store's polygon query, PostGIS ``ST_Intersects`` on its GiST
-index) against the obvious alternative: read every event of those kinds and test the points
-with shapely in Python (vectorised). Then one CAP message: built and written (lxml), and the
+spread over the city's bounding box), the reach of a warning on the 13 communes Kim Long's BĐ3
+puts at risk (``server.features.warnings.reach``: the store's polygon query, PostGIS
+``ST_Intersects`` on its GiST index) against the obvious alternative: read every event of those
+kinds and test the points with shapely in Python (vectorised). Then one CAP message: built and
+written (lxml), and the
 same plus validation against the OASIS schema. Medians of bounded repeats, the backends
 alternating. Writes the ``warnings`` section of docs/BENCHMARKS.md.
 Run: ``python -m bench.warnings [--rows 60000]``.
@@ -106,13 +107,15 @@ def main() -> None:
 
 {machine(["lxml", "shapely", "SQLAlchemy", "psycopg"])} Commit {git_commit()}.
 
-The reach of a warning on the 13 communes of Kim Long's BĐ3 over {args.rows:,} events spread over the city's bounding box (SOS calls, responder units,
+The reach of a warning on the 13 communes of Kim Long's BĐ3 over {args.rows:,} events spread over \
+the city's bounding box (SOS calls, responder units,
 vessel positions, a third each; the H3 cell column is not used here): the
 store's polygon query (the reach also reads the contacts and checks the vessels' times) against
 reading every event of those kinds and testing the points in Python (shapely, vectorised).
 Medians in ms.
 
-{table(["store", "reach (polygon query)", "read all + shapely", "ratio", "calls + units inside"], rows)}
+{table(["store", "reach (polygon query)", "read all + shapely", "ratio",
+         "calls + units inside"], rows)}
 
 One CAP message of that warning (2 languages × 13 areas with outlines): built and written
 {cap['build'] * 1000:.1f} ms; with validation against the OASIS schema

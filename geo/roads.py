@@ -143,7 +143,8 @@ class RoadNetwork:
         for s in self.segments:
             props = {k: v for k, v in s.to_json().items() if k != "path"}
             feats.append({"type": "Feature", "properties": props,
-                          "geometry": {"type": "LineString", "coordinates": [list(p) for p in s.path]}})
+                          "geometry": {"type": "LineString",
+                                       "coordinates": [list(p) for p in s.path]}})
         return {"type": "FeatureCollection", "features": feats}
 
 

@@ -30,9 +30,11 @@ class AreasLayer(Layer):
 
     def deck_layers(self) -> list[dict[str, Any]]:
         """Return a GeoJsonLayer of the commune polygons, filled by ``properties.load``."""
-        ramp = ", ".join(f"{lo} + {hi - lo} * properties.load" for lo, hi in zip(LOW_LOAD, HIGH_LOAD))
+        ramp = ", ".join(f"{lo} + {hi - lo} * properties.load"
+                         for lo, hi in zip(LOW_LOAD, HIGH_LOAD))
         layer = pdk.Layer("GeoJsonLayer", id="areas-fill", data=self.source, pickable=True,
-                          stroked=True, filled=True, get_fill_color=f"[{ramp}, 150 + 60 * properties.load]",
+                          stroked=True, filled=True,
+                          get_fill_color=f"[{ramp}, 150 + 60 * properties.load]",
                           get_line_color=[150, 190, 220, 220], line_width_min_pixels=1)
         return [{"role": "choropleth", "spec": deck_spec(layer)}]
 
@@ -72,6 +74,7 @@ class RoadsLayer(Layer):
         """Return a GeoJsonLayer of road lines (railway drawn darker)."""
         layer = pdk.Layer(
             "GeoJsonLayer", id="roads-lines", data=self.source, pickable=True,
-            get_line_color="properties.road_class == 'Đường sắt' ? [150, 150, 150, 200] : [240, 200, 90, 220]",
+            get_line_color="properties.road_class == 'Đường sắt' ? [150, 150, 150, 200] : "
+                           "[240, 200, 90, 220]",
             line_width_min_pixels=1.5, get_line_width=80)
         return [{"role": "base", "spec": deck_spec(layer)}]

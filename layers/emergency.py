@@ -43,7 +43,8 @@ class CallLayer(EventLayer):
         names = {1: ("Ưu tiên 1 (khẩn cấp nhất)", "Priority 1 (most urgent)"),
                  2: ("Ưu tiên 2", "Priority 2"), 3: ("Ưu tiên 3", "Priority 3"),
                  4: ("Ưu tiên 4", "Priority 4")}
-        return [{"color": PRIORITY_COLORS[p], "vi": vi, "en": en} for p, (vi, en) in names.items()] \
+        return [{"color": PRIORITY_COLORS[p], "vi": vi, "en": en}
+                for p, (vi, en) in names.items()] \
             + [{"color": [150, 150, 150], "vi": "Đã xong / đã hủy", "en": "Closed"}]
 
 

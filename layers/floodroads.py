@@ -38,7 +38,10 @@ class FloodRoadsLayer(EventLayer):
 
     def legend(self) -> list[dict[str, Any]]:
         """Return one row per colour."""
-        return [{"color": COLORS["deep"], "vi": f"Ngập sâu từ {DEEP_M:g} m", "en": f"Flooded {DEEP_M:g} m or deeper"},
-                {"color": COLORS["flooded"], "vi": f"Ngập dưới {DEEP_M:g} m", "en": f"Flooded, under {DEEP_M:g} m"},
-                {"color": COLORS["unknown"], "vi": "Ngập, chưa rõ độ sâu", "en": "Flooded, depth unknown"},
+        return [{"color": COLORS["deep"], "vi": f"Ngập sâu từ {DEEP_M:g} m",
+                 "en": f"Flooded {DEEP_M:g} m or deeper"},
+                {"color": COLORS["flooded"], "vi": f"Ngập dưới {DEEP_M:g} m",
+                 "en": f"Flooded, under {DEEP_M:g} m"},
+                {"color": COLORS["unknown"], "vi": "Ngập, chưa rõ độ sâu",
+                 "en": "Flooded, depth unknown"},
                 {"color": COLORS["cleared"], "vi": "Đã rút nước", "en": "Cleared"}]

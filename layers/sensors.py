@@ -40,7 +40,8 @@ class SensorsLayer(EventLayer):
         """Return a ScatterplotLayer of the latest reading per station and quantity."""
         points = pdk.Layer(
             "ScatterplotLayer", id="sensors-latest", data=[], pickable=True,
-            get_position="[lon, lat]", get_radius=RADIUS_EXPR, radius_min_pixels=5, radius_max_pixels=22,
+            get_position="[lon, lat]", get_radius=RADIUS_EXPR, radius_min_pixels=5,
+            radius_max_pixels=22,
             get_fill_color=LEVEL_EXPR, stroked=True, get_line_color=[255, 255, 255, 220],
             line_width_min_pixels=1)
         return [{"role": "latest", "key": "props.station", "spec": deck_spec(points)}]
@@ -51,7 +52,8 @@ class SensorsLayer(EventLayer):
                  ("Ngưỡng 2 (BĐ2)", "Level 2 (BĐ2)"), ("Ngưỡng 3 (BĐ3)", "Level 3 (BĐ3)"))
         rows = [{"color": c, "vi": vi, "en": en} for c, (vi, en) in zip(LEVEL_COLORS, names)]
         return rows + [{"color": RESERVOIR_COLOR,
-                        "vi": "Hồ chứa (chấm lớn): mực nước so với MNDBT; dung tích, lưu lượng đến và xả",
+                        "vi": "Hồ chứa (chấm lớn): mực nước so với MNDBT; dung tích, "
+                              "lưu lượng đến và xả",
                         "en": "Reservoir (large dot): level against its normal level; volume, "
                               "inflow and release"}]
 

@@ -33,7 +33,8 @@ class VesselsLayer(EventLayer):
         arrows = pdk.Layer(
             "TextLayer", id="vessels-latest", data=[], pickable=True, get_position="[lon, lat]",
             get_text=f"'{ARROW}'", character_set=f"'{ARROW}'", get_size=22, size_units="'pixels'",
-            get_angle="props.heading != null ? -props.heading : (props.cog != null ? -props.cog : 0)",
+            get_angle="props.heading != null ? -props.heading : "
+                      "(props.cog != null ? -props.cog : 0)",
             get_color="props.zone == 'port' ? [160, 160, 160, 230] : [80, 220, 255, 255]",
             outline_width=2, outline_color=[0, 0, 0, 255], font_settings={"sdf": True})
         tracks = pdk.Layer(
@@ -65,7 +66,9 @@ class SeaZonesLayer(Layer):
             "GeoJsonLayer", id="sea-zones", data=self.source, pickable=True, stroked=True,
             filled=True, point_type="'circle'", get_point_radius=600, point_radius_min_pixels=4,
             get_fill_color="properties.kind == 'danger_zone' ? [255, 40, 40, 60] : "
-                           "(properties.kind == 'port' ? [255, 255, 255, 230] : [60, 130, 200, 70])",
-            get_line_color="properties.kind == 'danger_zone' ? [255, 60, 60, 230] : [120, 180, 230, 160]",
+                           "(properties.kind == 'port' ? [255, 255, 255, 230] : "
+                           "[60, 130, 200, 70])",
+            get_line_color="properties.kind == 'danger_zone' ? [255, 60, 60, 230] : "
+                           "[120, 180, 230, 160]",
             line_width_min_pixels=1)
         return [{"role": "base", "spec": deck_spec(layer)}]

@@ -93,7 +93,8 @@ class Fleet:
             b.cog = round(math.degrees(math.atan2(dx, dy)) % 360, 1)
             d_deg = min(d_deg, math.hypot(dx, dy))
         b.lat = round(b.lat + d_deg * math.cos(math.radians(b.cog)), 5)
-        b.lon = round(b.lon + d_deg * math.sin(math.radians(b.cog)) / math.cos(math.radians(b.lat)), 5)
+        b.lon = round(b.lon + d_deg * math.sin(math.radians(b.cog))
+                      / math.cos(math.radians(b.lat)), 5)
 
     def positions(self, t_s: float | None = None) -> list[str]:
         """Return one position sentence per boat."""

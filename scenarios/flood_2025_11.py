@@ -113,9 +113,9 @@ def load_levels(start: datetime = START, end: datetime = END) -> list[LevelRow]:
         for r in csv.DictReader(fh):
             at = datetime.strptime(r["time_local"], "%Y-%m-%d %H:%M").replace(tzinfo=ICT)
             if start <= at < end and r["water_level_m"]:
-                rows.append(LevelRow(slug(r["station_name"]), r["kind"], at, float(r["water_level_m"]),
-                                     _num(r["volume_pct"]), _num(r["inflow_m3s"]),
-                                     _num(r["outflow_m3s"])))
+                rows.append(LevelRow(slug(r["station_name"]), r["kind"], at,
+                                     float(r["water_level_m"]), _num(r["volume_pct"]),
+                                     _num(r["inflow_m3s"]), _num(r["outflow_m3s"])))
     rows.sort(key=lambda x: (x.at, x.station))
     return rows
 
@@ -174,7 +174,8 @@ class Flood2025(Scenario):
             reservoir = r.kind == "reservoir"
             derived = {k: v for k, v in (("reservoir_volume", r.volume_pct), ("inflow", r.inflow),
                                          ("outflow", r.outflow)) if v is not None}
-            quantity, category, channel = (("reservoir_level", "sensor.reservoir", "e15") if reservoir
+            quantity, category, channel = (("reservoir_level", "sensor.reservoir", "e15")
+                                           if reservoir
                                            else ("water_level", "sensor.water_level", "vndms"))
             props = {"station": r.station, "quantity": quantity, "value": r.level, "unit": "m",
                      **({"derived": derived} if derived else {})}
@@ -222,11 +223,14 @@ class Flood2025(Scenario):
         """Return a call's made-up caller, needs, people and water depth (growing with the
         gauge's ``excess``)."""
         depth = float(np.clip(0.2 + 1.6 * excess + rng.normal(0, 0.3), 0.1, 3.5))
-        phone = " ".join(str(int(rng.integers(lo, hi))) for lo, hi in ((10, 99), (100, 999), (100, 999)))
+        phone = " ".join(str(int(rng.integers(lo, hi)))
+                         for lo, hi in ((10, 99), (100, 999), (100, 999)))
         props: dict[str, Any] = {
-            "phone": f"09{phone}", "name": f"{'Người bấm SOS' if kind == 'sos' else 'Người gọi'} số {i + 1}",
+            "phone": f"09{phone}",
+            "name": f"{'Người bấm SOS' if kind == 'sos' else 'Người gọi'} số {i + 1}",
             "note": NOTES.get(category, "Cần hỗ trợ.") + " (kịch bản mô phỏng)",
-            "needs": list(needs), "people": int(rng.integers(1, 7)), "water_depth_m": round(depth, 1)}
+            "needs": list(needs), "people": int(rng.integers(1, 7)),
+            "water_depth_m": round(depth, 1)}
         if category.startswith(("flood.", "hotline.")):  # a report, not a rescue: one caller
             props.pop("needs")
             props["people"] = 1

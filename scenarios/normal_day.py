@@ -17,7 +17,8 @@ from scenarios.sampling import AreaSampler, population_weights
 DAY_S = 24 * 3600.0
 REPORTS_PER_DAY = 110
 # Relative report rate for each hour of the day (0h … 23h).
-HOURLY = np.array([1, 0.5, 0.3, 0.3, 0.5, 1.5, 3, 5, 7, 8, 8, 7, 5, 5, 7, 8, 8, 7, 6, 5, 4, 3, 2, 1.5])
+HOURLY = np.array([1, 0.5, 0.3, 0.3, 0.5, 1.5, 3, 5, 7, 8, 8, 7,
+                   5, 5, 7, 8, 8, 7, 6, 5, 4, 3, 2, 1.5])
 CATEGORY_MIX = {
     "environment.waste": 16, "environment.drainage": 6, "environment.trees": 4,
     "environment.pollution": 5, "traffic.road_damage": 10, "traffic.signals": 3,

@@ -17,4 +17,5 @@ def get_scenario(name: str) -> Scenario:
     try:
         return SCENARIOS[name]()
     except KeyError:
-        raise KeyError(f"unknown scenario {name!r}; known: {', '.join(sorted(SCENARIOS))}") from None
+        raise KeyError(f"unknown scenario {name!r}; "
+                       f"known: {', '.join(sorted(SCENARIOS))}") from None

@@ -37,7 +37,8 @@ class StormVessels(Scenario):
         rng = np.random.default_rng(seed)
         fleet = Fleet(BOATS, seed=seed)
         ports = load_ports()
-        homes = [min(ports, key=lambda p: (p.lat - b.lat) ** 2 + (p.lon - b.lon) ** 2) for b in fleet.boats]
+        homes = [min(ports, key=lambda p: (p.lat - b.lat) ** 2 + (p.lon - b.lon) ** 2)
+                 for b in fleet.boats]
         for b in fleet.boats[STAY_OUT:]:
             b.sog = round(float(rng.uniform(5, 9)), 1)
         steps = int(self.duration_s() // REPORT_S)

@@ -219,7 +219,8 @@ def token() -> None:
 @token.command("create")
 @click.option("--role", required=True, type=click.Choice(list(ROLES)))
 @click.option("--agency", "agency_id", default=None,
-              help="Agency id (required for role agency; for a supervisor: the unit it supervises).")
+              help="Agency id (required for role agency; "
+                   "for a supervisor: the unit it supervises).")
 @click.option("--unit", "unit_id", default=None,
               help="Responder unit id (required for role responder: the unit's tablet).")
 @click.option("--label", default="", help="A note to find the token again.")
@@ -338,7 +339,8 @@ def _migration_engine(db_url: str | None):  # noqa: ANN202
 
 
 @db.command("upgrade")
-@click.option("--db", "db_url", default=None, help="Store URL (default from settings/DATABASE_URL).")
+@click.option("--db", "db_url", default=None,
+              help="Store URL (default from settings/DATABASE_URL).")
 @click.option("--revision", default="head", show_default=True, help="Revision to reach.")
 def db_upgrade(db_url: str | None, revision: str) -> None:
     """Bring the database schema up to REVISION (ioc serve does this by itself when behind)."""
@@ -353,7 +355,8 @@ def db_upgrade(db_url: str | None, revision: str) -> None:
 
 
 @db.command("current")
-@click.option("--db", "db_url", default=None, help="Store URL (default from settings/DATABASE_URL).")
+@click.option("--db", "db_url", default=None,
+              help="Store URL (default from settings/DATABASE_URL).")
 def db_current(db_url: str | None) -> None:
     """Print the schema revision of the database and the newest one."""
     from server.store.migrate import current, head
@@ -380,7 +383,8 @@ def _safe(url: str) -> str:
 @click.option("--since", type=click.IntRange(min=0), default=0, show_default=True,
               help="Only events with seq greater than this.")
 @click.option("--kind", default=None, help="Only these kinds (comma-separated).")
-@click.option("--db", "db_url", default=None, help="Store URL (default from settings/DATABASE_URL).")
+@click.option("--db", "db_url", default=None,
+              help="Store URL (default from settings/DATABASE_URL).")
 @click.option("--chunk", type=click.IntRange(min=1), default=5000, show_default=True,
               help="Events read and written per step.")
 @click.option("--progress/--no-progress", default=True, help="Progress bar on standard error.")

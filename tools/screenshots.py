@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SIZES = [(1920, 1080), (3840, 2160)]
 MIN_EVENTS = 60
 SEVERE = {"kind": "report", "category": "environment.drainage", "lat": 16.4545, "lon": 107.5620,
-          "severity": "severe", "props": {"title": "Ngập sâu 0,5 m, cống thoát nước bị tắc",
-                                          "description": "Nước ngập qua đầu gối trên đường Kim Long."}}
+          "severity": "severe",
+          "props": {"title": "Ngập sâu 0,5 m, cống thoát nước bị tắc",
+                    "description": "Nước ngập qua đầu gối trên đường Kim Long."}}
 
 
 def save(context, page, path: Path) -> Path:  # noqa: ANN001
@@ -79,7 +80,8 @@ def shoot(browser, url: str, token: str, width: int, height: int, out: Path) -> 
     page.wait_for_function("() => iocWall.events.size > 0")
     page.wait_for_timeout(2500)
     page.evaluate("() => iocWall.select(iocWall.events.latest(1)[0].id)")
-    page.wait_for_function("() => document.querySelector('[data-panel=details]').dataset.historyLoaded")
+    page.wait_for_function("() => document.querySelector('[data-panel=details]')"
+                           ".dataset.historyLoaded")
     page.wait_for_timeout(1500)
     return save(context, page, out / f"wall-{width}x{height}.png")
 
@@ -101,7 +103,8 @@ CALLS = [
 
 def flood_calls(url: str, operator: str, unit: str) -> None:
     """Log the illustrative calls and give the first one to ``unit`` (the demo tablet's)."""
-    ids = [http("POST", url + "/api/v1/calls", {"kind": "hotline_call", **c}, operator).body["call"]["id"]
+    ids = [http("POST", url + "/api/v1/calls", {"kind": "hotline_call", **c},
+                operator).body["call"]["id"]
            for c in CALLS]
     http("POST", f"{url}/api/v1/calls/{ids[0]}/transitions", {"action": "assign", "unit_id": unit},
          operator)
@@ -110,7 +113,8 @@ def flood_calls(url: str, operator: str, unit: str) -> None:
 
 def shoot_hotline(browser, url: str, token: str, out: Path) -> Path:  # noqa: ANN001
     """Open the hotline page with a repeat caller being typed; save a PNG; return its path."""
-    context, page, _ = open_page(browser, f"{url}/hotline#token={token}", url, width=1920, height=1080)
+    context, page, _ = open_page(browser, f"{url}/hotline#token={token}", url,
+                                 width=1920, height=1080)
     page.wait_for_function("() => window.iocHotline && iocHotline.ready", timeout=30_000)
     page.keyboard.type("0912 333 444")
     page.keyboard.press("Alt+3")
@@ -125,7 +129,8 @@ def shoot_hotline(browser, url: str, token: str, out: Path) -> Path:  # noqa: AN
 
 def shoot_tablet(browser, url: str, token: str, out: Path) -> Path:  # noqa: ANN001
     """Open the demo unit's tablet (portrait, located by the browser); save a PNG."""
-    context, page, _ = open_page(browser, f"{url}/tablet#token={token}", url, width=800, height=1280,
+    context, page, _ = open_page(browser, f"{url}/tablet#token={token}", url,
+                                 width=800, height=1280,
                                  permissions=["geolocation"],
                                  geolocation={"latitude": 16.4905, "longitude": 107.5402})
     page.wait_for_function("() => window.iocTablet && iocTablet.ready", timeout=30_000)
@@ -143,7 +148,8 @@ def shoot_flood(browser, out: Path, tmp: str) -> Path:  # noqa: ANN001
         wait_events(server.url, wall, 700)
         context, page, _ = open_page(browser, f"{server.url}/wall?cycle=0#token={wall}", server.url)
         wait_wall_ready(page)
-        page.evaluate("() => iocWall.map.flyTo({longitude: 107.53, latitude: 16.50, zoom: 10.3}, 0)")
+        page.evaluate("() => iocWall.map.flyTo("
+                      "{longitude: 107.53, latitude: 16.50, zoom: 10.3}, 0)")
         page.wait_for_timeout(4000)
         return save(context, page, out / "wall-flood-1920x1080.png")
     finally:
@@ -159,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
     with tempfile.TemporaryDirectory(prefix="ioc-shots-") as tmp:
         db = f"sqlite:///{Path(tmp) / 'ioc.sqlite3'}"
-        operator = subprocess.run(ioc_command() + ["token", "create", "--role", "operator", "--db", db],
+        operator = subprocess.run(ioc_command() + ["token", "create", "--role", "operator",
+                                                   "--db", db],
                                   check=True, capture_output=True, text=True).stdout.strip()
         # PYTHONPATH: the server runs this checkout's code even where another one is installed
         server = ServerProcess("--db", db, "--demo", "--speed", "2000",

@@ -55,7 +55,8 @@ def new_token(role: str, agency_id: str | None = None, label: str = "",
     """Return (secret, record) for a new token; raise ValidationFailed for a bad role, agency or
     unit (a responder token names its unit: ``extra["unit"]``)."""
     if role not in ROLES:
-        raise ValidationFailed(f"unknown role {role!r}", [detail("role", f"one of {', '.join(ROLES)}")])
+        raise ValidationFailed(f"unknown role {role!r}",
+                               [detail("role", f"one of {', '.join(ROLES)}")])
     if role == "agency" and agency_id is None:
         raise ValidationFailed("role agency needs --agency", [detail("agency", "missing")])
     if agency_id is not None and role not in AGENCY_BOUND:

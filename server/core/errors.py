@@ -20,7 +20,8 @@ class IOCError(Exception):
         self.headers = headers or {}
 
     def to_json(self) -> dict[str, Any]:
-        """Return ``{"error": {"code": str, "message": str, "details": [{"path", "message"}…]}}``."""
+        """Return ``{"error": {"code": str, "message": str,
+        "details": [{"path", "message"}…]}}``."""
         return {"error": {"code": self.code, "message": self.message, "details": self.details}}
 
 

@@ -172,7 +172,8 @@ class EventValidator:
                 raise ValidationFailed("unexpected keys next to `events`",
                                        [detail(k, "not allowed next to events") for k in extra])
             if len(items) > self.max_batch:
-                raise PayloadTooLarge(f"{len(items)} events in one batch; the limit is {self.max_batch}")
+                raise PayloadTooLarge(f"{len(items)} events in one batch; "
+                                      f"the limit is {self.max_batch}")
             return items, "events"
         if isinstance(doc, dict):
             return [doc], ""
@@ -208,7 +209,8 @@ class EventValidator:
         kind = self.kinds.get(ev.kind)
         if kind is None:
             details.append(detail(_loc(p, ("kind",)),
-                                  f"unknown kind {ev.kind!r}; known kinds: {', '.join(self.kinds.names)}"))
+                                  f"unknown kind {ev.kind!r}; "
+                                  f"known kinds: {', '.join(self.kinds.names)}"))
             return None, {}
         cat = self.categories.get(ev.category)
         if cat is None or ev.kind not in cat.kinds:
@@ -221,7 +223,8 @@ class EventValidator:
                                   f"must be one of {', '.join(kind.accepted_statuses)}"))
             return None, {}
         if ev.observed_at is not None and to_micros(ev.observed_at) > now + FUTURE_TOLERANCE_US:
-            details.append(detail(_loc(p, ("observed_at",)), "is more than 5 minutes in the future"))
+            details.append(detail(_loc(p, ("observed_at",)),
+                                  "is more than 5 minutes in the future"))
             return None, {}
         try:
             props = kind.validate_props(ev.props)

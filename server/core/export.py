@@ -134,5 +134,6 @@ def export(store: EventStore, fmt: str, out: Path | None, since: int = 0,
         if fmt == "geojson":
             sink = stack.enter_context(open(out, "wb")) if out else sys.stdout.buffer
             return write_geojson(store, sink, since, query, chunk, bar)
-        sink = stack.enter_context(open(out, "w", encoding="utf-8", newline="")) if out else sys.stdout
+        sink = (stack.enter_context(open(out, "w", encoding="utf-8", newline="")) if out
+                else sys.stdout)
         return write_csv(store, sink, since, query, chunk, bar)

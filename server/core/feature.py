@@ -28,8 +28,9 @@ class Feature(abc.ABC):
 
     Subclasses set ``name`` (and ``requires``, ``optional``, ``settings`` when they have them)
     and override the hooks they need. The hooks are called in this order: ``kinds`` and
-    ``layers`` (before the core exists: the core is built with the kinds), ``install`` (once, with the core), then ``routes``, ``openapi`` and
-    ``commands``, which only describe what ``install`` built.
+    ``layers`` (before the core exists: the core is built with the kinds), ``install`` (once,
+    with the core), then ``routes``, ``openapi`` and ``commands``, which only describe what
+    ``install`` built.
     """
 
     #: The feature's name, as ``registry.get`` takes it.

@@ -58,10 +58,12 @@ def parse_bbox(raw: str | None, name: str = "bbox") -> tuple[float, float, float
     except (TypeError, ValueError):
         box = ()
     if len(box) != 4 or not all(math.isfinite(v) for v in box):
-        raise BadRequest(f"{name} must be minlon,minlat,maxlon,maxlat", [detail(name, f"got {raw!r}")])
+        raise BadRequest(f"{name} must be minlon,minlat,maxlon,maxlat",
+                         [detail(name, f"got {raw!r}")])
     x0, y0, x1, y1 = box
     if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
-        raise BadRequest(f"{name} needs -180 ≤ minlon ≤ maxlon ≤ 180 and -90 ≤ minlat ≤ maxlat ≤ 90",
+        raise BadRequest(f"{name} needs -180 ≤ minlon ≤ maxlon ≤ 180 "
+                         "and -90 ≤ minlat ≤ maxlat ≤ 90",
                          [detail(name, f"got {raw!r}")])
     return box  # type: ignore[return-value]
 
@@ -132,7 +134,8 @@ def parse_search(doc: Any, known_kinds: list[str]) -> tuple[int, EventQuery, int
     extra = sorted(set(doc) - SEARCH_KEYS)
     if extra:
         raise ValidationFailed("unexpected keys in the search",
-                               [detail(k, f"allowed: {', '.join(sorted(SEARCH_KEYS))}") for k in extra])
+                               [detail(k, f"allowed: {', '.join(sorted(SEARCH_KEYS))}")
+                                for k in extra])
 
     def get(name: str) -> str | None:
         value = doc.get(name)

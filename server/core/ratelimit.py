@@ -65,7 +65,8 @@ class RateLimiter:
         self.limits = {lim.name: lim for lim in limits}
         self._clock = clock
         self._max_keys = max_keys
-        self._buckets: dict[str, OrderedDict[str, TokenBucket]] = {n: OrderedDict() for n in self.limits}
+        self._buckets: dict[str, OrderedDict[str, TokenBucket]] = {
+            n: OrderedDict() for n in self.limits}
 
     def wait(self, limit_name: str, key: str) -> float:
         """Charge one request of ``key`` under ``limit_name``; return 0 if allowed, else the

@@ -197,7 +197,8 @@ class EventService:
         return await self.read(self.store.token_by_hash, token_hash)
 
     # -- ingest -------------------------------------------------------------------------------
-    async def ingest(self, doc: Any, principal: Principal, idem_key: str | None = None) -> AppendResult:
+    async def ingest(self, doc: Any, principal: Principal,
+                     idem_key: str | None = None) -> AppendResult:
         """Validate, route and durably store ``doc`` (one event or ``{"events": [...]}``).
 
         Returns the AppendResult once committed; the new events are then on the bus.

@@ -1,4 +1,5 @@
-"""Times: stored as integer microseconds since the epoch (UTC), written as RFC 3339 with an offset."""
+"""Times: stored as integer microseconds since the epoch (UTC), written as RFC 3339 with an
+offset."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone

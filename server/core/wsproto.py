@@ -1,7 +1,8 @@
 """Messages a websocket client may send, parsed without Tornado.
 
     {"op": "auth", "token": "…"}
-    {"op": "subscribe", "layers": ["reports"], "bbox": [minlon, minlat, maxlon, maxlat], "since": SEQ}
+    {"op": "subscribe", "layers": ["reports"], "bbox": [minlon, minlat, maxlon, maxlat],
+     "since": SEQ}
     {"op": "unsubscribe"}
     {"op": "ping"}
 

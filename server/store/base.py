@@ -57,7 +57,8 @@ class EventQuery:
             x0, y0, x1, y1 = self.bbox
             if not (x0 <= ev["lon"] <= x1 and y0 <= ev["lat"] <= y1):
                 return False
-        return self.polygon is None or bool(shapely.intersects_xy(self.polygon, ev["lon"], ev["lat"]))
+        return self.polygon is None or bool(shapely.intersects_xy(self.polygon, ev["lon"],
+                                                                  ev["lat"]))
 
     def search_box(self) -> Box | None:
         """Return the box every matching point lies in (bbox ∩ polygon bounds), or None."""
@@ -160,7 +161,8 @@ class CountQuery:
         if self.received_from is not None and parse_rfc3339(ev["received_at"]) < self.received_from:
             return False
         if self.deadline_before is not None:
-            return ev["deadline"] is not None and parse_rfc3339(ev["deadline"]) < self.deadline_before
+            return (ev["deadline"] is not None
+                    and parse_rfc3339(ev["deadline"]) < self.deadline_before)
         return True
 
     def key(self, ev: dict[str, Any]) -> tuple:

@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 E, COPIES, COUNTERS = schema.events.c, schema.event_copies, schema.counters
 COLUMNS = [E[name] for name in ("seq", "id", "kind", "category", "lat", "lon", "cell", "area",
                                 "agency_id", "observed_at", "received_at", "source_channel",
-                                "source_ref", "severity", "status", "deadline", "props", "copied_to")]
+                                "source_ref", "severity", "status", "deadline", "props",
+                                "copied_to")]
 NEW_EVENT_FIELDS = [c.name for c in COLUMNS if c.name != "seq"]
 IN_CHUNK = 5000
 KNN_SLACK_M = 1e-6  # ST_DWithin and <-> may round differently: widen by a micrometre
@@ -72,7 +73,8 @@ def where(since: int, q: EventQuery) -> list[sa.ColumnElement[bool]]:
 
 
 def rfc3339(col: sa.ColumnElement, tz: timezone) -> sa.ColumnElement[str]:
-    """Return SQL that writes a ``timestamptz`` exactly as ``server.core.timefmt.to_rfc3339`` does."""
+    """Return SQL that writes a ``timestamptz`` exactly as ``server.core.timefmt.to_rfc3339``
+    does."""
     local = sa.func.timezone(sa.literal(tz.utcoffset(None), sa.Interval), col)
     whole = sa.cast(sa.extract("microseconds", local), sa.BigInteger) % 1_000_000 == 0
     fraction = sa.case((whole, ""), else_=sa.func.to_char(local, ".US"))
@@ -160,7 +162,8 @@ class PostGISStore(EventStore):
         with self._reads.connect() as conn:
             return self._replayed(conn, idem_key, idem_hash)
 
-    def _replayed(self, conn: sa.Connection, idem_key: str, idem_hash: str | None) -> AppendResult | None:
+    def _replayed(self, conn: sa.Connection, idem_key: str,
+                  idem_hash: str | None) -> AppendResult | None:
         prior = conn.execute(sa.select(schema.idempotency).where(
             schema.idempotency.c.key == idem_key)).mappings().first()
         if prior is None:
@@ -250,7 +253,8 @@ class PostGISStore(EventStore):
         for start in range(0, len(ids), IN_CHUNK):
             chunk = ids[start:start + IN_CHUNK]
             ids_param = sa.bindparam("ids", chunk, type_=ARRAY(E[key].type))
-            for row in conn.execute(sa.select(*COLUMNS).where(E[key] == sa.any_(ids_param))).mappings():
+            for row in conn.execute(sa.select(*COLUMNS)
+                                    .where(E[key] == sa.any_(ids_param))).mappings():
                 rows[row[key]] = self._wire(row)
         return [rows[i] for i in ids]
 
@@ -258,7 +262,8 @@ class PostGISStore(EventStore):
         """See EventStore.since. One statement, hence one snapshot, reads the page and the head:
         ``head LEFT JOIN page``, so that the head comes back even when the page is empty."""
         head = sa.select(COUNTERS.c.value.label("head")).where(COUNTERS.c.name == "seq").subquery()
-        page = sa.select(*COLUMNS).where(*where(since, query)).order_by(E.seq).limit(limit).subquery()
+        page = (sa.select(*COLUMNS).where(*where(since, query)).order_by(E.seq).limit(limit)
+                .subquery())
         stmt = (sa.select(head.c.head, page).select_from(head.outerjoin(page, sa.true()))
                 .order_by(page.c.seq))
         with self._reads.connect() as conn:
@@ -269,7 +274,8 @@ class PostGISStore(EventStore):
 
     @staticmethod
     def _head(conn: sa.Connection) -> int:
-        return conn.execute(sa.select(COUNTERS.c.value).where(COUNTERS.c.name == "seq")).scalar_one()
+        return conn.execute(sa.select(COUNTERS.c.value)
+                            .where(COUNTERS.c.name == "seq")).scalar_one()
 
     def nearest(self, lat: float, lon: float, n: int, query: EventQuery) -> list[dict[str, Any]]:
         """See EventStore.nearest.
@@ -400,7 +406,8 @@ class PostGISStore(EventStore):
         """See EventStore.revoke_tokens."""
         t = schema.tokens.c
         with self.engine.begin() as conn:
-            return conn.execute(sa.update(schema.tokens).where(t.label == label, t.revoked_at.is_(None))
+            return conn.execute(sa.update(schema.tokens)
+                                .where(t.label == label, t.revoked_at.is_(None))
                                 .values(revoked_at=at)).rowcount
 
     def close(self) -> None:

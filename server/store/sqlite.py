@@ -32,9 +32,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("seq", "id", "kind", "category", "lat", "lon", "cell", "area", "agency_id", "observed_at",
-           "received_at", "source_channel", "source_ref", "severity", "status", "deadline", "props",
-           "copied_to")
+COLUMNS = ("seq", "id", "kind", "category", "lat", "lon", "cell", "area", "agency_id",
+           "observed_at", "received_at", "source_channel", "source_ref", "severity", "status",
+           "deadline", "props", "copied_to")
 JSON_COLUMNS = ("props", "copied_to")
 SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM events"
 INSERT = (f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})")
@@ -76,7 +76,8 @@ def where_clause(since: int, q: EventQuery) -> tuple[str, list[Any]]:
             sql.append(f"{col} = ?")
             args.append(getattr(q, col))
     if q.agency_id is not None:
-        sql.append("(agency_id = ? OR id IN (SELECT event_id FROM event_copies WHERE agency_id = ?))")
+        sql.append("(agency_id = ? OR id IN "
+                   "(SELECT event_id FROM event_copies WHERE agency_id = ?))")
         args.extend([q.agency_id, q.agency_id])
     box = q.search_box()
     if box is not None:
@@ -167,7 +168,8 @@ class SQLiteStore(EventStore):
         """See EventStore.replayed."""
         return self._replayed(self._conn(), idem_key, idem_hash)
 
-    def _replayed(self, c: sqlite3.Connection, idem_key: str, idem_hash: str | None) -> AppendResult | None:
+    def _replayed(self, c: sqlite3.Connection, idem_key: str,
+                  idem_hash: str | None) -> AppendResult | None:
         prior = c.execute("SELECT request_hash, event_ids FROM idempotency WHERE key = ?",
                           (idem_key,)).fetchone()
         if prior is None:
@@ -269,7 +271,8 @@ class SQLiteStore(EventStore):
                                         "data": orjson.loads(r["data"])})) for r in rows]
 
     # -- reading --------------------------------------------------------------------------------
-    def _by_ids(self, c: sqlite3.Connection, ids: list[str], key: str = "id") -> list[dict[str, Any]]:
+    def _by_ids(self, c: sqlite3.Connection, ids: list[str],
+                key: str = "id") -> list[dict[str, Any]]:
         rows: dict[Any, dict] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
@@ -308,7 +311,8 @@ class SQLiteStore(EventStore):
     def _points(self, c: sqlite3.Connection, query: EventQuery) -> tuple[np.ndarray, ...]:
         """Return (seq, lat, lon) arrays of every matching event (polygon tested)."""
         where, args = where_clause(0, query)
-        rows = _inside(c.execute(f"SELECT seq, lat, lon FROM events WHERE {where}", args).fetchall(),
+        rows = _inside(c.execute(f"SELECT seq, lat, lon FROM events WHERE {where}",
+                                 args).fetchall(),
                        query.polygon)
         arr = np.array([tuple(r) for r in rows], dtype=np.float64).reshape(-1, 3)
         return arr[:, 0].astype(np.int64), arr[:, 1], arr[:, 2]

@@ -12,14 +12,16 @@ class EventsHandler(StreamedBodyHandler):
     async def post(self) -> None:
         """Store the events; answer 201 ``{"events": [...]}`` once they are durable."""
         doc = self.body_json()
-        result = await self.core.ingest(doc, self.principal, self.request.headers.get("Idempotency-Key"))
+        result = await self.core.ingest(doc, self.principal,
+                                        self.request.headers.get("Idempotency-Key"))
         if result.replayed:
             self.set_header("Idempotent-Replayed", "true")
         self.write_json({"events": result.events}, 201)
 
     async def get(self) -> None:
         """Answer ``{"events": [...], "next_since": N}`` ascending by seq."""
-        since, query, limit = parse_event_query(self.get_query_argument_or_none, self.core.kinds.names)
+        since, query, limit = parse_event_query(self.get_query_argument_or_none,
+                                                self.core.kinds.names)
         page = await self.core.query(self.principal, since, query, limit)
         self.write_json({"events": page.events, "next_since": page.next_since})
 
@@ -75,7 +77,8 @@ class EventHistoryHandler(BaseHandler):
     """``GET /api/v1/events/{id}/history``."""
 
     async def get(self, event_id: str) -> None:
-        """Answer ``{"event_id", "history": [...]}`` (oldest first), access-checked like GET event."""
+        """Answer ``{"event_id", "history": [...]}`` (oldest first), access-checked like GET
+        event."""
         history = await self.core.event_history(self.principal, event_id)
         self.write_json({"event_id": event_id, "history": history})
 

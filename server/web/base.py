@@ -108,7 +108,8 @@ class BaseHandler(tornado.web.RequestHandler):
         """Client errors are answered, not logged as crashes; nor is a 503 while the database is
         away (``server.core.health`` logs the outage once)."""
         if isinstance(value, IOCError) and value.status < 500:
-            log.info("%s %s -> %d %s", self.request.method, self.request.path, value.status, value.code)
+            log.info("%s %s -> %d %s", self.request.method, self.request.path, value.status,
+                     value.code)
             return
         if isinstance(value, Unavailable):
             log.info("%s %s -> 503: %s", self.request.method, self.request.path, value.__cause__)

@@ -23,7 +23,8 @@ PAGE_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
 #: load and would otherwise raise a violation on every page load before falling back to JS.
 CSP = "; ".join([
     "default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "style-src 'self'",
-    "img-src 'self' data: blob:", "font-src 'self'", "connect-src 'self'", "worker-src 'self' blob:", "object-src 'none'",
+    "img-src 'self' data: blob:", "font-src 'self'", "connect-src 'self'",
+    "worker-src 'self' blob:", "object-src 'none'",
     "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
 ])
 

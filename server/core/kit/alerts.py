@@ -134,7 +134,8 @@ class AlertBook:
             log.info("alert %s opened: %s", key, doc["props"].get("title_en"))
             return stored
 
-    async def close(self, key: str, reason: str, props: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    async def close(self, key: str, reason: str,
+                    props: dict[str, Any] | None = None) -> dict[str, Any] | None:
         """Move the alert open under ``key`` to ``cleared`` (``props`` merged into its props);
         return the updated event, or None when none was open."""
         async with self._lock:

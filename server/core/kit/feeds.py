@@ -78,7 +78,8 @@ class FeedBatcher:
             self.counters.stored += len(kept)
             return result.events
 
-    def _validate(self, items: list[tuple[dict[str, Any], bool]]) -> tuple[list[NewEvent], list[bool]]:
+    def _validate(self, items: list[tuple[dict[str, Any], bool]]
+                  ) -> tuple[list[NewEvent], list[bool]]:
         now = self.core.clock.now()
         try:
             return self.core.validator.validate([d for d, _ in items], "events", now), \

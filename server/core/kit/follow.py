@@ -38,7 +38,8 @@ class LoadGate:
         try:
             await asyncio.wait_for(self._open.wait(), self.timeout_s)
         except asyncio.TimeoutError:
-            raise Unavailable(f"{self.what} is not loaded from the store yet; retry later") from None
+            raise Unavailable(f"{self.what} is not loaded from the store yet; "
+                              "retry later") from None
 
 
 class Book(Protocol):

@@ -85,7 +85,8 @@ class ActionTable:
         (status) unless ``role`` may take ``act`` on a ``kind`` case in ``status``."""
         if kind not in act.kinds:
             raise ValidationFailed(f"a {kind} has no action {act.name!r}",
-                                   [detail("action", f"{kind} actions: {', '.join(self.of_kind(kind))}")])
+                                   [detail("action",
+                                           f"{kind} actions: {', '.join(self.of_kind(kind))}")])
         self.check_role(act, role)
         if status not in act.sources:
             allowed = ", ".join(self.allowed(kind, status, role)) or "none"

@@ -5,8 +5,8 @@
 - **filing**: a hotline call with the operator's override (``POST /api/v1/calls``), and the
   app's one-tap SOS (``POST /api/v1/sos``), which joins the open call of the same phone instead
   of opening a second one;
-- **transitions** of a call through the lifecycle table (``server.features.dispatch.lifecycle``), each
-  stored with ``core.update`` (new seq, audited, streamed), the unit following its case;
+- **transitions** of a call through the lifecycle table (``server.features.dispatch.lifecycle``),
+  each stored with ``core.update`` (new seq, audited, streamed), the unit following its case;
 - the **units** (``server.features.dispatch.units``): registration, the tablet's fixes and statuses;
 - a **timer** that re-triages waiting calls (waiting raises the score);
 - **reading**: the queue, a call with its history, earlier calls of a caller, suggestions, the

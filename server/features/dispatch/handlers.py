@@ -31,13 +31,15 @@ class CallsHandler(DeskHandler):
 
     async def post(self) -> None:
         """Answer 201 ``{"call", "replayed"}`` (body: an event, optionally with ``override``)."""
-        self.write_json(await self.desk.file_call(self.body_json(), self.principal, self.key()), 201)
+        self.write_json(await self.desk.file_call(self.body_json(), self.principal, self.key()),
+                        201)
 
     async def get(self) -> None:
         """Answer ``{"calls": [...], "total"}``, most urgent first (``?all=1``: closed too)."""
         get = self.get_query_argument_or_none
         limit = parse_int(get, "limit", 500, 1, 5000)
-        self.write_json(await self.desk.queue(self.principal, get("all") not in ("1", "true"), limit))
+        self.write_json(await self.desk.queue(self.principal, get("all") not in ("1", "true"),
+                                              limit))
 
 
 class SosHandler(DeskHandler):

@@ -44,7 +44,8 @@ class OpenCallsByPriority(DeskFigures):
     async def items(self, ctx: KpiContext) -> list[Kpi]:
         """Return one figure per priority (1 … 4) and the longest wait in minutes."""
         await self.desk.ready()
-        calls = [c for c in self.desk.book.calls.values() if is_open(c) and _in_scope(self.desk, ctx, c)]
+        calls = [c for c in self.desk.book.calls.values()
+                 if is_open(c) and _in_scope(self.desk, ctx, c)]
         counts = {p: 0 for p in PRIORITY_LEVELS}
         for call in calls:
             counts[priority(call)] += 1

@@ -1,9 +1,10 @@
-"""The lifecycle of an emergency call as **one table** (``server.core.kit.transitions``): which action,
-from which statuses, to which status, by which roles; and what it does to the unit on the case::
+"""The lifecycle of an emergency call as **one table** (``server.core.kit.transitions``): which
+action, from which statuses, to which status, by which roles; and what it does to the unit on the
+case::
 
     new ──triage──► triaged ──assign──► assigned ──en_route──► en_route ──on_scene──► on_scene
      │                 │                   │  ▲ reassign            │                    │
-     │                 │                   └──┘                     └──► rescued | handed_to_hospital
+     │                 │                   └──┘                     └─► rescued | handed_to_hospital
      └─────────────────┴──── resolve (any open) ──► resolved;  cancel (any open) ──► cancelled
 
 A hotline call starts ``triaged`` (the operator saw its priority while logging it); an SOS from

@@ -1,8 +1,8 @@
 """Triage of emergency calls: **one table** of rules turns a call's needs and conditions into a
 score, and the score into a priority (1 = most urgent … 4). Every rule that fires is named in
 ``reasons`` (``code:+points``), so the operator sees why; an operator may override the priority
-with a reason (``server.features.dispatch.lifecycle``, action ``triage``). The table is documented in
-docs/FLOOD_OPERATIONS.md and served at ``GET /api/v1/calls/triage-rules``.
+with a reason (``server.features.dispatch.lifecycle``, action ``triage``). The table is documented
+in docs/FLOOD_OPERATIONS.md and served at ``GET /api/v1/calls/triage-rules``.
 
 The category of the call counts as a need where it says one (``sos.labour`` is labour even when
 the needs list is empty). Waiting time counts while nobody is assigned, so an old call climbs.

@@ -220,7 +220,8 @@ class Roster:
         at = to_micros(fix.at) if fix.at else now
         if at > now + FUTURE_TOLERANCE_US:
             raise ValidationFailed("the fix is in the future", [detail("at", "check the clock")])
-        if not self.core.validator.region.contains_many(np.array([fix.lat]), np.array([fix.lon]))[0]:
+        if not self.core.validator.region.contains_many(np.array([fix.lat]),
+                                                        np.array([fix.lon]))[0]:
             raise ValidationFailed("the position is outside the service region",
                                    [detail("lat", f"({fix.lat}, {fix.lon}) is not near Huế")])
         unit = self.get(unit_id)

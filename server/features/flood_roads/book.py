@@ -82,7 +82,8 @@ class MarkIn(BaseModel):
         by_point = self.lat is not None or self.lon is not None
         if by_id == by_point or (by_id and (self.road_id is None or self.segment is None)) \
                 or (by_point and (self.lat is None or self.lon is None)):
-            raise ValueError("name the segment by road_id and segment, or by lat and lon (not both)")
+            raise ValueError("name the segment by road_id and segment, "
+                             "or by lat and lon (not both)")
         return self
 
 
@@ -169,8 +170,10 @@ class FloodRoads(StoreFollower[MarkBook], IntakeStage):
             segment = self.network.get(m.road_id, m.segment or 0)
             if segment is None:
                 count = sum(1 for s in self.network.segments if s.road_id == m.road_id)
-                field, why = (("segment", f"road {m.road_id!r} has segments 0 to {count - 1}") if count
-                              else ("road_id", f"no road {m.road_id!r}; see GET /api/v1/flood-roads/network"))
+                field, why = (("segment", f"road {m.road_id!r} has segments 0 to {count - 1}")
+                              if count else
+                              ("road_id",
+                               f"no road {m.road_id!r}; see GET /api/v1/flood-roads/network"))
                 raise ValidationFailed("no such road segment", [detail(field, why)])
             return segment, None
         max_m = self.core.settings.flood_road_snap_m
@@ -219,7 +222,8 @@ class FloodRoads(StoreFollower[MarkBook], IntakeStage):
         ref: one event per segment, and a retry finds the stored one."""
         lat, lon = segment.middle
         doc = {"kind": "flood_road", "category": CATEGORY, "lat": lat, "lon": lon, "status": status,
-               "severity": sev, "source": {"channel": "flood-roads", "ref": segment.id}, "props": props}
+               "severity": sev, "source": {"channel": "flood-roads", "ref": segment.id},
+               "props": props}
         events = self.core.validator.validate([doc], "", now)
         return (await self.core.append(events)).events[0]
 
@@ -227,7 +231,8 @@ class FloodRoads(StoreFollower[MarkBook], IntakeStage):
         """Return the segment (``Segment.to_json``) with its state (``status``: ``dry`` when
         never marked)."""
         rec = self.state.get(segment.id, {})
-        return {**segment.to_json(), "status": rec.get("status", "dry"), "depth_m": rec.get("depth_m"),
+        return {**segment.to_json(), "status": rec.get("status", "dry"),
+                "depth_m": rec.get("depth_m"),
                 "source": rec.get("source"), "at": rec.get("at"), "event_id": rec.get("event_id")}
 
     async def listing(self, status: str | None = None) -> list[dict[str, Any]]:
@@ -257,11 +262,13 @@ class FloodRoads(StoreFollower[MarkBook], IntakeStage):
         """Threshold listener (the illustrative gauge rule): queue marking the segments near a
         gauge that passed BĐ3, or clearing them when it fell back below."""
         station = c.context.get("station")
-        if c.rule.id != GAUGE_RULE or station is None or not self.core.settings.flood_road_gauge_radius_m:
+        if c.rule.id != GAUGE_RULE or station is None \
+                or not self.core.settings.flood_road_gauge_radius_m:
             return
         if c.old < BD3 <= c.new or c.new < BD3 <= c.old:
             self._auto.put_nowait(functools.partial(self.mark_near_gauge, station.id, station.lat,
-                                                    station.lon, "flooded" if c.new >= BD3 else "cleared"))
+                                                    station.lon,
+                                                    "flooded" if c.new >= BD3 else "cleared"))
 
     async def mark_near_gauge(self, gauge: str, lat: float, lon: float, status: str) -> int:
         """Mark the segments within the gauge radius flooded, or clear those the gauge marked
@@ -271,7 +278,8 @@ class FloodRoads(StoreFollower[MarkBook], IntakeStage):
         changed = 0
         for segment in self.network.within(lat, lon, self.core.settings.flood_road_gauge_radius_m):
             rec = self.state.get(segment.id)
-            if status == "cleared" and (rec is None or rec["status"] != "flooded" or rec["source"] != source):
+            if status == "cleared" and (rec is None or rec["status"] != "flooded"
+                                        or rec["source"] != source):
                 continue
             await self.apply(segment, status, None, source, SYSTEM)
             changed += 1

@@ -2,8 +2,8 @@
 
 - an **intake stage** of ``core.ingest`` for kinds ``report`` and ``question`` (every channel goes
   through it): checks the category's questions, starts the case props, links duplicates;
-- **transitions** through the lifecycle table (``server.features.reports.lifecycle``), each stored with
-  ``core.update`` (new seq, audited, streamed);
+- **transitions** through the lifecycle table (``server.features.reports.lifecycle``), each stored
+  with ``core.update`` (new seq, audited, streamed);
 - a **timer** on ``core.clock`` that escalates overdue cases to the unit's supervisor and closes
   resolved cases nobody rated;
 - **reading**: work lists scoped to the caller, KPIs, the public feed and map.

@@ -57,8 +57,8 @@ class RiverLevels(SensorFigures):
             names = [f"BĐ{i}" for i in range(1, 4)]
             where_vi = f"trên {names[lvl - 1]}" if lvl else "dưới BĐ1"
             where_en = f"above {names[lvl - 1]}" if lvl else "below BĐ1"
-            out.append(Kpi(f"{self.id}.{s.id}", f"{_short(s)}: {where_vi}", f"{_short(s)}: {where_en}",
-                           value, self.group.id, unit="m",
+            out.append(Kpi(f"{self.id}.{s.id}", f"{_short(s)}: {where_vi}",
+                           f"{_short(s)}: {where_en}", value, self.group.id, unit="m",
                            status="unknown" if value is None else RIVER_STATUS[min(lvl, 3)]))
         return out
 
@@ -79,9 +79,10 @@ class Reservoirs(SensorFigures):
                 continue
             release, _ = self.sensors.latest(s, "outflow")
             name = _short(s)
-            out.append(Kpi(f"{self.id}.{s.id}.level", f"Hồ {name}: mực nước", f"{name} reservoir: level",
-                           value, self.group.id, unit="m", status=RESERVOIR_STATUS[min(lvl, 2)]))
-            out.append(Kpi(f"{self.id}.{s.id}.release", f"Hồ {name}: xả", f"{name} reservoir: release",
-                           release, self.group.id, unit="m³/s",
+            out.append(Kpi(f"{self.id}.{s.id}.level", f"Hồ {name}: mực nước",
+                           f"{name} reservoir: level", value, self.group.id, unit="m",
+                           status=RESERVOIR_STATUS[min(lvl, 2)]))
+            out.append(Kpi(f"{self.id}.{s.id}.release", f"Hồ {name}: xả",
+                           f"{name} reservoir: release", release, self.group.id, unit="m³/s",
                            status="unknown" if release is None else "ok"))
         return out

@@ -16,8 +16,8 @@ through the API (store records ``sensor_station``).
 
 Rain gauges send ``rain`` (mm since their previous reading); the service derives ``rain_1h`` and
 ``rain_24h`` sums, which carry their own rules. Every crossing of a rule's threshold
-(``server.features.sensors.thresholds``, with hysteresis) opens, replaces or clears an alert, one at a time in
-arrival order; ``SensorService.engine.on_crossing`` lets other features hook in.
+(``server.features.sensors.thresholds``, with hysteresis) opens, replaces or clears an alert, one
+at a time in arrival order; ``SensorService.engine.on_crossing`` lets other features hook in.
 
 A quantity's companions (a reservoir's volume, inflow and release with its level) come in the
 same reading: keys of the JSON payload, ``props.derived`` of the event. ``sensor_reading``
@@ -95,8 +95,10 @@ class Quantity:
     def canonical(self, value: Any, unit: str | None = None) -> float:
         """Return ``value`` (in ``unit``, default the canonical one) in the canonical unit;
         raise ReadingError (bad_payload, bad_unit, out_of_range)."""
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ReadingError("bad_payload", f"{self.id}: value must be a finite number, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value):
+            raise ReadingError("bad_payload",
+                               f"{self.id}: value must be a finite number, got {value!r}")
         unit = self.unit if unit is None else unit
         if unit not in self.units:
             raise ReadingError("bad_unit", f"unit {unit!r} is not one of {sorted(self.units)} "
@@ -120,7 +122,8 @@ def load_quantities_and_rules() -> tuple[dict[str, Quantity], list[Rule], set[st
     return quantities, rules, {r["id"] for r in doc["rules"] if r.get("station_levels")}
 
 
-def parse_payload(payload: bytes, quantity: Quantity, now: int) -> tuple[float, int, dict[str, float]]:
+def parse_payload(payload: bytes, quantity: Quantity,
+                  now: int) -> tuple[float, int, dict[str, float]]:
     """Return (value in the canonical unit, observed_at µs, companions in their canonical
     units) of an MQTT payload; raise ReadingError (see the module docstring for the accepted
     forms; companions are keys of the JSON object named like the quantity's companions)."""
@@ -158,7 +161,8 @@ class RainWindow:
         while self._items and self._items[0][0] <= t - 24 * HOUR_US:
             self._items.popleft()
         last_hour = sum(v for ts, v in self._items if ts > t - HOUR_US)
-        return {"rain_1h": round(last_hour, 2), "rain_24h": round(sum(v for _, v in self._items), 2)}
+        return {"rain_1h": round(last_hour, 2),
+                "rain_24h": round(sum(v for _, v in self._items), 2)}
 
 
 @dataclass
@@ -179,7 +183,8 @@ class SensorCounters:
 
 def severity_of(level: int) -> str:
     """Return the event severity of a reading at threshold ``level`` (0: ``unknown``)."""
-    return ("minor", "moderate", "severe", "extreme")[min(level, 4) - 1] if level else SEVERITY_OF_LEVEL0
+    return (("minor", "moderate", "severe", "extreme")[min(level, 4) - 1] if level
+            else SEVERITY_OF_LEVEL0)
 
 
 def load_stored(store: Any) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
@@ -217,7 +222,8 @@ class SensorService(StoreFollower[AlertBook], IntakeStage):
         parts = topic[len(prefix):].split("/") if topic.startswith(prefix) else []
         try:
             if len(parts) != 2:
-                raise ReadingError("bad_topic", f"topic {topic!r} is not {prefix}{{station}}/{{quantity}}")
+                raise ReadingError("bad_topic",
+                                   f"topic {topic!r} is not {prefix}{{station}}/{{quantity}}")
             doc = self.reading(parts[0], parts[1], payload, self.core.clock.now())
         except ReadingError as exc:
             setattr(self.counters, exc.reason, getattr(self.counters, exc.reason) + 1)
@@ -226,7 +232,8 @@ class SensorService(StoreFollower[AlertBook], IntakeStage):
         self.counters.accepted += 1
         return doc
 
-    def reading(self, station_id: str, quantity_id: str, payload: bytes, now: int) -> dict[str, Any]:
+    def reading(self, station_id: str, quantity_id: str, payload: bytes,
+                now: int) -> dict[str, Any]:
         """Check, convert and evaluate one reading; queue its event and return it (API form)."""
         station, quantity = self._lookup(station_id, quantity_id)
         value, t, companions = parse_payload(payload, quantity, now)
@@ -274,9 +281,11 @@ class SensorService(StoreFollower[AlertBook], IntakeStage):
             try:
                 checked.append((ev, *self._check_posted(ev)))
             except ReadingError as exc:
-                problems.append(detail(f"events[{i}].props" if len(events) > 1 else "props", str(exc)))
+                problems.append(detail(f"events[{i}].props" if len(events) > 1 else "props",
+                                       str(exc)))
         if problems:
-            raise ValidationFailed(f"{len(problems)} reading(s) refused; nothing was stored", problems)
+            raise ValidationFailed(f"{len(problems)} reading(s) refused; nothing was stored",
+                                   problems)
         for ev, station, quantity, value, companions in checked:
             level, derived = self._assess(station, quantity, value, ev.observed_at, companions)
             ev.props.update(station_name=station.name, value=round(value, 6), unit=quantity.unit,
@@ -289,12 +298,14 @@ class SensorService(StoreFollower[AlertBook], IntakeStage):
         p = ev.props
         station, quantity = self._lookup(p["station"], p["quantity"])
         if ev.category != quantity.category:
-            raise ReadingError("bad_payload", f"category must be {quantity.category!r} for {quantity.id}")
+            raise ReadingError("bad_payload",
+                               f"category must be {quantity.category!r} for {quantity.id}")
         value = quantity.canonical(p["value"], p.get("unit"))
         extra = set(p.get("derived", {})) - set(quantity.companions) - set(quantity.derived)
         if extra:
-            raise ReadingError("bad_payload", f"{sorted(extra)} may not be sent with {quantity.id} "
-                                              f"(companions: {list(quantity.companions) or 'none'})")
+            raise ReadingError("bad_payload",
+                               f"{sorted(extra)} may not be sent with {quantity.id} "
+                               f"(companions: {list(quantity.companions) or 'none'})")
         companions = {c: p["derived"][c] for c in quantity.companions if c in p.get("derived", {})}
         for cid, raw in companions.items():
             self.quantities[cid].canonical(raw)
@@ -330,7 +341,8 @@ class SensorService(StoreFollower[AlertBook], IntakeStage):
 
     def _check_item(self, station_id: str, item: Any, now: int) -> tuple[str, bytes]:
         if not isinstance(item, dict) or not isinstance(item.get("quantity"), str):
-            raise ReadingError("bad_payload", "each reading is {quantity, value, unit?, observed_at?}")
+            raise ReadingError("bad_payload",
+                               "each reading is {quantity, value, unit?, observed_at?}")
         _, quantity = self._lookup(station_id, item["quantity"])
         payload = orjson.dumps({k: item[k] for k in ("value", "unit", "observed_at") if k in item})
         parse_payload(payload, quantity, now)
@@ -375,7 +387,8 @@ class SensorService(StoreFollower[AlertBook], IntakeStage):
     async def _apply_crossing(self, c: Crossing) -> None:
         fell = f"level {c.new} at {c.value:g}"
         if c.new == 0:
-            await self.alerts.close(c.key, f"back to normal at {c.value:g}", {"level": 0, "value": c.value})
+            await self.alerts.close(c.key, f"back to normal at {c.value:g}",
+                                    {"level": 0, "value": c.value})
             return
         if self.alerts.is_open(c.key):
             await self.alerts.close(c.key, f"replaced: {fell}")
@@ -386,12 +399,15 @@ class SensorService(StoreFollower[AlertBook], IntakeStage):
         q = self.quantities[c.rule.quantity]
         th = c.threshold
         word_vi, word_en = ("vượt", "above") if c.rule.direction == "above" else ("dưới", "below")
-        return {"kind": "alert", "category": c.rule.category, "lat": station.lat, "lon": station.lon,
+        return {"kind": "alert", "category": c.rule.category,
+                "lat": station.lat, "lon": station.lon,
                 "observed_at": to_rfc3339(c.at, self.core.tz), "severity": th.severity,
                 "props": {"rule": c.rule.id, "key": c.key, "subject_type": "sensor",
                           "subject_id": station.id,
-                          "title_vi": f"{station.name}: {q.vi} {c.value:g} {q.unit} {word_vi} {th.name}",
-                          "title_en": f"{station.name}: {q.en} {c.value:g} {q.unit} {word_en} {th.name}",
+                          "title_vi": f"{station.name}: {q.vi} {c.value:g} {q.unit} "
+                                      f"{word_vi} {th.name}",
+                          "title_en": f"{station.name}: {q.en} {c.value:g} {q.unit} "
+                                      f"{word_en} {th.name}",
                           "level": c.new, "level_name": th.name, "quantity": q.id, "value": c.value,
                           "threshold": th.value, "unit": q.unit,
                           "details": {"rising": c.rising, "previous_level": c.old}}}
@@ -404,7 +420,8 @@ class SensorService(StoreFollower[AlertBook], IntakeStage):
     # -- stations and views ----------------------------------------------------------------------
     async def register(self, station_id: str, doc: Any) -> Station:
         """Add or replace a station from ``{name, lat, lon, kind, quantities, levels?}``."""
-        station = parse_station(station_id, doc, self.quantities, self.core.validator.region.contains)
+        station = parse_station(station_id, doc, self.quantities,
+                                self.core.validator.region.contains)
         await self.ready()
         await self.core.write(self.core.store.put_records, STATION_RECORDS,
                               {station_id: station.to_record()}, self.core.clock.now())
@@ -477,7 +494,8 @@ class SensorService(StoreFollower[AlertBook], IntakeStage):
         u = urlparse(self.core.settings.mqtt_url)
         topic = f"{self.core.settings.mqtt_topic_prefix.rstrip('/')}/#"
         try:
-            async with aiomqtt.Client(u.hostname, u.port or 1883, tls_params=None if u.scheme == "mqtt"
+            async with aiomqtt.Client(u.hostname, u.port or 1883,
+                                      tls_params=None if u.scheme == "mqtt"
                                       else aiomqtt.TLSParameters()) as client:
                 await client.subscribe(topic, qos=1)
                 self.counters.subscribed = True
@@ -491,7 +509,8 @@ class SensorService(StoreFollower[AlertBook], IntakeStage):
 def parse_station(station_id: str, doc: Any, quantities: dict[str, Quantity], in_region) -> Station:  # noqa: ANN001
     """Return a Station from an API document; raise ValidationFailed naming every problem."""
     if not isinstance(doc, dict):
-        raise ValidationFailed("expected a JSON object", [detail("", "send {name, lat, lon, kind, quantities}")])
+        raise ValidationFailed("expected a JSON object",
+                               [detail("", "send {name, lat, lon, kind, quantities}")])
     problems = []
     name, kind = doc.get("name"), doc.get("kind", "other")
     lat, lon = doc.get("lat"), doc.get("lon")
@@ -502,15 +521,18 @@ def parse_station(station_id: str, doc: Any, quantities: dict[str, Quantity], in
         problems.append(detail("lat", "lat and lon must be numbers inside the service region"))
     qs = doc.get("quantities")
     if not isinstance(qs, list) or not qs or any(q not in quantities for q in qs):
-        problems.append(detail("quantities", f"a non-empty list of: {', '.join(sorted(quantities))}"))
+        problems.append(detail("quantities",
+                               f"a non-empty list of: {', '.join(sorted(quantities))}"))
     levels = doc.get("levels", {})
     if not isinstance(levels, dict) or not all(
-            isinstance(v, list) and all(isinstance(x, (int, float)) for x in v) for v in levels.values()):
+            isinstance(v, list) and all(isinstance(x, (int, float)) for x in v)
+            for v in levels.values()):
         problems.append(detail("levels", "an object quantity → [threshold values]"))
     if not isinstance(kind, str) or len(kind) > 40:
         problems.append(detail("kind", "a short text (hydro, rain, air, waste_water…)"))
     if problems:
         raise ValidationFailed("invalid station", problems)
     return Station(station_id, name, float(lat), float(lon), kind, qs,
-                   {k: [float(x) for x in v] for k, v in levels.items()}, bool(doc.get("illustrative")),
+                   {k: [float(x) for x in v] for k, v in levels.items()},
+                   bool(doc.get("illustrative")),
                    str(doc.get("source", ""))[:300])

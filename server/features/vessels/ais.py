@@ -185,7 +185,8 @@ async def tcp_feed(host: str, port: int, on_lines: Callable[[list[bytes]], None]
 
     async def once() -> None:
         closed: asyncio.Future = loop.create_future()
-        transport, _ = await loop.create_connection(lambda: _LineProtocol(on_lines, closed), host, port)
+        transport, _ = await loop.create_connection(lambda: _LineProtocol(on_lines, closed),
+                                                    host, port)
         log.info("AIS feed %s:%d connected", host, port)
         try:
             await closed

@@ -84,7 +84,8 @@ class DangerZone:
     @classmethod
     def from_record(cls, zone_id: str, doc: dict[str, Any]) -> "DangerZone":
         """Return the zone stored by ``to_record``."""
-        return cls(zone_id, doc["name"], shape(doc["geometry"]), doc.get("until"), doc.get("source"))
+        return cls(zone_id, doc["name"], shape(doc["geometry"]), doc.get("until"),
+                   doc.get("source"))
 
     def to_feature(self, tz) -> dict[str, Any]:  # noqa: ANN001
         """Return a GeoJSON Feature (``properties.kind`` = ``danger_zone``)."""
@@ -173,7 +174,8 @@ class VesselTracker:
             changed = zone != v.zone or fields["nav_status"] != v.fields.get("nav_status")
         entered, left = sorted(inside - v.inside), sorted(v.inside - inside)
         resumed = v.silent
-        v.lat, v.lon, v.last_seen, v.fields, v.zone, v.port_id, v.port_km = lat, lon, t, fields, zone, port.id, km
+        (v.lat, v.lon, v.last_seen, v.fields, v.zone, v.port_id,
+         v.port_km) = lat, lon, t, fields, zone, port.id, km
         v.inside, v.silent = inside, False
         v.track.append((round(lon, 6), round(lat, 6), t // US))
         store = changed or bool(entered or left) or resumed or self._due(v, t)
@@ -190,7 +192,8 @@ class VesselTracker:
     def _doc(self, v: Vessel) -> dict[str, Any]:
         reg = self.registry.get(v.mmsi, {})
         status = v.fields.get("nav_status")
-        props = {"mmsi": v.mmsi, **v.fields, "name": reg.get("name"), "call_sign": reg.get("call_sign"),
+        props = {"mmsi": v.mmsi, **v.fields, "name": reg.get("name"),
+                 "call_sign": reg.get("call_sign"),
                  "ship_type": reg.get("ship_type"), "zone": v.zone, "nearest_port": v.port_id,
                  "port_distance_km": round(v.port_km, 2),
                  "nav_status_label": NAV_STATUS[status] if status is not None else None}
@@ -307,7 +310,8 @@ class VesselTracker:
             zones.append({**z.to_json(), "count": len(members),
                           "vessels": [self.describe(v, now) for v in members]})
         at_sea = [v for v in self.vessels.values() if ZONE_BY_ID[v.zone].at_sea]
-        danger = [{"id": z.id, "name": z.name, "until": to_rfc3339(z.until, self.tz) if z.until else None,
+        danger = [{"id": z.id, "name": z.name,
+                   "until": to_rfc3339(z.until, self.tz) if z.until else None,
                    "vessels": sum(1 for v in self.vessels.values() if z.id in v.inside)}
                   for z in self.danger.values()]
         return {"at": to_rfc3339(now, self.tz), "total": len(self.vessels),
@@ -341,7 +345,8 @@ def parse_danger_zone(doc: Any, tz, region_bounds: tuple[float, float, float, fl
     return DangerZone(zone_id, name, geom, until, doc.get("source"))
 
 
-def _zone_geometry(raw: Any, bounds: tuple[float, float, float, float], problems: list) -> BaseGeometry | None:
+def _zone_geometry(raw: Any, bounds: tuple[float, float, float, float],
+                   problems: list) -> BaseGeometry | None:
     if not isinstance(raw, dict) or raw.get("type") not in ("Polygon", "MultiPolygon"):
         problems.append(detail("geometry", "a GeoJSON Polygon or MultiPolygon (lon, lat)"))
         return None
@@ -353,7 +358,8 @@ def _zone_geometry(raw: Any, bounds: tuple[float, float, float, float], problems
     if geom.is_empty or not geom.is_valid:
         problems.append(detail("geometry", f"invalid polygon: {shapely.is_valid_reason(geom)}"))
     elif not geom.intersects(shapely.box(*bounds)):
-        problems.append(detail("geometry", "does not touch the service region (check lon/lat order)"))
+        problems.append(detail("geometry",
+                               "does not touch the service region (check lon/lat order)"))
     return geom
 
 
@@ -530,7 +536,8 @@ class VesselService(StoreFollower[VesselTracker]):
         inside = self.tracker.remove_zone(zone_id)
         await self.core.write(self.core.store.put_records, "danger_zone", {zone_id: None},
                               self.core.clock.now())
-        for key in [k for k in self.alerts.open_keys if k.startswith(f"vessel_danger_zone:{zone_id}:")]:
+        for key in [k for k in self.alerts.open_keys
+                    if k.startswith(f"vessel_danger_zone:{zone_id}:")]:
             await self.alerts.close(key, f"danger zone {reason}")
         return len(inside)
 
@@ -577,7 +584,8 @@ class VesselService(StoreFollower[VesselTracker]):
     async def _save_registry(self) -> None:
         if self._dirty:
             dirty, self._dirty = self._dirty, {}
-            await self.core.write(self.core.store.put_records, "vessel", dirty, self.core.clock.now())
+            await self.core.write(self.core.store.put_records, "vessel", dirty,
+                                  self.core.clock.now())
 
     def adopt(self, loaded: tuple[VesselTracker, dict[str, Any]]) -> None:
         """Take the tracker and open alerts read from the store (warm start): the silent and
@@ -590,4 +598,5 @@ class VesselService(StoreFollower[VesselTracker]):
         open_keys = set(self.alerts.open_keys)
         for v in self.tracker.vessels.values():
             v.silent = f"vessel_silent:{v.mmsi}" in open_keys
-            v.inside = {z for z in self.tracker.danger if f"vessel_danger_zone:{z}:{v.mmsi}" in open_keys}
+            v.inside = {z for z in self.tracker.danger
+                        if f"vessel_danger_zone:{z}:{v.mmsi}" in open_keys}

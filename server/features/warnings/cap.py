@@ -237,7 +237,8 @@ def from_xml(body: bytes) -> CapAlert:
                      **_read_fields(root, ALERT_TEXT))
     problems = check(alert)
     if problems:
-        raise ValidationFailed("the CAP message breaks rules of the CAP 1.2 specification", problems)
+        raise ValidationFailed("the CAP message breaks rules of the CAP 1.2 specification",
+                               problems)
     return alert
 
 

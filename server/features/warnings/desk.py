@@ -95,7 +95,8 @@ class WarningDesk:
         return ev
 
     def cap(self, ev: dict[str, Any]) -> CapAlert:
-        """Return the CAP alert of a warning event (``server.features.warnings.publish.alert_of``)."""
+        """Return the CAP alert of a warning event
+        (``server.features.warnings.publish.alert_of``)."""
         labels = {c.code: {"vi": c.vi, "en": c.en} for c in self.core.categories.all()
                   if c.code.startswith("warning.")}
         return alert_of(ev, self.settings.warning_sender, self.core.router.agencies,
@@ -297,7 +298,8 @@ class WarningDesk:
                                    "severity": SEVERITY[props.get("cap_severity", "Moderate")]}
         if content.category:
             if self.core.categories.get(content.category) is None:
-                raise ValidationFailed("unknown category", [detail("content.category", content.category)])
+                raise ValidationFailed("unknown category",
+                                       [detail("content.category", content.category)])
             changes["category"] = content.category
         if "communes" in given or "cells" in given:
             geo_areas.check_targets(props.get("communes", []), props.get("cells", []), self.areaset)

@@ -1,8 +1,8 @@
 """CAP messages from outside (``POST /api/v1/warnings/cap``), e.g. from the national
 hydro-meteorological service.
 
-A message is read and checked (``server.features.warnings.cap.from_xml``: schema + the rules the schema
-cannot express; a bad one is refused with 422 naming each problem). Then:
+A message is read and checked (``server.features.warnings.cap.from_xml``: schema + the rules the
+schema cannot express; a bad one is refused with 422 naming each problem). Then:
 
 - it states an area (polygon, circle, or a ``GSO`` geocode of a Huế commune) that overlaps
   Huế → a ``warning`` event with status ``received``, targeted at the communes it touches,
@@ -53,7 +53,8 @@ def cap_ref(alert: CapAlert) -> str:
 
 
 def _texts(alert: CapAlert, field: str) -> dict[str, str] | None:
-    values = {(i.language or "en-US")[:2]: getattr(i, field) for i in alert.infos if getattr(i, field)}
+    values = {(i.language or "en-US")[:2]: getattr(i, field)
+              for i in alert.infos if getattr(i, field)}
     if not values:
         return None
     first = next(iter(values.values()))

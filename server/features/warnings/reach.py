@@ -58,7 +58,8 @@ def parse_contacts(doc: Any, known_communes: list[str]) -> dict[str, Contact]:
     ValidationFailed naming every problem."""
     items = doc.get("contacts") if isinstance(doc, dict) else None
     if not isinstance(items, list) or not items:
-        raise ValidationFailed("expected {\"contacts\": [...]}", [detail("contacts", "a non-empty list")])
+        raise ValidationFailed("expected {\"contacts\": [...]}",
+                               [detail("contacts", "a non-empty list")])
     out, problems = {}, []
     for i, item in enumerate(items):
         cid = item.get("id") if isinstance(item, dict) else None
@@ -83,7 +84,8 @@ def illustrative_contacts() -> dict[str, Any]:
     return json.loads(data_path(CONTACTS_FILE).read_text(encoding="utf-8"))
 
 
-async def _events_in(core: "EventService", kinds: set[str], geom: BaseGeometry) -> list[dict[str, Any]]:
+async def _events_in(core: "EventService", kinds: set[str],
+                     geom: BaseGeometry) -> list[dict[str, Any]]:
     query = EventQuery(kinds=frozenset(kinds), polygon=geom)
     out: list[dict[str, Any]] = []
     since = 0
@@ -116,4 +118,5 @@ async def reach(core: "EventService", geom: BaseGeometry, communes: list[str]) -
             "responders": len(units),
             "responders_available": sum(ev["status"] in AVAILABLE_UNITS for ev in units),
             "vessels": len(boats - {None}),
-            "contacts": sum(Contact.model_validate(d).inside(targeted, geom) for d in docs.values())}
+            "contacts": sum(Contact.model_validate(d).inside(targeted, geom)
+                            for d in docs.values())}

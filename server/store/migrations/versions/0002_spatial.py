@@ -40,8 +40,10 @@ def _postgis() -> None:
     op.create_index("events_geog", "events", [sa.text("geography(geom)")], postgresql_using="gist")
     op.create_table(
         "areas",
-        sa.Column("generation", sa.Text(), nullable=False), sa.Column("code", sa.Text(), nullable=False),
-        sa.Column("name", sa.Text(), nullable=False), sa.Column("full_name", sa.Text(), nullable=False),
+        sa.Column("generation", sa.Text(), nullable=False),
+        sa.Column("code", sa.Text(), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("full_name", sa.Text(), nullable=False),
         sa.Column("type", sa.Text(), nullable=False),
         sa.Column("geom", Geometry("MULTIPOLYGON", 4326, spatial_index=False), nullable=False),
         sa.PrimaryKeyConstraint("generation", "code"))
