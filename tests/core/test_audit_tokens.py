@@ -16,7 +16,13 @@ from server.cli import main
 from server.store import open_store
 from server.store.base import AuditEntry
 from server.core.timefmt import parse_offset
-from tests.helpers import http
+
+
+@pytest.fixture
+def server(app_server):
+    """In process: these handlers answer plain requests, no port is opened."""
+    return app_server
+
 
 TZ = parse_offset("+07:00")
 
@@ -46,14 +52,14 @@ def test_audit_is_append_only_in_the_database(store_url):
 
 def _audit(srv, token: str, fmt: str = "jsonl", since: str | None = None):
     q = f"?format={fmt}" + (f"&since={since}" if since else "")
-    return http("GET", srv.url + "/api/v1/audit" + q, token=token)
+    return srv.http("GET", srv.url + "/api/v1/audit" + q, token=token)
 
 
 def test_privileged_requests_are_recorded_and_exported(server):
     admin, operator, wall = server.token("admin"), server.token("operator"), server.token("wall")
-    assert http("GET", server.url + "/api/v1/kpis", token=operator).status == 200
-    assert http("GET", server.url + "/api/v1/kpis", token=wall).status == 200
-    assert http("GET", server.url + "/api/v1/tokens", token=operator).status == 403
+    assert server.http("GET", server.url + "/api/v1/kpis", token=operator).status == 200
+    assert server.http("GET", server.url + "/api/v1/kpis", token=wall).status == 200
+    assert server.http("GET", server.url + "/api/v1/tokens", token=operator).status == 403
     res = _audit(server, admin)
     assert res.status == 200 and res.headers["Content-Type"].startswith("application/jsonl")
     rows = [json.loads(line) for line in res.raw.decode().splitlines()]
@@ -62,7 +68,7 @@ def test_privileged_requests_are_recorded_and_exported(server):
     assert ("operator", "GET", "/api/v1/kpis", 200) in access
     assert ("operator", "GET", "/api/v1/tokens", 403) in access
     assert not [a for a in access if a[0] == "wall"]
-    ids = {t["id"]: t["role"] for t in http("GET", server.url + "/api/v1/tokens",
+    ids = {t["id"]: t["role"] for t in server.http("GET", server.url + "/api/v1/tokens",
                                               token=admin).body["tokens"]}
     assert {r["actor"] for r in rows if r["role"] == "operator"} <= set(ids)
     table = list(csv.DictReader(io.StringIO(_audit(server, admin, "csv").raw.decode())))
@@ -78,7 +84,7 @@ def test_access_entries_are_written_in_batches(server):
     operator = server.token("operator")
     before = server.call(server.core.read(server.core.store.audit_page, 0, 0, 10_000))
     for _ in range(20):
-        http("GET", server.url + "/api/v1/categories", token=operator)
+        server.http("GET", server.url + "/api/v1/categories", token=operator)
     pending = server.core.access.pending
     assert pending > 0  # queued, not one insert per request
     server.call(server.core.access.flush())
@@ -89,28 +95,28 @@ def test_access_entries_are_written_in_batches(server):
 def test_token_list_has_no_secret_and_revocation_is_immediate(server):
     admin = server.token("admin")
     victim = server.core.create_token("operator", label="victim")
-    assert http("GET", server.url + "/api/v1/kpis", token=victim).status == 200  # now cached
-    listing = http("GET", server.url + "/api/v1/tokens", token=admin)
+    assert server.http("GET", server.url + "/api/v1/kpis", token=victim).status == 200  # now cached
+    listing = server.http("GET", server.url + "/api/v1/tokens", token=admin)
     assert listing.status == 200
     assert victim not in listing.raw.decode()
     assert "hash" not in listing.raw.decode()
     row = next(t for t in listing.body["tokens"] if t["label"] == "victim")
     assert row["state"] == "live" and row["role"] == "operator"
-    assert http("DELETE", server.url + f"/api/v1/tokens/{row['id']}", token=victim).status == 403
-    res = http("DELETE", server.url + f"/api/v1/tokens/{row['id']}", token=admin)
+    assert server.http("DELETE", server.url + f"/api/v1/tokens/{row['id']}", token=victim).status == 403
+    res = server.http("DELETE", server.url + f"/api/v1/tokens/{row['id']}", token=admin)
     assert res.status == 200 and res.body == {"revoked": row["id"]}
-    assert http("GET", server.url + "/api/v1/kpis", token=victim).status == 401
-    assert http("DELETE", server.url + f"/api/v1/tokens/{row['id']}", token=admin).status == 404
-    states = {t["id"]: t["state"] for t in http("GET", server.url + "/api/v1/tokens",
+    assert server.http("GET", server.url + "/api/v1/kpis", token=victim).status == 401
+    assert server.http("DELETE", server.url + f"/api/v1/tokens/{row['id']}", token=admin).status == 404
+    states = {t["id"]: t["state"] for t in server.http("GET", server.url + "/api/v1/tokens",
                                                 token=admin).body["tokens"]}
     assert states[row["id"]] == "revoked"
 
 
 def test_expiry_takes_effect_despite_the_cache(server):
     short = server.core.create_token("operator", label="short", ttl_s=1.0)
-    assert http("GET", server.url + "/api/v1/kpis", token=short).status == 200  # cached 30 s
+    assert server.http("GET", server.url + "/api/v1/kpis", token=short).status == 200  # cached 30 s
     time.sleep(1.2)
-    res = http("GET", server.url + "/api/v1/kpis", token=short)
+    res = server.http("GET", server.url + "/api/v1/kpis", token=short)
     assert res.status == 401 and "expired" in res.body["error"]["message"]
 
 

@@ -8,8 +8,15 @@ import pytest
 from server.core.clock import ManualClock
 from server.core.kpis import Kpi, KpiGroup, KpiProvider, KpiRegistry, default_providers, level
 from server.core.timefmt import to_micros
-from tests.helpers import http, report
+from tests.helpers import report
 from tests.helpers.server import flushed as _flushed
+
+
+@pytest.fixture
+def server(app_server):
+    """In process: these handlers answer plain requests, no port is opened."""
+    return app_server
+
 
 HUE = timezone(timedelta(hours=7))
 
@@ -22,11 +29,11 @@ def clock():
 @pytest.fixture
 def timed(make_server, clock):
     """A server on a manual clock, figures never reused (the clock moves, the head may not)."""
-    return make_server(clock, kpi_cache_s=0)
+    return make_server(clock, listen=False, kpi_cache_s=0)
 
 
 def figures(server, token) -> dict:
-    res = http("GET", server.url + "/api/v1/kpis", token=token)
+    res = server.http("GET", server.url + "/api/v1/kpis", token=token)
     assert res.status == 200, res.body
     return {item["id"]: item for item in res.body["items"]}
 
@@ -52,7 +59,7 @@ def test_reports_today_open_overdue_and_last_hour(timed, clock):
 
 def test_document_shape_groups_and_labels(server, operator, wall):
     server.post_events([report()], operator)
-    doc = http("GET", server.url + "/api/v1/kpis", token=wall).body
+    doc = server.http("GET", server.url + "/api/v1/kpis", token=wall).body
     assert doc["generated_at"].endswith("+07:00")
     assert [g["id"] for g in doc["groups"]] == ["reports", "rescue", "flood", "activity"]
     assert all(g["label"]["vi"] and g["label"]["en"] for g in doc["groups"])
@@ -68,7 +75,7 @@ def test_an_agency_sees_its_own_figures(server, operator):
     mine = server.token("agency", "ubnd-19789")
     assert figures(server, mine)["reports.today"]["value"] == 1
     assert figures(server, server.token("supervisor"))["reports.today"]["value"] == 2
-    assert http("GET", server.url + "/api/v1/kpis").status == 401
+    assert server.http("GET", server.url + "/api/v1/kpis").status == 401
 
 
 def test_new_events_are_counted_at_once_despite_the_cache(server, operator, wall):
@@ -127,7 +134,7 @@ def test_report_performance_matches_the_report_kpis_and_is_scoped(server, operat
                rating="satisfied").status == 200
     server.call(_flushed(server))
     got = figures(server, wall)
-    total = http("GET", server.url + "/api/v1/reports/kpis?by=all", token=operator).body["total"]
+    total = server.http("GET", server.url + "/api/v1/reports/kpis?by=all", token=operator).body["total"]
     for name in ("processed_pct", "on_time_pct", "satisfaction_pct"):
         item = got[f"reports.performance.{name}"]
         assert item["value"] == total[name] and item["unit"] == "%" and item["group"] == "reports"
@@ -138,6 +145,6 @@ def test_report_performance_matches_the_report_kpis_and_is_scoped(server, operat
         "group": "reports", "label": {"vi": "Đúng hạn (30 ngày)", "en": "On time (30 days)"}}
     assert got["reports.performance.satisfaction_pct"]["value"] == 100.0
     mine = server.token("agency", filed[2]["case"]["agency_id"])
-    scoped = http("GET", server.url + "/api/v1/reports/kpis?by=all", token=mine).body["total"]
+    scoped = server.http("GET", server.url + "/api/v1/reports/kpis?by=all", token=mine).body["total"]
     own = figures(server, mine)["reports.performance.processed_pct"]["value"]
     assert own == scoped["processed_pct"] and scoped["received"] < 3

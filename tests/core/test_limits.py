@@ -8,7 +8,7 @@ from server.client import retry_after
 from server.core.auth import Principal
 from server.core.errors import TooManyRequests
 from server.core.ratelimit import Limit, RateLimiter
-from tests.helpers import assert_error, http, report
+from tests.helpers import assert_error, report
 from tests.helpers.dispatch import KIM_TRA
 
 
@@ -72,9 +72,10 @@ def test_staff_tokens_by_token_public_and_anonymous_by_address():
 
 @pytest.fixture
 def limited(make_server):
-    """A real server with small limits."""
-    return make_server(rate_token_per_s=0.01, rate_token_burst=5, rate_address_per_s=0.01,
-                       rate_address_burst=4, rate_sos_per_s=0.01, rate_sos_burst=2)
+    """A real server with small limits, in process (the address limit sees 127.0.0.1)."""
+    return make_server(listen=False, rate_token_per_s=0.01, rate_token_burst=5,
+                       rate_address_per_s=0.01, rate_address_burst=4, rate_sos_per_s=0.01,
+                       rate_sos_burst=2)
 
 
 def test_a_token_over_its_rate_gets_429_and_others_do_not(limited):
@@ -91,20 +92,20 @@ def test_a_token_over_its_rate_gets_429_and_others_do_not(limited):
 
 def test_anonymous_callers_are_limited_by_address_and_the_first_sos_still_passes(limited):
     for _ in range(4):
-        assert http("GET", limited.url + "/api/v1/health").status == 200
-    refused = http("GET", limited.url + "/api/v1/layers")
+        assert limited.http("GET", limited.url + "/api/v1/health").status == 200
+    refused = limited.http("GET", limited.url + "/api/v1/layers")
     assert_error(refused, 429, "rate_limited")
     assert "address 127.0.0.1" in refused.body["error"]["message"]
     assert int(refused.headers["Retry-After"]) >= 1
-    forged = http("GET", limited.url + "/api/v1/events", token="ioc_guess")  # guessing tokens
+    forged = limited.http("GET", limited.url + "/api/v1/events", token="ioc_guess")  # guessing tokens
     assert_error(forged, 429, "rate_limited")  # is charged to the address too
     public = limited.token("public")
     sos = {"lat": KIM_TRA[0], "lon": KIM_TRA[1], "phone": "0905 111 222", "needs": ["trapped"]}
-    first = http("POST", limited.url + "/api/v1/sos", sos, public)
+    first = limited.http("POST", limited.url + "/api/v1/sos", sos, public)
     assert first.status == 201, first.body  # the address is spent, its SOS bucket is not
-    second = http("POST", limited.url + "/api/v1/sos", {**sos, "phone": "0905 111 333"}, public)
+    second = limited.http("POST", limited.url + "/api/v1/sos", {**sos, "phone": "0905 111 333"}, public)
     assert second.status == 201
-    third = http("POST", limited.url + "/api/v1/sos", {**sos, "phone": "0905 111 444"}, public)
+    third = limited.http("POST", limited.url + "/api/v1/sos", {**sos, "phone": "0905 111 444"}, public)
     assert_error(third, 429, "rate_limited")
     assert 90 <= int(third.headers["Retry-After"]) <= 100
     assert limited.core.store.last_seq() == 2
@@ -116,7 +117,7 @@ def test_the_api_client_reads_retry_after_in_seconds():
 
 
 def test_open311_keeps_429_and_retry_after_in_its_own_error_format(limited):
-    answers = [http("GET", limited.url + "/open311/v2/services.json") for _ in range(5)]
+    answers = [limited.http("GET", limited.url + "/open311/v2/services.json") for _ in range(5)]
     assert [a.status for a in answers[:4]] == [200] * 4
     refused = answers[4]
     assert refused.status == 429 and int(refused.headers["Retry-After"]) >= 1

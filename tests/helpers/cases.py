@@ -9,7 +9,7 @@ import pytest
 
 from server.core.clock import ManualClock
 from server.core.timefmt import parse_rfc3339
-from tests.helpers.client import Response, http
+from tests.helpers.client import Response
 from tests.helpers.events import report
 from tests.helpers.server import ServerThread
 
@@ -46,7 +46,7 @@ def file_report(server: ServerThread, token: str, kind: str = "report", **kw: An
         kw.setdefault("category", COMMUNE_CATEGORY)
     body = question(**kw) if kind == "question" else report(**kw)
     body.pop("kind")
-    return http("POST", f"{server.url}/api/v1/{kind}s", body, token)
+    return server.http("POST", f"{server.url}/api/v1/{kind}s", body, token)
 
 
 def question(
@@ -77,7 +77,7 @@ def act(
 ) -> Response:
     """POST a transition as a bearer token or a citizen token."""
     headers = {"X-Citizen-Token": citizen} if citizen else None
-    return http(
+    return server.http(
         "POST",
         f"{server.url}/api/v1/{kind}s/{case_id}/transitions",
         {"action": action, **payload},

@@ -5,7 +5,6 @@ import functools
 from typing import Any
 
 from tests.helpers.cases import act
-from tests.helpers.client import http
 from tests.helpers.server import ServerThread
 
 #: A point in Kim Trà (low-lying, north-west of the centre, commune 20017) and one in central
@@ -25,7 +24,7 @@ def hotline(lat: float = KIM_TRA[0], lon: float = KIM_TRA[1], category: str = "s
 
 def file_call(server: ServerThread, token: str, body: dict | None = None, **kw: Any) -> dict:
     """POST a call; return the stored call (201 expected)."""
-    res = http("POST", server.url + "/api/v1/calls", body or hotline(**kw), token)
+    res = server.http("POST", server.url + "/api/v1/calls", body or hotline(**kw), token)
     assert res.status == 201, res.body
     return res.body["call"]
 
@@ -42,7 +41,7 @@ def seed(server: ServerThread) -> int:
 
 def tablet_token(server: ServerThread, operator: str, unit_id: str) -> str:
     """Return a responder token for ``unit_id`` issued through the API."""
-    res = http("POST", f"{server.url}/api/v1/units/{unit_id}/token", None, operator)
+    res = server.http("POST", f"{server.url}/api/v1/units/{unit_id}/token", None, operator)
     assert res.status == 201, res.body
     assert res.body["tablet"] == f"/tablet#token={res.body['token']}"
     return res.body["token"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import tornado.web
 from tornado import httputil
@@ -18,6 +18,8 @@ from tests.helpers.client import Response, decode_response, encode_request
 
 #: The origin an in-process server answers as (its ``url``); no port is opened.
 ORIGIN = "http://127.0.0.1"
+#: Redirects followed at most, as urllib's redirect handler does.
+MAX_REDIRECTS = 10
 
 
 @dataclass
@@ -82,12 +84,10 @@ async def _wait(step: Awaitable[None] | None) -> None:
         await step
 
 
-async def fetch(app: tornado.web.Application, method: str, url: str, body: Any = None,
-                token: str | None = None, headers: dict[str, str] | None = None,
-                raw: bytes | None = None) -> Response:
+async def send(app: tornado.web.Application, method: str, url: str, data: bytes | None,
+               hdrs: dict[str, str]) -> Response:
     """Hand one request to ``app`` as Tornado's HTTP/1 connection does and return its Response
     (``url``: a path or a URL whose path and query are used)."""
-    data, hdrs = encode_request(body, token, headers, raw)
     parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     fields = httputil.HTTPHeaders({"Host": parts.netloc or urlsplit(ORIGIN).netloc, **hdrs})
@@ -103,6 +103,34 @@ async def fetch(app: tornado.web.Application, method: str, url: str, body: Any =
         delegate.finish()
     await conn.finished
     return conn.response()
+
+
+def redirected(method: str, res: Response) -> str | None:
+    """Return the method of the request that follows ``res`` as ``client.http`` (urllib) follows
+    it (a GET or HEAD after any redirect, a GET after a 301/302/303 to a POST), or None."""
+    if "Location" not in res.headers:
+        return None
+    if res.status in (301, 302, 303, 307, 308) and method in ("GET", "HEAD"):
+        return method
+    return "GET" if res.status in (301, 302, 303) and method == "POST" else None
+
+
+async def fetch(app: tornado.web.Application, method: str, url: str, body: Any = None,
+                token: str | None = None, headers: dict[str, str] | None = None,
+                raw: bytes | None = None) -> Response:
+    """Send one request to ``app`` without a socket and return its Response, redirects
+    followed as ``client.http`` follows them (the body and its headers are not sent again)."""
+    data, hdrs = encode_request(body, token, headers, raw)
+    res = await send(app, method, url, data, hdrs)
+    for _ in range(MAX_REDIRECTS):
+        method = redirected(method, res)
+        if method is None:
+            break
+        url = urljoin(url, res.headers["Location"])
+        hdrs = {k: v for k, v in hdrs.items() if k.lower() not in ("content-type", "content-length")}
+        data = None
+        res = await send(app, method, url, data, hdrs)
+    return res
 
 
 async def start_app(settings: Settings, core: EventService) -> tornado.web.Application:

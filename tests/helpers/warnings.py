@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from tests.helpers.client import Response, http
+from tests.helpers.client import Response
 from tests.helpers.server import ServerThread
 
 HUE = timezone(timedelta(hours=7))
@@ -22,14 +22,14 @@ def draft(srv: ServerThread, token: str, **extra) -> dict:  # noqa: ANN003
             "description": {"vi": "Nước lên nhanh.", "en": "Water is rising fast."},
             "instruction": {"vi": "Di chuyển lên cao.", "en": "Move to higher ground."},
             "communes": [KIM_LONG, PHU_XUAN], "expires": future(12), **extra}
-    r = http("POST", f"{srv.url}/api/v1/warnings", body, token)
+    r = srv.http("POST", f"{srv.url}/api/v1/warnings", body, token)
     assert r.status == 201, r.body
     return r.body["warning"]
 
 
 def act(srv: ServerThread, wid: str, token: str, action: str, **body) -> Response:  # noqa: ANN003
     """POST a transition of warning ``wid``; return the Response."""
-    return http("POST", f"{srv.url}/api/v1/warnings/{wid}/transitions", {"action": action, **body}, token)
+    return srv.http("POST", f"{srv.url}/api/v1/warnings/{wid}/transitions", {"action": action, **body}, token)
 
 
 def send(srv: ServerThread, wid: str, sup: str) -> dict:

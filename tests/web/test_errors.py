@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import assert_error, http, report
+from tests.helpers import assert_error, report
+
+
+@pytest.fixture
+def server(app_server):
+    """In process: these handlers answer plain requests, no port is opened."""
+    return app_server
 
 
 BAD_EVENTS = [
@@ -37,23 +43,23 @@ def test_every_problem_is_listed(server, operator):
 
 
 def test_malformed_json(server, operator):
-    res = http("POST", server.url + "/api/v1/events", raw=b'{"kind": "report",', token=operator)
+    res = server.http("POST", server.url + "/api/v1/events", raw=b'{"kind": "report",', token=operator)
     assert "malformed JSON" in assert_error(res, 400, "bad_request")["message"]
-    res = http("POST", server.url + "/api/v1/events", raw=b"", token=operator)
+    res = server.http("POST", server.url + "/api/v1/events", raw=b"", token=operator)
     assert_error(res, 400, "bad_request")
     assert server.core.store.last_seq() == 0
 
 
 def test_wrong_shapes(server, operator):
-    assert_error(http("POST", server.url + "/api/v1/events", [1, 2], operator), 422, "validation_failed")
-    assert_error(http("POST", server.url + "/api/v1/events", {"events": []}, operator), 422,
+    assert_error(server.http("POST", server.url + "/api/v1/events", [1, 2], operator), 422, "validation_failed")
+    assert_error(server.http("POST", server.url + "/api/v1/events", {"events": []}, operator), 422,
                  "validation_failed")
     assert_error(server.post_events(["x"], operator), 422, "validation_failed")
 
 
 def test_too_large_body_and_batch(server, operator):
     limit = server.settings.max_body_bytes
-    res = http("POST", server.url + "/api/v1/events", raw=b" " * (limit + 1), token=operator)
+    res = server.http("POST", server.url + "/api/v1/events", raw=b" " * (limit + 1), token=operator)
     assert_error(res, 413, "too_large")
     res = server.post_events([report()] * (server.settings.max_batch + 1), operator)
     assert "limit is 10000" in assert_error(res, 413, "too_large")["message"]
@@ -61,22 +67,22 @@ def test_too_large_body_and_batch(server, operator):
 
 
 def test_auth_errors(server):
-    assert_error(http("POST", server.url + "/api/v1/events", report()), 401, "unauthorized")
-    assert_error(http("POST", server.url + "/api/v1/events", report(), "ioc_forged"), 401, "unauthorized")
-    assert_error(http("GET", server.url + "/api/v1/events"), 401, "unauthorized")
+    assert_error(server.http("POST", server.url + "/api/v1/events", report()), 401, "unauthorized")
+    assert_error(server.http("POST", server.url + "/api/v1/events", report(), "ioc_forged"), 401, "unauthorized")
+    assert_error(server.http("GET", server.url + "/api/v1/events"), 401, "unauthorized")
     wall = server.token("wall")
-    assert_error(http("POST", server.url + "/api/v1/events", report(), wall), 403, "forbidden")
+    assert_error(server.http("POST", server.url + "/api/v1/events", report(), wall), 403, "forbidden")
     assert server.core.store.last_seq() == 0
 
 
 def test_bad_query_parameters(server, operator):
     for query in ("since=abc", "limit=0", "limit=100000", "bbox=1,2,3", "bbox=108,16,107,17",
                   "kind=volcano"):
-        res = http("GET", f"{server.url}/api/v1/events?{query}", token=operator)
+        res = server.http("GET", f"{server.url}/api/v1/events?{query}", token=operator)
         assert_error(res, 400, "bad_request")
 
 
 def test_unknown_address_and_method(server, operator):
-    assert_error(http("GET", server.url + "/api/v2/things"), 404, "not_found")
-    assert_error(http("GET", server.url + "/api/v1/events/0000-nope", token=operator), 404, "not_found")
-    assert_error(http("DELETE", server.url + "/api/v1/events", token=operator), 405, "method_not_allowed")
+    assert_error(server.http("GET", server.url + "/api/v2/things"), 404, "not_found")
+    assert_error(server.http("GET", server.url + "/api/v1/events/0000-nope", token=operator), 404, "not_found")
+    assert_error(server.http("DELETE", server.url + "/api/v1/events", token=operator), 405, "method_not_allowed")

@@ -6,14 +6,21 @@ import re
 import pytest
 
 from server.store import AuditEntry
-from tests.helpers import http, report
+from tests.helpers import report
 from tests.helpers.server import ROOT
+
+
+@pytest.fixture
+def server(app_server):
+    """In process: these handlers answer plain requests, no port is opened."""
+    return app_server
+
 
 STATIC = ROOT / "static"
 
 
 def test_pages_carry_a_strict_csp_and_security_headers(server):
-    res = http("GET", server.url + "/wall")
+    res = server.http("GET", server.url + "/wall")
     assert res.status == 200 and res.headers["Content-Type"].startswith("text/html")
     csp = dict(part.strip().split(" ", 1) for part in res.headers["Content-Security-Policy"].split(";"))
     assert csp["script-src"] == "'self' 'wasm-unsafe-eval'" and csp["style-src"] == "'self'"
@@ -23,17 +30,17 @@ def test_pages_carry_a_strict_csp_and_security_headers(server):
     assert res.headers["X-Content-Type-Options"] == "nosniff"
     assert res.headers["Referrer-Policy"] == "no-referrer"
     assert res.headers["X-Frame-Options"] == "DENY"
-    assert http("GET", server.url + "/").status == 200  # redirected to /wall
+    assert server.http("GET", server.url + "/").status == 200  # redirected to /wall
 
 
 @pytest.mark.parametrize("name", ["wall", "hotline", "tablet"])
 def test_every_asset_is_local_and_served_as_what_it_is(server, name):
-    page = http("GET", f"{server.url}/{name}").raw.decode()
+    page = server.http("GET", f"{server.url}/{name}").raw.decode()
     refs = re.findall(r'(?:src|href|data-module)="([^"]+)"', page)
     assert refs and all(ref.startswith("/") and not ref.startswith("//") for ref in refs)
     assert "<style" not in page and " style=" not in page and "<script>" not in page
     for ref in refs:
-        res = http("GET", server.url + ref)
+        res = server.http("GET", server.url + ref)
         assert res.status == 200, ref
         assert res.headers["X-Content-Type-Options"] == "nosniff"
         if ref.endswith(".js"):
@@ -54,22 +61,22 @@ def test_event_history_is_access_checked(server, operator):
     server.call(server.core.update(ev["id"], {"status": "new"},
                                    AuditEntry("reassign", "tok-1", "operator", reason="Sai địa bàn")))
     url = f"{server.url}/api/v1/events/{ev['id']}/history"
-    full = http("GET", url, token=operator).body
+    full = server.http("GET", url, token=operator).body
     assert full["event_id"] == ev["id"]
     [entry] = full["history"]
     assert entry["action"] == "reassign" and entry["reason"] == "Sai địa bàn"
     assert entry["actor"] == "tok-1" and entry["at"].endswith("+07:00")
-    assert http("GET", url, token=server.token("public")).body["history"] == [
+    assert server.http("GET", url, token=server.token("public")).body["history"] == [
         {"action": "reassign", "at": entry["at"]}]
-    assert http("GET", url, token=server.token("agency", "ubnd-19789")).status == 200
-    assert http("GET", url, token=server.token("agency", "ubnd-19753")).status == 404
-    assert http("GET", url).status == 401
-    missing = http("GET", f"{server.url}/api/v1/events/0000-1111/history", token=operator)
+    assert server.http("GET", url, token=server.token("agency", "ubnd-19789")).status == 200
+    assert server.http("GET", url, token=server.token("agency", "ubnd-19753")).status == 404
+    assert server.http("GET", url).status == 401
+    missing = server.http("GET", f"{server.url}/api/v1/events/0000-1111/history", token=operator)
     assert missing.status == 404 and missing.body["error"]["code"] == "not_found"
 
 
 def test_catalog_says_what_the_wall_needs_of_each_event_layer(server):
-    layers = {e["id"]: e for e in http("GET", server.url + "/api/v1/layers").body["layers"]}
+    layers = {e["id"]: e for e in server.http("GET", server.url + "/api/v1/layers").body["layers"]}
     reports = layers["reports"]
     assert reports["statuses"][:2] == ["new", "routed"]
     assert reports["closed_statuses"] == ["closed", "duplicate", "rejected", "resolved"]

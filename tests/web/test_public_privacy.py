@@ -12,9 +12,8 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from lxml import etree
 
 from geo.router import Router
-from server.core.settings import Settings
 from tests.helpers.cases import act
-from tests.helpers import ServerThread, http
+from tests.helpers import ServerThread, server_settings
 
 PHONE_FORMATS = (
     lambda d: f"0{d[:3]} {d[3:6]} {d[6:]}",
@@ -59,9 +58,7 @@ def citizen_report(draw) -> dict:
 @pytest.fixture(scope="module")
 def pserver(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("privacy")
-    srv = ServerThread(
-        Settings(port=0, db=f"sqlite:///{tmp / 'ioc.sqlite3'}", flush_ms=50, data_dir=tmp), ROUTER
-    ).start()
+    srv = ServerThread(server_settings(tmp, data_dir=tmp), ROUTER, listen=False).start()
     yield srv
     srv.stop()
 
@@ -78,13 +75,13 @@ def _file(srv, token: str, r: dict) -> dict:
             "reporter": {"name": r["name"], "phone": f"0{r['digits']}", "email": r["email"]},
         },
     }
-    res = http("POST", srv.url + "/api/v1/reports", body, token)
+    res = srv.http("POST", srv.url + "/api/v1/reports", body, token)
     assert res.status == 201, res.body
     return res.body["case"]
 
 
 def _public_blobs(srv, ids: list[str]) -> dict[str, str]:
-    get = lambda path: http("GET", srv.url + path)  # noqa: E731
+    get = lambda path: srv.http("GET", srv.url + path)  # noqa: E731
     joined = ",".join(ids)
     return {
         "feed": get("/api/v1/public/reports?limit=5000").raw.decode(),

@@ -11,9 +11,16 @@ from shapely.geometry import LineString, Point
 from geo.roads import road_network, to_metres
 from layers.floodroads import FloodRoadsLayer
 from server.features.flood_roads.book import FloodRoads
-from tests.helpers import ServerThread, http
+from tests.helpers import ServerThread
 from tests.helpers import wait_until as wait_for
 from tests.helpers.sensors import reading
+
+
+@pytest.fixture
+def server(app_server):
+    """In process: these handlers answer plain requests, no port is opened."""
+    return app_server
+
 
 URL = "/api/v1/flood-roads"
 # A point 2.5 m off Quốc lộ 1A in Thuận Hóa (between two of its vertices, read from the file).
@@ -36,7 +43,7 @@ def test_segments_cover_the_roads_and_snapping_picks_the_nearest():
 
 def test_mark_validation_errors(server, operator):
     def post(body, token=operator):  # noqa: ANN001, ANN202
-        return http("POST", server.url + URL, body, token=token)
+        return server.http("POST", server.url + URL, body, token=token)
 
     for body, field in (({"status": "flooded"}, ""), ({"road_id": "quoc-lo-1a-328"}, ""),
                         ({"lat": 16.46, "lon": 107.59, "road_id": "quoc-lo-1a-328", "segment": 1}, ""),
@@ -95,19 +102,19 @@ def test_mark_snap_update_clear_and_restart(store_url, make_server, monkeypatch)
     monkeypatch.setattr(FloodRoads, "run", slow_run)
     listed = start()
     try:
-        flooded = http("GET", listed.url + URL + "?status=flooded", token=listed.token("operator"))
+        flooded = listed.http("GET", listed.url + URL + "?status=flooded", token=listed.token("operator"))
         assert [s["id"] for s in flooded.body["segments"]] == [seg["id"]]
     finally:
         listed.stop()
     again = start()
     try:
         op = again.token("operator")
-        cleared = http("POST", again.url + URL, {"road_id": seg["road_id"], "segment": seg["index"],
+        cleared = again.http("POST", again.url + URL, {"road_id": seg["road_id"], "segment": seg["index"],
                                                  "status": "cleared"}, token=op)
         assert cleared.status == 200, cleared.body
         assert cleared.body["event"]["id"] == event["id"] and cleared.body["event"]["status"] == "cleared"
-        assert http("GET", again.url + URL + "?status=flooded", token=op).body["segments"] == []
-        history = http("GET", again.url + f"/api/v1/events/{event['id']}/history", token=op).body
+        assert again.http("GET", again.url + URL + "?status=flooded", token=op).body["segments"] == []
+        history = again.http("GET", again.url + f"/api/v1/events/{event['id']}/history", token=op).body
         actions = [h["action"] for h in history["history"]]
         assert actions.count("flood_road.flooded") == 1 and actions.count("flood_road.cleared") == 1
     finally:
@@ -117,7 +124,7 @@ def test_mark_snap_update_clear_and_restart(store_url, make_server, monkeypatch)
 def _mark_and_deepen(srv: ServerThread) -> tuple[dict, dict]:
     """Mark the segment near NEAR_QL1A, then the same by id deeper; return (segment, event)."""
     op = srv.token("operator")
-    r = http("POST", srv.url + URL, {"lat": NEAR_QL1A[0], "lon": NEAR_QL1A[1], "depth_m": 0.4,
+    r = srv.http("POST", srv.url + URL, {"lat": NEAR_QL1A[0], "lon": NEAR_QL1A[1], "depth_m": 0.4,
                                      "source": {"type": "camera", "ref": "cam-7"}}, token=op)
     assert r.status == 201, r.body
     seg, event = r.body["segment"], r.body["event"]
@@ -127,11 +134,11 @@ def _mark_and_deepen(srv: ServerThread) -> tuple[dict, dict]:
     assert event["props"]["source"] == {"type": "camera", "ref": "cam-7"}
     assert len(event["props"]["path"]) >= 2 and event["severity"] == "moderate"
     # the same segment by id: the same event, updated (new seq), deeper
-    deeper = http("POST", srv.url + URL, {"road_id": seg["road_id"], "segment": seg["index"],
+    deeper = srv.http("POST", srv.url + URL, {"road_id": seg["road_id"], "segment": seg["index"],
                                           "depth_m": 0.8}, token=op)
     assert deeper.status == 200 and deeper.body["event"]["id"] == event["id"]
     assert deeper.body["event"]["seq"] > event["seq"] and deeper.body["event"]["severity"] == "severe"
-    listed = http("GET", srv.url + URL + "?status=flooded", token=srv.token("wall")).body
+    listed = srv.http("GET", srv.url + URL + "?status=flooded", token=srv.token("wall")).body
     assert [s["id"] for s in listed["segments"]] == [seg["id"]] and listed["flooded"] == 1
     assert listed["flooded_km"] == round(seg["length_m"] / 1000, 1)
     return seg, event
@@ -142,14 +149,14 @@ def test_flooded_road_calls_and_camera_hits_mark_the_nearest_segment(server, ope
             "lon": NEAR_QL1A[1], "props": {"water_depth_m": 0.6, "note": "Ngập qua bánh xe"}}
     far = {**call, "lat": 16.2, "lon": 107.9}  # at sea: no road near, nothing marked
     stored = server.post_events([call, far], operator).body["events"]
-    wait_for(lambda: http("GET", server.url + URL, token=operator).body["flooded"] == 1)
-    seg = http("GET", server.url + URL, token=operator).body["segments"][0]
+    wait_for(lambda: server.http("GET", server.url + URL, token=operator).body["flooded"] == 1)
+    seg = server.http("GET", server.url + URL, token=operator).body["segments"][0]
     assert seg["source"] == {"type": "hotline_call", "ref": stored[0]["id"]} and seg["depth_m"] == 0.6
     assert seg["name"] == "Quốc lộ 1A"
 
 
 def test_layer_catalog_entry(server, wall):
-    layers = http("GET", server.url + "/api/v1/layers", token=wall).body["layers"]
+    layers = server.http("GET", server.url + "/api/v1/layers", token=wall).body["layers"]
     entry = next(e for e in layers if e["id"] == "flood_roads")
     assert entry["kinds"] == ["flood_road"] and entry["statuses"] == ["flooded", "cleared"]
     spec = entry["deck"][0]["spec"]
@@ -160,7 +167,7 @@ def test_layer_catalog_entry(server, wall):
 def test_illustrative_gauge_rule_marks_and_clears_the_segments_near_the_gauge(server, operator):
     def flooded() -> list[dict]:
         server.call(server.features.get("flood_roads").book.settle())
-        return http("GET", server.url + URL + "?status=flooded", token=operator).body["segments"]
+        return server.http("GET", server.url + URL + "?status=flooded", token=operator).body["segments"]
 
     server.post_events([reading("phu-oc", 4.4)], operator)  # BĐ2: nothing
     assert flooded() == []
@@ -172,7 +179,7 @@ def test_illustrative_gauge_rule_marks_and_clears_the_segments_near_the_gauge(se
     assert len({s["event_id"] for s in marked}) == len(marked)  # one event per segment
     # an operator confirms one stretch: it stays flooded when the gauge falls back
     kept = near[0]
-    http("POST", server.url + URL, {"road_id": kept.road_id, "segment": kept.index, "depth_m": 0.7},
+    server.http("POST", server.url + URL, {"road_id": kept.road_id, "segment": kept.index, "depth_m": 0.7},
          token=operator)
     server.post_events([reading("phu-oc", 4.3)], operator)  # below BĐ3 by more than the hysteresis
     assert [s["id"] for s in flooded()] == [kept.id]

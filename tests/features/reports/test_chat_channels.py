@@ -10,7 +10,13 @@ import json
 import pytest
 
 from server.features.reports.chat import guess_category
-from tests.helpers import http
+
+
+@pytest.fixture
+def server(app_server):
+    """In process: these handlers answer plain requests, no port is opened."""
+    return app_server
+
 
 ZALO_APP, ZALO_SECRET = "360846524940903967", "oa-secret-for-tests"
 FB_SECRET, FB_VERIFY = "fb-app-secret", "verify-me"
@@ -20,7 +26,7 @@ ZALO_URL, FB_URL = "/api/v1/channels/zalo/webhook", "/api/v1/channels/messenger/
 @pytest.fixture
 def chat_server(make_server, clock):
     """A server with both chat channels configured, on ``clock``."""
-    return make_server(clock, zalo_app_id=ZALO_APP, zalo_oa_secret=ZALO_SECRET,
+    return make_server(clock, listen=False, zalo_app_id=ZALO_APP, zalo_oa_secret=ZALO_SECRET,
                        messenger_app_secret=FB_SECRET, messenger_verify_token=FB_VERIFY)
 
 
@@ -29,7 +35,7 @@ def zalo_post(srv, event: dict, secret: str = ZALO_SECRET):
     mac = hashlib.sha256(
         f"{event['app_id']}{body.decode()}{event['timestamp']}{secret}".encode()
     ).hexdigest()
-    return http("POST", srv.url + ZALO_URL, raw=body, headers={"X-ZEvent-Signature": f"mac={mac}"})
+    return srv.http("POST", srv.url + ZALO_URL, raw=body, headers={"X-ZEvent-Signature": f"mac={mac}"})
 
 
 def zalo_event(
@@ -51,7 +57,7 @@ def messenger_post(srv, messaging: list[dict], secret: str = FB_SECRET):
         {"object": "page", "entry": [{"id": "PAGE", "time": 1, "messaging": messaging}]}
     ).encode()
     sig = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return http("POST", srv.url + FB_URL, raw=body, headers={"X-Hub-Signature-256": sig})
+    return srv.http("POST", srv.url + FB_URL, raw=body, headers={"X-Hub-Signature-256": sig})
 
 
 def test_zalo_text_photo_then_location_files_one_report(chat_server, clock):
@@ -110,20 +116,17 @@ def test_zalo_signature_app_and_age_are_checked(chat_server, clock):
     assert zalo_post(srv, {**event, "app_id": "123"}).status == 401
     old = {**event, "timestamp": str(clock.now() // 1000 - 3_600_000)}
     assert zalo_post(srv, old).status == 401
-    assert http("POST", srv.url + ZALO_URL, raw=b"{}").status == 401
+    assert srv.http("POST", srv.url + ZALO_URL, raw=b"{}").status == 401
     assert zalo_post(srv, {**event, "event_name": "follow"}).body == {"received": 0, "replies": []}
 
 
 def test_messenger_handshake_signature_and_message(chat_server):
     srv = chat_server
-    ok = http(
-        "GET",
-        srv.url + FB_URL + f"?hub.mode=subscribe&hub.verify_token={FB_VERIFY}&hub.challenge=12345",
+    ok = srv.http("GET", srv.url + FB_URL + f"?hub.mode=subscribe&hub.verify_token={FB_VERIFY}&hub.challenge=12345",
     )
     assert ok.status == 200 and ok.raw == b"12345"
     assert (
-        http(
-            "GET", srv.url + FB_URL + "?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1"
+        srv.http("GET", srv.url + FB_URL + "?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1"
         ).status
         == 403
     )
@@ -160,7 +163,7 @@ def test_messenger_handshake_signature_and_message(chat_server):
 
 
 def test_unconfigured_channel_says_so(server):
-    res = http("POST", server.url + ZALO_URL, raw=b"{}")
+    res = server.http("POST", server.url + ZALO_URL, raw=b"{}")
     assert res.status == 503 and "not configured" in res.body["error"]["message"]
 
 

@@ -10,7 +10,13 @@ import pytest
 from lxml import etree
 
 from tests.helpers.cases import act
-from tests.helpers import http
+
+
+@pytest.fixture
+def server(app_server):
+    """In process: these handlers answer plain requests, no port is opened."""
+    return app_server
+
 
 BASE = "/open311/v2"
 W3C = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00$")
@@ -64,9 +70,7 @@ def xml(res) -> etree._Element:
 
 def post(server, fmt: str = "json", **fields):
     body = urllib.parse.urlencode(fields, doseq=True).encode()
-    return http(
-        "POST",
-        f"{server.url}{BASE}/requests.{fmt}",
+    return server.http("POST", f"{server.url}{BASE}/requests.{fmt}",
         raw=body,
         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
     )
@@ -87,14 +91,14 @@ def assert_errors(res, status: int, fmt: str, words: str = "") -> list:
 
 
 def test_service_list_xml_and_json(server):
-    root = xml(http("GET", f"{server.url}{BASE}/services.xml"))
+    root = xml(server.http("GET", f"{server.url}{BASE}/services.xml"))
     assert root.tag == "services" and {c.tag for c in root} == {"service"}
     for svc in root:
         assert [c.tag for c in svc] == SERVICE_FIELDS
         assert svc.findtext("type") in ("realtime", "batch", "blackbox")
         assert svc.findtext("metadata") in ("true", "false")
         assert svc.findtext("service_code") and svc.findtext("service_name")
-    services = http("GET", f"{server.url}{BASE}/services.json").body
+    services = server.http("GET", f"{server.url}{BASE}/services.json").body
     assert [s["service_code"] for s in services] == [s.findtext("service_code") for s in root]
     assert all(list(s) == SERVICE_FIELDS and isinstance(s["metadata"], bool) for s in services)
     waste = next(s for s in services if s["service_code"] == "environment.waste")
@@ -102,11 +106,11 @@ def test_service_list_xml_and_json(server):
 
 
 def test_service_definitions(server):
-    services = http("GET", f"{server.url}{BASE}/services.json").body
+    services = server.http("GET", f"{server.url}{BASE}/services.json").body
     with_meta = [s["service_code"] for s in services if s["metadata"]]
     assert "environment.pollution" in with_meta
     for code in with_meta:
-        root = xml(http("GET", f"{server.url}{BASE}/services/{code}.xml"))
+        root = xml(server.http("GET", f"{server.url}{BASE}/services/{code}.xml"))
         assert root.tag == "service_definition" and root.findtext("service_code") == code
         assert [c.tag for c in root] == ["service_code", "attributes"]
         for attr in root.find("attributes"):
@@ -116,13 +120,13 @@ def test_service_definitions(server):
             assert attr.findtext("required") in ("true", "false")
             for value in attr.find("values"):
                 assert value.tag == "value" and [c.tag for c in value] == ["key", "name"]
-    pollution = http("GET", f"{server.url}{BASE}/services/environment.pollution.json").body
+    pollution = server.http("GET", f"{server.url}{BASE}/services/environment.pollution.json").body
     [kind] = pollution["attributes"]
     assert kind["datatype"] == "multivaluelist" and kind["required"] is True
     assert {v["key"] for v in kind["values"]} >= {"smoke", "dust"}
     for fmt in ("xml", "json"):
         assert_errors(
-            http("GET", f"{server.url}{BASE}/services/no.such.{fmt}"), 404, fmt, "not found"
+            server.http("GET", f"{server.url}{BASE}/services/no.such.{fmt}"), 404, fmt, "not found"
         )
 
 
@@ -232,16 +236,16 @@ def test_post_then_token_then_request_in_both_formats(server):
         "service_notice"
     )
     token = req.findtext("token")
-    tok = xml(http("GET", f"{server.url}{BASE}/tokens/{token}.xml"))
+    tok = xml(server.http("GET", f"{server.url}{BASE}/tokens/{token}.xml"))
     assert [c.tag for c in tok[0]] == ["service_request_id", "token"]
     request_id = tok[0].findtext("service_request_id")
-    assert http("GET", f"{server.url}{BASE}/tokens/{token}.json").body == [
+    assert server.http("GET", f"{server.url}{BASE}/tokens/{token}.json").body == [
         {"service_request_id": request_id, "token": token}
     ]
     assert_errors(
-        http("GET", f"{server.url}{BASE}/tokens/{request_id}-{'0' * 32}.xml"), 404, "xml", "token"
+        server.http("GET", f"{server.url}{BASE}/tokens/{request_id}-{'0' * 32}.xml"), 404, "xml", "token"
     )
-    one = xml(http("GET", f"{server.url}{BASE}/requests/{request_id}.xml"))
+    one = xml(server.http("GET", f"{server.url}{BASE}/requests/{request_id}.xml"))
     assert one.tag == "service_requests" and [c.tag for c in one[0]] == REQUEST_FIELDS
     fields = {c.tag: c.text for c in one[0]}
     assert fields["status"] == "open" and fields["service_code"] == "environment.pollution"
@@ -251,7 +255,7 @@ def test_post_then_token_then_request_in_both_formats(server):
     assert (
         "0914" not in fields["description"] and fields["media_url"] == "https://example.org/a.jpg"
     )
-    as_json = http("GET", f"{server.url}{BASE}/requests/{request_id}.json").body
+    as_json = server.http("GET", f"{server.url}{BASE}/requests/{request_id}.json").body
     assert list(as_json[0]) == REQUEST_FIELDS and as_json[0]["lat"] == 16.4637
     stored = server.core.store.get(request_id)
     assert stored["props"]["attributes"] == {"pollution_kind": ["smoke", "odour"]}
@@ -262,7 +266,7 @@ def test_post_then_token_then_request_in_both_formats(server):
     }
     assert stored["source"]["channel"] == "open311"
     assert_errors(
-        http("GET", f"{server.url}{BASE}/requests/{'0' * 8}-0000-0000-0000-{'0' * 12}.json"),
+        server.http("GET", f"{server.url}{BASE}/requests/{'0' * 8}-0000-0000-0000-{'0' * 12}.json"),
         404,
         "json",
         "not found",
@@ -278,7 +282,7 @@ def test_text_xml_cannot_carry_is_dropped_not_fatal(server):
         **POINT,
     )
     assert res.status == 200, res.body
-    listed = xml(http("GET", f"{server.url}{BASE}/requests.xml"))
+    listed = xml(server.http("GET", f"{server.url}{BASE}/requests.xml"))
     assert listed[0].findtext("description") == "Rác ở đây\ttab"
 
 
@@ -290,7 +294,7 @@ def test_address_string_is_located_at_its_commune(server):
         address_string="Kiệt 12 Lê Lợi, phường Thuận Hóa, TP Huế",
     )
     assert res.status == 200, res.body
-    request_id = http("GET", f"{server.url}{BASE}/tokens/{res.body[0]['token']}.json").body[0][
+    request_id = server.http("GET", f"{server.url}{BASE}/tokens/{res.body[0]['token']}.json").body[0][
         "service_request_id"
     ]
     stored = server.core.store.get(request_id)
@@ -299,7 +303,7 @@ def test_address_string_is_located_at_its_commune(server):
         == server.router.route(stored["lat"], stored["lon"], "environment.waste").area
     )
     assert stored["props"]["address"].startswith("Kiệt 12")
-    public = http("GET", f"{server.url}{BASE}/requests/{request_id}.json").body[0]
+    public = server.http("GET", f"{server.url}{BASE}/requests/{request_id}.json").body[0]
     assert (
         public["address"]
         == f"{server.router.areaset.by_code(stored['area']).full_name}, thành phố Huế"
@@ -316,35 +320,31 @@ def test_search_filters_and_closed_status(server):
             == 200
         )
     assert post(server, api_key=key, service_code="power.outage", **POINT).status == 200
-    everything = http("GET", f"{server.url}{BASE}/requests.json").body
+    everything = server.http("GET", f"{server.url}{BASE}/requests.json").body
     assert len(everything) == 3
     waste = [r for r in everything if r["service_code"] == "environment.waste"]
     first = waste[0]["service_request_id"]
     agency = server.token("agency", server.core.store.get(first)["agency_id"])
     act(server, first, "accept", agency)
     act(server, first, "resolve", agency, reason="Đã dọn sạch")
-    closed = http("GET", f"{server.url}{BASE}/requests.json?status=closed").body
+    closed = server.http("GET", f"{server.url}{BASE}/requests.json?status=closed").body
     assert [(r["service_request_id"], r["status"], r["status_notes"]) for r in closed] == [
         (first, "closed", "Đã dọn sạch")
     ]
     opened = xml(
-        http("GET", f"{server.url}{BASE}/requests.xml?status=open&service_code=environment.waste")
+        server.http("GET", f"{server.url}{BASE}/requests.xml?status=open&service_code=environment.waste")
     )
     assert [r.findtext("status") for r in opened] == ["open"]
     ids = ",".join(r["service_request_id"] for r in everything[:2])
-    assert len(http("GET", f"{server.url}{BASE}/requests.json?service_request_id={ids}").body) == 2
+    assert len(server.http("GET", f"{server.url}{BASE}/requests.json?service_request_id={ids}").body) == 2
     assert (
-        http(
-            "GET",
-            f"{server.url}{BASE}/requests.json?start_date=2020-01-01T00:00:00%2B07:00"
+        server.http("GET", f"{server.url}{BASE}/requests.json?start_date=2020-01-01T00:00:00%2B07:00"
             "&end_date=2020-02-01T00:00:00Z",
         ).body
         == []
     )
     assert_errors(
-        http(
-            "GET",
-            f"{server.url}{BASE}/requests.xml?start_date=2025-01-01T00:00:00Z"
+        server.http("GET", f"{server.url}{BASE}/requests.xml?start_date=2025-01-01T00:00:00Z"
             "&end_date=2025-06-01T00:00:00Z",
         ),
         400,
@@ -352,22 +352,22 @@ def test_search_filters_and_closed_status(server):
         "90 days",
     )
     assert_errors(
-        http("GET", f"{server.url}{BASE}/requests.json?start_date=yesterday"),
+        server.http("GET", f"{server.url}{BASE}/requests.json?start_date=yesterday"),
         400,
         "json",
         "start_date",
     )
     assert_errors(
-        http("GET", f"{server.url}{BASE}/requests.json?status=pending"), 400, "json", "status"
+        server.http("GET", f"{server.url}{BASE}/requests.json?status=pending"), 400, "json", "status"
     )
     assert_errors(
-        http("GET", f"{server.url}{BASE}/requests.json?jurisdiction_id=x.org"),
+        server.http("GET", f"{server.url}{BASE}/requests.json?jurisdiction_id=x.org"),
         404,
         "json",
         "jurisdiction_id",
     )
-    assert_errors(http("GET", f"{server.url}{BASE}/requests.csv"), 400, "xml", "format")
-    assert_errors(http("GET", f"{server.url}/open311/v3/anything.json"), 404, "xml", "nothing at")
+    assert_errors(server.http("GET", f"{server.url}{BASE}/requests.csv"), 400, "xml", "format")
+    assert_errors(server.http("GET", f"{server.url}/open311/v3/anything.json"), 404, "xml", "nothing at")
 
 
 def test_duplicate_is_reported_in_service_notice_and_status_notes(server):
@@ -376,15 +376,15 @@ def test_duplicate_is_reported_in_service_notice_and_status_notes(server):
     second = post(server, api_key=key, service_code="environment.waste", **POINT).body[0]
     assert "đã được phản ánh trước đó" in second["service_notice"]
     ids = [
-        http("GET", f"{server.url}{BASE}/tokens/{r['token']}.json").body[0]["service_request_id"]
+        server.http("GET", f"{server.url}{BASE}/tokens/{r['token']}.json").body[0]["service_request_id"]
         for r in (first, second)
     ]
-    dup = http("GET", f"{server.url}{BASE}/requests/{ids[1]}.json").body[0]
+    dup = server.http("GET", f"{server.url}{BASE}/requests/{ids[1]}.json").body[0]
     assert dup["status"] == "open" and ids[0] in dup["status_notes"]
 
 
 def test_discovery_document(server):
-    root = xml(http("GET", f"{server.url}/open311/discovery.xml"))
+    root = xml(server.http("GET", f"{server.url}/open311/discovery.xml"))
     assert root.tag == "discovery" and root.findtext("changeset")
     endpoint = root.find("endpoints/endpoint")
     assert endpoint.findtext("specification") == "http://wiki.open311.org/GeoReport_v2"
@@ -395,16 +395,16 @@ def test_discovery_document(server):
 @pytest.fixture
 def realtime_server(make_server):
     """A server whose Open311 service list says realtime."""
-    return make_server(open311_request_type="realtime")
+    return make_server(listen=False, open311_request_type="realtime")
 
 
 def test_realtime_type_answers_the_request_id(realtime_server):
     srv = realtime_server
-    services = http("GET", f"{srv.url}{BASE}/services.json").body
+    services = srv.http("GET", f"{srv.url}{BASE}/services.json").body
     assert {s["type"] for s in services} == {"realtime"}
     res = post(srv, api_key=srv.token("public"), service_code="environment.waste", **POINT)
     [answer] = res.body
     assert list(answer) == ["service_request_id", "service_notice", "account_id"]
     assert (
-        http("GET", f"{srv.url}{BASE}/requests/{answer['service_request_id']}.json").status == 200
+        srv.http("GET", f"{srv.url}{BASE}/requests/{answer['service_request_id']}.json").status == 200
     )

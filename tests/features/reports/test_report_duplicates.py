@@ -4,10 +4,19 @@ reporter is told."""
 
 from __future__ import annotations
 
+import pytest
+
 import h3
 
 from tests.helpers.cases import HOUR, act, desk, file_report
-from tests.helpers import http, report
+from tests.helpers import report
+
+
+@pytest.fixture
+def cserver(make_server, clock):
+    """In process, on ``clock``: these handlers answer plain requests, no port is opened."""
+    return make_server(clock, listen=False)
+
 
 LAT, LON = 16.4637, 107.5909
 
@@ -34,15 +43,15 @@ def test_same_and_neighbouring_cells_are_linked(cserver):
     assert "đã được phản ánh trước đó" in same["notice"]["vi"] and oid in same["notice"]["en"]
     assert far["duplicate_of"] is None and other["duplicate_of"] is None
     agency = cserver.token("agency", original["case"]["agency_id"])
-    detail = http("GET", f"{cserver.url}/api/v1/reports/{oid}", token=agency).body
+    detail = cserver.http("GET", f"{cserver.url}/api/v1/reports/{oid}", token=agency).body
     assert detail["case"]["props"]["case"]["linked"] == 2
     assert detail["duplicates"] == sorted([same["case"]["id"], near["case"]["id"]])
     assert detail["case"]["seq"] == original["case"]["seq"]  # the case was not sent again
     assert detail["history"] == []
-    worklist = http("GET", cserver.url + "/api/v1/reports?status=open", token=agency).body["cases"]
+    worklist = cserver.http("GET", cserver.url + "/api/v1/reports?status=open", token=agency).body["cases"]
     assert oid in [c["id"] for c in worklist]
     assert not {same["case"]["id"], near["case"]["id"]} & {c["id"] for c in worklist}
-    feed = http("GET", cserver.url + "/api/v1/public/reports").body["cases"]
+    feed = cserver.http("GET", cserver.url + "/api/v1/public/reports").body["cases"]
     assert same["case"]["id"] not in [c["id"] for c in feed]
     assert [c["props"]["case"]["linked"] for c in feed if c["id"] == oid] == [2]
 
@@ -85,9 +94,7 @@ def test_citizen_of_a_duplicate_rates_the_case_it_joined(cserver):
     agency = cserver.token("agency", first["agency_id"])
     act(cserver, first["id"], "accept", agency)
     act(cserver, first["id"], "resolve", agency, reason="xong")
-    seen = http(
-        "GET",
-        f"{cserver.url}/api/v1/reports/{first['id']}",
+    seen = cserver.http("GET", f"{cserver.url}/api/v1/reports/{first['id']}",
         headers={"X-Citizen-Token": joined["citizen_token"]},
     )
     assert seen.status == 200 and seen.body["actions"] == ["rate", "dispute"]

@@ -2,16 +2,24 @@
 levels, alerts); the wall's river and reservoir figures read the latest of them."""
 from __future__ import annotations
 
-from tests.helpers import http
+import pytest
+
 from tests.helpers import wait_until as wait_for
 from tests.helpers.sensors import reading, reservoir
 from tests.helpers.server import flushed as _flushed
+
+
+@pytest.fixture
+def server(app_server):
+    """In process: these handlers answer plain requests, no port is opened."""
+    return app_server
+
 
 def figures(server, token: str) -> dict:  # noqa: ANN001
     """Return the KPI items by id, once the hub has published every stored event (the cache is
     keyed by the published head)."""
     server.call(_flushed(server))
-    return {i["id"]: i for i in http("GET", server.url + "/api/v1/kpis", token=token).body["items"]}
+    return {i["id"]: i for i in server.http("GET", server.url + "/api/v1/kpis", token=token).body["items"]}
 
 
 def test_posted_readings_are_checked_converted_and_raise_alerts(server, operator):
@@ -21,7 +29,7 @@ def test_posted_readings_are_checked_converted_and_raise_alerts(server, operator
     assert ev["props"]["value"] == 2.2 and ev["props"]["unit"] == "m"
     assert ev["props"]["level"] == 2 and ev["severity"] == "moderate"  # the server's level, not the client's
     server.call(server.features.get("sensors").service.settle())
-    alerts = wait_for(lambda: http("GET", server.url + "/api/v1/events?kind=alert", token=operator).body["events"])
+    alerts = wait_for(lambda: server.http("GET", server.url + "/api/v1/events?kind=alert", token=operator).body["events"])
     assert alerts[0]["props"]["level_name"] == "BĐ2" and alerts[0]["props"]["subject_id"] == "kim-long"
     for bad, why in ((reading("nowhere", 1.0), "no station 'nowhere'"),
                      (reading("kim-long", 3, unit="ft"), "unit 'ft'"),
@@ -32,7 +40,7 @@ def test_posted_readings_are_checked_converted_and_raise_alerts(server, operator
         r = server.post_events([reading("phu-oc", 1.0), bad], operator)
         assert r.status == 422 and why in r.body["error"]["details"][0]["message"], (why, r.body)
         assert r.body["error"]["details"][0]["path"] == "events[1].props"
-    sensors = http("GET", server.url + "/api/v1/sensors", token=operator).body
+    sensors = server.http("GET", server.url + "/api/v1/sensors", token=operator).body
     assert sensors["feed"]["posted"] == 1  # the refused batches stored nothing
 
 
@@ -75,5 +83,5 @@ def test_river_and_reservoir_figures(server, operator, wall):
         ("ok", "Kim Long: below BĐ1")
     assert got["flood.reservoirs.binh-dien.level"]["status"] == "warn"
     assert got["flood.reservoirs.binh-dien.release"]["value"] == 300.0
-    series = http("GET", server.url + "/api/v1/sensors/binh-dien/series?quantity=outflow", token=wall).body
+    series = server.http("GET", server.url + "/api/v1/sensors/binh-dien/series?quantity=outflow", token=wall).body
     assert series["v"] == [1442.0, 300.0] and series["unit"] == "m³/s"
