@@ -6,7 +6,8 @@ PostGIS in a throw-away database ``ioc_test_<hex>`` (cloned from a migrated temp
 per session; all dropped after)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 
@@ -14,7 +15,7 @@ from geo.router import Router
 from server.core.clock import Clock
 from server.core.settings import Settings
 from tests.helpers.pg import create_pg_database, drop_pg_database, pg_url
-from tests.helpers.server import ServerThread, server_settings
+from tests.helpers.server import MakeServer, ServerThread, server_settings
 
 pytest_plugins = ["tests.helpers.cases"]  # fixtures of the report tests: clock, cserver
 
@@ -30,10 +31,6 @@ def settings(tmp_path) -> Settings:
     """Settings for a test server: free port, store in a temp folder (those ``make_server``
     starts with when nothing is overridden)."""
     return server_settings(tmp_path)
-
-
-#: ``make_server``'s function: ``start(clock=None, listen=True, **overrides)`` → a started server.
-MakeServer = Callable[..., ServerThread]
 
 
 STORE_BACKENDS = ["sqlite", "postgis"]
@@ -106,7 +103,7 @@ def store(store_factory):
 
 
 @pytest.fixture
-def make_server(tmp_path, router) -> Iterator[MakeServer]:
+def make_server(tmp_path: Path, router: Router) -> Iterator[MakeServer]:
     """Return ``start(clock=None, listen=True, **overrides)``: it starts a real server with the
     test's settings (SQLite store and data folder in the test's temp folder, the same each call:
     a second start is a restart) overridden by ``overrides`` (Settings fields, ``db`` included),
@@ -125,20 +122,20 @@ def make_server(tmp_path, router) -> Iterator[MakeServer]:
 
 
 @pytest.fixture
-def server(make_server) -> ServerThread:
+def server(make_server: MakeServer) -> ServerThread:
     """A started real server on SQLite (on a free port); stopped after the test."""
     return make_server()
 
 
 @pytest.fixture
-def app_server(make_server) -> ServerThread:
+def app_server(make_server: MakeServer) -> ServerThread:
     """A started real server on SQLite, in process: no port; ``app_server.http`` hands each
     request to its application (plain request/response handlers only: no websocket)."""
     return make_server(listen=False)
 
 
 @pytest.fixture
-def any_server(store_url, make_server) -> ServerThread:
+def any_server(store_url: str, make_server: MakeServer) -> ServerThread:
     """A started real server on each store backend."""
     return make_server(db=store_url)
 

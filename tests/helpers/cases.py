@@ -11,7 +11,7 @@ from server.core.clock import ManualClock
 from server.core.timefmt import parse_rfc3339
 from tests.helpers.client import Response
 from tests.helpers.events import report
-from tests.helpers.server import ServerThread
+from tests.helpers.server import MakeServer, ServerThread
 
 START = "2025-11-03T08:00:00+07:00"
 HOUR = 3600.0
@@ -24,7 +24,7 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def cserver(make_server, clock) -> ServerThread:
+def cserver(make_server: MakeServer, clock: ManualClock) -> ServerThread:
     """A real server whose core runs on ``clock``."""
     return make_server(clock)
 

@@ -22,7 +22,8 @@ CHUNK = 65536
 LIMIT_S = 60.0
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = LIMIT_S, step: float = 0.05) -> float:
+def wait_until(predicate: Callable[[], bool], timeout: float = LIMIT_S,
+               step: float = 0.05) -> float:
     """Poll ``predicate`` until true; return the seconds it took (AssertionError after timeout)."""
     start = time.monotonic()
     while not predicate():

@@ -20,6 +20,8 @@ from tests.helpers.client import Response, decode_response, encode_request
 ORIGIN = "http://127.0.0.1"
 #: Redirects followed at most, as urllib's redirect handler does.
 MAX_REDIRECTS = 10
+#: The headers of a request body, not sent again after a redirect.
+CONTENT_HEADERS = ("content-type", "content-length")
 
 
 @dataclass
@@ -127,7 +129,7 @@ async def fetch(app: tornado.web.Application, method: str, url: str, body: Any =
         if method is None:
             break
         url = urljoin(url, res.headers["Location"])
-        hdrs = {k: v for k, v in hdrs.items() if k.lower() not in ("content-type", "content-length")}
+        hdrs = {k: v for k, v in hdrs.items() if k.lower() not in CONTENT_HEADERS}
         data = None
         res = await send(app, method, url, data, hdrs)
     return res

@@ -13,7 +13,8 @@ def reading(station: str, value: float, unit: str = "m", quantity: str = "water_
     lat, lon = (where.lat, where.lon) if where else (16.4637, 107.5909)
     return {"kind": "sensor_reading", "category": category, "lat": lat, "lon": lon,
             "source": {"channel": "gateway"},
-            "props": {"station": station, "quantity": quantity, "value": value, "unit": unit, **props}}
+            "props": {"station": station, "quantity": quantity, "value": value, "unit": unit,
+                      **props}}
 
 
 def reservoir(station: str, level: float, **derived) -> dict:  # noqa: ANN003

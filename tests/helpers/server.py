@@ -6,7 +6,7 @@ import asyncio
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import tornado.web
 
@@ -44,8 +44,8 @@ class ServerThread:
         """Start the loop and the server; return self."""
         self.thread.start()
         store = open_store(self.settings.db, parse_offset(self.settings.tz_offset))
-        core = EventService(self.settings, store, self.router, default_registry(), make_bus(self.settings),
-                            self.clock)
+        core = EventService(self.settings, store, self.router, default_registry(),
+                            make_bus(self.settings), self.clock)
         if self.listen:
             self.server = self.call(start_server(self.settings, core))
             self.app = self.server.http.request_callback
@@ -104,6 +104,11 @@ class ServerThread:
     def post_events(self, events: list[dict], token: str, **kw: Any) -> Response:
         """POST ``{"events": events}``."""
         return self.http("POST", self.url + "/api/v1/events", {"events": events}, token, **kw)
+
+
+#: ``make_server``'s function (tests/conftest.py): ``start(clock=None, listen=True, **overrides)``
+#: → a started ServerThread.
+MakeServer = Callable[..., ServerThread]
 
 
 async def flushed(server: ServerThread) -> None:

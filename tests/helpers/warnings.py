@@ -29,7 +29,8 @@ def draft(srv: ServerThread, token: str, **extra) -> dict:  # noqa: ANN003
 
 def act(srv: ServerThread, wid: str, token: str, action: str, **body) -> Response:  # noqa: ANN003
     """POST a transition of warning ``wid``; return the Response."""
-    return srv.http("POST", f"{srv.url}/api/v1/warnings/{wid}/transitions", {"action": action, **body}, token)
+    return srv.http("POST", f"{srv.url}/api/v1/warnings/{wid}/transitions",
+                    {"action": action, **body}, token)
 
 
 def send(srv: ServerThread, wid: str, sup: str) -> dict:
