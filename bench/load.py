@@ -31,7 +31,7 @@ from websockets.asyncio.client import connect
 
 from bench._report import git_commit, machine, table, write_section
 from tests.helpers import ServerProcess, create_pg_database, drop_pg_database, pg_url
-from tests.node_helpers import make_token, start_node
+from tests.helpers.nodes import make_token, start_node
 
 WEST, SOUTH, EAST, NORTH = 107.50, 16.40, 107.65, 16.52
 TILES = 10

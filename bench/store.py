@@ -27,7 +27,7 @@ from server.features import Settings
 from server.store import EventQuery, EventStore
 from tests.helpers import (ServerThread, create_pg_database, drop_pg_database, http, pg_url,
                            report)
-from tests.storekit import scattered
+from tests.helpers.store import scattered
 
 BACKENDS = ("sqlite", "postgis")
 BATCHES = {1: 300, 100: 40, 1000: 10}  # batch size → rounds (also bounded by TIME_BUDGET_S)

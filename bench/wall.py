@@ -32,7 +32,7 @@ import numpy as np
 from tqdm import tqdm
 
 from bench._report import git_commit, machine, table, write_section
-from tests.browser import launch, open_page
+from tests.helpers.browser import launch, open_page
 from tests.helpers import ServerProcess, ioc_command
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -28,7 +28,7 @@ from server.features.warnings.areas import load_gauge_areas, target_geometry
 from server.features.warnings.cap import schema, to_xml
 from server.features.warnings.reach import reach
 from tests.helpers import ServerThread
-from tests.storekit import scattered
+from tests.helpers.store import scattered
 
 KINDS = ("sos", "responder", "vessel")
 ROUNDS = 15

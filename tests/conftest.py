@@ -1,15 +1,23 @@
-"""Shared fixtures: one Router for the session, a fresh real server per test, and the store under
-test on each backend: SQLite in a temp folder, and PostGIS in a throw-away database
-``ioc_test_<hex>`` (cloned from a migrated template made once per session; all dropped after)."""
+"""Shared fixtures: one Router for the session; ONE way to start a server, ``make_server``
+(overrides of the settings, a clock, on a port or in process), with ``server`` (a real server on
+SQLite), ``app_server`` (the same, in process: no port) and ``any_server`` (on each store
+backend) made with it; and the store under test on each backend: SQLite in a temp folder, and
+PostGIS in a throw-away database ``ioc_test_<hex>`` (cloned from a migrated template made once
+per session; all dropped after)."""
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 
 from geo.router import Router
+from server.core.clock import Clock
 from server.features import Settings
-from tests.helpers import ServerThread, create_pg_database, drop_pg_database, pg_url
+from tests.helpers.pg import create_pg_database, drop_pg_database, pg_url
+from tests.helpers.server import MakeServer, ServerThread, server_settings
 
-pytest_plugins = ["tests.case_helpers"]  # fixtures of the report tests: clock, cserver
+pytest_plugins = ["tests.helpers.cases"]  # fixtures of the report tests: clock, cserver
 
 
 @pytest.fixture(scope="session")
@@ -20,9 +28,9 @@ def router() -> Router:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    """Settings for a test server: free port, store in a temp folder."""
-    return Settings(port=0, db=f"sqlite:///{tmp_path / 'ioc.sqlite3'}", flush_ms=50,
-                    data_dir=tmp_path / "data")
+    """Settings for a test server: free port, store in a temp folder (those ``make_server``
+    starts with when nothing is overridden)."""
+    return server_settings(tmp_path)
 
 
 STORE_BACKENDS = ["sqlite", "postgis"]
@@ -95,19 +103,41 @@ def store(store_factory):
 
 
 @pytest.fixture
-def server(settings, router):
-    """A started real server; stopped after the test."""
-    srv = ServerThread(settings, router).start()
-    yield srv
-    srv.stop()
+def make_server(tmp_path: Path, router: Router) -> Iterator[MakeServer]:
+    """Return ``start(clock=None, listen=True, **overrides)``: it starts a real server with the
+    test's settings (SQLite store and data folder in the test's temp folder, the same each call:
+    a second start is a restart) overridden by ``overrides`` (Settings fields, ``db`` included),
+    its core on ``clock`` when given, on a free port or, with ``listen=False``, in process;
+    every server started is stopped after the test."""
+    started: list[ServerThread] = []
+
+    def start(clock: Clock | None = None, listen: bool = True, **overrides: Any) -> ServerThread:
+        srv = ServerThread(server_settings(tmp_path, **overrides), router, clock, listen)
+        started.append(srv.start())
+        return srv
+
+    yield start
+    for srv in reversed(started):
+        srv.stop()
 
 
 @pytest.fixture
-def any_server(store_url, router):
+def server(make_server: MakeServer) -> ServerThread:
+    """A started real server on SQLite (on a free port); stopped after the test."""
+    return make_server()
+
+
+@pytest.fixture
+def app_server(make_server: MakeServer) -> ServerThread:
+    """A started real server on SQLite, in process: no port; ``app_server.http`` hands each
+    request to its application (plain request/response handlers only: no websocket)."""
+    return make_server(listen=False)
+
+
+@pytest.fixture
+def any_server(store_url: str, make_server: MakeServer) -> ServerThread:
     """A started real server on each store backend."""
-    srv = ServerThread(Settings(port=0, db=store_url, flush_ms=50), router).start()
-    yield srv
-    srv.stop()
+    return make_server(db=store_url)
 
 
 @pytest.fixture
@@ -141,7 +171,7 @@ def vision_demo(tmp_path_factory):
     """Demo videos and a tiny YOLO trained offline from its YAML (``ioc vision synth``), made
     once per test session; returns the folder (traffic.mp4, flood.mp4, tiny.pt, cameras.yaml)."""
     import subprocess
-    from tests.helpers import ioc_command
+    from tests.helpers.server import ioc_command
     out = tmp_path_factory.mktemp("vision-demo")
     run = subprocess.run(ioc_command() + ["vision", "synth", str(out)], capture_output=True,
                          text=True, timeout=900)
@@ -154,7 +184,7 @@ def browser():
     """One headless Chromium (Debian's, through Playwright) for the whole session."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import launch
+    from tests.helpers.browser import launch
     with sync_playwright() as pw:
         chromium = launch(pw)
         yield chromium

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.browser import launch, open_page, wait_wall_ready
+from tests.helpers.browser import launch, open_page, wait_wall_ready
 from tests.helpers import ServerProcess, http, ioc_command
 
 ROOT = Path(__file__).resolve().parent.parent
