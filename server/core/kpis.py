@@ -10,7 +10,7 @@ A provider returns items; the wall draws them generically, grouped by ``group``.
                 "status": "ok" | "warn" | "alarm" | "unknown", "group": str}]}
 
 A feature adds its figures by subclassing ``KpiProvider`` and calling
-``core.kpis.register(MyProvider(...))`` in its ``Feature.install`` (see docs/WALL.md).
+``core.kpis.register(MyProvider(...))`` in its ``install(core, needs)`` (see docs/WALL.md).
 """
 from __future__ import annotations
 

@@ -118,7 +118,8 @@ class BaseHandler(tornado.web.RequestHandler):
 
 
 class FeatureHandler(BaseHandler):
-    """A handler of one feature: also receives the feature object built once in ``routes``."""
+    """A handler of one feature: also receives the feature's object (built in ``install``,
+    handed out by ``routes``)."""
 
     def initialize(self, core: EventService, ref: Reference, feature: Any) -> None:
         """Receive the core, the reference data and ``feature``."""

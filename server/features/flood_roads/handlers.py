@@ -16,7 +16,7 @@ class FloodRoadHandler(FeatureHandler):
 
     @property
     def roads(self) -> FloodRoads:
-        """Return the FloodRoads built once in ``routes``."""
+        """Return the FloodRoads built once in ``install``."""
         return self.feature
 
 

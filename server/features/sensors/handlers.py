@@ -13,7 +13,7 @@ class SensorHandler(FeatureHandler):
 
     @property
     def sensors(self) -> SensorService:
-        """Return the SensorService built once in ``routes``."""
+        """Return the SensorService built once in ``install``."""
         return self.feature
 
 

@@ -13,7 +13,7 @@ class VesselHandler(FeatureHandler):
 
     @property
     def vessels(self) -> VesselService:
-        """Return the VesselService built once in ``routes``."""
+        """Return the VesselService built once in ``install``."""
         return self.feature
 
 
