@@ -11,6 +11,7 @@ import pytest
 
 from server.store import AuditEntry
 from tests.browser import open_page, screenshot, wait_wall_ready
+from tests.test_cameras_api import put_camera, put_image
 from tests.helpers import http, report
 from tests.test_river_figures import reading, reservoir
 
@@ -464,4 +465,31 @@ def test_gauges_and_reservoirs_show_their_latest_reading(server, operator, wall,
     release = page.locator("[data-panel=details] [data-field='prop-derived.outflow']")
     release.wait_for(timeout=5000)
     assert release.text_content() == "1442"
+    assert_clean(watch)
+
+
+def test_camera_tiles_show_the_latest_picture_and_a_readable_status(server, operator, wall,
+                                                                    open_wall):
+    put_camera(server, operator, status="online")
+    assert put_image(server, operator).status == 201
+    put_camera(server, operator, camera_id="cam-2", name="Cầu Trường Tiền")  # no picture yet
+    _, page, watch = open_wall(wall)
+    panel = page.locator("[data-panel=cameras]")
+    page.wait_for_function(
+        "() => { const img = document.querySelector('[data-camera=cam-1] img');"
+        " return img && img.complete && img.naturalWidth > 0; }")
+    assert panel.is_visible()
+    assert panel.locator("[data-camera=cam-1] .camera-status").text_content() == "Đang hoạt động"
+    offline = panel.locator("[data-camera=cam-2]")
+    assert offline.locator(".camera-status").text_content() == "Mất tín hiệu"
+    assert offline.locator("img").is_hidden()  # no broken image while it has none
+    assert offline.locator(".camera-empty").text_content() == "Chưa có hình"
+    colours = page.evaluate("() => [...document.querySelectorAll('.camera-status')].map("
+                            "(el) => getComputedStyle(el).color)")
+    assert colours == ["rgb(61, 220, 132)", "rgb(255, 82, 82)"]  # online green, offline red
+    assert_readable(page, 1920, ("cameras",))
+    page.locator("#lang").click()
+    page.wait_for_function("() => document.querySelector('[data-camera=cam-1] .camera-status')"
+                           ".textContent === 'Online'")
+    screenshot(page, "wall-cameras")
     assert_clean(watch)
