@@ -202,7 +202,9 @@ def test_selecting_an_event_shows_details_and_history_escaped(server, operator, 
     text = details.text_content()
     assert "Rác thải, vệ sinh môi trường" in text and "Phường" in text
     assert "0905123456" not in text and "Nguyễn Văn A" not in text  # private props never shown
-    assert details.locator("[data-field=status]").text_content() == "new"
+    status = details.locator("[data-field=status]")
+    assert status.get_attribute("data-code") == "new"
+    assert status.text_content() == "Mới tiếp nhận"  # the status in words, never its code
     assert details.locator(".history li[data-action=reassign]").text_content().count("Chuyển về IOC") == 1
     assert page.evaluate("() => iocWall.map.layer('wall-selection').props.data.length") == 1
     screenshot(page, "wall-details")
@@ -427,6 +429,18 @@ def test_sea_view_draws_vessels_and_lists_them_readably(server, operator, wall, 
         "(id) => document.querySelector('[data-panel=details]').dataset.event === id", arg=newest_a)
     page.locator("[data-panel=views] [data-view=city]").click()
     page.wait_for_function("() => document.querySelector('[data-panel=vessels]').hidden")
+
+
+def test_vessel_list_names_a_vessel_from_its_earlier_static_report(server, operator, wall,
+                                                                   open_wall):
+    mmsi = 574000009
+    post(server, operator, vessel(mmsi, 16.62, 107.70, 20, name="TTH 97777 TS", msg_type=5),
+         vessel(mmsi, 16.63, 107.71, 5, sog=5.0, cog=90.0, msg_type=1))  # a position: no name
+    _, page, watch = open_wall(wall, query="cycle=0&view=sea")
+    row = page.locator(f"[data-panel=vessels] tbody tr[data-mmsi='{mmsi}']")
+    row.wait_for()
+    assert row.locator(".name").text_content() == "TTH 97777 TS"  # the name, not the MMSI
+    assert_clean(watch)
 
 
 def test_flooded_roads_are_drawn_as_lines(server, operator, wall, open_wall):

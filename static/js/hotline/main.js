@@ -7,6 +7,7 @@ import { Api } from "../core/api.js";
 import { Connection } from "../core/connection.js";
 import { showError } from "../core/dom.js";
 import { I18n } from "../core/i18n.js";
+import { statusLabel } from "../core/labels.js";
 import { Outbox } from "../core/outbox.js";
 import { mountHeader, showQueued } from "../core/page.js";
 import { EventStream } from "../core/stream.js";
@@ -73,7 +74,7 @@ class Hotline extends EventTarget {
   }
 
   tooltip(ev) {
-    if (ev.kind === "responder") return `${ev.props.name}\n${ev.status}`;
+    if (ev.kind === "responder") return `${ev.props.name}\n${statusLabel(ev.kind, ev.status, this.i18n)}`;
     return `${this.categoryLabel(ev.category)}\n${this.areaLabel(ev.area)}`;
   }
 
