@@ -247,6 +247,37 @@ def test_hotline_takes_the_device_location_and_keeps_a_call_while_the_link_is_do
     assert_clean(page, watch, cut=True)
 
 
+def test_hotline_files_a_non_emergency_call_as_a_field_report(server, operator, open_app):
+    _, page, watch = open_app("hotline", operator, width=1600, height=900)
+    groups = page.locator("#category optgroup")
+    labels = [groups.nth(i).get_attribute("label") for i in range(groups.count())]
+    assert labels[0].startswith("Khẩn cấp") and len(labels) > 5  # emergencies first, then domains
+    assert any("Môi trường" in label for label in labels)
+    assert page.locator("#needs").is_visible()
+    page.locator("#phone").fill("0905 444 555")
+    page.locator("#name").fill("Lê Thị Hoa")
+    page.locator("#area").select_option("19789")
+    page.locator("#category").select_option("environment.waste")
+    assert page.locator("#call-form").get_attribute("data-mode") == "report"
+    assert page.locator("#needs").is_hidden() and page.locator("#triage").is_hidden()
+    assert page.locator("#report-mode").is_visible()
+    page.locator("#note").fill("Rác ùn ứ đầu kiệt 5 Lê Lợi ba ngày chưa thu gom")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("() => document.getElementById('result').dataset.caseId")
+    case_id = page.locator("#result").get_attribute("data-case-id")
+    assert case_id in page.locator("#result").text_content()  # the operator reads the number
+    assert "mã hồ sơ" in page.locator("#result").text_content()
+    assert stored_calls(server) == []  # not an emergency call
+    case = http("GET", f"{server.url}/api/v1/events/{case_id}", token=operator).body
+    assert case["kind"] == "report" and case["category"] == "environment.waste"
+    assert case["source"]["channel"] == "hotline" and case["area"] == "19789"
+    assert case["props"]["description"].startswith("Rác ùn ứ")
+    assert case["props"]["reporter"] == {"phone": "0905 444 555", "name": "Lê Thị Hoa"}
+    assert page.locator("#call-form").get_attribute("data-mode") == "call"  # ready for the next
+    screenshot(page, "hotline-report")
+    assert_clean(page, watch)
+
+
 #: What a page must never show: snake_case words, dotted keys, null/undefined/NaN, and (the page
 #: being in Vietnamese) the English status codes and prop names.
 RAW_CODES = (r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b|\b[a-z]+\.[a-z_]+\b|\b(?:null|undefined|NaN)\b"
