@@ -326,6 +326,8 @@ def test_pages_show_words_never_raw_codes(server, operator, wall, open_app):
     moved_row = details.locator(".history li[data-action=transfer]").text_content()
     assert "Chuyển đơn vị khác (điều hành viên)" in moved_row  # the action and role in words
     board.wait_for_selector(f"[data-panel=queue] li[data-event='{waiting['id']}']")
+    ticker = board.locator("[data-panel=ticker]")
+    assert ticker.get_attribute("data-count") == "0"  # the calls are in the queue, not alerts
     assert_no_raw_codes(board)
     screenshot(board, "wall-call-details")
     _, page, watch = open_app("hotline", operator, width=1600, height=900)

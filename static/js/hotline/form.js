@@ -305,6 +305,7 @@ export class CallForm {
     const result = this.el("result");
     result.dataset.caseId = c.id;
     delete result.dataset.callId;
+    result.scrollIntoView({ block: "end" });  // the number is read to the caller
   }
 
   say(text, state, detail = "") {
