@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from server.store import AuditEntry
 from tests.helpers.browser import open_page, screenshot, wait_wall_ready
-from tests.helpers.dispatch import KIM_TRA, call_act, desk, file_call, seed, tablet_token
-from tests.helpers import http
+from tests.helpers.dispatch import CENTRE, KIM_TRA, call_act, desk, file_call, seed, tablet_token
+from tests.helpers import http, report
 
 IN_LAYER = """([layer, id]) => { const l = iocWall.map.layer(layer);
   return Boolean(l && l.props.data.some((e) => e.id === id)); }"""
@@ -244,3 +245,119 @@ def test_hotline_takes_the_device_location_and_keeps_a_call_while_the_link_is_do
     assert call["props"]["phone"] == "0905 222 333" and call["props"]["needs"] == ["trapped"]
     assert page.locator("#result").get_attribute("data-call-id") == call["id"]
     assert_clean(page, watch, cut=True)
+
+
+def test_hotline_files_a_non_emergency_call_as_a_field_report(server, operator, open_app):
+    _, page, watch = open_app("hotline", operator, width=1600, height=900)
+    groups = page.locator("#category optgroup")
+    labels = [groups.nth(i).get_attribute("label") for i in range(groups.count())]
+    assert labels[0].startswith("Khẩn cấp") and len(labels) > 5  # emergencies first, then domains
+    assert any("Môi trường" in label for label in labels)
+    assert page.locator("#needs").is_visible()
+    page.locator("#phone").fill("0905 444 555")
+    page.locator("#name").fill("Lê Thị Hoa")
+    page.locator("#area").select_option("19789")
+    page.locator("#category").select_option("environment.waste")
+    assert page.locator("#call-form").get_attribute("data-mode") == "report"
+    assert page.locator("#needs").is_hidden() and page.locator("#triage").is_hidden()
+    assert page.locator("#report-mode").is_visible()
+    page.locator("#note").fill("Rác ùn ứ đầu kiệt 5 Lê Lợi ba ngày chưa thu gom")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_function("() => document.getElementById('result').dataset.caseId")
+    case_id = page.locator("#result").get_attribute("data-case-id")
+    assert case_id in page.locator("#result").text_content()  # the operator reads the number
+    assert "mã hồ sơ" in page.locator("#result").text_content()
+    assert stored_calls(server) == []  # not an emergency call
+    case = http("GET", f"{server.url}/api/v1/events/{case_id}", token=operator).body
+    assert case["kind"] == "report" and case["category"] == "environment.waste"
+    assert case["source"]["channel"] == "hotline" and case["area"] == "19789"
+    assert case["props"]["description"].startswith("Rác ùn ứ")
+    assert case["props"]["reporter"] == {"phone": "0905 444 555", "name": "Lê Thị Hoa"}
+    assert page.locator("#call-form").get_attribute("data-mode") == "call"  # ready for the next
+    screenshot(page, "hotline-report")
+    assert_clean(page, watch)
+
+
+#: What a page must never show: snake_case words, dotted keys, null/undefined/NaN, and (the page
+#: being in Vietnamese) the English status codes and prop names.
+RAW_CODES = (r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b|\b[a-z]+\.[a-z_]+\b|\b(?:null|undefined|NaN)\b"
+             r"|\b(?:new|routed|triaged|assigned|en_route|on_scene|rescued|resolved|online"
+             r"|offline|available|done|people|boat|medical|extreme|unknown)\b")
+FIND_CODES = """(pattern) => { const text = document.body.innerText;
+  return [...text.matchAll(new RegExp(pattern, 'g'))]
+    .map((m) => `${m[0]} in "${text.slice(Math.max(0, m.index - 40), m.index + 40)}"`); }"""
+
+
+def assert_no_raw_codes(page) -> None:
+    """No raw code is in the visible text of ``page``."""
+    found = page.evaluate(FIND_CODES, RAW_CODES)
+    assert found == [], found
+
+
+def test_pages_show_words_never_raw_codes(server, operator, wall, open_app):
+    seed(server)
+    urgent = file_call(server, operator, needs=["trapped", "elderly_alone"], people=3,
+                       water_depth_m=1.5)
+    assert urgent["props"]["triage"]["priority"] == 1 and urgent["severity"] == "extreme"
+    waiting = file_call(server, operator, lat=CENTRE[0], lon=CENTRE[1], category="sos.medical",
+                        needs=["medical"], people=1, water_depth_m=0.8, phone="0905 999 000")
+    dry = file_call(server, operator, lat=CENTRE[0] + 0.01, lon=CENTRE[1], needs=["children"],
+                    water_depth_m=None, phone="0905 888 000")
+    assert "water_depth_m" not in dry["props"]
+    assert call_act(server, urgent["id"], "assign", operator, unit_id="tn-huongtra").status == 200
+    [rep] = server.post_events([report()], operator).body["events"]
+    moved = AuditEntry("transfer", "tok-1", "operator", reason="Chuyển phường")
+    server.call(server.core.update(rep["id"], {"status": "routed"}, moved))
+    _, board, _ = open_app("wall", wall, "?cycle=0")
+    details = board.locator("[data-panel=details]")
+    for event_id in (urgent["id"], rep["id"]):
+        board.wait_for_function("(id) => (iocWall.events.get(id) || {}).status !== undefined",
+                                arg=event_id)
+        board.evaluate("(id) => iocWall.select(id)", event_id)
+        board.wait_for_function("(id) => document.querySelector('[data-panel=details]')"
+                                ".dataset.historyLoaded === id", arg=event_id)
+        assert_no_raw_codes(board)
+        if event_id == urgent["id"]:
+            severity = details.locator("[data-field=severity]").text_content()
+            assert severity == "Đặc biệt nghiêm trọng"  # a P1 call, not "Chưa rõ"
+            assert details.locator("[data-field='prop-triage.priority']").text_content() == \
+                "Mức 1 — khẩn cấp nhất"
+            assert details.locator("[data-field=prop-people]").text_content() == "3"
+    moved_row = details.locator(".history li[data-action=transfer]").text_content()
+    assert "Chuyển đơn vị khác (điều hành viên)" in moved_row  # the action and role in words
+    board.wait_for_selector(f"[data-panel=queue] li[data-event='{waiting['id']}']")
+    ticker = board.locator("[data-panel=ticker]")
+    assert ticker.get_attribute("data-count") == "0"  # the calls are in the queue, not alerts
+    assert_no_raw_codes(board)
+    screenshot(board, "wall-call-details")
+    _, page, watch = open_app("hotline", operator, width=1600, height=900)
+    for call in (waiting, dry, urgent):
+        page.locator(f"#queue li[data-call='{call['id']}'] button").click()
+        page.wait_for_selector(f"#selected[data-call='{call['id']}']")
+        if call is waiting:
+            page.wait_for_selector("#selected [data-action=assign]")
+            assert "cần: xuồng, ca nô" in page.locator("#selected").text_content()
+        assert_no_raw_codes(page)
+    token = tablet_token(server, operator, "tn-huongtra")
+    _, tab, tab_watch = open_app("tablet", token, width=800, height=1280,
+                                 permissions=["geolocation"],
+                                 geolocation={"latitude": KIM_TRA[0], "longitude": KIM_TRA[1]})
+    tab.wait_for_selector("#case[data-status=assigned]")
+    assert_no_raw_codes(tab)
+    for step in ("en_route", "rescued"):
+        tab.locator(f"[data-step={step}]").click()
+        tab.wait_for_function("() => document.getElementById('conn').dataset.pending === '0'")
+    tab.wait_for_function("() => iocTablet.view && iocTablet.view.unit.status === 'done'")
+    notes = tab.locator("#notes-panel")
+    assert notes.is_visible() and notes.get_attribute("data-call") == urgent["id"]
+    tab.locator("#note-text").fill("Đã đưa 3 người lên xuồng về trường Kim Trà")
+    tab.locator("#note-send").click()
+    tab.wait_for_function("() => document.getElementById('conn').dataset.pending === '0'")
+    stored = desk(server).book.call(urgent["id"])
+    assert stored["status"] == "rescued"
+    assert [n["text"] for n in stored["props"]["dispatch"]["notes"]] == \
+        ["Đã đưa 3 người lên xuồng về trường Kim Trà"]
+    assert_no_raw_codes(tab)
+    screenshot(tab, "tablet-rescued-note")
+    assert_clean(page, watch)
+    assert_clean(tab, tab_watch)

@@ -11,6 +11,7 @@ import pytest
 
 from server.store import AuditEntry
 from tests.helpers.browser import assert_clean, screenshot, wait_wall_ready
+from tests.helpers.cameras import put_camera, put_image
 from tests.helpers import http, report
 from tests.helpers.sensors import reading, reservoir
 
@@ -173,7 +174,9 @@ def test_selecting_an_event_shows_details_and_history_escaped(server, operator, 
     text = details.text_content()
     assert "Rác thải, vệ sinh môi trường" in text and "Phường" in text
     assert "0905123456" not in text and "Nguyễn Văn A" not in text  # private props never shown
-    assert details.locator("[data-field=status]").text_content() == "new"
+    status = details.locator("[data-field=status]")
+    assert status.get_attribute("data-code") == "new"
+    assert status.text_content() == "Mới tiếp nhận"  # the status in words, never its code
     assert details.locator(".history li[data-action=reassign]").text_content().count("Chuyển về IOC") == 1
     assert page.evaluate("() => iocWall.map.layer('wall-selection').props.data.length") == 1
     screenshot(page, "wall-details")
@@ -400,6 +403,18 @@ def test_sea_view_draws_vessels_and_lists_them_readably(server, operator, wall, 
     page.wait_for_function("() => document.querySelector('[data-panel=vessels]').hidden")
 
 
+def test_vessel_list_names_a_vessel_from_its_earlier_static_report(server, operator, wall,
+                                                                   open_wall):
+    mmsi = 574000009
+    post(server, operator, vessel(mmsi, 16.62, 107.70, 20, name="TTH 97777 TS", msg_type=5),
+         vessel(mmsi, 16.63, 107.71, 5, sog=5.0, cog=90.0, msg_type=1))  # a position: no name
+    _, page, watch = open_wall(wall, query="cycle=0&view=sea")
+    row = page.locator(f"[data-panel=vessels] tbody tr[data-mmsi='{mmsi}']")
+    row.wait_for()
+    assert row.locator(".name").text_content() == "TTH 97777 TS"  # the name, not the MMSI
+    assert_clean(watch)
+
+
 def test_flooded_roads_are_drawn_as_lines(server, operator, wall, open_wall):
     _, page, watch = open_wall(wall)
     marked = http("POST", server.url + "/api/v1/flood-roads",
@@ -436,4 +451,31 @@ def test_gauges_and_reservoirs_show_their_latest_reading(server, operator, wall,
     release = page.locator("[data-panel=details] [data-field='prop-derived.outflow']")
     release.wait_for(timeout=5000)
     assert release.text_content() == "1442"
+    assert_clean(watch)
+
+
+def test_camera_tiles_show_the_latest_picture_and_a_readable_status(server, operator, wall,
+                                                                    open_wall):
+    put_camera(server, operator, status="online")
+    assert put_image(server, operator).status == 201
+    put_camera(server, operator, camera_id="cam-2", name="Cầu Trường Tiền")  # no picture yet
+    _, page, watch = open_wall(wall)
+    panel = page.locator("[data-panel=cameras]")
+    page.wait_for_function(
+        "() => { const img = document.querySelector('[data-camera=cam-1] img');"
+        " return img && img.complete && img.naturalWidth > 0; }")
+    assert panel.is_visible()
+    assert panel.locator("[data-camera=cam-1] .camera-status").text_content() == "Đang hoạt động"
+    offline = panel.locator("[data-camera=cam-2]")
+    assert offline.locator(".camera-status").text_content() == "Mất tín hiệu"
+    assert offline.locator("img").is_hidden()  # no broken image while it has none
+    assert offline.locator(".camera-empty").text_content() == "Chưa có hình"
+    colours = page.evaluate("() => [...document.querySelectorAll('.camera-status')].map("
+                            "(el) => getComputedStyle(el).color)")
+    assert colours == ["rgb(61, 220, 132)", "rgb(255, 82, 82)"]  # online green, offline red
+    assert_readable(page, 1920, ("cameras",))
+    page.locator("#lang").click()
+    page.wait_for_function("() => document.querySelector('[data-camera=cam-1] .camera-status')"
+                           ".textContent === 'Online'")
+    screenshot(page, "wall-cameras")
     assert_clean(watch)

@@ -30,7 +30,7 @@ from server.features.dispatch.kinds import Need
 from server.features.dispatch.book import (CALL_KINDS, CallBook, is_open, load_book, unit_of,
                                   urgency_key)
 from server.features.dispatch.lifecycle import STAMPS, TABLE, UNIT_AFTER, CallRequest
-from server.features.dispatch.triage import assess, category_for, situation
+from server.features.dispatch.triage import assess, category_for, severity_of, situation
 from server.features.dispatch.units import Roster
 from server.core.errors import Forbidden, NotFound, ValidationFailed, detail
 from server.core.events import NewEvent, parse_model
@@ -147,6 +147,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
                 path = f"events[{i}].props.sos_id" if len(events) > 1 else "props.sos_id"
                 problems.append(detail(path, f"no SOS {sos_id!r}"))
             ev.props["triage"] = assess(ev.props, ev.category, ev.received_at - ev.observed_at)
+            ev.severity = severity_of(ev.props["triage"]["priority"])
         if problems:
             raise ValidationFailed(f"{len(problems)} problem(s) in the calls; nothing was stored",
                                    problems)
@@ -307,7 +308,11 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
                     principal: Principal, reason: str | None = None,
                     data: dict[str, Any] | None = None) -> dict[str, Any]:
         """Store ``changes`` of a call or unit with ``core.update`` (audited ``action`` by
-        ``principal``, ``data`` with the status before and after); return the new version."""
+        ``principal``, ``data`` with the status before and after); return the new version.
+        A call's severity follows its triage priority."""
+        triage = (changes.get("props") or {}).get("triage")
+        if triage and ev["kind"] in CALL_KINDS:
+            changes = {**changes, "severity": severity_of(triage["priority"])}
         audit = AuditEntry(action, principal.token_id, principal.role, reason=reason,
                            data={"from": ev["status"], "to": changes.get("status", ev["status"]),
                                  **(data or {})}, at=self.core.clock.now())

@@ -32,6 +32,8 @@ DEFAULT_CATEGORY = "sos.other"
 #: Score → priority: the first cut the score reaches (else priority 4).
 PRIORITY_CUTS: tuple[tuple[float, int], ...] = ((60, 1), (35, 2), (15, 3))
 LOWEST = 4
+#: The event severity of each priority (the wall and the feeds read ``severity``).
+SEVERITIES = {1: "extreme", 2: "severe", 3: "moderate", 4: "minor"}
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,11 @@ def priority_of(score: float) -> int:
         if score >= cut:
             return priority
     return LOWEST
+
+
+def severity_of(priority: int) -> str:
+    """Return the event severity of a call of ``priority`` (P1 extreme … P4 minor)."""
+    return SEVERITIES.get(priority, "unknown")
 
 
 def situation(props: dict[str, Any], category: str, waiting_us: int) -> Situation:

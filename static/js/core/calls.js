@@ -46,6 +46,17 @@ export const UNIT_STATUS = {
   off_duty: { vi: "Nghỉ", en: "Off duty" },
 };
 
+// What a unit can do (layers/responders.py Capability).
+export const CAPABILITIES = {
+  boat: { vi: "xuồng, ca nô", en: "boat" }, medical: { vi: "y tế", en: "medical" },
+  evacuation: { vi: "sơ tán", en: "evacuation" }, high_water_vehicle: { vi: "xe lội nước", en: "high-water vehicle" },
+  diver: { vi: "thợ lặn", en: "diver" }, supplies: { vi: "hàng cứu trợ", en: "supplies" },
+};
+
+export function capabilityLabels(codes, i18n) {
+  return (codes || []).map((c) => i18n.t(CAPABILITIES[c] || { vi: String(c).replace(/_/g, " ") })).join(", ");
+}
+
 export const CLOSED = new Set(["rescued", "handed_to_hospital", "resolved", "cancelled"]);
 
 export function isOpenCall(ev) { return !CLOSED.has(ev.status); }

@@ -5,6 +5,9 @@
 // give (POST /api/v1/calls/triage) and for earlier calls of the same phone or place
 // (GET /api/v1/calls/related). A call goes out through the outbox (kept and retried on a bad
 // link); linking sends a "repeat" on the earlier call instead of logging a second one.
+// The hotline is also a field-report channel: every category can be chosen (emergencies first,
+// then the others grouped by domain); a non-emergency one is filed as a report
+// (POST /api/v1/reports, source.channel "hotline") and the operator reads its case number.
 import { NEEDS, PRIORITIES, priorityBadge, reasonLabel } from "../core/calls.js";
 import { h, showError, uuid } from "../core/dom.js";
 
@@ -37,12 +40,35 @@ export class CallForm {
     const areas = [...this.page.areas.features].sort((a, b) => a.properties.name.localeCompare(b.properties.name, "vi"));
     this.el("area").replaceChildren(h("option", { value: "", "data-vi": "— chọn xã, phường —", "data-en": "— choose —" }),
       ...areas.map((f) => h("option", { value: f.properties.code, text: f.properties.full_name })));
-    const cats = [...this.page.categories.values()].filter((c) => c.kinds.includes("hotline_call"));
-    this.el("category").replaceChildren(h("option", { value: "", "data-vi": "Tự động theo nhu cầu", "data-en": "From the needs" }),
-      ...cats.map((c) => h("option", { value: c.code, "data-vi": c.vi, "data-en": c.en })));
+    this.categoryOptions();
     this.el("override").replaceChildren(h("option", { value: "", "data-vi": "— giữ mức tính được —", "data-en": "— keep computed —" }),
       ...[1, 2, 3, 4].map((p) => h("option", { value: String(p), "data-vi": PRIORITIES[p].vi, "data-en": PRIORITIES[p].en })));
     this.i18n.apply(this.form);
+  }
+
+  // Emergencies (kinds a hotline call takes) first, then every report category by domain.
+  categoryOptions() {
+    const select = this.el("category");
+    const chosen = select.value;
+    const all = [...this.page.categories.values()];
+    const group = (label, cats) => h("optgroup", { label: this.i18n.t(label) },
+      cats.map((c) => h("option", { value: c.code, "data-vi": c.vi, "data-en": c.en, dataset: { report: String(!c.kinds.includes("hotline_call")) } })));
+    const reports = all.filter((c) => !c.kinds.includes("hotline_call") && c.kinds.includes("report"));
+    const domains = this.page.domains.filter((d) => reports.some((c) => c.domain === d.code));
+    select.replaceChildren(h("option", { value: "", "data-vi": "Tự động theo nhu cầu", "data-en": "From the needs" }),
+      group({ vi: "Khẩn cấp: cứu nạn, cứu hộ", en: "Emergencies: rescue" }, all.filter((c) => c.kinds.includes("hotline_call"))),
+      ...domains.map((d) => group({ vi: "Phản ánh — " + d.vi, en: "Field report — " + d.en }, reports.filter((c) => c.domain === d.code))));
+    select.value = chosen;
+  }
+
+  // True when the chosen category is not an emergency: the call is filed as a field report.
+  isReport() {
+    const cat = this.page.categories.get(this.el("category").value);
+    return Boolean(cat && !cat.kinds.includes("hotline_call"));
+  }
+
+  modeChanged() {
+    this.form.dataset.mode = this.isReport() ? "report" : "call";
   }
 
   bind() {
@@ -52,7 +78,10 @@ export class CallForm {
       preview();
       if (["phone", "area"].includes(e.target.id)) lookup();
     });
-    this.form.addEventListener("change", (e) => { if (e.target.id === "area") this.areaChanged(); });
+    this.form.addEventListener("change", (e) => {
+      if (e.target.id === "area") this.areaChanged();
+      if (e.target.id === "category") this.modeChanged();
+    });
     this.form.addEventListener("submit", (e) => { e.preventDefault(); this.submit(); });
     this.el("clear").addEventListener("click", () => this.reset());
     this.el("locate").addEventListener("click", () => this.locate());
@@ -61,7 +90,7 @@ export class CallForm {
       if (object && object.kind) { this.page.emit("select", { id: object.id }); return; }
       if (coordinate) this.setPoint(coordinate[1], coordinate[0], { vi: "điểm bấm trên bản đồ", en: "point on the map" });
     });
-    this.page.on("lang", () => { this.i18n.apply(this.form); this.showWhere(); this.preview(); });
+    this.page.on("lang", () => { this.categoryOptions(); this.i18n.apply(this.form); this.showWhere(); this.preview(); });
   }
 
   key(e) {
@@ -84,6 +113,7 @@ export class CallForm {
     this.form.reset();
     this.point = null;
     this.related = [];
+    this.modeChanged();
     this.page.emit("related", { calls: [] });
     this.page.map.setOverlays([]);
     this.showWhere();
@@ -154,6 +184,7 @@ export class CallForm {
   }
 
   async preview() {
+    if (this.isReport()) return;  // a field report has no priority
     const body = { category: this.category(), needs: this.needs(), ...this.numbers() };
     if (body.water_depth_m === null) delete body.water_depth_m;
     try {
@@ -203,10 +234,20 @@ export class CallForm {
       if (v) props[key] = v;
     }
     if (props.water_depth_m === null) delete props.water_depth_m;
+    if (this.isReport()) return this.report(props, loc);
     const call = { kind: "hotline_call", category: this.category(), lat: loc.lat, lon: loc.lon,
       source: { channel: "hotline", ref: uuid() }, props };
     if (override) call.override = { priority: Number(override), reason };
     return call;
+  }
+
+  // A field report as POST /api/v1/reports takes it from an operator: the caller as reporter,
+  // the note as the description.
+  report(props, loc) {
+    const reporter = { phone: props.phone, ...(props.name ? { name: props.name } : {}) };
+    const details = { description: props.note || "", reporter, ...(props.address ? { address: props.address } : {}) };
+    return { kind: "report", category: this.el("category").value, lat: loc.lat, lon: loc.lon,
+      source: { channel: "hotline", ref: uuid() }, props: details };
   }
 
   async submit() {
@@ -216,6 +257,10 @@ export class CallForm {
     this.reset();
     this.say({ vi: "Đang gửi…", en: "Sending…" }, "pending");
     try {
+      if (call.kind === "report") {
+        this.filed(await this.page.outbox.enqueue({ path: "/api/v1/reports", body: call, label: "report" }));
+        return;
+      }
       const res = await this.page.outbox.enqueue({ path: "/api/v1/calls", body: call, label: "call" });
       this.logged(res.call, false);
     } catch (err) {
@@ -246,9 +291,21 @@ export class CallForm {
     this.say(what, "ok", `${PRIORITIES[p].short} · ${this.page.categoryLabel(call.category)} · ${this.page.areaLabel(call.area)}`);
     const result = this.el("result");
     result.dataset.callId = call.id;
+    delete result.dataset.caseId;
     result.dataset.linked = String(linked);
     this.page.received([call]);
     this.page.emit("select", { id: call.id });
+  }
+
+  // A report filed: its case number, where it went, and no call in the queue.
+  filed(res) {
+    const c = res.case;
+    this.say({ vi: "Đã ghi nhận phản ánh, mã hồ sơ", en: "Field report filed, case number" }, "ok",
+      `${c.id} · ${this.page.categoryLabel(c.category)} · ${this.page.areaLabel(c.area)}. ${this.i18n.t(res.notice)}`);
+    const result = this.el("result");
+    result.dataset.caseId = c.id;
+    delete result.dataset.callId;
+    result.scrollIntoView({ block: "end" });  // the number is read to the caller
   }
 
   say(text, state, detail = "") {

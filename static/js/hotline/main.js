@@ -7,6 +7,7 @@ import { Api } from "../core/api.js";
 import { Connection } from "../core/connection.js";
 import { showError } from "../core/dom.js";
 import { I18n } from "../core/i18n.js";
+import { statusLabel } from "../core/labels.js";
 import { Outbox } from "../core/outbox.js";
 import { mountHeader, showQueued } from "../core/page.js";
 import { EventStream } from "../core/stream.js";
@@ -22,7 +23,7 @@ const WINDOW_MS = 7 * 24 * 3600e3;
 const START = { longitude: 107.58, latitude: 16.50, zoom: 10.3 };
 // What the "waiting to send" banner calls each queued action.
 const QUEUED_LABELS = {
-  call: { vi: "Cuộc gọi mới", en: "New call" }, repeat: { vi: "Gọi lại", en: "Repeat call" },
+  call: { vi: "Cuộc gọi mới", en: "New call" }, report: { vi: "Phản ánh", en: "Field report" }, repeat: { vi: "Gọi lại", en: "Repeat call" },
   assign: { vi: "Điều đội", en: "Dispatch" }, triage: { vi: "Mức ưu tiên", en: "Priority" },
 };
 
@@ -50,6 +51,7 @@ class Hotline extends EventTarget {
     this.areas = areas;
     this.areaNames = new Map(areas.features.map((f) => [f.properties.code, f.properties.full_name]));
     this.categories = new Map(cats.categories.map((c) => [c.code, c]));
+    this.domains = cats.domains || [];
     this.rules = rules;
     this.head = health.last_seq;
     const paths = this.catalog.map((e) => e.source).filter((s) => s !== "stream" && s !== "/api/v1/areas");
@@ -73,7 +75,7 @@ class Hotline extends EventTarget {
   }
 
   tooltip(ev) {
-    if (ev.kind === "responder") return `${ev.props.name}\n${ev.status}`;
+    if (ev.kind === "responder") return `${ev.props.name}\n${statusLabel(ev.kind, ev.status, this.i18n)}`;
     return `${this.categoryLabel(ev.category)}\n${this.areaLabel(ev.area)}`;
   }
 

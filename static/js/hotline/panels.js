@@ -2,7 +2,7 @@
 // its place), the queue of open calls (most urgent first, with the time since each call), and
 // the selected call: its priority and why, confirm or override it, the nearest suitable units
 // and "assign" (each action through the outbox).
-import { CALL_STATUS, PRIORITIES, UNIT_STATUS, byUrgency, fact, isOpenCall, needLabels, priorityBadge,
+import { CALL_STATUS, PRIORITIES, UNIT_STATUS, byUrgency, capabilityLabels, fact, isOpenCall, needLabels, priorityBadge,
   priorityOf, reasonLabel, since } from "../core/calls.js";
 import { h, showError, uuid } from "../core/dom.js";
 
@@ -109,7 +109,7 @@ export class SidePanels {
         ...fact(this.i18n, { vi: "Người gọi", en: "Caller" }, [ev.props.name, ev.props.phone].filter(Boolean).join(" · ")),
         ...fact(this.i18n, { vi: "Địa chỉ", en: "Address" }, ev.props.address),
         ...fact(this.i18n, { vi: "Nhu cầu", en: "Needs" }, needLabels(ev, this.i18n)),
-        ...fact(this.i18n, { vi: "Số người · nước", en: "People · water" }, `${ev.props.people || 1}${ev.props.water_depth_m !== undefined ? ` · ${ev.props.water_depth_m} m` : ""}`),
+        ...fact(this.i18n, { vi: "Số người · nước", en: "People · water" }, `${ev.props.people || 1}${typeof ev.props.water_depth_m === "number" ? ` · ${this.i18n.number(ev.props.water_depth_m, 1)} m` : ""}`),
         ...fact(this.i18n, { vi: "Đã chờ", en: "Waiting" }, since(ev.observed_at, this.i18n)),
         ...fact(this.i18n, { vi: "Gọi lại", en: "Called again" }, d.repeats && d.repeats.length ? String(d.repeats.length) : ""),
         ...fact(this.i18n, { vi: "Đội", en: "Unit" }, d.unit_name),
@@ -132,13 +132,13 @@ export class SidePanels {
   suggestionList(ev) {
     const s = this.suggested;
     if (!s || s.call_id !== ev.id) return h("p", { class: "muted", text: this.i18n.t({ vi: "Đang tìm đội gần nhất…", en: "Finding the nearest units…" }) });
-    const need = s.required.length ? ` (${this.i18n.t({ vi: "cần", en: "needs" })}: ${s.required.join(", ")})` : "";
+    const need = s.required.length ? ` (${this.i18n.t({ vi: "cần", en: "needs" })}: ${capabilityLabels(s.required, this.i18n)})` : "";
     return h("section", { class: "suggestions" },
       h("h3", { text: this.i18n.t({ vi: "Đội gần nhất, phù hợp trước", en: "Nearest units, suitable first" }) + need }),
       h("ol", {}, s.units.map((u) => h("li", { dataset: { unit: u.unit_id, suitable: String(u.suitable) } },
         h("span", { class: "what", text: this.i18n.lang === "en" && u.name_en ? u.name_en : u.name }),
         h("span", { class: "dist", text: `${(u.distance_m / 1000).toFixed(1)} km` }),
-        h("span", { class: "where", text: `${this.i18n.t(UNIT_STATUS[u.status])} · ${u.capabilities.join(", ") || "—"}${u.suitable ? "" : " · " + this.i18n.t({ vi: "thiếu ", en: "lacks " }) + u.missing.join(", ")}` }),
+        h("span", { class: "where", text: `${this.i18n.t(UNIT_STATUS[u.status])} · ${capabilityLabels(u.capabilities, this.i18n) || "—"}${u.suitable ? "" : " · " + this.i18n.t({ vi: "thiếu ", en: "lacks " }) + capabilityLabels(u.missing, this.i18n)}` }),
         h("button", { type: "button", class: "btn", "data-action": "assign", text: this.i18n.t({ vi: "Giao", en: "Assign" }),
           on: { click: () => this.act(ev, { action: "assign", unit_id: u.unit_id }) } })))));
   }

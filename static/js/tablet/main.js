@@ -29,6 +29,7 @@ const UNIT_STEPS = {
 const LABELS = { ...STEPS, ...UNIT_STEPS, note: { vi: "Ghi chú", en: "Note" }, position: { vi: "Vị trí", en: "Position" } };
 const MAP_LAYERS = ["areas", "rivers", "roads", "sos", "hotline_calls", "responders"];
 const POLL_MS = 10000;
+const NOTES_AFTER_MS = 6 * 3600e3;  // how long a closed case keeps its note box (what happened)
 const FIX_MS = 30000;
 
 class Tablet {
@@ -93,6 +94,17 @@ class Tablet {
     return open[0] || null;
   }
 
+  // The case notes go to: the open task, else the case closed last (within NOTES_AFTER_MS): after
+  // "rescued" the responder still writes what happened.
+  noteCall() {
+    const open = this.current();
+    if (open || !this.view) return open;
+    const closedAt = (c) => Date.parse((c.props.dispatch && c.props.dispatch.closed_at) || c.observed_at);
+    const done = this.view.calls.map((c) => c.call).filter((c) => !isOpenCall(c))
+      .filter((c) => Date.now() - closedAt(c) < NOTES_AFTER_MS).sort((a, b) => closedAt(b) - closedAt(a));
+    return done[0] || null;
+  }
+
   status(call) { return this.local.get(call.id) || call.status; }
 
   // The steps the lifecycle table (GET /api/v1/calls/actions) allows a responder from `status`.
@@ -110,7 +122,7 @@ class Tablet {
     const task = this.current();
     this.renderCase(task);
     this.renderSteps(task);
-    this.renderNotes(task);
+    this.renderNotes(this.noteCall());
     this.renderUnitControls(task);
     this.renderDone();
     this.renderQueued();
@@ -135,7 +147,7 @@ class Tablet {
         ...fact(this.i18n, { vi: "Người gọi", en: "Caller" }, [p.name, p.phone].filter(Boolean).join(" · ")),
         ...fact(this.i18n, { vi: "Nhu cầu", en: "Needs" }, needLabels(call, this.i18n)),
         ...fact(this.i18n, { vi: "Số người", en: "People" }, String(p.people || 1)),
-        ...fact(this.i18n, { vi: "Nước sâu", en: "Water" }, p.water_depth_m !== undefined ? `${p.water_depth_m} m` : ""),
+        ...fact(this.i18n, { vi: "Nước sâu", en: "Water" }, typeof p.water_depth_m === "number" ? `${this.i18n.number(p.water_depth_m, 1)} m` : ""),
         ...fact(this.i18n, { vi: "Lời nhắn", en: "Message" }, p.note),
         ...fact(this.i18n, { vi: "Đã chờ", en: "Waiting" }, since(call.observed_at, this.i18n))),
       p.phone ? h("a", { class: "btn big call", href: "tel:" + p.phone.replace(/[^0-9+]/g, ""), text: this.i18n.t({ vi: "Gọi người cần cứu", en: "Call the person" }) }) : null].filter(Boolean));
@@ -151,6 +163,7 @@ class Tablet {
 
   renderNotes(call) {
     this.el("notes-panel").hidden = !call;
+    this.el("notes-panel").dataset.call = call ? call.id : "";
     const notes = call && call.props.dispatch ? call.props.dispatch.notes || [] : [];
     this.el("notes").replaceChildren(...notes.slice().reverse().map((n) => h("li", {},
       h("span", { class: "when", text: this.i18n.time(n.at) }), " ", h("span", { text: n.text }))));
@@ -189,7 +202,7 @@ class Tablet {
   }
 
   note() {
-    const call = this.current();
+    const call = this.noteCall();
     const text = this.el("note-text").value.trim();
     if (!call || !text) return;
     this.el("note-text").value = "";

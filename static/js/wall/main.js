@@ -8,6 +8,7 @@ import { Api } from "../core/api.js";
 import { Connection } from "../core/connection.js";
 import { showError } from "../core/dom.js";
 import { I18n } from "../core/i18n.js";
+import { statusLabel } from "../core/labels.js";
 import { Outbox } from "../core/outbox.js";
 import { EventStream } from "../core/stream.js";
 import { takeToken } from "../core/token.js";
@@ -75,7 +76,7 @@ class Wall extends EventTarget {
     if (!object) return null;
     if (object.kind) {
       return { text: [this.categoryLabel(object.category), this.areaLabel(object.area),
-        `${this.i18n.time(object.observed_at)} · ${object.status}`].join("\n") };
+        `${this.i18n.time(object.observed_at)} · ${statusLabel(object.kind, object.status, this.i18n)}`].join("\n") };
     }
     if (object.hex) return { text: this.i18n.t({ vi: "Số sự kiện: ", en: "Events: " }) + object.count };
     const p = object.properties;

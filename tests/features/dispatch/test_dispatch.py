@@ -84,7 +84,7 @@ def test_the_documented_triage_table_is_the_codes():
 def test_operator_overrides_the_priority_with_a_reason_audited(server, operator):
     call = file_call(server, operator, hotline(category="rescue.supplies", needs=["food_water"],
                                                people=1, water_depth_m=0.2))
-    assert call["props"]["triage"]["priority"] == 4
+    assert call["props"]["triage"]["priority"] == 4 and call["severity"] == "minor"
     missing = call_act(server, call["id"], "triage", operator, priority=2)
     assert missing.status == 422 and missing.body["error"]["details"][0]["path"] == "reason"
     res = call_act(server, call["id"], "triage", operator, priority=2,
@@ -92,12 +92,14 @@ def test_operator_overrides_the_priority_with_a_reason_audited(server, operator)
     assert res.status == 200
     triage = res.body["call"]["props"]["triage"]
     assert (triage["priority"], triage["computed"]) == (2, 4)
+    assert res.body["call"]["severity"] == "severe"  # the severity follows the priority
     assert triage["override"]["reason"].startswith("Người nhà") and triage["override"]["by"]
     again = call_act(server, call["id"], "triage", operator, priority=2,
                      reason="Người nhà báo có người bị tiểu đường hết thuốc")
     assert again.body["replayed"] is True and again.body["call"]["seq"] == res.body["call"]["seq"]
     back = call_act(server, call["id"], "triage", operator, priority=4).body["call"]
     assert back["props"]["triage"]["priority"] == 4 and "override" not in back["props"]["triage"]
+    assert back["severity"] == "minor"
     history = http("GET", f"{server.url}/api/v1/calls/{call['id']}", token=operator).body["history"]
     overrides = [h for h in history if h["action"] == "triage"]
     assert [h["data"]["priority"] for h in overrides] == [[4, 2], [2, 4]]
@@ -113,6 +115,7 @@ def test_a_call_logged_with_an_override_keeps_both(server, operator):
     assert res.status == 201
     triage = res.body["call"]["props"]["triage"]
     assert (triage["priority"], triage["computed"]) == (1, 3)
+    assert res.body["call"]["severity"] == "extreme"  # a P1 call is not of unknown severity
     forged = {**hotline(), "props": {**hotline()["props"],
                                      "triage": {"priority": 4, "score": 0}}}
     assert file_call(server, operator, forged)["props"]["triage"]["priority"] == 1  # server's

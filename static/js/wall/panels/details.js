@@ -1,6 +1,7 @@
 // The selected event: what, where, when, who handles it, its props (never those the catalog
 // marks private) and its history from GET /api/v1/events/{id}/history.
 import { h } from "../../core/dom.js";
+import { actionLabel, changeLabel, propLabel, propValue, roleLabel, severityLabel, statusLabel } from "../../core/labels.js";
 
 const T = {
   empty: { vi: "Chạm vào một sự kiện trên bản đồ để xem chi tiết.", en: "Select an event on the map to see its details." },
@@ -13,24 +14,27 @@ const T = {
   close: { vi: "Đóng", en: "Close" },
 };
 
-// CAP-like severities of every geo-event (server/events.py).
-const SEVERITY = {
-  unknown: { vi: "Chưa rõ", en: "Unknown" }, minor: { vi: "Nhẹ", en: "Minor" },
-  moderate: { vi: "Trung bình", en: "Moderate" }, severe: { vi: "Nghiêm trọng", en: "Severe" },
-  extreme: { vi: "Đặc biệt nghiêm trọng", en: "Extreme" },
-};
+// Props shown elsewhere (title, description) or that only mean something to a machine.
+const SKIP = new Set(["title", "description", "title_vi", "title_en", "key", "rule", "subject_type",
+  "subject_id", "zone_id", "segment_id", "road_id", "segment", "station", "quantity", "msg_type",
+  "ship_type", "nav_status", "zone", "nearest_port", "track_id", "model", "interval_s", "cover",
+  "identifier", "origin", "urgency", "cap_severity", "certainty", "public", "illustrative", "type",
+  "unit_id", "name_en", "source", "marked_at", "effective", "expires", "sent", "event", "gauge",
+  "cancel", "mean_in_view", "max_in_view"]);
 
-function field(label, value, key) {
-  return [h("dt", { text: label }), h("dd", { text: value === null || value === undefined ? "—" : String(value), dataset: { field: key } })];
+function field(label, value, key, code) {
+  const dataset = code === undefined ? { field: key } : { field: key, code: String(code) };
+  return [h("dt", { text: label }), h("dd", { text: value === null || value === undefined ? "—" : String(value), dataset })];
 }
 
-// The props to list: scalars, and the numbers of a flat object of numbers one level down as
-// "key.name" (a reading's derived values: a reservoir's volume, inflow and release).
+// The props to list: scalars, a list of needs, and the numbers of a flat object of numbers one
+// level down as "key.name" (a reading's derived values: a reservoir's volume, inflow and release;
+// a call's triage priority and score).
 function scalarProps(ev, hidden) {
   const out = [];
   for (const [k, v] of Object.entries(ev.props || {})) {
-    if (hidden.has(k) || v === null) continue;
-    if (typeof v !== "object") out.push([k, v]);
+    if (hidden.has(k) || v === null || v === undefined || v === "") continue;
+    if (k === "needs" && Array.isArray(v)) { if (v.length) out.push([k, v]); } else if (typeof v !== "object") out.push([k, v]);
     else if (!Array.isArray(v)) out.push(...Object.entries(v).filter(([, x]) => typeof x === "number").map(([n, x]) => [`${k}.${n}`, x]));
   }
   return out;
@@ -47,20 +51,23 @@ function facts(ev, wall) {
     field(t(T.agency), agency ? t(agency) || agency.id : ev.agency_id, "agency"),
     field(t(T.observed), wall.i18n.time(ev.observed_at, { date: true }), "observed"),
     field(t(T.received), wall.i18n.time(ev.received_at, { date: true, seconds: true }), "received"),
-    field(t(T.status), ev.status, "status"), field(t(T.severity), t(SEVERITY[ev.severity] || ev.severity), "severity"),
+    field(t(T.status), statusLabel(ev.kind, ev.status, wall.i18n), "status", ev.status),
+    field(t(T.severity), severityLabel(ev.severity, wall.i18n), "severity", ev.severity),
     field(t(T.deadline), ev.deadline ? wall.i18n.time(ev.deadline, { date: true }) + (late ? t(T.overdue) : "") : null, "deadline"),
-    ...scalarProps(ev, hidden).filter(([k]) => k !== "title" && k !== "description").map(([k, v]) => field(k, v, "prop-" + k)),
+    ...scalarProps(ev, hidden).filter(([k]) => !SKIP.has(k))
+      .map(([k, v]) => field(propLabel(k, wall.i18n), propValue(k, v, wall.i18n), "prop-" + k)),
   ];
   return h("dl", { class: "facts" }, rows.flat());
 }
 
-function historyList(entries, wall) {
+function historyList(entries, ev, wall) {
   if (!entries.length) return h("p", { class: "muted", text: wall.i18n.t(T.noHistory) });
   return h("ol", { class: "history" }, entries.map((e) => {
-    const data = Object.entries(e.data || {}).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ");
+    const data = changeLabel(ev.kind, e.data, wall.i18n);
+    const who = e.role ? `(${roleLabel(e.role, wall.i18n)})` : null;
     return h("li", { dataset: { action: e.action } },
       h("span", { class: "when", text: wall.i18n.time(e.at, { date: true }) }),
-      h("span", { class: "what", text: [e.action, e.role && `(${e.role})`].filter(Boolean).join(" ") }),
+      h("span", { class: "what", text: [actionLabel(e.action, wall.i18n), who].filter(Boolean).join(" ") }),
       e.reason ? h("span", { class: "why", text: e.reason }) : null,
       data ? h("span", { class: "data", text: data }) : null);
   }));
@@ -80,9 +87,9 @@ function mount(el, wall) {
         h("h3", { class: "details-title", text: props.title || wall.categoryLabel(current.category) }),
         h("button", { type: "button", class: "btn close", text: wall.i18n.t(T.close), on: { click: () => wall.select(null) } })),
       h("p", { class: "category", text: wall.categoryLabel(current.category) }),
-      props.description ? h("p", { class: "description", text: props.description }) : null,
+      ...(props.description ? [h("p", { class: "description", text: props.description })] : []),
       facts(current, wall),
-      h("h4", { text: wall.i18n.t(T.history) }), historyList(history, wall));
+      h("h4", { text: wall.i18n.t(T.history) }), historyList(history, current, wall));
   };
   const load = async (ev) => {
     const id = ev.id;

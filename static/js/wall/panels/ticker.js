@@ -1,5 +1,5 @@
 // Alert ticker: events of layers flagged `ticker` in the catalog, of the kinds in
-// config.tickerKinds (alert, warning) and of any kind at the severities in
+// config.tickerKinds (alert, warning) and of any kind but the queued calls at the severities in
 // config.tickerSeverities; newest first, one at a time, readable from across the room.
 import { h } from "../../core/dom.js";
 
@@ -9,7 +9,10 @@ function mount(el, wall) {
   const severities = new Set(cfg.tickerSeverities);
   const shown = new Map(wall.catalog.filter((e) => e.ticker_statuses).flatMap(
     (e) => e.kinds.map((k) => [k, new Set(e.ticker_statuses)])));
-  const keep = (ev) => (kinds.has(ev.kind) || severities.has(ev.severity))
+  // Calls (kinds the catalog flags `queue`) have their own queue panel: a flood's hundreds of P1
+  // calls must not push the warnings off the ticker.
+  const queued = new Set(wall.catalog.filter((e) => e.queue).flatMap((e) => e.kinds));
+  const keep = (ev) => (kinds.has(ev.kind) || (severities.has(ev.severity) && !queued.has(ev.kind)))
     && (!shown.has(ev.kind) || shown.get(ev.kind).has(ev.status));
   const badge = h("span", { class: "ticker-badge" });
   const text = h("span", { class: "ticker-text", "aria-live": "polite" });

@@ -1,6 +1,7 @@
 // Vessels at sea, readable from across the room: while the sea view is on screen, a table of the
-// newest position of each vessel (name or MMSI, speed, course, zone without its note, last heard), vessels with an
-// active alert first (marked ⚠), then those at sea, then by name. A row selects the vessel.
+// newest position of each vessel (its name when ever heard, else the MMSI; speed, course, zone
+// without its note, last heard), vessels with an active alert first (marked ⚠), then those at
+// sea, then by name. A row selects the vessel.
 // Which layer and alerts it reads: config.vesselList.
 import { h } from "../../core/dom.js";
 
@@ -34,7 +35,18 @@ function mount(el, wall) {
     .filter((a) => a.status === "active" && a.props && a.props.subject_type === "vessel")
     .map((a) => String(a.props.subject_id)));
   const atSea = (v) => { const z = zones.get(v.props.zone); return z ? z.at_sea : true; };
-  const name = (v) => v.props.name || String(v.props.mmsi);
+  // A position report (AIS type 1–3) carries no name: the name comes from the vessel's static
+  // data (type 5) heard earlier; the MMSI only while no name was ever heard.
+  let names = new Map();
+  const knownNames = () => {
+    const out = new Map();
+    for (const v of wall.events.visible(kind)) {
+      const had = out.get(v.props.mmsi);
+      if (v.props.name && (!had || v._t >= had._t)) out.set(v.props.mmsi, v);
+    }
+    return new Map([...out].map(([mmsi, v]) => [mmsi, v.props.name]));
+  };
+  const name = (v) => v.props.name || names.get(v.props.mmsi) || String(v.props.mmsi);
   const cells = (v, warn) => {
     const p = v.props;
     const z = zones.get(p.zone);
@@ -50,6 +62,7 @@ function mount(el, wall) {
     el.hidden = wall.view !== cfg.view;
     if (el.hidden) return;
     const warned = alerted();
+    names = knownNames();
     const rank = (v) => (warned.has(String(v.props.mmsi)) ? 0 : atSea(v) ? 1 : 2);
     const vessels = wall.events.newestBy(kind, latest.key)
       .sort((a, b) => rank(a) - rank(b) || name(a).localeCompare(name(b)));
