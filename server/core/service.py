@@ -143,8 +143,12 @@ class EventService:
 
     async def _run(self, side: str, fn: Callable[..., Any], *args: Any) -> Any:
         pool = self._writer if side == "write" else self._readers
+        call = asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+        deadline = self.settings.store_timeout_s
         try:
-            result = await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+            result = await asyncio.wait_for(call, deadline)
+        except asyncio.TimeoutError as exc:  # a call still queued is cancelled, not run later
+            raise self._unavailable(TimeoutError(f"no answer in {deadline:g} s"), side) from exc
         except Exception as exc:
             fault = self.fault(exc, side)
             if fault is None:
@@ -163,6 +167,11 @@ class EventService:
             if isinstance(exc, IOCError):
                 self.health.succeeded(side)
             return None
+        return self._unavailable(exc, side)
+
+    def _unavailable(self, exc: BaseException, side: str) -> Unavailable:
+        """Return the 503 for a call of ``side`` that could not reach the database (``exc``),
+        after marking the store unavailable."""
         self.health.failed(exc, side)
         wait = self.settings.store_retry_after_s
         return Unavailable(f"the database cannot be reached; retry after {wait} s (a POST with "

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
                                 "(generous: many phones may share one carrier address).")
     store_retry_after_s: int = Field(5, ge=1, le=3600, description="Retry-After (seconds) of the 503 "
                                      "answered while the database cannot be reached.")
+    store_timeout_s: float = Field(10.0, gt=0, le=3600, description="Longest a request waits "
+                                   "for the database (queue included) before it answers 503 "
+                                   "with Retry-After: a silent network cut or a locked database "
+                                   "never hangs a request.")
     ws_max_message_bytes: int = Field(64 * 1024, gt=0, description="Largest websocket message from a client.")
     ws_ping_interval: float = Field(20.0, gt=0, description="Seconds between websocket pings.")
     ws_ping_timeout: float = Field(60.0, gt=0, description="Close a websocket silent this long.")
