@@ -90,3 +90,12 @@ def test_unknown_address_and_method(server, operator):
     assert_error(http("GET", server.url + "/api/v2/things"), 404, "not_found")
     assert_error(http("GET", server.url + "/api/v1/events/0000-nope", token=operator), 404, "not_found")
     assert_error(http("DELETE", server.url + "/api/v1/events", token=operator), 405, "method_not_allowed")
+
+
+def test_a_time_at_the_edge_of_the_calendar_is_a_422_not_a_500(server, operator):
+    for when in ("0001-01-01T00:00:00+14:00", "0001-01-01T05:00:00+09:00",
+                 "9999-12-31T23:59:59-14:00"):
+        res = server.post_events([{**report(), "observed_at": when}], operator)
+        err = assert_error(res, 422, "validation_failed")
+        assert err["details"][0]["path"].endswith("observed_at"), err
+    assert server.core.store.last_seq() == 0
