@@ -14,6 +14,7 @@ from server.core.service import EventService, build_reference, build_service
 from server.core.settings import Settings
 from server.features import default_features
 from server.web import admin, api, areas, pages, ws
+from server.web.accesslog import log_request
 from server.web.base import NotFoundHandler
 from server.web.openapi import openapi_document
 
@@ -44,7 +45,7 @@ def make_app(settings: Settings, core: EventService | None = None,
         websocket_ping_interval=settings.ws_ping_interval,
         websocket_ping_timeout=settings.ws_ping_timeout,
         websocket_max_message_size=settings.ws_max_message_bytes,
-        compress_response=True)
+        compress_response=True, log_function=log_request)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from server.core.auth import Principal, bearer
 from server.core.errors import IOCError, NotFound, PayloadTooLarge, Unauthorized, Unavailable
 from server.core.events import parse_json
 from server.core.service import EventService, Reference
+from server.web.accesslog import request_summary
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,10 @@ class BaseHandler(tornado.web.RequestHandler):
         if isinstance(exc, Exception) and not isinstance(exc, IOCError):
             return self.core.fault(exc) or exc
         return exc
+
+    def _request_summary(self) -> str:
+        """Return ``METHOD URI (address)`` for Tornado's logs, secrets redacted."""
+        return request_summary(self)
 
     def log_exception(self, typ, value, tb) -> None:  # noqa: ANN001 - tornado signature
         """Client errors are answered, not logged as crashes; nor is a 503 while the database is
