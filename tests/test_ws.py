@@ -7,8 +7,8 @@ import time
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.helpers import (RECV_TIMEOUT, ServerThread, collect_events, open_ws, recv_json, report,
-                           subscribe)
+from tests.helpers import (RECV_TIMEOUT, ServerThread, collect_events, http, open_ws, recv_json,
+                           report, subscribe)
 
 
 def assert_silent(ws, seconds: float = 0.4) -> None:  # noqa: ANN001
@@ -209,3 +209,45 @@ def test_subscription_layers_are_bounded(server, wall):
         err = recv_json(ws)["error"]
         assert err["code"] == "validation_failed"
         assert err["details"][0]["path"] == "subscribe.layers"
+
+
+def closed_within(ws, seconds: float):  # noqa: ANN001, ANN201
+    """Return the close frame the server sent within ``seconds`` (frames before it skipped)."""
+    deadline = time.monotonic() + seconds
+    with pytest.raises(ConnectionClosed) as info:
+        while True:
+            ws.recv(timeout=max(0.01, deadline - time.monotonic()))
+    return info.value.rcvd
+
+
+def test_revoking_a_token_closes_its_open_websockets_at_once(settings, router):
+    from click.testing import CliRunner
+
+    from server.cli import main
+    settings = settings.model_copy(update={"ws_token_check_s": 0.5})
+    srv = ServerThread(settings, router).start()
+    try:
+        admin, other = srv.token("admin"), srv.token("wall")
+        doomed = srv.core.create_token("wall", label="doomed")
+        by_cli = srv.core.create_token("wall", label="by-cli")
+        ids = {t["label"]: t["id"] for t in http("GET", srv.url + "/api/v1/tokens",
+                                                 token=admin).body["tokens"]}
+        with open_ws(srv, doomed) as ws, open_ws(srv, other) as kept, \
+                open_ws(srv, by_cli) as cli_ws:
+            for s in (ws, kept, cli_ws):
+                subscribe(s)
+            t0 = time.monotonic()
+            assert http("DELETE", srv.url + f"/api/v1/tokens/{ids['doomed']}",
+                        token=admin).status == 200
+            close = closed_within(ws, 1.0)
+            assert close.code == 4401 and "revoked" in close.reason
+            assert time.monotonic() - t0 < 1.0
+            result = CliRunner().invoke(main, ["token", "revoke", "--id", ids["by-cli"],
+                                               "--db", settings.db])
+            assert result.exit_code == 0, result.output
+            assert closed_within(cli_ws, 2.0).code == 4401  # the periodic check (0.5 s here)
+            kept.send(json.dumps({"op": "ping"}))
+            assert recv_json(kept) == {"op": "pong"}  # another token's socket stays open
+    finally:
+        srv.stop()
+

@@ -27,6 +27,7 @@ from server.core.health import StoreHealth
 from server.core.hub import Hub
 from server.core.kpis import KpiContext, KpiRegistry, default_providers
 from server.core.ratelimit import Limit, RateLimiter
+from server.core.sessions import TOKENS_REVOKED, Sessions, live_token_ids
 from server.core.reroute import PAGE_SIZE, RerouteReport, RerouteRequest, plan_changes
 from server.store import (AppendResult, AuditEntry, CountQuery, EventQuery, EventStore, Page,
                           open_store)
@@ -93,9 +94,12 @@ class EventService:
         self.kpis = KpiRegistry(default_providers(), settings.kpi_cache_s)
         self.health = StoreHealth()
         self.limiter = build_limiter(settings)
-        self._background: list[Callable[[], Awaitable[None]]] = [self.access.run]
+        self.sessions = Sessions()
+        self._background: list[Callable[[], Awaitable[None]]] = [self.access.run,
+                                                                  self._watch_sessions]
         self._stages: list[IntakeStage] = []
         self._tasks: list[asyncio.Task] = []
+        self._checks: set[asyncio.Task] = set()
         self._started = False
 
     def add_background(self, factory: Callable[[], Awaitable[None]]) -> None:
@@ -112,6 +116,7 @@ class EventService:
         """Connect the bus, start the hub and background tasks (on the serving event loop)."""
         self.bus.subscribe(self.hub.publish)
         self.bus.subscribe_live(self.hub.publish_live)
+        self.bus.subscribe_control(self._on_control)
         head = await self.read(self.store.last_seq)
         await self.bus.start(StoreSource(head, self.read_page,
                                          functools.partial(self.read, self.store.last_seq)))
@@ -194,6 +199,35 @@ class EventService:
             except asyncio.TimeoutError:
                 self.health.failed(TimeoutError(f"no answer in {PROBE_TIMEOUT_S:g} s"), side)
         return self.health.to_json(self.tz)
+
+    # -- token revocation and open sessions ---------------------------------------------------
+    def announce_revoked(self) -> None:
+        """Tell every node (this one included) that tokens were revoked: each drops its auth
+        cache and closes its sockets whose token is no longer live."""
+        self.bus.publish_control([{"op": TOKENS_REVOKED}])
+
+    def _on_control(self, messages: list[dict[str, Any]]) -> None:
+        if any(isinstance(m, dict) and m.get("op") == TOKENS_REVOKED for m in messages):
+            self.tokens.forget()
+            task = asyncio.get_running_loop().create_task(self.check_sessions())
+            self._checks.add(task)
+            task.add_done_callback(self._checks.discard)
+
+    async def check_sessions(self) -> int:
+        """Close every open session whose token is revoked or expired; return how many (0 when
+        the store cannot be read: the next check tries again)."""
+        if not self.sessions.token_ids():
+            return 0
+        try:
+            records = await self.read(self.store.list_tokens)
+        except Unavailable:
+            return 0
+        return self.sessions.close_all_but(live_token_ids(records, now_micros()))
+
+    async def _watch_sessions(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.ws_token_check_s)
+            await self.check_sessions()
 
     async def _token_lookup(self, token_hash: str):
         return await self.read(self.store.token_by_hash, token_hash)
@@ -413,7 +447,8 @@ class EventService:
 
     def revoke_token(self, token_id: str) -> bool:
         """Revoke token ``token_id`` (effective at once in this process; other processes
-        within the cache's 30 s); return True if it was live."""
+        within the cache's 30 s, or at once after ``announce_revoked``); return True if it was
+        live."""
         done = self.store.revoke_token(token_id, now_micros())
         self.tokens.forget()
         return done

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     ws_max_messages_per_s: float = Field(20.0, gt=0, description="Messages a websocket client may "
                                          "send per second (bursts of twice as many); beyond: an "
                                          "error frame and close 1008.")
+    ws_token_check_s: float = Field(10.0, gt=0, description="How often each node checks that the "
+                                    "tokens of its open websockets are still live (a revocation "
+                                    "announced on the bus closes them at once; this catches one "
+                                    "whose announcement was lost, and expiry).")
     flush_ms: int = Field(100, ge=10, le=5000, description="Live batches go out at most this often.")
     allowed_origins: list[str] = Field(default_factory=list,
                                        description="Extra websocket origins allowed besides the server's own host.")

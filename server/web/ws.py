@@ -50,6 +50,7 @@ class EventSocket(tornado.websocket.WebSocketHandler):
     async def _authenticate(self, token: str) -> bool:
         try:
             self.principal = await self.core.tokens.principal(token)
+            self.core.sessions.add(self.principal.token_id, self)
             return True
         except IOCError as err:
             self._fail(err, CLOSE_UNAUTHORIZED)
@@ -136,9 +137,17 @@ class EventSocket(tornado.websocket.WebSocketHandler):
         self._pending -= 1
         self._pending_bytes -= size
 
-    def on_close(self) -> None:
-        """Drop the subscription."""
+    def revoked(self) -> None:
+        """Close with 4401: the token of this connection was revoked or has expired."""
         self.core.hub.detach(self)
+        if self.ws_connection is not None and not self.ws_connection.is_closing():
+            self.send_frame(error_frame(Unauthorized("the token was revoked or has expired")))
+            self.close(CLOSE_UNAUTHORIZED, "the token was revoked or has expired")
+
+    def on_close(self) -> None:
+        """Drop the subscription and the session."""
+        self.core.hub.detach(self)
+        self.core.sessions.discard(self)
 
 
 def routes(base: dict) -> list[tuple]:
