@@ -251,3 +251,41 @@ def test_revoking_a_token_closes_its_open_websockets_at_once(settings, router):
     finally:
         srv.stop()
 
+
+def handshake(port: int, headers: dict[str, str]) -> int:
+    """Return the status of a raw websocket handshake to ``/ws`` with ``headers`` (Host too)."""
+    import socket
+    lines = ["GET /ws HTTP/1.1", "Upgrade: websocket", "Connection: Upgrade",
+             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13",
+             *(f"{k}: {v}" for k, v in headers.items())]
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        head = b""
+        while b"\r\n" not in head:
+            head += s.recv(4096)
+    return int(head.split()[1])
+
+
+def test_the_origin_is_compared_with_the_server_s_own_not_with_the_host_header(settings, router):
+    srv = ServerThread(settings, router).start()
+    try:
+        port = srv.server.port
+        evil = {"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"}
+        assert handshake(port, evil) == 403  # DNS rebinding: Host and Origin agree, both evil
+        assert handshake(port, {**evil, "Sec-Fetch-Site": "same-origin"}) == 403
+        for origin in (f"http://127.0.0.1:{port}", f"http://localhost:{port}"):
+            assert handshake(port, {"Host": f"127.0.0.1:{port}", "Origin": origin}) == 101
+        assert handshake(port, {"Host": f"127.0.0.1:{port}",
+                                "Origin": f"http://127.0.0.1:{port + 1}"}) == 403
+        assert handshake(port, {"Host": f"127.0.0.1:{port}"}) == 101  # no Origin: not a browser
+    finally:
+        srv.stop()
+    srv = ServerThread(settings.model_copy(update={"public_url": "https://ioc.hue.gov.vn"}),
+                       router).start()
+    try:
+        port = srv.server.port
+        for origin, status in (("https://ioc.hue.gov.vn", 101), ("https://IOC.hue.gov.vn:443", 101),
+                               ("http://ioc.hue.gov.vn", 403), (f"http://127.0.0.1:{port}", 403)):
+            assert handshake(port, {"Host": "ioc.hue.gov.vn", "Origin": origin}) == status, origin
+    finally:
+        srv.stop()

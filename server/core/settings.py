@@ -73,7 +73,11 @@ class Settings(BaseSettings):
                                     "whose announcement was lost, and expiry).")
     flush_ms: int = Field(100, ge=10, le=5000, description="Live batches go out at most this often.")
     allowed_origins: list[str] = Field(default_factory=list,
-                                       description="Extra websocket origins allowed besides the server's own host.")
+                                       description="Extra websocket origins allowed besides the server's own.")
+    public_url: str | None = Field(None, pattern=r"^https?://[^/\s]+(/\S*)?$",
+                                   description="The address browsers reach the server at (e.g. "
+                                   "https://ioc.hue.gov.vn): its origin may open websockets. "
+                                   "Default: the address the server is bound to (HOST:PORT).")
     # -- several nodes (see docs/SCALING.md) ------------------------------------------------------
     bus: str = Field("memory", pattern=r"^(memory|rediss?://\S+|unix://\S+)$",
                      description="Event bus: memory (one node) or a Redis URL (redis://host:6379/0) "

@@ -82,6 +82,10 @@ async def start_server(settings: Settings, core: EventService | None = None,
     sockets = sockets or tornado.netutil.bind_sockets(settings.port, settings.host)
     http.add_sockets(sockets)
     port = sockets[0].getsockname()[1]
+    app.settings["own_origins"] = ws.own_origins(settings, port)
+    if not settings.public_url and settings.host in ws.WILDCARD_HOSTS:
+        log.warning("bound to every interface: browsers may open the websocket from "
+                    "http://127.0.0.1:%d only; set IOC_PUBLIC_URL to the address they use", port)
     log.info("listening on http://%s:%d", settings.host, port)
     return RunningServer(port, core, features, http)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 from urllib.parse import urlparse
 
 import orjson
@@ -21,6 +22,9 @@ CLOSE_POLICY = 1008
 CLOSE_TRY_AGAIN = 1013
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_CODES = {Unauthorized: CLOSE_UNAUTHORIZED, TooManyRequests: CLOSE_POLICY}
+DEFAULT_PORTS = {"http": 80, "https": 443}
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::", "[::]"})
 
 
 class EventSocket(tornado.websocket.WebSocketHandler):
@@ -35,11 +39,26 @@ class EventSocket(tornado.websocket.WebSocketHandler):
         self._congested_since: float | None = None
         self._budget = MessageBudget(core.settings.ws_max_messages_per_s)
 
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        """Refuse (403) a handshake whose ``Origin`` is not ours before Tornado's own check,
+        which trusts an ``Origin`` equal to the ``Host`` header or a ``Sec-Fetch-Site:
+        same-origin`` (both the attacker's own name under DNS rebinding); a client that sends
+        no ``Origin`` is not a browser and may connect."""
+        origin = self.request.headers.get("Origin")
+        if origin is not None and not self.check_origin(origin):
+            self.set_status(403)
+            self.finish("Cross origin websockets not allowed")
+            return
+        await super().get(*args, **kwargs)
+
     def check_origin(self, origin: str) -> bool:
-        """Allow the server's own host and the configured origins only."""
+        """Allow the server's public origin (``IOC_PUBLIC_URL``, else the address it is bound
+        to) and ``IOC_ALLOWED_ORIGINS`` only; never the ``Host`` header the client sent."""
         if origin in self.core.settings.allowed_origins:
             return True
-        return urlparse(origin).netloc.lower() == self.request.host.lower()
+        allowed = {normal_origin(o) for o in self.core.settings.allowed_origins}
+        allowed |= self.application.settings.get("own_origins", frozenset())
+        return normal_origin(origin) in allowed - {None}
 
     async def open(self) -> None:
         """Authenticate from ``?token=`` when given (else the first message must carry it)."""
@@ -148,6 +167,31 @@ class EventSocket(tornado.websocket.WebSocketHandler):
         """Drop the subscription and the session."""
         self.core.hub.detach(self)
         self.core.sessions.discard(self)
+
+
+def normal_origin(url: str) -> str | None:
+    """Return ``scheme://host:port`` of ``url`` (lower case, default port written), or None
+    when it is not an http(s) origin."""
+    try:
+        parts = urlparse(url.strip().lower())
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        return None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}:{port}"
+
+
+def own_origins(settings: Any, port: int) -> frozenset[str]:
+    """Return the origins of the server itself: ``settings.public_url``'s, else the bound
+    address (``http://HOST:PORT``; a loopback or wildcard host: its loopback names)."""
+    if settings.public_url:
+        return frozenset({normal_origin(settings.public_url)} - {None})
+    host = settings.host.lower()
+    hosts = LOOPBACK_NAMES if host in LOOPBACK_NAMES | WILDCARD_HOSTS else {host}
+    return frozenset(o for h in hosts for scheme in DEFAULT_PORTS
+                     if (o := normal_origin(f"{scheme}://{h}:{port}")))
 
 
 def routes(base: dict) -> list[tuple]:
