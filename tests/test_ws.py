@@ -289,3 +289,34 @@ def test_the_origin_is_compared_with_the_server_s_own_not_with_the_host_header(s
             assert handshake(port, {"Host": "ioc.hue.gov.vn", "Origin": origin}) == status, origin
     finally:
         srv.stop()
+
+
+def test_the_configured_ping_timeout_is_the_one_applied(settings, router):
+    """Pings every 0.2 s, timeout 1 s: a client that never answers is closed after about 1 s
+    (Tornado alone cut the timeout to the interval: 0.2 s); one that answers stays."""
+    import socket
+    settings = settings.model_copy(update={"ws_ping_interval": 0.2, "ws_ping_timeout": 1.0})
+    srv = ServerThread(settings, router).start()
+    try:
+        with open_ws(srv, srv.token("wall")) as alive, \
+                socket.create_connection(("127.0.0.1", srv.server.port), timeout=5) as mute:
+            mute.sendall(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                         b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                         b"Sec-WebSocket-Version: 13\r\n\r\n")
+            t0, data = time.monotonic(), b""
+            while b"\r\n\r\n" not in data:
+                data += mute.recv(4096)
+            data = data.split(b"\r\n\r\n", 1)[1]
+            while True:  # read frames (pings, unanswered) until the close frame
+                while len(data) < 2 or len(data) < 2 + (data[1] & 0x7F):
+                    data += mute.recv(4096)
+                opcode, size = data[0] & 0x0F, data[1] & 0x7F
+                if opcode == 0x8:
+                    break
+                data = data[2 + size:]
+            closed_after = time.monotonic() - t0
+            assert 0.9 <= closed_after <= 2.5, closed_after
+            alive.send(json.dumps({"op": "ping"}))
+            assert recv_json(alive) == {"op": "pong"}  # it answered the pings: still open
+    finally:
+        srv.stop()

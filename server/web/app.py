@@ -43,7 +43,7 @@ def make_app(settings: Settings, core: EventService | None = None,
         routes, core=core, features=features, default_handler_class=NotFoundHandler,
         default_handler_args=base,
         websocket_ping_interval=settings.ws_ping_interval,
-        websocket_ping_timeout=settings.ws_ping_timeout,
+        websocket_ping_timeout=0,  # Tornado caps it at the interval: EventSocket keeps its own
         websocket_max_message_size=settings.ws_max_message_bytes,
         compress_response=True, log_function=log_request)
 

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import orjson
+import tornado.ioloop
 import tornado.websocket
 
 from server.core.auth import ANONYMOUS, view_of
@@ -38,6 +39,8 @@ class EventSocket(tornado.websocket.WebSocketHandler):
         self._pending_bytes = 0
         self._congested_since: float | None = None
         self._budget = MessageBudget(core.settings.ws_max_messages_per_s)
+        self._heard = time.monotonic()
+        self._watchdog: tornado.ioloop.PeriodicCallback | None = None
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
         """Refuse (403) a handshake whose ``Origin`` is not ours before Tornado's own check,
@@ -62,6 +65,7 @@ class EventSocket(tornado.websocket.WebSocketHandler):
 
     async def open(self) -> None:
         """Authenticate from ``?token=`` when given (else the first message must carry it)."""
+        self._start_watchdog()
         token = self.get_query_argument("token", None)
         if token:
             await self._authenticate(token)
@@ -75,8 +79,37 @@ class EventSocket(tornado.websocket.WebSocketHandler):
             self._fail(err, CLOSE_UNAUTHORIZED)
             return False
 
+    def _start_watchdog(self) -> None:
+        """Close the connection once the client has been silent (no pong, ping or message) for
+        ``ws_ping_timeout``. Tornado (6.5+) cuts its own ping timeout to the ping interval,
+        which made a 60 s setting 20 s; so Tornado only sends the pings and this checks."""
+        settings = self.core.settings
+        every = min(settings.ws_ping_interval, settings.ws_ping_timeout) / 4
+        self._heard = time.monotonic()
+        self._watchdog = tornado.ioloop.PeriodicCallback(self._check_alive, every * 1000)
+        self._watchdog.start()
+
+    def _check_alive(self) -> None:
+        if time.monotonic() - self._heard > self.core.settings.ws_ping_timeout:
+            self._stop_watchdog()
+            self.close(reason="ping timed out")
+
+    def _stop_watchdog(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.stop()
+            self._watchdog = None
+
+    def on_pong(self, data: bytes) -> None:
+        """The client answered a ping: it is alive."""
+        self._heard = time.monotonic()
+
+    def on_ping(self, data: bytes) -> None:
+        """The client pinged: it is alive."""
+        self._heard = time.monotonic()
+
     async def on_message(self, message: str | bytes) -> None:
         """Handle one client message; errors go back as an error frame."""
+        self._heard = time.monotonic()
         try:
             self._budget.spend()
             msg = parse_message(message)
@@ -164,7 +197,8 @@ class EventSocket(tornado.websocket.WebSocketHandler):
             self.close(CLOSE_UNAUTHORIZED, "the token was revoked or has expired")
 
     def on_close(self) -> None:
-        """Drop the subscription and the session."""
+        """Drop the subscription, the session and the watchdog."""
+        self._stop_watchdog()
         self.core.hub.detach(self)
         self.core.sessions.discard(self)
 
