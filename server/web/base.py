@@ -181,3 +181,36 @@ class StreamedBodyHandler(BaseHandler):
     def body_json(self) -> Any:
         """Return the decoded JSON of the streamed body (400/413 in the one error shape)."""
         return parse_json(self.body, self._limit)
+
+
+@tornado.web.stream_request_body
+class TooLargeHandler(BaseHandler):
+    """Answers a request to a handler that reads its body whole when the announced body is
+    over ``max_body_bytes``: 413 in the one error shape at once, the body drained and dropped
+    (Tornado alone would read it up to the server's limit, or reset the connection past it)."""
+
+    def initialize(self, core: EventService, ref: Reference | None = None,
+                   **_route_kwargs: Any) -> None:
+        """Receive the core (the route's other arguments are not needed)."""
+        super().initialize(core, ref)
+
+    #: Bodies up to this many times the limit are drained (so a client that sends its whole
+    #: body before reading gets the 413); larger ones are refused and the connection closed.
+    DRAIN_FACTOR = 64
+
+    async def prepare(self) -> None:
+        """Refuse with 413."""
+        limit = self.core.settings.max_body_bytes
+        length = self.request.headers.get("Content-Length", "?")
+        if length.isdigit() and int(length) <= limit * self.DRAIN_FACTOR:
+            self.request.connection.set_max_body_size(int(length))
+        raise PayloadTooLarge(f"body is {length} bytes; the limit is {limit}")
+
+    def data_received(self, chunk: bytes) -> None:
+        """Drop the body."""
+
+
+def too_large(headers: Any, limit: int) -> bool:
+    """Return True when ``headers`` announce a body over ``limit`` bytes."""
+    length = headers.get("Content-Length", "")
+    return length.isdigit() and int(length) > limit
