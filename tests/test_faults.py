@@ -8,6 +8,7 @@ import resource
 import sqlite3
 import time
 from typing import Callable
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -232,3 +233,40 @@ def test_a_held_write_lock_answers_503_within_seconds_and_the_retry_is_stored_on
         assert [(e["seq"], e["id"]) for e in stored] == [(1, retry.body["events"][0]["id"])]
     finally:
         srv.stop()
+
+
+def test_a_server_started_while_postgis_is_down_serves_503_and_starts_when_it_answers(
+        pg_database, router):
+    """The database refuses every connection when the server starts (the proxy is cut): the
+    server starts anyway, answers 503 (``/ready`` too, ``/health`` degraded) and, once the
+    database answers, serves and streams without a restart."""
+    from server.core.auth import new_token
+    from tests.faults import CuttableProxy
+    store = open_store(pg_database, parse_offset("+07:00"))
+    operator, record = new_token("operator")
+    store.save_token(record)
+    store.close()
+    target = urlsplit(pg_database)
+    proxy = CuttableProxy((target.hostname, target.port or 5432))
+    proxy.cut()
+    srv = ServerThread(Settings(port=0, db=proxy.url_for(pg_database), flush_ms=50,
+                                store_retry_after_s=1), router).start()
+    try:
+        assert_unavailable(http("GET", srv.url + "/api/v1/ready", timeout=15))
+        doc = health(srv.url)
+        assert doc["status"] == "degraded" and doc["store"]["state"] == "unavailable"
+        res = http("POST", srv.url + "/api/v1/events", {"events": [report()]}, operator,
+                   timeout=15)
+        assert res.status == 503 and res.headers["Retry-After"] == "1", res.body
+        proxy.restore()
+        wait_until(lambda: http("GET", srv.url + "/api/v1/ready").status == 200, 30)
+        assert health(srv.url)["status"] == "ok"
+        with open_ws(srv, operator) as ws:
+            subscribe(ws, since=0)
+            res = http("POST", srv.url + "/api/v1/events", {"events": [report()]}, operator)
+            assert res.status == 201
+            live = collect_events(ws, res.body["events"][0]["seq"])
+            assert [e["id"] for e in live] == [res.body["events"][0]["id"]]
+    finally:
+        srv.stop()
+        proxy.close()

@@ -112,12 +112,41 @@ class EventService:
         """Pass every ingested batch holding one of ``stage.kinds`` through ``stage``."""
         self._stages.append(stage)
 
+    @property
+    def started(self) -> bool:
+        """Return True once the hub, the bus and the background tasks run (the database has
+        answered since the start)."""
+        return self._started
+
     async def start(self) -> None:
-        """Connect the bus, start the hub and background tasks (on the serving event loop)."""
+        """Connect the bus, start the hub and background tasks (on the serving event loop). When
+        the database does not answer, return at once (requests get 503, ``/ready`` 503,
+        ``/health`` degraded) and finish starting in the background as soon as it does."""
         self.bus.subscribe(self.hub.publish)
         self.bus.subscribe_live(self.hub.publish_live)
         self.bus.subscribe_control(self._on_control)
-        head = await self.read(self.store.last_seq)
+        try:
+            head = await self.read(self.store.last_seq)
+        except Unavailable:
+            log.warning("starting without the database: 503 until it answers")
+            task = asyncio.get_running_loop().create_task(self._start_when_reachable())
+            self._checks.add(task)
+            task.add_done_callback(self._checks.discard)
+            return
+        await self._start_at(head)
+
+    async def _start_when_reachable(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                head = await self.read(self.store.last_seq)
+            except Unavailable:
+                continue
+            log.warning("the database answers: starting the hub, the bus and the tasks")
+            await self._start_at(head)
+            return
+
+    async def _start_at(self, head: int) -> None:
         await self.bus.start(StoreSource(head, self.read_page,
                                          functools.partial(self.read, self.store.last_seq)))
         self.hub.start(head)
@@ -127,9 +156,9 @@ class EventService:
 
     async def close(self) -> None:
         """Stop background tasks, the hub, the bus, the threads and the store."""
-        for task in self._tasks:
+        for task in [*self._tasks, *self._checks]:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._checks, return_exceptions=True)
         await self.hub.stop()
         await self.bus.close()
         self._writer.shutdown(wait=True)
@@ -148,7 +177,7 @@ class EventService:
 
     async def _run(self, side: str, fn: Callable[..., Any], *args: Any) -> Any:
         pool = self._writer if side == "write" else self._readers
-        call = asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+        call = asyncio.get_running_loop().run_in_executor(pool, self._prepared, fn, *args)
         deadline = self.settings.store_timeout_s
         try:
             result = await asyncio.wait_for(call, deadline)
@@ -161,6 +190,12 @@ class EventService:
             raise fault from exc
         self.health.succeeded(side)
         return result
+
+    def _prepared(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Return ``fn(*args)`` once the store is ready (its schema checked: a store opened
+        while the database was away does it on its first call that reaches it)."""
+        self.store.prepare()
+        return fn(*args)
 
     def fault(self, exc: BaseException, side: str = "read") -> Unavailable | None:
         """Return the Unavailable error (503, ``Retry-After``) that ``exc`` means when it says the

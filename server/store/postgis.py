@@ -14,6 +14,7 @@ nearest-N is the geography KNN ``<->`` on its own GiST index, and GeoJSON export
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timezone
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -117,10 +118,28 @@ class PostGISStore(EventStore):
             pool_timeout=POOL_TIMEOUT_S,
             connect_args={"application_name": "hue-ioc", "options": "-c synchronous_commit=on",
                           "connect_timeout": CONNECT_TIMEOUT_S, **SOCKET_OPTIONS})
-        ensure_schema(self.engine)
+        self._schema_ready = False
+        self._schema_lock = threading.Lock()
+        try:
+            self.prepare()
+        except Exception as exc:
+            if not self.unavailable(exc):
+                raise
+            log.warning("database unavailable at start (%s): the schema is checked when it "
+                        "answers", type(exc).__name__)
         self._reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._snapshot = self.engine.execution_options(isolation_level="REPEATABLE READ",
                                                        postgresql_readonly=True)
+
+    def prepare(self) -> None:
+        """See EventStore.prepare: migrate the schema to head the first time the database
+        answers."""
+        if self._schema_ready:
+            return
+        with self._schema_lock:
+            if not self._schema_ready:
+                ensure_schema(self.engine)
+                self._schema_ready = True
 
     def unavailable(self, exc: BaseException) -> bool:
         """See EventStore.unavailable: connection errors (refused, lost, invalidated), the
