@@ -167,7 +167,8 @@ def test_a_locked_sqlite_database_is_unavailable_not_a_bug(tmp_path):
         store.close()
 
 
-def timed(method: str, url: str, token: str | None = None, **kw) -> tuple[float, object]:  # noqa: ANN003
+def timed(method: str, url: str, token: str | None = None,
+          **kw) -> tuple[float, object]:  # noqa: ANN003
     """Return (seconds it took, the Response) of one request (it must answer within 8 s)."""
     start = time.monotonic()
     res = http(method, url, token=token, timeout=8, **kw)

@@ -72,8 +72,8 @@ class Settings(BaseSettings):
                                     "announced on the bus closes them at once; this catches one "
                                     "whose announcement was lost, and expiry).")
     flush_ms: int = Field(100, ge=10, le=5000, description="Live batches go out at most this often.")
-    allowed_origins: list[str] = Field(default_factory=list,
-                                       description="Extra websocket origins allowed besides the server's own.")
+    allowed_origins: list[str] = Field(default_factory=list, description="Extra websocket "
+                                       "origins allowed besides the server's own.")
     public_url: str | None = Field(None, pattern=r"^https?://[^/\s]+(/\S*)?$",
                                    description="The address browsers reach the server at (e.g. "
                                    "https://ioc.hue.gov.vn): its origin may open websockets. "

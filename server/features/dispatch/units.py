@@ -220,7 +220,8 @@ class Roster:
         if at > now + FUTURE_TOLERANCE_US:
             raise ValidationFailed("the fix is in the future", [detail("at", "check the clock")])
         if not in_range(at):
-            raise ValidationFailed("the fix's time is out of range", [detail("at", "years 1 to 9999")])
+            raise ValidationFailed("the fix's time is out of range",
+                                   [detail("at", "years 1 to 9999")])
         if not self.core.validator.region.contains_many(np.array([fix.lat]), np.array([fix.lon]))[0]:
             raise ValidationFailed("the position is outside the service region",
                                    [detail("lat", f"({fix.lat}, {fix.lon}) is not near Huế")])
