@@ -85,6 +85,7 @@ class Bus(abc.ABC):
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
         self._live_listeners: list[Listener] = []
+        self._control_listeners: list[Listener] = []
         self.stats = BusStats(type(self).__name__)
 
     @abc.abstractmethod
@@ -104,6 +105,16 @@ class Bus(abc.ABC):
         """Hand live-only events to the live listeners of this node (a bus for several nodes
         also sends them to the other nodes, best effort)."""
         _call_all(self._live_listeners, events)
+
+    def subscribe_control(self, listener: Listener) -> None:
+        """Register ``listener(messages)`` for control messages (``{"op": …}``, e.g. tokens
+        revoked) of every node, this one included."""
+        self._control_listeners.append(listener)
+
+    def publish_control(self, messages: list[dict[str, Any]]) -> None:
+        """Hand control messages to the control listeners of this node (a bus for several
+        nodes also sends them to the other nodes, best effort)."""
+        _call_all(self._control_listeners, messages)
 
     async def start(self, source: StoreSource) -> None:
         """Connect; ``source.head`` is the store's head that the listeners start from."""
@@ -235,6 +246,7 @@ class RedisBus(Bus):
                                         socket_timeout=10.0, health_check_interval=5)
         self._group = f"node:{options.node_id}"
         self._live_channel = f"{options.stream}:live"
+        self._control_channel = control_channel(options.stream)
         self._outbox: asyncio.Queue[tuple[str, list[dict[str, Any]]]] = asyncio.Queue(
             options.outbox)
         self._orderer: SeqOrderer | None = None
@@ -253,6 +265,11 @@ class RedisBus(Bus):
         """Deliver locally at once, and queue the events for the other nodes (pub/sub)."""
         super().publish_live(events)
         self._enqueue("l", events)
+
+    def publish_control(self, messages: list[dict[str, Any]]) -> None:
+        """Deliver locally at once, and queue the messages for the other nodes (pub/sub)."""
+        super().publish_control(messages)
+        self._enqueue("c", messages)
 
     async def start(self, source: StoreSource) -> None:
         """Start the orderer at ``source.head`` and the sender, reader and live loops (they
@@ -313,7 +330,8 @@ class RedisBus(Bus):
                 pipe.xadd(opts.stream, {"n": node, "e": body}, maxlen=opts.maxlen,
                           approximate=True)
             else:
-                pipe.publish(self._live_channel, node.encode() + b"\n" + body)
+                channel = self._live_channel if what == "l" else self._control_channel
+                pipe.publish(channel, node.encode() + b"\n" + body)
         await pipe.execute()
 
     async def _ensure_group(self) -> None:
@@ -365,14 +383,33 @@ class RedisBus(Bus):
         while True:
             try:
                 async with self._redis.pubsub() as ps:
-                    await ps.subscribe(self._live_channel)
+                    await ps.subscribe(self._live_channel, self._control_channel)
                     async for msg in ps.listen():
                         node, _, body = bytes(msg.get("data") or b"").partition(b"\n")
                         if msg.get("type") == "message" and node != me:
-                            _call_all(self._live_listeners, orjson.loads(body))
+                            control = bytes(msg.get("channel") or b"").decode() \
+                                == self._control_channel
+                            _call_all(self._control_listeners if control
+                                      else self._live_listeners, orjson.loads(body))
             except (RedisError, OSError) as exc:
                 self._down(exc)
                 await asyncio.sleep(1.0)
+
+
+def control_channel(stream: str) -> str:
+    """Return the Redis pub/sub channel of the control messages of the nodes on ``stream``."""
+    return f"{stream}:control"
+
+
+def announce_control(url: str, stream: str, messages: list[dict[str, Any]]) -> None:
+    """Send control messages to every node on the Redis bus ``url`` from outside a server
+    (``ioc token revoke``); raise the Redis error when it cannot be reached."""
+    import redis
+    client = redis.Redis.from_url(url, socket_connect_timeout=2.0, socket_timeout=5.0)
+    try:
+        client.publish(control_channel(stream), b"cli\n" + orjson.dumps(messages))
+    finally:
+        client.close()
 
 
 def make_bus(settings: Any) -> Bus:

@@ -24,7 +24,7 @@ from geo.region import ServiceRegion
 from geo.router import Router
 from server.core.errors import BadRequest, PayloadTooLarge, ValidationFailed, detail
 from server.core.kinds import KindRegistry
-from server.core.timefmt import now_micros, to_micros, to_rfc3339
+from server.core.timefmt import in_range, now_micros, to_micros, to_rfc3339
 
 Severity = Literal["unknown", "minor", "moderate", "severe", "extreme"]
 SERVER_FIELDS = frozenset({"id", "seq", "cell", "area", "agency_id", "copied_to", "deadline",
@@ -221,6 +221,9 @@ class EventValidator:
         if ev.status is not None and ev.status not in kind.accepted_statuses:
             details.append(detail(_loc(p, ("status",)),
                                   f"must be one of {', '.join(kind.accepted_statuses)}"))
+            return None, {}
+        if ev.observed_at is not None and not in_range(to_micros(ev.observed_at)):
+            details.append(detail(_loc(p, ("observed_at",)), "is out of range (years 1 to 9999)"))
             return None, {}
         if ev.observed_at is not None and to_micros(ev.observed_at) > now + FUTURE_TOLERANCE_US:
             details.append(detail(_loc(p, ("observed_at",)),

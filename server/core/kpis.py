@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, ClassVar
 
 from layers.registry import LayerRegistry
+from server.core.errors import Unavailable
 from server.core.kinds import KindRegistry
 from server.store.base import CountQuery
 from server.core.timefmt import to_micros, to_rfc3339
@@ -160,7 +161,10 @@ class KpiRegistry:
         groups: dict[str, KpiGroup] = {}
         items: list[dict[str, Any]] = []
         for provider, result in zip(providers, results):
-            if isinstance(result, BaseException):
+            if isinstance(result, Unavailable):  # an outage: health logs it once
+                log.debug("KPI provider %s: %s", provider.id, result.message)
+                result = provider.failed()
+            elif isinstance(result, BaseException):
                 log.error("KPI provider %s failed", provider.id, exc_info=result)
                 result = provider.failed()
             groups.setdefault(provider.group.id, provider.group)

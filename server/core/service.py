@@ -30,6 +30,7 @@ from server.core.kinds import Kind, KindRegistry, wall_catalog
 from server.core.kit.alerts import AlertKind
 from server.core.kpis import KpiContext, KpiRegistry, default_providers
 from server.core.ratelimit import Limit, RateLimiter
+from server.core.sessions import TOKENS_REVOKED, Sessions, live_token_ids
 from server.core.reroute import PAGE_SIZE, RerouteReport, RerouteRequest, plan_changes
 from server.store import (AppendResult, AuditEntry, CountQuery, EventQuery, EventStore, Page,
                           open_store)
@@ -100,9 +101,12 @@ class EventService:
         self.kpis = KpiRegistry(default_providers(), settings.kpi_cache_s)
         self.health = StoreHealth()
         self.limiter = build_limiter(settings)
-        self._background: list[Callable[[], Awaitable[None]]] = [self.access.run]
+        self.sessions = Sessions()
+        self._background: list[Callable[[], Awaitable[None]]] = [self.access.run,
+                                                                  self._watch_sessions]
         self._stages: list[IntakeStage] = []
         self._tasks: list[asyncio.Task] = []
+        self._checks: set[asyncio.Task] = set()
         self._started = False
 
     def add_background(self, factory: Callable[[], Awaitable[None]]) -> None:
@@ -115,11 +119,41 @@ class EventService:
         """Pass every ingested batch holding one of ``stage.kinds`` through ``stage``."""
         self._stages.append(stage)
 
+    @property
+    def started(self) -> bool:
+        """Return True once the hub, the bus and the background tasks run (the database has
+        answered since the start)."""
+        return self._started
+
     async def start(self) -> None:
-        """Connect the bus, start the hub and background tasks (on the serving event loop)."""
+        """Connect the bus, start the hub and background tasks (on the serving event loop). When
+        the database does not answer, return at once (requests get 503, ``/ready`` 503,
+        ``/health`` degraded) and finish starting in the background as soon as it does."""
         self.bus.subscribe(self.hub.publish)
         self.bus.subscribe_live(self.hub.publish_live)
-        head = await self.read(self.store.last_seq)
+        self.bus.subscribe_control(self._on_control)
+        try:
+            head = await self.read(self.store.last_seq)
+        except Unavailable:
+            log.warning("starting without the database: 503 until it answers")
+            task = asyncio.get_running_loop().create_task(self._start_when_reachable())
+            self._checks.add(task)
+            task.add_done_callback(self._checks.discard)
+            return
+        await self._start_at(head)
+
+    async def _start_when_reachable(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                head = await self.read(self.store.last_seq)
+            except Unavailable:
+                continue
+            log.warning("the database answers: starting the hub, the bus and the tasks")
+            await self._start_at(head)
+            return
+
+    async def _start_at(self, head: int) -> None:
         await self.bus.start(StoreSource(head, self.read_page,
                                          functools.partial(self.read, self.store.last_seq)))
         self.hub.start(head)
@@ -129,9 +163,9 @@ class EventService:
 
     async def close(self) -> None:
         """Stop background tasks, the hub, the bus, the threads and the store."""
-        for task in self._tasks:
+        for task in [*self._tasks, *self._checks]:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._checks, return_exceptions=True)
         await self.hub.stop()
         await self.bus.close()
         self._writer.shutdown(wait=True)
@@ -150,8 +184,12 @@ class EventService:
 
     async def _run(self, side: str, fn: Callable[..., Any], *args: Any) -> Any:
         pool = self._writer if side == "write" else self._readers
+        call = asyncio.get_running_loop().run_in_executor(pool, self._prepared, fn, *args)
+        deadline = self.settings.store_timeout_s
         try:
-            result = await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+            result = await asyncio.wait_for(call, deadline)
+        except asyncio.TimeoutError as exc:  # a call still queued is cancelled, not run later
+            raise self._unavailable(TimeoutError(f"no answer in {deadline:g} s"), side) from exc
         except Exception as exc:
             fault = self.fault(exc, side)
             if fault is None:
@@ -159,6 +197,12 @@ class EventService:
             raise fault from exc
         self.health.succeeded(side)
         return result
+
+    def _prepared(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Return ``fn(*args)`` once the store is ready (its schema checked: a store opened
+        while the database was away does it on its first call that reaches it)."""
+        self.store.prepare()
+        return fn(*args)
 
     def fault(self, exc: BaseException, side: str = "read") -> Unavailable | None:
         """Return the Unavailable error (503, ``Retry-After``) that ``exc`` means when it says the
@@ -170,6 +214,11 @@ class EventService:
             if isinstance(exc, IOCError):
                 self.health.succeeded(side)
             return None
+        return self._unavailable(exc, side)
+
+    def _unavailable(self, exc: BaseException, side: str) -> Unavailable:
+        """Return the 503 for a call of ``side`` that could not reach the database (``exc``),
+        after marking the store unavailable."""
         self.health.failed(exc, side)
         wait = self.settings.store_retry_after_s
         return Unavailable(f"the database cannot be reached; retry after {wait} s (a POST with "
@@ -192,6 +241,35 @@ class EventService:
             except asyncio.TimeoutError:
                 self.health.failed(TimeoutError(f"no answer in {PROBE_TIMEOUT_S:g} s"), side)
         return self.health.to_json(self.tz)
+
+    # -- token revocation and open sessions ---------------------------------------------------
+    def announce_revoked(self) -> None:
+        """Tell every node (this one included) that tokens were revoked: each drops its auth
+        cache and closes its sockets whose token is no longer live."""
+        self.bus.publish_control([{"op": TOKENS_REVOKED}])
+
+    def _on_control(self, messages: list[dict[str, Any]]) -> None:
+        if any(isinstance(m, dict) and m.get("op") == TOKENS_REVOKED for m in messages):
+            self.tokens.forget()
+            task = asyncio.get_running_loop().create_task(self.check_sessions())
+            self._checks.add(task)
+            task.add_done_callback(self._checks.discard)
+
+    async def check_sessions(self) -> int:
+        """Close every open session whose token is revoked or expired; return how many (0 when
+        the store cannot be read: the next check tries again)."""
+        if not self.sessions.token_ids():
+            return 0
+        try:
+            records = await self.read(self.store.list_tokens)
+        except Unavailable:
+            return 0
+        return self.sessions.close_all_but(live_token_ids(records, now_micros()))
+
+    async def _watch_sessions(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.ws_token_check_s)
+            await self.check_sessions()
 
     async def _token_lookup(self, token_hash: str):
         return await self.read(self.store.token_by_hash, token_hash)
@@ -366,7 +444,10 @@ class EventService:
             while (part := await self.read(next, parts, None)) is not None:
                 yield part
         finally:
-            await self.read(parts.close)
+            try:
+                await self.read(parts.close)
+            except (ValueError, Unavailable):  # a chunk past its deadline still runs (the
+                pass  # export already failed with 503): the generator closes when collected
 
     @staticmethod
     def _exact_view(principal: Principal, what: str) -> View:
@@ -412,7 +493,8 @@ class EventService:
 
     def revoke_token(self, token_id: str) -> bool:
         """Revoke token ``token_id`` (effective at once in this process; other processes
-        within the cache's 30 s); return True if it was live."""
+        within the cache's 30 s, or at once after ``announce_revoked``); return True if it was
+        live."""
         done = self.store.revoke_token(token_id, now_micros())
         self.tokens.forget()
         return done

@@ -58,6 +58,10 @@ class CoreSettings(SettingsBase):
                                 "(generous: many phones may share one carrier address).")
     store_retry_after_s: int = Field(5, ge=1, le=3600, description="Retry-After (seconds) of the "
                                      "503 answered while the database cannot be reached.")
+    store_timeout_s: float = Field(10.0, gt=0, le=3600, description="Longest a request waits "
+                                   "for the database (queue included) before it answers 503 "
+                                   "with Retry-After: a silent network cut or a locked database "
+                                   "never hangs a request.")
     ws_max_message_bytes: int = Field(64 * 1024, gt=0,
                                       description="Largest websocket message from a client.")
     ws_ping_interval: float = Field(20.0, gt=0, description="Seconds between websocket pings.")
@@ -79,10 +83,18 @@ class CoreSettings(SettingsBase):
     ws_max_messages_per_s: float = Field(20.0, gt=0, description="Messages a websocket client may "
                                          "send per second (bursts of twice as many); beyond: an "
                                          "error frame and close 1008.")
+    ws_token_check_s: float = Field(10.0, gt=0, description="How often each node checks that the "
+                                    "tokens of its open websockets are still live (a revocation "
+                                    "announced on the bus closes them at once; this catches one "
+                                    "whose announcement was lost, and expiry).")
     flush_ms: int = Field(100, ge=10, le=5000,
                           description="Live batches go out at most this often.")
-    allowed_origins: list[str] = Field(default_factory=list, description="Extra websocket origins "
-                                       "allowed besides the server's own host.")
+    allowed_origins: list[str] = Field(default_factory=list, description="Extra websocket "
+                                       "origins allowed besides the server's own.")
+    public_url: str | None = Field(None, pattern=r"^https?://[^/\s]+(/\S*)?$",
+                                   description="The address browsers reach the server at (e.g. "
+                                   "https://ioc.hue.gov.vn): its origin may open websockets. "
+                                   "Default: the address the server is bound to (HOST:PORT).")
     # -- several nodes (see docs/SCALING.md) ------------------------------------------------------
     bus: str = Field("memory", pattern=r"^(memory|rediss?://\S+|unix://\S+)$",
                      description="Event bus: memory (one node) or a Redis URL "

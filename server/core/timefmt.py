@@ -15,6 +15,18 @@ def parse_offset(text: str) -> timezone:
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
+#: The earliest and latest instants accepted: a day inside what ``datetime`` can hold, so that a
+#: time can be written in any offset (±14:00) without overflowing.
+MIN_MICROS = (datetime(1, 1, 2, tzinfo=timezone.utc) - EPOCH) // timedelta(microseconds=1)
+MAX_MICROS = (datetime(9999, 12, 30, tzinfo=timezone.utc) - EPOCH) // timedelta(microseconds=1)
+
+
+def in_range(micros: int) -> bool:
+    """Return True when ``micros`` lies between MIN_MICROS and MAX_MICROS (years 1–9999 in
+    every offset)."""
+    return MIN_MICROS <= micros <= MAX_MICROS
+
+
 def to_micros(dt: datetime) -> int:
     """Return an aware datetime as integer microseconds since the epoch."""
     delta = dt - EPOCH
@@ -43,8 +55,12 @@ def to_rfc3339(micros: int, tz: timezone, timespec: str = "auto") -> str:
 
 
 def parse_rfc3339(text: str) -> int:
-    """Return RFC 3339 text (offset required; ``Z`` allowed) as micros; raise ValueError."""
+    """Return RFC 3339 text (offset required; ``Z`` allowed) as micros; raise ValueError (also
+    for an instant outside years 1–9999 in some offset, e.g. year 1 at +14:00)."""
     dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     if dt.tzinfo is None:
         raise ValueError(f"{text!r} has no UTC offset (write e.g. 2025-11-17T08:00:00+07:00)")
-    return to_micros(dt)
+    micros = to_micros(dt)
+    if not in_range(micros):
+        raise ValueError(f"{text!r} is out of range (years 1 to 9999)")
+    return micros

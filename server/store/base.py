@@ -424,5 +424,10 @@ class EventStore(abc.ABC):
     def list_tokens(self) -> list[TokenRecord]:
         """Return every token record (hashes included: callers strip them), oldest first."""
 
+    def prepare(self) -> None:
+        """Make the store ready if opening it could not (the database was away): check and
+        migrate its schema; raise what the database raises (``unavailable`` tells). Cheap once
+        ready; this default has nothing to do."""
+
     def close(self) -> None:
         """Release connections."""

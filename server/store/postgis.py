@@ -14,6 +14,7 @@ nearest-N is the geography KNN ``<->`` on its own GiST index, and GeoJSON export
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timezone
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -100,6 +101,12 @@ def feature_sql(tz: timezone) -> sa.ColumnElement[str]:
 #: the call fails (and the service answers 503) instead of hanging while the server is away.
 CONNECT_TIMEOUT_S = 5
 POOL_TIMEOUT_S = 10
+#: libpq socket options: a connection whose peer went silent (a network cut that closes
+#: nothing) fails after about 15 s of unacknowledged data or of unanswered keepalives, instead of
+#: the kernel's many minutes, so the thread blocked on it is freed (the request itself already
+#: answered 503 after ``store_timeout_s``: ``EventService.read``/``write``).
+SOCKET_OPTIONS = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
+                  "keepalives_count": 5, "tcp_user_timeout": 15_000}
 
 
 class PostGISStore(EventStore):
@@ -112,11 +119,29 @@ class PostGISStore(EventStore):
             json_serializer=_json_dumps, json_deserializer=orjson.loads,
             pool_timeout=POOL_TIMEOUT_S,
             connect_args={"application_name": "hue-ioc", "options": "-c synchronous_commit=on",
-                          "connect_timeout": CONNECT_TIMEOUT_S})
-        ensure_schema(self.engine)
+                          "connect_timeout": CONNECT_TIMEOUT_S, **SOCKET_OPTIONS})
+        self._schema_ready = False
+        self._schema_lock = threading.Lock()
+        try:
+            self.prepare()
+        except Exception as exc:
+            if not self.unavailable(exc):
+                raise
+            log.warning("database unavailable at start (%s): the schema is checked when it "
+                        "answers", type(exc).__name__)
         self._reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._snapshot = self.engine.execution_options(isolation_level="REPEATABLE READ",
                                                        postgresql_readonly=True)
+
+    def prepare(self) -> None:
+        """See EventStore.prepare: migrate the schema to head the first time the database
+        answers."""
+        if self._schema_ready:
+            return
+        with self._schema_lock:
+            if not self._schema_ready:
+                ensure_schema(self.engine)
+                self._schema_ready = True
 
     def unavailable(self, exc: BaseException) -> bool:
         """See EventStore.unavailable: connection errors (refused, lost, invalidated), the

@@ -2,7 +2,7 @@
 audit trail export::
 
     GET    /api/v1/tokens                         every token: id, role, binding, label, state
-    DELETE /api/v1/tokens/{id}                    revoke (effective at once on this server)
+    DELETE /api/v1/tokens/{id}                    revoke (at once; its websockets close)
     GET    /api/v1/audit?since=RFC3339&format=jsonl|csv   the audit trail, streamed
 """
 from __future__ import annotations
@@ -35,6 +35,7 @@ class TokenHandler(BaseHandler):
         policy.require(self.principal, policy.TOKENS_MANAGE)
         if not await self.core.write(self.core.revoke_token, token_id):
             raise NotFound(f"no live token {token_id!r}")
+        self.core.announce_revoked()  # its open websockets close, on every node
         self.write_json({"revoked": token_id})
 
 

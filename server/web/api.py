@@ -157,10 +157,13 @@ class ReadyHandler(HealthHandler):
     async def get(self) -> None:
         """Answer 200 or raise Unavailable."""
         store = await self.core.probe_store()
+        wait = self.core.settings.store_retry_after_s
         if store["state"] != "ok":
-            wait = self.core.settings.store_retry_after_s
             raise Unavailable(f"the database cannot be reached ({store['error']})",
                               headers={"Retry-After": str(wait)})
+        if not self.core.started:  # the database answers: the rest starts in a moment
+            raise Unavailable("the database answers; the server is still starting",
+                              headers={"Retry-After": "1"})
         self.write_json({"status": "ready", "last_seq": self.core.hub.head})
 
 

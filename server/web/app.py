@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import tornado.httpserver
 import tornado.netutil
@@ -14,7 +15,8 @@ from server.core.service import EventService, build_reference
 from server.core.settings import CoreSettings
 from server.features import build_core, default_features
 from server.web import admin, api, areas, pages, ws
-from server.web.base import NotFoundHandler
+from server.web.accesslog import log_request
+from server.web.base import NotFoundHandler, TooLargeHandler, too_large
 from server.web.openapi import openapi_document
 
 log = logging.getLogger(__name__)
@@ -38,13 +40,32 @@ def make_app(settings: CoreSettings, core: EventService | None = None,
     routes = api.routes(base, openapi_document(features))
     routes += [route for module in CORE_ROUTES for route in module.routes(base)]
     routes += features.routes(base) + pages.routes(settings.static_dir)
-    return tornado.web.Application(
+    return Application(
         routes, core=core, features=features, default_handler_class=NotFoundHandler,
         default_handler_args=base,
         websocket_ping_interval=settings.ws_ping_interval,
-        websocket_ping_timeout=settings.ws_ping_timeout,
+        websocket_ping_timeout=0,  # Tornado caps it at the interval: EventSocket keeps its own
         websocket_max_message_size=settings.ws_max_message_bytes,
-        compress_response=True)
+        compress_response=True, log_function=log_request)
+
+
+class Application(tornado.web.Application):
+    """The Tornado application; a request announcing a body over ``max_body_bytes`` to a
+    handler that reads bodies whole goes to ``TooLargeHandler`` (413 at once, the body
+    drained) instead of being cut by the HTTP server (streamed handlers check for themselves)."""
+
+    def get_handler_delegate(self, request: Any, target_class: type,
+                             target_kwargs: dict[str, Any] | None = None,
+                             path_args: list[bytes] | None = None,
+                             path_kwargs: dict[str, bytes] | None = None) -> Any:
+        """Return Tornado's delegate for ``target_class`` or, for an oversized body, for
+        ``TooLargeHandler``."""
+        core = self.settings["core"]
+        if not getattr(target_class, "_stream_request_body", False) \
+                and too_large(request.headers, core.settings.max_body_bytes):
+            target_class, target_kwargs = TooLargeHandler, {"core": core}
+        return super().get_handler_delegate(request, target_class, target_kwargs, path_args,
+                                            path_kwargs)
 
 
 @dataclass
@@ -87,6 +108,10 @@ async def start_server(settings: CoreSettings, core: EventService | None = None,
     sockets = sockets or tornado.netutil.bind_sockets(settings.port, settings.host)
     http.add_sockets(sockets)
     port = sockets[0].getsockname()[1]
+    app.settings["own_origins"] = ws.own_origins(settings, port)
+    if not settings.public_url and settings.host in ws.WILDCARD_HOSTS:
+        log.warning("bound to every interface: browsers may open the websocket from "
+                    "http://127.0.0.1:%d only; set IOC_PUBLIC_URL to the address they use", port)
     log.info("listening on http://%s:%d", settings.host, port)
     return RunningServer(port, core, features, http)
 

@@ -11,6 +11,7 @@ from server.core.auth import Principal, bearer
 from server.core.errors import IOCError, NotFound, PayloadTooLarge, Unauthorized, Unavailable
 from server.core.events import parse_json
 from server.core.service import EventService, Reference
+from server.web.accesslog import request_summary
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,10 @@ class BaseHandler(tornado.web.RequestHandler):
             return self.core.fault(exc) or exc
         return exc
 
+    def _request_summary(self) -> str:
+        """Return ``METHOD URI (address)`` for Tornado's logs, secrets redacted."""
+        return request_summary(self)
+
     def log_exception(self, typ, value, tb) -> None:  # noqa: ANN001 - tornado signature
         """Client errors are answered, not logged as crashes; nor is a 503 while the database is
         away (``server.core.health`` logs the outage once)."""
@@ -178,3 +183,36 @@ class StreamedBodyHandler(BaseHandler):
     def body_json(self) -> Any:
         """Return the decoded JSON of the streamed body (400/413 in the one error shape)."""
         return parse_json(self.body, self._limit)
+
+
+@tornado.web.stream_request_body
+class TooLargeHandler(BaseHandler):
+    """Answers a request to a handler that reads its body whole when the announced body is
+    over ``max_body_bytes``: 413 in the one error shape at once, the body drained and dropped
+    (Tornado alone would read it up to the server's limit, or reset the connection past it)."""
+
+    def initialize(self, core: EventService, ref: Reference | None = None,
+                   **_route_kwargs: Any) -> None:
+        """Receive the core (the route's other arguments are not needed)."""
+        super().initialize(core, ref)
+
+    #: Bodies up to this many times the limit are drained (so a client that sends its whole
+    #: body before reading gets the 413); larger ones are refused and the connection closed.
+    DRAIN_FACTOR = 64
+
+    async def prepare(self) -> None:
+        """Refuse with 413."""
+        limit = self.core.settings.max_body_bytes
+        length = self.request.headers.get("Content-Length", "?")
+        if length.isdigit() and int(length) <= limit * self.DRAIN_FACTOR:
+            self.request.connection.set_max_body_size(int(length))
+        raise PayloadTooLarge(f"body is {length} bytes; the limit is {limit}")
+
+    def data_received(self, chunk: bytes) -> None:
+        """Drop the body."""
+
+
+def too_large(headers: Any, limit: int) -> bool:
+    """Return True when ``headers`` announce a body over ``limit`` bytes."""
+    length = headers.get("Content-Length", "")
+    return length.isdigit() and int(length) > limit

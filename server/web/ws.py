@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 from urllib.parse import urlparse
 
 import orjson
+import tornado.ioloop
 import tornado.websocket
 
 from server.core.auth import ANONYMOUS, view_of
@@ -21,6 +23,9 @@ CLOSE_POLICY = 1008
 CLOSE_TRY_AGAIN = 1013
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_CODES = {Unauthorized: CLOSE_UNAUTHORIZED, TooManyRequests: CLOSE_POLICY}
+DEFAULT_PORTS = {"http": 80, "https": 443}
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::", "[::]"})
 
 
 class EventSocket(tornado.websocket.WebSocketHandler):
@@ -34,15 +39,33 @@ class EventSocket(tornado.websocket.WebSocketHandler):
         self._pending_bytes = 0
         self._congested_since: float | None = None
         self._budget = MessageBudget(core.settings.ws_max_messages_per_s)
+        self._heard = time.monotonic()
+        self._watchdog: tornado.ioloop.PeriodicCallback | None = None
+
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        """Refuse (403) a handshake whose ``Origin`` is not ours before Tornado's own check,
+        which trusts an ``Origin`` equal to the ``Host`` header or a ``Sec-Fetch-Site:
+        same-origin`` (both the attacker's own name under DNS rebinding); a client that sends
+        no ``Origin`` is not a browser and may connect."""
+        origin = self.request.headers.get("Origin")
+        if origin is not None and not self.check_origin(origin):
+            self.set_status(403)
+            self.finish("Cross origin websockets not allowed")
+            return
+        await super().get(*args, **kwargs)
 
     def check_origin(self, origin: str) -> bool:
-        """Allow the server's own host and the configured origins only."""
+        """Allow the server's public origin (``IOC_PUBLIC_URL``, else the address it is bound
+        to) and ``IOC_ALLOWED_ORIGINS`` only; never the ``Host`` header the client sent."""
         if origin in self.core.settings.allowed_origins:
             return True
-        return urlparse(origin).netloc.lower() == self.request.host.lower()
+        allowed = {normal_origin(o) for o in self.core.settings.allowed_origins}
+        allowed |= self.application.settings.get("own_origins", frozenset())
+        return normal_origin(origin) in allowed - {None}
 
     async def open(self) -> None:
         """Authenticate from ``?token=`` when given (else the first message must carry it)."""
+        self._start_watchdog()
         token = self.get_query_argument("token", None)
         if token:
             await self._authenticate(token)
@@ -50,13 +73,43 @@ class EventSocket(tornado.websocket.WebSocketHandler):
     async def _authenticate(self, token: str) -> bool:
         try:
             self.principal = await self.core.tokens.principal(token)
+            self.core.sessions.add(self.principal.token_id, self)
             return True
         except IOCError as err:
             self._fail(err, CLOSE_UNAUTHORIZED)
             return False
 
+    def _start_watchdog(self) -> None:
+        """Close the connection once the client has been silent (no pong, ping or message) for
+        ``ws_ping_timeout``. Tornado (6.5+) cuts its own ping timeout to the ping interval,
+        which made a 60 s setting 20 s; so Tornado only sends the pings and this checks."""
+        settings = self.core.settings
+        every = min(settings.ws_ping_interval, settings.ws_ping_timeout) / 4
+        self._heard = time.monotonic()
+        self._watchdog = tornado.ioloop.PeriodicCallback(self._check_alive, every * 1000)
+        self._watchdog.start()
+
+    def _check_alive(self) -> None:
+        if time.monotonic() - self._heard > self.core.settings.ws_ping_timeout:
+            self._stop_watchdog()
+            self.close(reason="ping timed out")
+
+    def _stop_watchdog(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.stop()
+            self._watchdog = None
+
+    def on_pong(self, data: bytes) -> None:
+        """The client answered a ping: it is alive."""
+        self._heard = time.monotonic()
+
+    def on_ping(self, data: bytes) -> None:
+        """The client pinged: it is alive."""
+        self._heard = time.monotonic()
+
     async def on_message(self, message: str | bytes) -> None:
         """Handle one client message; errors go back as an error frame."""
+        self._heard = time.monotonic()
         try:
             self._budget.spend()
             msg = parse_message(message)
@@ -136,9 +189,43 @@ class EventSocket(tornado.websocket.WebSocketHandler):
         self._pending -= 1
         self._pending_bytes -= size
 
-    def on_close(self) -> None:
-        """Drop the subscription."""
+    def revoked(self) -> None:
+        """Close with 4401: the token of this connection was revoked or has expired."""
         self.core.hub.detach(self)
+        if self.ws_connection is not None and not self.ws_connection.is_closing():
+            self.send_frame(error_frame(Unauthorized("the token was revoked or has expired")))
+            self.close(CLOSE_UNAUTHORIZED, "the token was revoked or has expired")
+
+    def on_close(self) -> None:
+        """Drop the subscription, the session and the watchdog."""
+        self._stop_watchdog()
+        self.core.hub.detach(self)
+        self.core.sessions.discard(self)
+
+
+def normal_origin(url: str) -> str | None:
+    """Return ``scheme://host:port`` of ``url`` (lower case, default port written), or None
+    when it is not an http(s) origin."""
+    try:
+        parts = urlparse(url.strip().lower())
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        return None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}:{port}"
+
+
+def own_origins(settings: Any, port: int) -> frozenset[str]:
+    """Return the origins of the server itself: ``settings.public_url``'s, else the bound
+    address (``http://HOST:PORT``; a loopback or wildcard host: its loopback names)."""
+    if settings.public_url:
+        return frozenset({normal_origin(settings.public_url)} - {None})
+    host = settings.host.lower()
+    hosts = LOOPBACK_NAMES if host in LOOPBACK_NAMES | WILDCARD_HOSTS else {host}
+    return frozenset(o for h in hosts for scheme in DEFAULT_PORTS
+                     if (o := normal_origin(f"{scheme}://{h}:{port}")))
 
 
 def routes(base: dict) -> list[tuple]:

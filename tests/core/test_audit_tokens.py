@@ -147,3 +147,26 @@ def test_cli_lists_revokes_and_exports(tmp_path):
     again = _ioc("token", "revoke", "--id", listed[0]["id"], db=db)
     assert again.exit_code != 0 and "no live token" in again.output
     assert _ioc("token", "revoke", db=db).exit_code == 2
+
+
+def test_the_access_log_never_shows_a_token(make_server, caplog):
+    """On a real port (the access log is the HTTP server's, the websocket needs a socket)."""
+    import logging
+
+    from tests.helpers import http, open_ws, subscribe
+    server = make_server()
+    caplog.set_level(logging.INFO, logger="tornado.access")
+    wall = server.token("wall")
+    with open_ws(server, wall) as ws:
+        subscribe(ws)
+    assert http("GET", f"{server.url}/api/v1/events?since=0&token={wall}").status == 401
+    http("GET", f"{server.url}/api/v1/reports/chat/messenger?hub.mode=subscribe"
+                "&hub.verify_token=s3cr3t-verify&hub.challenge=42")
+    http("GET", f"{server.url}/api/v1/kpis?api_key=k3y-value&since=0", token=wall)
+    time.sleep(0.2)  # the websocket's line is written when its handshake finishes
+    lines = [r.getMessage() for r in caplog.records if r.name == "tornado.access"]
+    assert any("/ws?token=[redacted]" in line for line in lines), lines
+    assert any("since=0" in line for line in lines)  # other values stay readable
+    text = "\n".join(lines)
+    for secret in (wall, wall.removeprefix("ioc_"), "s3cr3t-verify", "k3y-value"):
+        assert secret not in text

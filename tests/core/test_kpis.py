@@ -149,3 +149,27 @@ def test_report_performance_matches_the_report_kpis_and_is_scoped(server, operat
     scoped = server.http("GET", server.url + "/api/v1/reports/kpis?by=all", token=mine).body["total"]
     own = figures(server, mine)["reports.performance.processed_pct"]["value"]
     assert own == scoped["processed_pct"] and scoped["received"] < 3
+
+
+def test_an_outage_is_logged_once_not_a_traceback_per_refresh(server, wall, caplog):
+    import logging
+    import sqlite3
+
+    def locked(*_args):
+        exc = sqlite3.OperationalError("database is locked")
+        exc.sqlite_errorname = "SQLITE_BUSY"  # as SQLite raises it past the busy timeout
+        raise exc
+
+    caplog.set_level(logging.DEBUG)
+    server.core.store.tally = locked  # every count the KPIs make fails as in an outage
+    for i in range(4):
+        server.core.kpis.cache_s = 0
+        got = server.http("GET", f"{server.url}/api/v1/kpis?n={i}", token=wall)
+        assert got.status == 200
+        assert {k["status"] for k in got.body["items"] if k["id"] == "reports.today"} == {"unknown"}
+    server.core.kpis.cache_s = 2.0
+    crashes = [r for r in caplog.records if r.exc_info and r.levelno >= logging.WARNING]
+    assert not crashes, [r.getMessage() for r in crashes]
+    outage = [r for r in caplog.records if r.levelno >= logging.WARNING
+              and "database unavailable" in r.getMessage()]
+    assert len(outage) == 1

@@ -44,7 +44,9 @@ def assert_once(stored: list[tuple[int, str]], acked: list[str]) -> None:
 class CuttableProxy:
     """Forwards 127.0.0.1:``port`` to ``target`` (host, port) in threads. ``cut()`` closes every
     connection and, until ``restore()``, closes new ones at once: to the client the server is
-    gone (connections lost, new ones fail)."""
+    gone (connections lost, new ones fail). ``stall()`` is the silent cut: connections stay
+    open but nothing is forwarded (what was sent waits, as on a network partition) until
+    ``restore()``."""
 
     def __init__(self, target: tuple[str, int]):
         self.target = target
@@ -53,6 +55,7 @@ class CuttableProxy:
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
         self.down = False
+        self.stalled = False
         self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -85,6 +88,8 @@ class CuttableProxy:
     def _pump(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while data := src.recv(CHUNK):
+                while self.stalled and not self._closed:
+                    time.sleep(0.01)
                 dst.sendall(data)
         except OSError:
             pass
@@ -108,9 +113,14 @@ class CuttableProxy:
             socks = list(self._open)
         self._drop(*socks)
 
+    def stall(self) -> None:
+        """Stop forwarding without closing anything (a silent partition) until ``restore``."""
+        self.stalled = True
+
     def restore(self) -> None:
-        """Accept and forward connections again."""
+        """Accept and forward connections again (what waited during a stall goes on)."""
         self.down = False
+        self.stalled = False
 
     def close(self) -> None:
         """Stop listening and drop everything."""

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import TYPE_CHECKING, Any
 
+import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 if TYPE_CHECKING:
@@ -43,3 +46,12 @@ def collect_events(ws, until_seq: int, timeout: float = RECV_TIMEOUT) -> list[di
             got.extend(frame["events"])
             if frame["last_seq"] >= until_seq:
                 return got
+
+
+def closed_within(ws, seconds: float):  # noqa: ANN001, ANN201
+    """Return the close frame the server sent within ``seconds`` (frames before it skipped)."""
+    deadline = time.monotonic() + seconds
+    with pytest.raises(ConnectionClosed) as info:
+        while True:
+            ws.recv(timeout=max(0.01, deadline - time.monotonic()))
+    return info.value.rcvd

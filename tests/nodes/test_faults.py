@@ -7,17 +7,34 @@ from __future__ import annotations
 import resource
 import sqlite3
 import time
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from server.store import open_store
 from server.core.timefmt import parse_offset
-from tests.helpers.faults import IngestClients, assert_once, proxied_server, wait_until
-from tests.helpers import ServerProcess, collect_events, http, open_ws, subscribe
-from tests.helpers import assert_error
+from server.features import Settings
+from server.store import open_store
+from tests.helpers import (
+    ServerProcess,
+    ServerThread,
+    assert_error,
+    collect_events,
+    http,
+    open_ws,
+    report,
+    subscribe,
+)
+from tests.helpers.faults import (
+    IngestClients,
+    assert_once,
+    log_lock_held,
+    proxied_server,
+    wait_until,
+)
 from tests.helpers.nodes import create_token
+
 
 def health(url: str) -> dict:
     """Return the health document (no token)."""
@@ -140,3 +157,109 @@ def test_a_locked_sqlite_database_is_unavailable_not_a_bug(tmp_path):
         holder.execute("ROLLBACK")
         holder.close()
         store.close()
+
+
+def timed(method: str, url: str, token: str | None = None,
+          **kw) -> tuple[float, object]:  # noqa: ANN003
+    """Return (seconds it took, the Response) of one request (it must answer within 8 s)."""
+    start = time.monotonic()
+    res = http(method, url, token=token, timeout=8, **kw)
+    return time.monotonic() - start, res
+
+
+def test_a_silent_postgis_partition_answers_503_within_seconds_and_loses_nothing(pg_database,
+                                                                                 router):
+    """The proxy stops forwarding without closing anything (a network cut that closes nothing):
+    requests answer within a few seconds (503 + Retry-After; KPIs ``unknown``) instead of
+    hanging for the cut's whole length, and every acknowledged event is stored once after."""
+    with proxied_server(pg_database, router, store_retry_after_s=1,
+                        store_timeout_s=1.5) as (srv, proxy):
+        operator = srv.token("operator")
+        clients = IngestClients(lambda: srv.url, operator, threads=2, batches=8).start()
+        wait_until(lambda: len(clients.acked) >= 3)
+        proxy.stall()
+        took, res = timed("POST", srv.url + "/api/v1/events", operator, body={"events": [report()]},
+                          headers={"Idempotency-Key": "partition-1"})
+        assert_unavailable(res)
+        assert took < 4, took
+        took, res = timed("GET", srv.url + "/api/v1/events?since=0", operator)
+        assert_unavailable(res)
+        assert took < 4, took
+        took, res = timed("GET", srv.url + "/api/v1/kpis", operator)
+        assert res.status == 200 and took < 6, (res.status, took)
+        assert health(srv.url)["status"] == "degraded"
+        time.sleep(1.0)
+        acked_during = len(clients.acked)
+        proxy.restore()
+        wait_until(lambda: health(srv.url)["status"] == "ok")
+        clients.join()
+        assert not clients.unexpected, clients.unexpected[:3]
+        assert len(clients.acked) == 16 and clients.refusals >= 1 and acked_during < 16
+        retry = http("POST", srv.url + "/api/v1/events", {"events": [report()]}, operator,
+                     headers={"Idempotency-Key": "partition-1"})
+        assert retry.status == 201
+        stored = stored_ids_pg(pg_database)
+        assert_once(stored, clients.event_ids + [e["id"] for e in retry.body["events"]])
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgis"])
+def test_a_held_write_lock_answers_503_within_seconds_and_the_retry_is_stored_once(
+        backend, tmp_path, request, router):
+    """Another writer holds the store's lock (SQLite: a busy database; PostgreSQL: the seq row):
+    a POST answers 503 + Retry-After after ``store_timeout_s``, not after the lock is gone; the
+    retry with the same key is stored once."""
+    db = (f"sqlite:///{tmp_path / 'ioc.sqlite3'}" if backend == "sqlite"
+          else request.getfixturevalue("pg_database"))
+    srv = ServerThread(Settings(port=0, db=db, flush_ms=50, store_timeout_s=1,
+                                store_retry_after_s=1), router).start()
+    try:
+        token, body = srv.token("operator"), {"events": [report()]}
+        with log_lock_held(db):
+            took, res = timed("POST", srv.url + "/api/v1/events", token, body=body,
+                              headers={"Idempotency-Key": "held"})
+            assert_unavailable(res)
+            assert took < 4, took
+        retry = http("POST", srv.url + "/api/v1/events", body, token,
+                     headers={"Idempotency-Key": "held"})
+        assert retry.status == 201
+        stored = http("GET", srv.url + "/api/v1/events?since=0", token=token).body["events"]
+        assert [(e["seq"], e["id"]) for e in stored] == [(1, retry.body["events"][0]["id"])]
+    finally:
+        srv.stop()
+
+
+def test_a_server_started_while_postgis_is_down_serves_503_and_starts_when_it_answers(
+        pg_database, router):
+    """The database refuses every connection when the server starts (the proxy is cut): the
+    server starts anyway, answers 503 (``/ready`` too, ``/health`` degraded) and, once the
+    database answers, serves and streams without a restart."""
+    from server.core.auth import new_token
+    from tests.helpers.faults import CuttableProxy
+    store = open_store(pg_database, parse_offset("+07:00"))
+    operator, record = new_token("operator")
+    store.save_token(record)
+    store.close()
+    target = urlsplit(pg_database)
+    proxy = CuttableProxy((target.hostname, target.port or 5432))
+    proxy.cut()
+    srv = ServerThread(Settings(port=0, db=proxy.url_for(pg_database), flush_ms=50,
+                                store_retry_after_s=1), router).start()
+    try:
+        assert_unavailable(http("GET", srv.url + "/api/v1/ready", timeout=15))
+        doc = health(srv.url)
+        assert doc["status"] == "degraded" and doc["store"]["state"] == "unavailable"
+        res = http("POST", srv.url + "/api/v1/events", {"events": [report()]}, operator,
+                   timeout=15)
+        assert res.status == 503 and res.headers["Retry-After"] == "1", res.body
+        proxy.restore()
+        wait_until(lambda: http("GET", srv.url + "/api/v1/ready").status == 200, 30)
+        assert health(srv.url)["status"] == "ok"
+        with open_ws(srv, operator) as ws:
+            subscribe(ws, since=0)
+            res = http("POST", srv.url + "/api/v1/events", {"events": [report()]}, operator)
+            assert res.status == 201
+            live = collect_events(ws, res.body["events"][0]["seq"])
+            assert [e["id"] for e in live] == [res.body["events"][0]["id"]]
+    finally:
+        srv.stop()
+        proxy.close()

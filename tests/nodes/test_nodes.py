@@ -12,10 +12,27 @@ from dataclasses import dataclass
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.helpers import (ServerProcess, collect_events, create_pg_database, drop_pg_database,
-                           http, pg_url, recv_json, report, wait_until)
-from tests.helpers.nodes import (RedisProcess, health, make_token, new_stream, node_env, node_ws,
-                                post, start_node)
+from tests.helpers import (
+    ServerProcess,
+    collect_events,
+    create_pg_database,
+    drop_pg_database,
+    http,
+    pg_url,
+    recv_json,
+    report,
+    wait_until,
+)
+from tests.helpers.nodes import (
+    RedisProcess,
+    health,
+    make_token,
+    new_stream,
+    node_env,
+    node_ws,
+    post,
+    start_node,
+)
 
 
 @dataclass
@@ -296,3 +313,39 @@ def test_a_camera_registered_on_one_node_is_known_on_the_other(cluster):
     assert off.status == 200, off.body
     assert off.body["event_id"] == put.body["event_id"] and off.body["status"] == "offline"
     assert wait_until(lambda: status_on(cluster.a) == "offline")
+
+
+def test_revoking_a_token_closes_its_websockets_on_every_node(cluster):
+    """Revoked through node a's API, then with ``ioc token revoke`` (the CLI announces it on the
+    bus): the sockets open on node b with those tokens close within a second."""
+    import os
+    import subprocess
+
+    from server.core.auth import new_token
+    from server.core.timefmt import parse_offset
+    from server.store import open_store
+    from tests.helpers import ioc_command
+    from tests.helpers.ws import closed_within
+    store = open_store(cluster.db, parse_offset("+07:00"))
+    try:
+        (admin, admin_rec), (doomed, rec), (by_cli, cli_rec) = (
+            new_token(role, label=label) for role, label in
+            (("admin", "admin"), ("wall", "doomed"), ("wall", "by-cli")))
+        for record in (admin_rec, rec, cli_rec):
+            store.save_token(record)
+    finally:
+        store.close()
+    with node_ws(cluster.b.url, doomed) as ws, node_ws(cluster.b.url, by_cli) as cli_ws, \
+            node_ws(cluster.b.url, cluster.wall) as kept:
+        assert http("DELETE", cluster.a.url + f"/api/v1/tokens/{rec.id}",
+                    token=admin).status == 200
+        close = closed_within(ws, 1.0)
+        assert close.code == 4401 and "revoked" in close.reason
+        env = {**os.environ, "DATABASE_URL": cluster.db, "IOC_BUS": cluster.redis.url,
+               "IOC_BUS_STREAM": cluster.stream}
+        run = subprocess.run(ioc_command() + ["token", "revoke", "--id", cli_rec.id], env=env,
+                             capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+        assert closed_within(cli_ws, 1.0).code == 4401
+        kept.send('{"op": "ping"}')
+        assert recv_json(kept) == {"op": "pong"}

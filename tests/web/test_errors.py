@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import assert_error, report
+from tests.helpers import assert_error, http, report
 
 
 @pytest.fixture
@@ -86,3 +86,31 @@ def test_unknown_address_and_method(server, operator):
     assert_error(server.http("GET", server.url + "/api/v2/things"), 404, "not_found")
     assert_error(server.http("GET", server.url + "/api/v1/events/0000-nope", token=operator), 404, "not_found")
     assert_error(server.http("DELETE", server.url + "/api/v1/events", token=operator), 405, "method_not_allowed")
+
+
+def test_a_time_at_the_edge_of_the_calendar_is_a_422_not_a_500(server, operator):
+    for when in ("0001-01-01T00:00:00+14:00", "0001-01-01T05:00:00+09:00",
+                 "9999-12-31T23:59:59-14:00"):
+        res = server.post_events([{**report(), "observed_at": when}], operator)
+        err = assert_error(res, 422, "validation_failed")
+        assert err["details"][0]["path"].endswith("observed_at"), err
+    assert server.core.store.last_seq() == 0
+
+
+def test_every_oversized_body_is_a_413_in_the_one_error_shape(settings, router):
+    """Non-streamed handlers (JSON bodies, the CAP upload, areas) and streamed ones: a body
+    over the limit, and one over the HTTP server's own cut (4x), is a 413, not a reset."""
+    from tests.helpers import ServerThread
+    srv = ServerThread(settings.model_copy(update={"max_body_bytes": 4096}), router).start()
+    try:
+        admin = srv.token("admin")
+        paths = ("/api/v1/events", "/api/v1/warnings/cap", "/api/v1/calls/triage",
+                 "/api/v1/areas/reroute", "/api/v1/sos", "/api/v1/flood-roads")
+        for path in paths:
+            for size in (4097, 4096 * 4 + 1, 4096 * 20):
+                res = http("POST", srv.url + path, raw=b" " * size, token=admin, timeout=10)
+                assert "limit is 4096" in assert_error(res, 413, "too_large")["message"], path
+        ok = http("POST", srv.url + "/api/v1/events", {"events": [report()]}, admin)
+        assert ok.status == 201  # the connection pool and the server are fine after
+    finally:
+        srv.stop()

@@ -7,8 +7,17 @@ import time
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.helpers import (RECV_TIMEOUT, collect_events, open_ws, recv_json, report,
-                           subscribe)
+from tests.helpers import (
+    RECV_TIMEOUT,
+    ServerThread,
+    collect_events,
+    http,
+    open_ws,
+    recv_json,
+    report,
+    subscribe,
+)
+from tests.helpers.ws import closed_within
 
 
 def assert_silent(ws, seconds: float = 0.4) -> None:  # noqa: ANN001
@@ -207,3 +216,105 @@ def test_subscription_layers_are_bounded(server, wall):
         err = recv_json(ws)["error"]
         assert err["code"] == "validation_failed"
         assert err["details"][0]["path"] == "subscribe.layers"
+
+
+def test_revoking_a_token_closes_its_open_websockets_at_once(settings, router):
+    from click.testing import CliRunner
+
+    from server.cli import main
+    settings = settings.model_copy(update={"ws_token_check_s": 0.5})
+    srv = ServerThread(settings, router).start()
+    try:
+        admin, other = srv.token("admin"), srv.token("wall")
+        doomed = srv.core.create_token("wall", label="doomed")
+        by_cli = srv.core.create_token("wall", label="by-cli")
+        ids = {t["label"]: t["id"] for t in http("GET", srv.url + "/api/v1/tokens",
+                                                 token=admin).body["tokens"]}
+        with open_ws(srv, doomed) as ws, open_ws(srv, other) as kept, \
+                open_ws(srv, by_cli) as cli_ws:
+            for s in (ws, kept, cli_ws):
+                subscribe(s)
+            t0 = time.monotonic()
+            assert http("DELETE", srv.url + f"/api/v1/tokens/{ids['doomed']}",
+                        token=admin).status == 200
+            close = closed_within(ws, 1.0)
+            assert close.code == 4401 and "revoked" in close.reason
+            assert time.monotonic() - t0 < 1.0
+            result = CliRunner().invoke(main, ["token", "revoke", "--id", ids["by-cli"],
+                                               "--db", settings.db])
+            assert result.exit_code == 0, result.output
+            assert closed_within(cli_ws, 2.0).code == 4401  # the periodic check (0.5 s here)
+            kept.send(json.dumps({"op": "ping"}))
+            assert recv_json(kept) == {"op": "pong"}  # another token's socket stays open
+    finally:
+        srv.stop()
+
+
+def handshake(port: int, headers: dict[str, str]) -> int:
+    """Return the status of a raw websocket handshake to ``/ws`` with ``headers`` (Host too)."""
+    import socket
+    lines = ["GET /ws HTTP/1.1", "Upgrade: websocket", "Connection: Upgrade",
+             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13",
+             *(f"{k}: {v}" for k, v in headers.items())]
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        head = b""
+        while b"\r\n" not in head:
+            head += s.recv(4096)
+    return int(head.split()[1])
+
+
+def test_the_origin_is_compared_with_the_server_s_own_not_with_the_host_header(settings, router):
+    srv = ServerThread(settings, router).start()
+    try:
+        port = srv.server.port
+        evil = {"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"}
+        assert handshake(port, evil) == 403  # DNS rebinding: Host and Origin agree, both evil
+        assert handshake(port, {**evil, "Sec-Fetch-Site": "same-origin"}) == 403
+        for origin in (f"http://127.0.0.1:{port}", f"http://localhost:{port}"):
+            assert handshake(port, {"Host": f"127.0.0.1:{port}", "Origin": origin}) == 101
+        assert handshake(port, {"Host": f"127.0.0.1:{port}",
+                                "Origin": f"http://127.0.0.1:{port + 1}"}) == 403
+        assert handshake(port, {"Host": f"127.0.0.1:{port}"}) == 101  # no Origin: not a browser
+    finally:
+        srv.stop()
+    srv = ServerThread(settings.model_copy(update={"public_url": "https://ioc.hue.gov.vn"}),
+                       router).start()
+    try:
+        port = srv.server.port
+        for origin, status in (("https://ioc.hue.gov.vn", 101), ("https://IOC.hue.gov.vn:443", 101),
+                               ("http://ioc.hue.gov.vn", 403), (f"http://127.0.0.1:{port}", 403)):
+            assert handshake(port, {"Host": "ioc.hue.gov.vn", "Origin": origin}) == status, origin
+    finally:
+        srv.stop()
+
+
+def test_the_configured_ping_timeout_is_the_one_applied(settings, router):
+    """Pings every 0.2 s, timeout 1 s: a client that never answers is closed after about 1 s
+    (Tornado alone cut the timeout to the interval: 0.2 s); one that answers stays."""
+    import socket
+    settings = settings.model_copy(update={"ws_ping_interval": 0.2, "ws_ping_timeout": 1.0})
+    srv = ServerThread(settings, router).start()
+    try:
+        with open_ws(srv, srv.token("wall")) as alive, \
+                socket.create_connection(("127.0.0.1", srv.server.port), timeout=5) as mute:
+            mute.sendall(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                         b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                         b"Sec-WebSocket-Version: 13\r\n\r\n")
+            t0, data = time.monotonic(), b""
+            while b"\r\n\r\n" not in data:
+                data += mute.recv(4096)
+            data = data.split(b"\r\n\r\n", 1)[1]
+            while True:  # read frames (pings, unanswered) until the close frame
+                while len(data) < 2 or len(data) < 2 + (data[1] & 0x7F):
+                    data += mute.recv(4096)
+                opcode, size = data[0] & 0x0F, data[1] & 0x7F
+                if opcode == 0x8:
+                    break
+                data = data[2 + size:]
+            closed_after = time.monotonic() - t0
+            assert 0.9 <= closed_after <= 2.5, closed_after
+            alive.send(json.dumps({"op": "ping"}))
+            assert recv_json(alive) == {"op": "pong"}  # it answered the pings: still open
+    finally:
+        srv.stop()

@@ -36,7 +36,7 @@ from server.features.dispatch.lifecycle import UnitStatusIn
 from server.features.dispatch.triage import Situation
 from server.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, detail
 from server.core.events import FUTURE_TOLERANCE_US, parse_model
-from server.core.timefmt import parse_rfc3339, to_micros, to_rfc3339
+from server.core.timefmt import in_range, parse_rfc3339, to_micros, to_rfc3339
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +220,9 @@ class Roster:
         at = to_micros(fix.at) if fix.at else now
         if at > now + FUTURE_TOLERANCE_US:
             raise ValidationFailed("the fix is in the future", [detail("at", "check the clock")])
+        if not in_range(at):
+            raise ValidationFailed("the fix's time is out of range",
+                                   [detail("at", "years 1 to 9999")])
         if not self.core.validator.region.contains_many(np.array([fix.lat]),
                                                         np.array([fix.lon]))[0]:
             raise ValidationFailed("the position is outside the service region",

@@ -19,6 +19,7 @@ from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.core.errors import ValidationFailed, detail
+from server.core.timefmt import parse_rfc3339
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
 NS_11 = "urn:oasis:names:tc:emergency:cap:1.1"
@@ -271,8 +272,20 @@ def _check_circle(path: str, text: str) -> list[dict[str, str]]:
 
 
 def _check_times(path: str, values: dict[str, str | None]) -> list[dict[str, str]]:
-    return [detail(f"{path}{k}", "a date-time with an explicit offset (e.g. +07:00), no 'Z'")
-            for k, v in values.items() if v is not None and not TIME.match(v)]
+    return [detail(f"{path}{k}", "a date-time with an explicit offset (e.g. +07:00), no 'Z', "
+                                 "in years 1 to 9999")
+            for k, v in values.items() if v is not None and not _is_time(v)]
+
+
+def _is_time(text: str) -> bool:
+    """Return True for a CAP date-time (explicit offset) that a server can store."""
+    if not TIME.match(text):
+        return False
+    try:
+        parse_rfc3339(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_info(i: int, info: CapInfo) -> list[dict[str, str]]:

@@ -360,6 +360,9 @@ def test_units_register_and_their_tablets_move_them(server, operator):
     outside = http("POST", server.url + "/api/v1/units/test-boat/position",
                    {"lat": 21.0, "lon": 105.8}, tablet)
     assert outside.status == 422
+    edge = http("POST", server.url + "/api/v1/units/test-boat/position",
+                {"lat": 16.46, "lon": 107.56, "at": "0001-01-01T00:00:00+14:00"}, tablet)
+    assert edge.status == 422 and edge.body["error"]["details"][0]["path"] == "at"
     assert http("GET", server.url + "/api/v1/units/nobody/tablet", token=operator).status == 404
 
 

@@ -298,3 +298,14 @@ def test_reach_counts_a_known_set_of_events(any_store_server, router):
                                "responders_available": 1, "vessels": 1, "contacts": 2}
     sent = send(wserver, w["id"], wserver.token("supervisor"))
     assert sent["props"]["reach"] == reach["counts"]
+
+
+def test_a_cap_sent_at_the_edge_of_the_calendar_is_a_422_not_a_500(wserver):
+    op, now = wserver.token("operator"), datetime.now(HUE).replace(microsecond=0)
+    url = f"{wserver.url}/api/v1/warnings/cap"
+    for when in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        body = re.sub(r"<sent>[^<]*</sent>", f"<sent>{when}</sent>", hue_cap("edge", now).decode())
+        r = http("POST", url, raw=body.encode(), token=op)
+        assert r.status == 422 and r.body["error"]["code"] == "validation_failed", r.body
+        assert r.body["error"]["details"][0]["path"] == "sent"
+    assert http("GET", f"{wserver.url}/api/v1/warnings", token=op).body["warnings"] == []
