@@ -18,14 +18,19 @@ from geo import h3grid
 from layers.registry import LayerRegistry
 
 PUBLIC_PARENT_RES = 7
+#: Where a citizen's case (report, question) is published: the centre of its res-9 cell.
+PUBLIC_CASE_RES = 9
 
 
-def public_position(cell: str, sensitive: bool) -> tuple[float, float, str] | None:
+def public_position(cell: str, sensitive: bool,
+                    res: int | None = None) -> tuple[float, float, str] | None:
     """Return ``(lat, lon, cell)`` to publish instead of an exact position: the centre of the
-    parent cell at ``PUBLIC_PARENT_RES`` for a sensitive category, else None (keep it)."""
-    if not sensitive:
+    parent cell at ``PUBLIC_PARENT_RES`` for a sensitive category, else at ``res`` (a kind's
+    ``public_res``), else None (keep the exact position)."""
+    target = PUBLIC_PARENT_RES if sensitive else res
+    if target is None:
         return None
-    parent = h3grid.cell_parent(h3grid.str_to_cell(cell), PUBLIC_PARENT_RES)
+    parent = h3grid.cell_parent(h3grid.str_to_cell(cell), target)
     lat, lon = h3grid.cell_center(parent)
     return round(lat, 5), round(lon, 5), h3grid.cell_to_str(parent)
 
@@ -54,6 +59,9 @@ class Kind:
     #: True: citizens file events of this kind (the public token and an agency may post them:
     #: policy action ``events.post_citizen``); else only ``events.post`` may.
     citizen: ClassVar[bool] = False
+    #: Resolution of the cell whose centre a public view shows instead of the exact point
+    #: (None: the exact point; a sensitive category always gets ``PUBLIC_PARENT_RES``).
+    public_res: ClassVar[int | None] = None
 
     @property
     def accepted_statuses(self) -> tuple[str, ...]:
@@ -76,12 +84,13 @@ class Kind:
 
     def public_view(self, event: dict[str, Any], sensitive: bool) -> dict[str, Any]:
         """Return a copy of a wire event fit for a public feed: private props removed and, for a
-        sensitive category, the position coarsened to the centre of its parent cell."""
+        sensitive category (or a kind with ``public_res``) the position coarsened to the centre of
+        its parent cell."""
         out = dict(event)
         out["props"] = {k: v for k, v in event.get("props", {}).items()
                         if k not in self.private_props}
         out.pop("source", None)
-        coarse = public_position(event["cell"], sensitive)
+        coarse = public_position(event["cell"], sensitive, self.public_res)
         if coarse is not None:
             out.update(lat=coarse[0], lon=coarse[1], cell=coarse[2])
         return out

@@ -20,7 +20,7 @@ from server.features.reports import actions
 from server.core.auth import Principal, View, case_scope
 from server.core.errors import Forbidden, IOCError, NotFound, Unauthorized, ValidationFailed, detail
 from server.core.events import NewEvent
-from server.core.kinds import public_position
+from server.core.kinds import PUBLIC_CASE_RES, public_position
 from server.core.kit.feeds import every
 from server.core.kit.follow import StoreFollower
 from server.features.reports import kpis
@@ -373,7 +373,8 @@ class ReportDesk(StoreFollower[CaseBook], IntakeStage):
         return [self.render(ev, PUBLIC) for ev in events]
 
     def public_map(self, kind: str, since_us: int | None, filters: dict[str, Any]) -> dict:
-        """Return a GeoJSON FeatureCollection of published cases (sensitive ones coarsened)."""
+        """Return a GeoJSON FeatureCollection of published cases, each at the centre of its
+        res-9 cell (a sensitive one at its res-7 parent), never at the exact point."""
         now = self.core.clock.now()
         feats = []
         for c in self.book.all():
@@ -385,8 +386,8 @@ class ReportDesk(StoreFollower[CaseBook], IntakeStage):
 
     def _feature(self, c: Case) -> dict[str, Any]:
         cat = self.core.categories.get(c.category)
-        coarse = public_position(h3grid.cell_to_str(c.cell), bool(cat and cat.sensitive))
-        lat, lon = (coarse[0], coarse[1]) if coarse else (c.lat, c.lon)
+        lat, lon, _ = public_position(h3grid.cell_to_str(c.cell), bool(cat and cat.sensitive),
+                                      PUBLIC_CASE_RES)
         return {"type": "Feature", "id": c.id,
                 "geometry": {"type": "Point", "coordinates": [lon, lat]},
                 "properties": {"id": c.id, "category": c.category, "status": c.status,

@@ -3,24 +3,19 @@ deadline and a published result): field reports (``report``) and questions to th
 (``question``). ``CaseKind`` is their base: it keeps the server-managed ``props.case`` out of
 client input and decides what of it is public.
 
-Public views never carry a phone number or an e-mail address, even inside free text: every free
-text field is passed through ``redact_contacts``.
+Public views never carry a phone number, an e-mail address or a house number, even inside free
+text (every free text field is passed through ``server.core.privacy.mask_personal_text``), nor
+the exact point: a case is published at the centre of its res-9 cell (``PUBLIC_CASE_RES``), a
+sensitive one at its res-7 parent.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar, Union
 
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field
 
-from server.core.kinds import RoutedKind
-
-PHONE_MASK = "[số điện thoại đã ẩn]"
-EMAIL_MASK = "[email đã ẩn]"
-#: A run of digits with the separators people type in phone numbers (``+84 (0) 905.123-456``).
-_NUMBER_RUN = re.compile(r"[+(]*\d[\d\s.()+/-]*\d\)?")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-MIN_PHONE_DIGITS = 8
+from server.core.kinds import PUBLIC_CASE_RES, RoutedKind
+from server.core.privacy import mask_personal_text
 
 #: Statuses of a case still waiting for its unit (it counts as open and can be overdue); every
 #: other status of a case kind is closed for the wall's figures (``closed_statuses``).
@@ -35,24 +30,12 @@ PUBLIC_CASE_FIELDS = ("duplicate_of", "linked", "accepted_at", "resolved_at", "c
 FREE_TEXT_CASE_FIELDS = ("result", "note", "answer")
 
 
-def _mask_number(match: re.Match) -> str:
-    text = match.group(0)
-    digits = sum(ch.isdigit() for ch in text)
-    return PHONE_MASK if digits >= MIN_PHONE_DIGITS else text
-
-
-def redact_contacts(text: str | None) -> str | None:
-    """Return ``text`` with e-mail addresses and phone-like numbers (8+ digits) masked."""
-    if not text:
-        return text
-    return _NUMBER_RUN.sub(_mask_number, _EMAIL.sub(EMAIL_MASK, text))
-
-
 class CaseKind(RoutedKind):
     """A kind whose events are cases, filed by citizens. Subclasses list their free-text
     props."""
 
     citizen = True
+    public_res = PUBLIC_CASE_RES
 
     #: Client props holding free text (redacted on public views).
     free_text_props: ClassVar[tuple[str, ...]] = ()
@@ -72,7 +55,7 @@ class CaseKind(RoutedKind):
         public_case = {k: case[k] for k in PUBLIC_CASE_FIELDS if k in case}
         for key in FREE_TEXT_CASE_FIELDS:
             if key in public_case:
-                public_case[key] = redact_contacts(public_case[key])
+                public_case[key] = mask_personal_text(public_case[key])
         if case.get("hidden"):
             out["props"] = {"hidden": True, "case": {k: v for k, v in public_case.items()
                                                      if k not in FREE_TEXT_CASE_FIELDS}}
@@ -80,7 +63,7 @@ class CaseKind(RoutedKind):
         props = {k: v for k, v in out["props"].items() if k != "case"}
         for key in self.free_text_props:
             if isinstance(props.get(key), str):
-                props[key] = redact_contacts(props[key])
+                props[key] = mask_personal_text(props[key])
         props["case"] = public_case
         out["props"] = props
         return out

@@ -128,8 +128,32 @@ def alert_geometry(alert: CapAlert, areaset: AreaSet) -> tuple[BaseGeometry, lis
             parts += [_parse_circle(c) for c in area.circles]
             named += [g.value for g in area.geocodes if g.value in areaset.codes
                       and g.name.upper() in (GSO, "VN-GSO", "GSO_CODE")]
+    named = sorted(set(named))
     parts += [areaset.by_code(c).geometry for c in named]
-    return (shapely.union_all(parts) if parts else Polygon()), sorted(set(named))
+    return (shapely.union_all(parts) if parts else Polygon()), named
+
+
+@dataclass(frozen=True)
+class AlertPlace:
+    """Where a received alert applies within Huế: ``inside`` (its area cut to the territory,
+    empty when none), ``stated`` (False: the message states no area), the ``communes`` it
+    touches and the ``point`` (lon, lat) its event is placed at."""
+
+    inside: BaseGeometry
+    stated: bool
+    communes: list[str]
+    point: tuple[float, float] | None
+
+
+def alert_place(alert: CapAlert, areaset: AreaSet) -> AlertPlace:
+    """Return the AlertPlace of ``alert``: the heavy geometry of a received message, bounded by
+    the point limits of ``cap.check`` and run off the event loop (``CapIntake``)."""
+    geom, _ = alert_geometry(alert, areaset)
+    inside = geom.intersection(areaset.union()) if not geom.is_empty else geom
+    if inside.is_empty or inside.area == 0:
+        return AlertPlace(inside, not geom.is_empty, [], None)
+    point = inside.representative_point()
+    return AlertPlace(inside, True, communes_touching(inside, areaset), (point.x, point.y))
 
 
 def communes_touching(geom: BaseGeometry, areaset: AreaSet) -> list[str]:

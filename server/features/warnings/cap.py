@@ -27,6 +27,11 @@ SCHEMA = Path(__file__).resolve().parent / "schema" / "cap12.xsd"
 MAX_PROBLEMS = 20
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[-+]\d\d:\d\d$")
 FORBIDDEN_ID = re.compile(r"[\s,<&]")
+#: Bounds of the geometry of one message (the area merge grows faster than the points): points
+#: of one polygon, and points of all polygons of a message, a circle counting CIRCLE_POINTS.
+MAX_POLYGON_POINTS = 1000
+MAX_MESSAGE_POINTS = 4000
+CIRCLE_POINTS = 33
 
 
 class Pair(BaseModel):
@@ -244,7 +249,16 @@ def from_xml(body: bytes) -> CapAlert:
 
 
 # -- rules the schema cannot express --------------------------------------------------------------
+def polygon_points(text: str) -> int:
+    """Return the number of points of a CAP polygon text (pairs separated by white space)."""
+    return len(text.split())
+
+
 def _check_polygon(path: str, text: str) -> list[dict[str, str]]:
+    points = polygon_points(text)
+    if points > MAX_POLYGON_POINTS:
+        return [detail(path, f"a polygon has at most {MAX_POLYGON_POINTS} points; this one has "
+                             f"{points}: simplify it (or split it) before sending")]
     try:
         pts = [tuple(float(v) for v in pair.split(",")) for pair in text.split()]
     except ValueError:
@@ -300,12 +314,27 @@ def _check_info(i: int, info: CapInfo) -> list[dict[str, str]]:
     return out
 
 
+def _check_size(alert: CapAlert) -> list[dict[str, str]]:
+    """Return a problem when the polygons and circles of ``alert`` hold more than
+    MAX_MESSAGE_POINTS points in all (a circle counts CIRCLE_POINTS)."""
+    total = sum(polygon_points(p) for info in alert.infos for area in info.areas
+                for p in area.polygons)
+    total += CIRCLE_POINTS * sum(len(area.circles) for info in alert.infos for area in info.areas)
+    if total <= MAX_MESSAGE_POINTS:
+        return []
+    return [detail("info.area", f"a message's polygons and circles have at most "
+                                f"{MAX_MESSAGE_POINTS} points in all (a circle counts "
+                                f"{CIRCLE_POINTS}); this one has {total}: simplify its polygons "
+                                "or name the communes by GSO geocode instead")]
+
+
 def check(alert: CapAlert) -> list[dict[str, str]]:
     """Return the problems of ``alert`` under the rules of the CAP 1.2 specification that the
     schema cannot express (empty: none): identifier and sender without spaces, commas, ``<``
     or ``&``; times with an explicit offset; ``restriction`` only with scope Restricted,
     ``addresses`` only with scope Private; ``references`` as ``sender,identifier,sent``;
-    polygons of ≥ 4 lat,lon pairs closed on themselves; circles ``lat,lon radius``."""
+    polygons of ≥ 4 lat,lon pairs closed on themselves, at most MAX_POLYGON_POINTS points each
+    and MAX_MESSAGE_POINTS in all; circles ``lat,lon radius``."""
     out = [detail(k, "no spaces, commas, '<' or '&'")
            for k, v in (("identifier", alert.identifier), ("sender", alert.sender))
            if FORBIDDEN_ID.search(v)]
@@ -316,6 +345,7 @@ def check(alert: CapAlert) -> list[dict[str, str]]:
         out.append(detail("addresses", "only with scope Private"))
     out += [detail(f"references[{k}]", "sender,identifier,sent")
             for k, ref in enumerate(alert.references) if len(ref.split(",")) != 3]
+    out += _check_size(alert)
     for i, info in enumerate(alert.infos):
         out += _check_info(i, info)
     return out[:MAX_PROBLEMS]

@@ -13,17 +13,23 @@ schema cannot express; a bad one is refused with 422 naming each problem). Then:
   place in the service region), is not on the map or the feed, and its CAP can be read back.
 
 The same message sent twice (same sender, identifier and sent) is stored once.
+
+Reading a message (XML, schema, the merge of its areas) runs on a reader thread, never on the
+event loop, within ``READ_BUDGET_S``; ``cap.check`` bounds its polygons (``MAX_POLYGON_POINTS``
+each, ``MAX_MESSAGE_POINTS`` in all) so that the merge stays short.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import TYPE_CHECKING, Any
 
+from geo.areas import AreaSet
 from server.core import policy
-from server.features.warnings import actions
 from server.core.auth import Principal
-from server.core.errors import NotFound
+from server.core.errors import NotFound, ValidationFailed, detail
 from server.core.policy import SYSTEM
+from server.features.warnings import actions
 from server.features.warnings import areas as geo_areas
 from server.features.warnings.cap import CapAlert, from_xml
 
@@ -37,6 +43,8 @@ CATEGORY_WORDS = (("warning.tsunami", ("tsunami", "sóng thần", "earthquake", 
                   ("warning.landslide", ("landslide", "sạt lở", "lũ quét", "flash flood")),
                   ("warning.flood", ("flood", "lũ", "ngập")),
                   ("warning.heavy_rain", ("rain", "mưa")))
+#: How long reading one message (XML, schema, areas) may take on its thread before a 422.
+READ_BUDGET_S = 10.0
 SEVERITY = {"Extreme": "Extreme", "Severe": "Severe", "Moderate": "Moderate", "Minor": "Minor"}
 
 
@@ -69,6 +77,13 @@ def summary(item_id: str, alert: CapAlert, status: str, communes: list[str]) -> 
             "headline": headline, "communes": communes}
 
 
+def read_message(body: bytes, areaset: AreaSet) -> tuple[CapAlert, geo_areas.AlertPlace]:
+    """Return ``(alert, place)`` of a CAP message (blocking: run on a thread); raise
+    ValidationFailed naming what is wrong."""
+    alert = from_xml(body)
+    return alert, geo_areas.alert_place(alert, areaset)
+
+
 class CapIntake:
     """Receive CAP messages for a WarningDesk (see the module docstring)."""
 
@@ -80,16 +95,25 @@ class CapIntake:
         """Read, check and store one CAP message; return (answer, HTTP status): ``{"warning":
         summary, "stored_as": "event" | "record", "in_region", "reason"?, "replayed"}``."""
         policy.require(principal, actions.IMPORT)
-        alert = from_xml(body)
-        geom, _ = geo_areas.alert_geometry(alert, self.desk.areaset)
-        territory = self.desk.areaset.union()
-        inside = geom.intersection(territory) if not geom.is_empty else geom
-        if inside.is_empty or inside.area == 0:
-            reason = ("the message states no area" if geom.is_empty else
-                      "its areas lie outside Huế (the service region)")
+        alert, place = await self._read(body)
+        if place.point is None:
+            reason = ("its areas lie outside Huế (the service region)" if place.stated else
+                      "the message states no area")
             return await self._keep(alert, reason)
         async with self.desk.lock:
-            return await self._store(alert, inside)
+            return await self._store(alert, place)
+
+    async def _read(self, body: bytes) -> tuple[CapAlert, geo_areas.AlertPlace]:
+        """Return the alert and its place, parsed, checked and merged on a reader thread (the
+        XML and the geometry never run on the event loop) within READ_BUDGET_S; raise
+        ValidationFailed (422) for a bad message or one too complex to read in time."""
+        work = self.core.read(read_message, body, self.desk.areaset)
+        try:
+            return await asyncio.wait_for(work, READ_BUDGET_S)
+        except asyncio.TimeoutError:
+            raise ValidationFailed("the CAP message is too complex to read", [detail(
+                "info.area", f"its areas could not be merged in {READ_BUDGET_S:g} s; simplify "
+                             "the polygons or name the communes by GSO geocode")]) from None
 
     async def _keep(self, alert: CapAlert, reason: str) -> tuple[dict[str, Any], int]:
         key = hashlib.sha256(cap_ref(alert).encode()).hexdigest()[:32]
@@ -104,12 +128,13 @@ class CapIntake:
                  "in_region": False, "reason": f"kept for reference, not on the map: {reason}",
                  "replayed": replayed}, 200 if replayed else 201)
 
-    async def _store(self, alert: CapAlert, inside: Any) -> tuple[dict[str, Any], int]:
-        communes = geo_areas.communes_touching(inside, self.desk.areaset)
+    async def _store(self, alert: CapAlert,
+                     place: geo_areas.AlertPlace) -> tuple[dict[str, Any], int]:
+        communes = place.communes
         referenced = await self._referenced(alert)
         if alert.msg_type == "Cancel" and referenced:
             return await self._cancel(alert, referenced, communes)
-        point = inside.representative_point()
+        lon, lat = place.point or (0.0, 0.0)
         info = alert.infos[0] if alert.infos else None
         props = {"origin": "ingest", "identifier": alert.identifier, "communes": communes,
                  "cap": alert.model_dump(mode="json"), "references": alert.references,
@@ -117,8 +142,8 @@ class CapIntake:
                  "description": _texts(alert, "description"),
                  "cap_severity": SEVERITY.get(info.severity, "Unknown") if info else "Unknown",
                  "sent": alert.sent}
-        doc = {"kind": "warning", "category": category_of(alert), "lat": point.y,
-               "lon": point.x, "observed_at": alert.sent, "status": "draft",
+        doc = {"kind": "warning", "category": category_of(alert), "lat": lat,
+               "lon": lon, "observed_at": alert.sent, "status": "draft",
                "source": {"channel": "cap", "ref": cap_ref(alert)[:200]},
                "props": {k: v for k, v in props.items() if v is not None}}
         events = self.core.validator.validate([doc], "", self.core.clock.now())
