@@ -100,7 +100,8 @@ def test_hotline_form_logs_a_call_by_keyboard_and_it_reaches_the_wall(server, op
     assert call["props"]["phone"] == "0905 777 888" and call["props"]["people"] == 3
     assert call["props"]["needs"] == ["trapped", "elderly_alone"]
     assert call["category"] == "sos.trapped" and call["props"]["triage"]["priority"] == 1
-    board.wait_for_function("(id) => document.querySelector(`[data-panel=queue] li[data-event='${id}']`)",
+    board.wait_for_function("(id) => document.querySelector("
+                            "`[data-panel=queue] li[data-event='${id}']`)",
                             arg=call_id)
     row = board.locator(f"[data-panel=queue] li[data-event='{call_id}']")
     assert row.get_attribute("data-priority") == "1" and "phút" in row.text_content()
@@ -133,7 +134,8 @@ def test_hotline_links_a_repeat_caller_instead_of_logging_twice(server, operator
     assert call["props"]["needs"] == ["medical", "trapped"]
     assert call["props"]["dispatch"]["repeats"][0]["note"] == "Gọi lại: bà cụ lên cơn khó thở"
     assert "repeat:+5" in call["props"]["triage"]["reasons"]
-    page.evaluate("([lon, lat]) => iocHotline.map.flyTo({longitude: lon, latitude: lat, zoom: 14}, 0)",
+    page.evaluate("([lon, lat]) => iocHotline.map.flyTo("
+                  "{longitude: lon, latitude: lat, zoom: 14}, 0)",
                   [first["lon"], first["lat"] + 0.001])
     x, y = page.evaluate("([lon, lat]) => iocHotline.map.project(lon, lat)",
                          [first["lon"], first["lat"] + 0.001])  # ~110 m north of the first call
@@ -187,9 +189,11 @@ def test_tablet_moves_its_unit_through_a_case_also_with_the_network_cut(server, 
     page.locator("[data-step=on_scene]").click()
     page.wait_for_function("() => { const c = document.getElementById('conn');"
                            " return c.dataset.state === 'offline' && c.dataset.pending === '1'; }")
-    assert page.locator("#queued").is_visible() and "Đã đến nơi" in page.locator("#queued").text_content()
+    queued = page.locator("#queued")
+    assert queued.is_visible() and "Đã đến nơi" in queued.text_content()
     assert page.locator("#case").get_attribute("data-status") == "on_scene"  # the screen moved on
-    page.evaluate("() => { iocTablet.sendFix(); iocTablet.sendFix(); }")  # only the latest fix waits
+    # only the latest fix waits
+    page.evaluate("() => { iocTablet.sendFix(); iocTablet.sendFix(); }")
     page.wait_for_function("() => document.getElementById('conn').dataset.pending === '2'")
     assert [e["label"] for e in page.evaluate("() => iocTablet.outbox.entries")] == \
         ["on_scene", "position"]

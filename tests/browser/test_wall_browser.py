@@ -96,7 +96,8 @@ def test_wall_loads_clean_at_wall_sizes(server, operator, wall, open_wall, width
         per_area[ev["area"]] = per_area.get(ev["area"], 0) + 1
     page.wait_for_function("() => iocWall.map.layer('areas-fill').props.data.features"
                            ".some((f) => f.properties.open > 0)")
-    load = page.evaluate("() => Object.fromEntries(iocWall.map.layer('areas-fill').props.data.features"
+    load = page.evaluate("() => Object.fromEntries("
+                         "iocWall.map.layer('areas-fill').props.data.features"
                          ".filter((f) => f.properties.open).map((f) => [f.properties.code,"
                          " [f.properties.open, f.properties.load]]))")
     busiest = max(per_area.values())
@@ -109,7 +110,8 @@ def test_wall_loads_clean_at_wall_sizes(server, operator, wall, open_wall, width
     for panel in ("kpis", "legend", "timeline", "details", "feed", "ticker", "views", "status"):
         box = page.locator(f"[data-panel={panel}]").bounding_box()
         assert box and box["x"] >= 0 and box["y"] >= 0, panel
-        assert box["x"] + box["width"] <= width + 1 and box["y"] + box["height"] <= height + 1, panel
+        assert box["x"] + box["width"] <= width + 1, panel
+        assert box["y"] + box["height"] <= height + 1, panel
     assert page.locator("[data-panel=cameras]").is_hidden()
     assert_readable(page, width)
     screenshot(page, f"wall-{width}x{height}")
@@ -152,15 +154,18 @@ def test_toggling_a_layer_hides_it(server, operator, wall, open_wall):
 def test_selecting_an_event_shows_details_and_history_escaped(server, operator, wall, open_wall):
     hostile = '<img src=x onerror="window.__xss=1">Ngập <b>sâu</b>'
     [ev] = post(server, operator, report(props={"title": hostile, "description": hostile,
-                                                "reporter": {"name": "Nguyễn Văn A", "phone": "0905123456"}}))
+                                                "reporter": {"name": "Nguyễn Văn A",
+                                                             "phone": "0905123456"}}))
     server.call(server.core.update(ev["id"], {"status": "new"},
-                                   AuditEntry("reassign", "tok-1", "operator", reason="Chuyển về IOC")))
+                                   AuditEntry("reassign", "tok-1", "operator",
+                                              reason="Chuyển về IOC")))
     _, page, watch = open_wall(wall)
     page.wait_for_function("(id) => (iocWall.events.get(id) || {}).status === 'new'", arg=ev["id"])
     page.evaluate("([lon, lat]) => iocWall.map.flyTo({longitude: lon, latitude: lat, zoom: 15}, 0)",
                   [ev["lon"], ev["lat"]])
     x, y = page.evaluate("([lon, lat]) => iocWall.map.project(lon, lat)", [ev["lon"], ev["lat"]])
-    page.wait_for_function("""([x, y, id]) => { const i = iocWall.map.deck.pickObject({x, y, radius: 2});
+    page.wait_for_function("""([x, y, id]) => {
+        const i = iocWall.map.deck.pickObject({x, y, radius: 2});
         return Boolean(i && i.object && i.object.id === id); }""", arg=[x, y, ev["id"]])
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + x, box["y"] + y)
@@ -177,7 +182,8 @@ def test_selecting_an_event_shows_details_and_history_escaped(server, operator, 
     status = details.locator("[data-field=status]")
     assert status.get_attribute("data-code") == "new"
     assert status.text_content() == "Mới tiếp nhận"  # the status in words, never its code
-    assert details.locator(".history li[data-action=reassign]").text_content().count("Chuyển về IOC") == 1
+    reassigned = details.locator(".history li[data-action=reassign]").text_content()
+    assert reassigned.count("Chuyển về IOC") == 1
     assert page.evaluate("() => iocWall.map.layer('wall-selection').props.data.length") == 1
     screenshot(page, "wall-details")
     assert_clean(watch)
@@ -204,7 +210,8 @@ def test_time_slider_replays_and_live_returns(server, operator, wall, open_wall)
     now = datetime.now(HUE)
     old, recent = post(server, operator,
                        report(observed_at=(now - timedelta(hours=3)).isoformat()),
-                       report(lat=16.47, lon=107.60, observed_at=(now - timedelta(minutes=10)).isoformat()))
+                       report(lat=16.47, lon=107.60,
+                              observed_at=(now - timedelta(minutes=10)).isoformat()))
     _, page, _ = open_wall(wall)
     page.wait_for_function(f"() => iocWall.map.layer('{POINTS}').props.data.length === 2")
     one_hour_ago = int((now - timedelta(hours=1)).timestamp() * 1000)
@@ -257,7 +264,8 @@ def test_ticker_shows_severe_events_and_says_when_there_are_none(server, operato
     assert ticker.get_attribute("data-count") == "0"
     assert ticker.locator(".ticker-text").text_content() == "Không có cảnh báo"
     post(server, operator, report(), report(severity="extreme", props={"title": "Sạt lở đất"}))
-    page.wait_for_function("() => document.querySelector('[data-panel=ticker]').dataset.count === '1'")
+    page.wait_for_function("() => document.querySelector('[data-panel=ticker]')"
+                           ".dataset.count === '1'")
     assert "Sạt lở đất" in ticker.locator(".ticker-text").text_content()
 
 
@@ -272,14 +280,16 @@ def test_views_cycle_and_a_pinned_situation_stays(server, wall, open_wall):
     pinned = page.evaluate("() => JSON.parse(localStorage.getItem('ioc-wall-situation')).zoom")
     assert abs(page.evaluate("() => iocWall.map.viewState.zoom") - pinned) < 0.01
     page.wait_for_timeout(2500)
-    assert views.get_attribute("data-view") == "situation" and views.get_attribute("data-pinned") == "true"
+    assert views.get_attribute("data-view") == "situation"
+    assert views.get_attribute("data-pinned") == "true"
     page.reload()
     wait_wall_ready(page)
     assert page.locator("[data-panel=views]").get_attribute("data-pinned") == "true"
     assert abs(page.evaluate("() => iocWall.map.viewState.zoom") - pinned) < 0.01
     page.evaluate("() => { iocWall.config.cycleSeconds = 1; }")
     page.locator("#pin-situation").click()
-    page.wait_for_function("() => document.querySelector('[data-panel=views]').dataset.view !== 'situation'",
+    page.wait_for_function("() => document.querySelector('[data-panel=views]')"
+                           ".dataset.view !== 'situation'",
                            timeout=4000)
 
 
@@ -288,8 +298,10 @@ def test_outbox_queues_while_offline_and_sends_once_back_online(server, operator
     conn = page.locator("#conn")
     page.wait_for_function("() => document.getElementById('conn').dataset.state === 'online'")
     context.set_offline(True)
-    page.evaluate("""(ev) => { iocWall.outbox.enqueue({path: '/api/v1/events', body: ev, label: 'report'})
-        .then((body) => { window.__sent = body; }); }""", report(props={"description": "Gửi khi mất mạng"}))
+    page.evaluate("""(ev) => {
+        iocWall.outbox.enqueue({path: '/api/v1/events', body: ev, label: 'report'})
+        .then((body) => { window.__sent = body; }); }""",
+                  report(props={"description": "Gửi khi mất mạng"}))
     page.wait_for_function("() => { const c = document.getElementById('conn');"
                            " return c.dataset.pending === '1' && c.dataset.state === 'offline'; }")
     assert "1 thao tác chờ gửi" in conn.text_content()
@@ -426,7 +438,8 @@ def test_flooded_roads_are_drawn_as_lines(server, operator, wall, open_wall):
                          ".find((e) => e.id === id).props.path", event["id"])
     assert path == event["props"]["path"]
     color = page.evaluate("(id) => { const l = iocWall.map.layer('flood-roads-lines');"
-                          " return Array.from(l.props.getColor(l.props.data.find((e) => e.id === id))); }",
+                          " return Array.from(l.props.getColor("
+                          "l.props.data.find((e) => e.id === id))); }",
                           event["id"])
     assert color == [150, 0, 200, 245]  # 0.6 m: deep
     legend = page.locator("text=Đường ngập")
@@ -445,7 +458,8 @@ def test_gauges_and_reservoirs_show_their_latest_reading(server, operator, wall,
                           ".map((e) => [e.props.station, e.props.value, e.props.level])")
     assert sorted(shown) == [["binh-dien", 83.9, 0], ["kim-long", 2.3, 2]]  # one dot per station
     radius = page.evaluate("(id) => { const l = iocWall.map.layer('sensors-latest');"
-                           " return l.props.getRadius(l.props.data.find((e) => e.id === id)); }", dam["id"])
+                           " return l.props.getRadius(l.props.data.find((e) => e.id === id)); }",
+                           dam["id"])
     assert radius == 900 and last["props"]["level"] == 2
     page.evaluate("(id) => iocWall.select(id)", dam["id"])  # the details list the release
     release = page.locator("[data-panel=details] [data-field='prop-derived.outflow']")

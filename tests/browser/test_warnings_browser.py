@@ -18,7 +18,8 @@ def test_ticker_shows_sent_warnings_only(server, wall, open_wall):
               "communes": [KIM_LONG], "expires": future(6)}, op)
     assert r.status == 201
     wid = r.body["warning"]["id"]
-    page.wait_for_function("(id) => iocWall.events.latest(50, (e) => e.id === id).length === 1", arg=wid)
+    page.wait_for_function("(id) => iocWall.events.latest(50, (e) => e.id === id).length === 1",
+                           arg=wid)
     assert ticker.get_attribute("data-count") == "0"  # a draft is not a public warning
     act(server, wid, sup, "approve")
     act(server, wid, sup, "send")

@@ -102,11 +102,13 @@ def test_token_list_has_no_secret_and_revocation_is_immediate(server):
     assert "hash" not in listing.raw.decode()
     row = next(t for t in listing.body["tokens"] if t["label"] == "victim")
     assert row["state"] == "live" and row["role"] == "operator"
-    assert server.http("DELETE", server.url + f"/api/v1/tokens/{row['id']}", token=victim).status == 403
+    by_victim = server.http("DELETE", server.url + f"/api/v1/tokens/{row['id']}", token=victim)
+    assert by_victim.status == 403
     res = server.http("DELETE", server.url + f"/api/v1/tokens/{row['id']}", token=admin)
     assert res.status == 200 and res.body == {"revoked": row["id"]}
     assert server.http("GET", server.url + "/api/v1/kpis", token=victim).status == 401
-    assert server.http("DELETE", server.url + f"/api/v1/tokens/{row['id']}", token=admin).status == 404
+    again = server.http("DELETE", server.url + f"/api/v1/tokens/{row['id']}", token=admin)
+    assert again.status == 404
     states = {t["id"]: t["state"] for t in server.http("GET", server.url + "/api/v1/tokens",
                                                 token=admin).body["tokens"]}
     assert states[row["id"]] == "revoked"

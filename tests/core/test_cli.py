@@ -81,8 +81,8 @@ def test_replay_posts_scenario_with_progress(tmp_path):
     token = create_token(db, "operator")
     srv = ServerProcess("--db", db)
     try:
-        run = subprocess.run(ioc_command() + ["replay", "normal_day", "--speed", "0", "--limit", "30",
-                                              "--url", srv.url, "--token", token],
+        run = subprocess.run(ioc_command() + ["replay", "normal_day", "--speed", "0",
+                                              "--limit", "30", "--url", srv.url, "--token", token],
                              capture_output=True, text=True, timeout=120)
         assert run.returncode == 0, run.stderr
         assert "30/30" in run.stderr and "sent 30 events" in run.stdout
@@ -138,7 +138,8 @@ def test_demo_normal_month_streams_reports_through_their_lifecycle(tmp_path):
 
 def test_demo_flood_streams_real_levels_and_calls(tmp_path):
     kinds: dict[str, list] = {}
-    with demo_stream(tmp_path, "flood_2025_11", "50000", ["sensors", "sos", "hotline_calls"]) as (_, ws, _t):
+    with demo_stream(tmp_path, "flood_2025_11", "50000",
+                     ["sensors", "sos", "hotline_calls"]) as (_, ws, _t):
         for _ in range(200):
             if {"sensor_reading", "hotline_call", "sos"} <= set(kinds):
                 break

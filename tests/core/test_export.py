@@ -47,8 +47,8 @@ def test_geojson_export_streams_the_wire_form(store_url, stored, tmp_path):
 
 def test_gpkg_export_filters_and_keeps_types(store_url, stored, tmp_path):
     out = tmp_path / "reports.gpkg"
-    res = ioc("export", "--db", store_url, "--format", "gpkg", "--out", str(out), "--kind", "report",
-              "--since", "3", "--chunk", "3")
+    res = ioc("export", "--db", store_url, "--format", "gpkg", "--out", str(out),
+              "--kind", "report", "--since", "3", "--chunk", "3")
     assert res.exit_code == 0, res.output
     want = [e for e in stored if e["kind"] == "report" and e["seq"] > 3]
     got = gpd.read_file(out, layer="events")
@@ -82,4 +82,5 @@ def test_db_upgrade_and_current(empty_store_url):
     assert f"schema empty (newest {newest})" in ioc("db", "current", "--db", empty_store_url).stdout
     assert f"schema empty → {newest}" in ioc("db", "upgrade", "--db", empty_store_url).stdout
     assert f"already at {newest}" in ioc("db", "upgrade", "--db", empty_store_url).stdout
-    assert f"schema {newest} (newest {newest})" in ioc("db", "current", "--db", empty_store_url).stdout
+    current = ioc("db", "current", "--db", empty_store_url).stdout
+    assert f"schema {newest} (newest {newest})" in current

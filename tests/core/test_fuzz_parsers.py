@@ -32,7 +32,8 @@ from server.features.reports.chat import CHAT_ADAPTERS
 from server.features.reports.lifecycle import TransitionIn
 from server.features.reports.open311 import Open311, Open311Error, _attributes, _date, check_format
 from server.core.reroute import RerouteRequest
-from server.features.sensors.service import ReadingError, load_quantities_and_rules, parse_payload, parse_station
+from server.features.sensors.service import (ReadingError, load_quantities_and_rules,
+                                             parse_payload, parse_station)
 from server.core.timefmt import now_micros
 from server.core.kit.transitions import parse_request
 from server.features.vessels.service import parse_danger_zone

@@ -47,7 +47,8 @@ def test_reports_today_open_overdue_and_last_hour(timed, clock):
     got = figures(timed, wall)
     assert got["reports.today"]["value"] == 3 and got["reports.open"]["value"] == 3
     assert got["events.last_hour.report"]["value"] == 1
-    assert got["cases.overdue"] == {"id": "cases.overdue", "label": {"vi": "Quá hạn xử lý", "en": "Overdue"},
+    assert got["cases.overdue"] == {"id": "cases.overdue",
+                                    "label": {"vi": "Quá hạn xử lý", "en": "Overdue"},
                                     "value": 0, "unit": "", "status": "ok", "group": "reports"}
     clock.advance(15 * 3600)  # 03:00 the next day
     got = figures(timed, wall)
@@ -71,7 +72,8 @@ def test_document_shape_groups_and_labels(server, operator, wall):
 
 def test_an_agency_sees_its_own_figures(server, operator):
     sidewalk = "urban_order.sidewalk"  # routes to the commune's People's Committee
-    server.post_events([report(category=sidewalk), report(lat=16.55, lon=107.48, category=sidewalk)],
+    server.post_events([report(category=sidewalk),
+                        report(lat=16.55, lon=107.48, category=sidewalk)],
                        operator)
     mine = server.token("agency", "ubnd-19789")
     assert figures(server, mine)["reports.today"]["value"] == 1
@@ -135,7 +137,8 @@ def test_report_performance_matches_the_report_kpis_and_is_scoped(server, operat
                rating="satisfied").status == 200
     server.call(_flushed(server))
     got = figures(server, wall)
-    total = server.http("GET", server.url + "/api/v1/reports/kpis?by=all", token=operator).body["total"]
+    total = server.http("GET", server.url + "/api/v1/reports/kpis?by=all",
+                        token=operator).body["total"]
     for name in ("processed_pct", "on_time_pct", "satisfaction_pct"):
         item = got[f"reports.performance.{name}"]
         assert item["value"] == total[name] and item["unit"] == "%" and item["group"] == "reports"
@@ -146,7 +149,8 @@ def test_report_performance_matches_the_report_kpis_and_is_scoped(server, operat
         "group": "reports", "label": {"vi": "Đúng hạn (30 ngày)", "en": "On time (30 days)"}}
     assert got["reports.performance.satisfaction_pct"]["value"] == 100.0
     mine = server.token("agency", filed[2]["case"]["agency_id"])
-    scoped = server.http("GET", server.url + "/api/v1/reports/kpis?by=all", token=mine).body["total"]
+    scoped = server.http("GET", server.url + "/api/v1/reports/kpis?by=all",
+                         token=mine).body["total"]
     own = figures(server, mine)["reports.performance.processed_pct"]["value"]
     assert own == scoped["processed_pct"] and scoped["received"] < 3
 

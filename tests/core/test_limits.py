@@ -1,5 +1,6 @@
 """Request rate limits: token buckets (the core) and the 429 answers of a real server (per staff
-token, per address, and the public SOS on a bucket of its own that a first SOS never finds empty)."""
+token, per address, and the public SOS on a bucket of its own that a first SOS never finds
+empty)."""
 from __future__ import annotations
 
 import pytest
@@ -97,15 +98,18 @@ def test_anonymous_callers_are_limited_by_address_and_the_first_sos_still_passes
     assert_error(refused, 429, "rate_limited")
     assert "address 127.0.0.1" in refused.body["error"]["message"]
     assert int(refused.headers["Retry-After"]) >= 1
-    forged = limited.http("GET", limited.url + "/api/v1/events", token="ioc_guess")  # guessing tokens
+    # guessing tokens
+    forged = limited.http("GET", limited.url + "/api/v1/events", token="ioc_guess")
     assert_error(forged, 429, "rate_limited")  # is charged to the address too
     public = limited.token("public")
     sos = {"lat": KIM_TRA[0], "lon": KIM_TRA[1], "phone": "0905 111 222", "needs": ["trapped"]}
     first = limited.http("POST", limited.url + "/api/v1/sos", sos, public)
     assert first.status == 201, first.body  # the address is spent, its SOS bucket is not
-    second = limited.http("POST", limited.url + "/api/v1/sos", {**sos, "phone": "0905 111 333"}, public)
+    second = limited.http("POST", limited.url + "/api/v1/sos",
+                          {**sos, "phone": "0905 111 333"}, public)
     assert second.status == 201
-    third = limited.http("POST", limited.url + "/api/v1/sos", {**sos, "phone": "0905 111 444"}, public)
+    third = limited.http("POST", limited.url + "/api/v1/sos",
+                         {**sos, "phone": "0905 111 444"}, public)
     assert_error(third, 429, "rate_limited")
     assert 90 <= int(third.headers["Retry-After"]) <= 100
     assert limited.core.store.last_seq() == 2

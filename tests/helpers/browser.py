@@ -49,7 +49,8 @@ class Watch:
         page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         page.on("pageerror", lambda e: self.page_errors.append(str(e)))
         page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
-        page.on("response", lambda r: r.status >= 400 and self.http_errors.append((r.status, r.url)))
+        page.on("response",
+                lambda r: r.status >= 400 and self.http_errors.append((r.status, r.url)))
         page.on("request", lambda r: self._check_origin(r.url))
 
     def _check_origin(self, url: str) -> None:
@@ -71,10 +72,12 @@ def open_page(browser: Any, url: str, origin: str, *, width: int = 1920, height:
 
 def wait_wall_ready(page: Any, timeout_ms: int = READY_TIMEOUT_MS) -> None:
     """Wait until the wall has booted and drawn a first frame."""
-    page.wait_for_function("() => window.iocWall && iocWall.ready && iocWall.map.deck.isInitialized",
+    page.wait_for_function("() => window.iocWall && iocWall.ready"
+                           " && iocWall.map.deck.isInitialized",
                            timeout=timeout_ms)
     page.wait_for_function(
-        "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
+        "() => new Promise((r) => requestAnimationFrame("
+        "() => requestAnimationFrame(() => r(true))))")
 
 
 def screenshot(page: Any, name: str, folder: Path = ARTIFACTS) -> Path:

@@ -130,7 +130,8 @@ class CuttableProxy:
 
 
 @contextmanager
-def proxied_server(db_url: str, router: Any, **settings: Any) -> Iterator[tuple[Any, CuttableProxy]]:
+def proxied_server(db_url: str, router: Any,
+                   **settings: Any) -> Iterator[tuple[Any, CuttableProxy]]:
     """Yield (a started ServerThread, the CuttableProxy it reaches PostgreSQL ``db_url``
     through); both stopped after."""
     from server.features import Settings
@@ -194,7 +195,8 @@ class IngestClients:
     def start(self) -> "IngestClients":
         """Start the threads; return self."""
         self._stop_at = time.monotonic() + self.deadline_s
-        self._workers = [threading.Thread(target=self._run, daemon=True) for _ in range(self.threads)]
+        self._workers = [threading.Thread(target=self._run, daemon=True)
+                         for _ in range(self.threads)]
         for w in self._workers:
             w.start()
         return self

@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.helpers.faults import IngestClients, StreamRecorder, assert_once, log_lock_held, wait_until
+from tests.helpers.faults import (IngestClients, StreamRecorder, assert_once, log_lock_held,
+                                  wait_until)
 from tests.helpers import ServerProcess, ServerThread, http, report
 from tests.helpers.nodes import create_token
 

@@ -78,7 +78,8 @@ def test_postgis_cut_mid_stream_refuses_with_503_loses_nothing_and_recovers(pg_d
             wait_until(lambda: clients.refusals >= 3)
             assert_unavailable(http("GET", srv.url + "/api/v1/events?since=0", token=operator))
             assert http("GET", srv.url + "/api/v1/kpis", token=operator).status == 200  # figures
-            # the store cannot answer come back "unknown" (server.core.kpis), the document still does
+            # the store cannot answer come back "unknown" (server.core.kpis), the document
+            # still does
             assert_unavailable(http("GET", srv.url + "/api/v1/ready"))
             doc = health(srv.url)
             assert doc["status"] == "degraded" and doc["store"]["state"] == "unavailable"
@@ -135,7 +136,8 @@ def test_sqlite_disk_full_refuses_with_503_and_recovers_when_space_returns(tmp_p
 
 
 def test_a_locked_sqlite_database_is_unavailable_not_a_bug(tmp_path):
-    """``database is locked`` (another writer past the busy timeout) is a 503, a SQL error is not."""
+    """``database is locked`` (another writer past the busy timeout) is a 503, a SQL error is
+    not."""
     path = tmp_path / "ioc.sqlite3"
     store = open_store(f"sqlite:///{path}", parse_offset("+07:00"))
     holder = sqlite3.connect(path, isolation_level=None)

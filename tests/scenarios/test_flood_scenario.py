@@ -54,12 +54,15 @@ def test_the_real_levels_come_at_their_hours(events):
     got = sorted((t.offset_s, t.event["props"]["station"], t.event["props"]["value"],
                   t.event["props"].get("derived", {}).get("outflow"))
                  for t in events if t.event["kind"] == "sensor_reading")
-    want = sorted(((r["at"] - T0).total_seconds(), IDS[r["station_name"]], float(r["water_level_m"]),
+    want = sorted(((r["at"] - T0).total_seconds(), IDS[r["station_name"]],
+                   float(r["water_level_m"]),
                    float(r["outflow_m3s"]) if r["outflow_m3s"] else None) for r in csv_rows())
     assert got == want and len(got) > 400
-    peak = max((r for r in csv_rows() if r["station_name"] == "Phú Ốc"), key=lambda r: float(r["water_level_m"]))
+    peak = max((r for r in csv_rows() if r["station_name"] == "Phú Ốc"),
+               key=lambda r: float(r["water_level_m"]))
     at_peak = [t for t in events if t.event["kind"] == "sensor_reading"
-               and t.event["props"]["station"] == "phu-oc" and t.offset_s == (peak["at"] - T0).total_seconds()]
+               and t.event["props"]["station"] == "phu-oc"
+               and t.offset_s == (peak["at"] - T0).total_seconds()]
     assert at_peak[0].event["props"]["value"] == 4.96
 
 
@@ -124,7 +127,8 @@ def test_an_accelerated_run_through_a_real_server(server, scenario):
         assert latest["water_level"]["value"] == values[-1]
         # the highest BĐ level reached in life is the highest alert raised
         want = sum(max(values) >= bd for bd in BD[station])
-        alerts = http("GET", server.url + "/api/v1/events?kind=alert&limit=1000", token=op).body["events"]
+        alerts = http("GET", server.url + "/api/v1/events?kind=alert&limit=1000",
+                      token=op).body["events"]
         mine = [a["props"]["level"] for a in alerts if a["props"]["subject_id"] == station]
         assert max(mine) == want, (station, mine)
     kpis = {i["id"]: i for i in http("GET", server.url + "/api/v1/kpis", token=op).body["items"]}

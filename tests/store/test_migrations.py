@@ -113,6 +113,8 @@ def test_sqlite_store_made_before_migrations_is_adopted(tmp_path):
     finally:
         store.close()
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == migrate.head()
-        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        version = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        assert version == migrate.head()
+        indexes = {r[0] for r in
+                   conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"events_lat_lon", "event_copies_event"} <= indexes

@@ -109,7 +109,8 @@ def test_update_moves_the_point_and_spatial_queries_follow(store):
     assert moved["observed_at"] == to_rfc3339(when, TZ) and store.get(unit["id"]) == moved
     [near] = store.nearest(lat, lon, 1, EventQuery())
     assert near["id"] == unit["id"] and near["distance_m"] < 1e-3
-    [home] = store.nearest(other["lat"], other["lon"], 1, EventQuery(kinds=frozenset({"responder"})))
+    [home] = store.nearest(other["lat"], other["lon"], 1,
+                           EventQuery(kinds=frozenset({"responder"})))
     assert home["distance_m"] > 15_000
     box = Polygon([(107.48, 16.55), (107.50, 16.55), (107.50, 16.57), (107.48, 16.57)])
     assert [e["id"] for e in store.since(0, EventQuery(polygon=box), 10).events] == [unit["id"]]
@@ -214,7 +215,8 @@ def test_polygon_search_pages_like_since(store):
             break
         cursor = page.next_since
     assert got == expected and cursor == 60
-    assert store.count(0, query) == len(expected) and store.count(expected[2], query) == len(expected) - 3
+    assert store.count(0, query) == len(expected)
+    assert store.count(expected[2], query) == len(expected) - 3
     both = EventQuery(polygon=triangle, bbox=(107.58, 16.40, 107.64, 16.52))
     assert [e["seq"] for e in store.since(0, both, 100).events] == \
         [e["seq"] for e in stored if both.matches(e)]
@@ -226,15 +228,19 @@ def test_nearest_ranks_by_great_circle_distance(store):
     lat, lon = 16.46, 107.58
     near = store.nearest(lat, lon, 6, EventQuery())
     everyone = stored + [twin]
-    dist = distance_m(lat, lon, np.array([e["lat"] for e in everyone]), np.array([e["lon"] for e in everyone]))
+    dist = distance_m(lat, lon, np.array([e["lat"] for e in everyone]),
+                      np.array([e["lon"] for e in everyone]))
     ranked = sorted(zip(dist, [e["seq"] for e in everyone]))[:6]
     assert [e["seq"] for e in near] == [seq for _, seq in ranked]
-    assert np.allclose([e["distance_m"] for e in near], [d for d, _ in ranked], rtol=1e-9, atol=1e-3)
+    assert np.allclose([e["distance_m"] for e in near], [d for d, _ in ranked],
+                       rtol=1e-9, atol=1e-3)
     assert {k: v for k, v in near[0].items() if k != "distance_m"} == store.get(near[0]["id"])
     tie = store.nearest(twin["lat"], twin["lon"], 2, EventQuery())
-    assert [e["seq"] for e in tie] == [stored[5]["seq"], twin["seq"]] and tie[0]["distance_m"] < 1e-6
+    assert [e["seq"] for e in tie] == [stored[5]["seq"], twin["seq"]]
+    assert tie[0]["distance_m"] < 1e-6
     sos = store.nearest(lat, lon, 100, EventQuery(kinds=frozenset({"sos"})))
-    assert len(sos) == sum(e["kind"] == "sos" for e in everyone) and {e["kind"] for e in sos} == {"sos"}
+    assert len(sos) == sum(e["kind"] == "sos" for e in everyone)
+    assert {e["kind"] for e in sos} == {"sos"}
     assert store.nearest(lat, lon, 3, EventQuery(area="nowhere")) == []
 
 
@@ -253,7 +259,8 @@ def test_geojson_export_is_the_wire_form(store):
     assert "." not in wire[0]["observed_at"] and "." in wire[1]["observed_at"]
     sos = [json.loads(f) for c in store.export_geojson(3, EventQuery(kinds=frozenset({"sos"})), 50)
            for f in c]
-    assert [f["properties"]["seq"] for f in sos] == [e["seq"] for e in wire[3:] if e["kind"] == "sos"]
+    sos_seqs = [e["seq"] for e in wire[3:] if e["kind"] == "sos"]
+    assert [f["properties"]["seq"] for f in sos] == sos_seqs
 
 
 def test_export_frames_stream_in_chunks(store):

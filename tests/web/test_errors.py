@@ -21,7 +21,8 @@ BAD_EVENTS = [
     (dict(report(), lat=21.03, lon=105.85), "events[1].lat", "outside the service region"),
     (dict(report(), observed_at="2025-11-17T08:00:00"), "events[1].observed_at", "timezone"),
     (dict(report(), seq=5), "events[1].seq", "set by the server"),
-    (dict(report(), props={"description": "x", "colour": "red"}), "events[1].props.colour", "Extra"),
+    (dict(report(), props={"description": "x", "colour": "red"}), "events[1].props.colour",
+     "Extra"),
     (dict(report(), severity="apocalyptic"), "events[1].severity", "Input should be"),
     ({"kind": "report"}, "events[1].category", "Field required"),
 ]
@@ -43,7 +44,8 @@ def test_every_problem_is_listed(server, operator):
 
 
 def test_malformed_json(server, operator):
-    res = server.http("POST", server.url + "/api/v1/events", raw=b'{"kind": "report",', token=operator)
+    res = server.http("POST", server.url + "/api/v1/events", raw=b'{"kind": "report",',
+                      token=operator)
     assert "malformed JSON" in assert_error(res, 400, "bad_request")["message"]
     res = server.http("POST", server.url + "/api/v1/events", raw=b"", token=operator)
     assert_error(res, 400, "bad_request")
@@ -51,7 +53,8 @@ def test_malformed_json(server, operator):
 
 
 def test_wrong_shapes(server, operator):
-    assert_error(server.http("POST", server.url + "/api/v1/events", [1, 2], operator), 422, "validation_failed")
+    assert_error(server.http("POST", server.url + "/api/v1/events", [1, 2], operator), 422,
+                 "validation_failed")
     assert_error(server.http("POST", server.url + "/api/v1/events", {"events": []}, operator), 422,
                  "validation_failed")
     assert_error(server.post_events(["x"], operator), 422, "validation_failed")
@@ -68,10 +71,12 @@ def test_too_large_body_and_batch(server, operator):
 
 def test_auth_errors(server):
     assert_error(server.http("POST", server.url + "/api/v1/events", report()), 401, "unauthorized")
-    assert_error(server.http("POST", server.url + "/api/v1/events", report(), "ioc_forged"), 401, "unauthorized")
+    assert_error(server.http("POST", server.url + "/api/v1/events", report(), "ioc_forged"), 401,
+                 "unauthorized")
     assert_error(server.http("GET", server.url + "/api/v1/events"), 401, "unauthorized")
     wall = server.token("wall")
-    assert_error(server.http("POST", server.url + "/api/v1/events", report(), wall), 403, "forbidden")
+    assert_error(server.http("POST", server.url + "/api/v1/events", report(), wall), 403,
+                 "forbidden")
     assert server.core.store.last_seq() == 0
 
 
@@ -84,8 +89,10 @@ def test_bad_query_parameters(server, operator):
 
 def test_unknown_address_and_method(server, operator):
     assert_error(server.http("GET", server.url + "/api/v2/things"), 404, "not_found")
-    assert_error(server.http("GET", server.url + "/api/v1/events/0000-nope", token=operator), 404, "not_found")
-    assert_error(server.http("DELETE", server.url + "/api/v1/events", token=operator), 405, "method_not_allowed")
+    assert_error(server.http("GET", server.url + "/api/v1/events/0000-nope", token=operator), 404,
+                 "not_found")
+    assert_error(server.http("DELETE", server.url + "/api/v1/events", token=operator), 405,
+                 "method_not_allowed")
 
 
 def test_a_time_at_the_edge_of_the_calendar_is_a_422_not_a_500(server, operator):

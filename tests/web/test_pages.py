@@ -22,7 +22,8 @@ STATIC = ROOT / "static"
 def test_pages_carry_a_strict_csp_and_security_headers(server):
     res = server.http("GET", server.url + "/wall")
     assert res.status == 200 and res.headers["Content-Type"].startswith("text/html")
-    csp = dict(part.strip().split(" ", 1) for part in res.headers["Content-Security-Policy"].split(";"))
+    csp = dict(part.strip().split(" ", 1)
+               for part in res.headers["Content-Security-Policy"].split(";"))
     assert csp["script-src"] == "'self' 'wasm-unsafe-eval'" and csp["style-src"] == "'self'"
     assert csp["frame-ancestors"] == "'none'" and csp["object-src"] == "'none'"
     assert "unsafe-inline" not in res.headers["Content-Security-Policy"]
@@ -59,7 +60,8 @@ def test_event_history_is_access_checked(server, operator):
     [ev] = server.post_events([report(category="urban_order.sidewalk")], operator).body["events"]
     assert ev["agency_id"] == "ubnd-19789"
     server.call(server.core.update(ev["id"], {"status": "new"},
-                                   AuditEntry("reassign", "tok-1", "operator", reason="Sai địa bàn")))
+                                   AuditEntry("reassign", "tok-1", "operator",
+                                              reason="Sai địa bàn")))
     url = f"{server.url}/api/v1/events/{ev['id']}/history"
     full = server.http("GET", url, token=operator).body
     assert full["event_id"] == ev["id"]

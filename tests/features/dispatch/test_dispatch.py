@@ -169,7 +169,8 @@ def test_hotline_sees_earlier_calls_and_links_instead_of_logging_twice(server, o
     by_phone = http("GET", url + "?phone=%2B84905111222", token=operator).body["calls"]
     assert [(c["call"]["id"], c["match"]) for c in by_phone] == [(first["id"], ["phone"])]
     by_place = http("GET", f"{url}?lat={near[0]}&lon={near[1]}", token=operator).body["calls"]
-    assert [c["call"]["id"] for c in by_place] == [first["id"]] and by_place[0]["match"] == ["place"]
+    assert [c["call"]["id"] for c in by_place] == [first["id"]]
+    assert by_place[0]["match"] == ["place"]
     far = http("GET", f"{url}?lat={CENTRE[0]}&lon={CENTRE[1]}&phone=0911000000", token=operator)
     assert far.body["calls"] == []
     linked = call_act(server, first["id"], "repeat", operator, ref="hotline-2",

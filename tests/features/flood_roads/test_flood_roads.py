@@ -34,8 +34,10 @@ def test_segments_cover_the_roads_and_snapping_picks_the_nearest():
     seg, dist = net.nearest(*NEAR_QL1A, 300)
     # brute force over every segment in the same projection: the tree found the nearest one
     x, y = to_metres(NEAR_QL1A[1], NEAR_QL1A[0])
-    dists = [LineString(list(zip(*to_metres(*zip(*s.path))))).distance(Point(x, y)) for s in net.segments]
-    assert seg is net.segments[dists.index(min(dists))] and dist == pytest.approx(min(dists), abs=0.1)
+    dists = [LineString(list(zip(*to_metres(*zip(*s.path))))).distance(Point(x, y))
+             for s in net.segments]
+    nearest = net.segments[dists.index(min(dists))]
+    assert seg is nearest and dist == pytest.approx(min(dists), abs=0.1)
     assert seg.name == "Quốc lộ 1A" and dist < 30
     assert net.nearest(16.2, 107.9, 300) is None  # at sea
     assert net.get(seg.road_id, seg.index) is seg and net.get(seg.road_id, 10_000) is None
@@ -46,7 +48,8 @@ def test_mark_validation_errors(server, operator):
         return server.http("POST", server.url + URL, body, token=token)
 
     for body, field in (({"status": "flooded"}, ""), ({"road_id": "quoc-lo-1a-328"}, ""),
-                        ({"lat": 16.46, "lon": 107.59, "road_id": "quoc-lo-1a-328", "segment": 1}, ""),
+                        ({"lat": 16.46, "lon": 107.59, "road_id": "quoc-lo-1a-328",
+                          "segment": 1}, ""),
                         ({"road_id": "no-such-road", "segment": 0}, "road_id"),
                         ({"road_id": "quoc-lo-1a-328", "segment": 999}, "segment"),
                         ({"lat": 16.2, "lon": 107.9}, "lat"),
@@ -60,7 +63,8 @@ def test_mark_validation_errors(server, operator):
         assert any(d["path"] == field for d in r.body["error"]["details"]), (body, r.body)
     r = post({"road_id": "quoc-lo-1a-328", "segment": 999})
     assert "segments 0 to" in r.body["error"]["details"][0]["message"]
-    assert post({"road_id": "quoc-lo-1a-328", "segment": 3}, token=server.token("wall")).status == 403
+    by_wall = post({"road_id": "quoc-lo-1a-328", "segment": 3}, token=server.token("wall"))
+    assert by_wall.status == 403
     assert post({"road_id": "quoc-lo-1a-328", "segment": 3}, token=None).status == 401
     # clearing a segment that is not flooded is a conflict
     assert post({"road_id": "quoc-lo-1a-328", "segment": 3, "status": "cleared"}).status == 409
@@ -102,19 +106,24 @@ def test_mark_snap_update_clear_and_restart(store_url, make_server, monkeypatch)
     monkeypatch.setattr(FloodRoads, "run", slow_run)
     listed = start()
     try:
-        flooded = listed.http("GET", listed.url + URL + "?status=flooded", token=listed.token("operator"))
+        flooded = listed.http("GET", listed.url + URL + "?status=flooded",
+                              token=listed.token("operator"))
         assert [s["id"] for s in flooded.body["segments"]] == [seg["id"]]
     finally:
         listed.stop()
     again = start()
     try:
         op = again.token("operator")
-        cleared = again.http("POST", again.url + URL, {"road_id": seg["road_id"], "segment": seg["index"],
-                                                 "status": "cleared"}, token=op)
+        cleared = again.http("POST", again.url + URL,
+                             {"road_id": seg["road_id"], "segment": seg["index"],
+                              "status": "cleared"}, token=op)
         assert cleared.status == 200, cleared.body
-        assert cleared.body["event"]["id"] == event["id"] and cleared.body["event"]["status"] == "cleared"
-        assert again.http("GET", again.url + URL + "?status=flooded", token=op).body["segments"] == []
-        history = again.http("GET", again.url + f"/api/v1/events/{event['id']}/history", token=op).body
+        cleared_event = cleared.body["event"]
+        assert cleared_event["id"] == event["id"] and cleared_event["status"] == "cleared"
+        still = again.http("GET", again.url + URL + "?status=flooded", token=op)
+        assert still.body["segments"] == []
+        history = again.http("GET", again.url + f"/api/v1/events/{event['id']}/history",
+                             token=op).body
         actions = [h["action"] for h in history["history"]]
         assert actions.count("flood_road.flooded") == 1 and actions.count("flood_road.cleared") == 1
     finally:
@@ -128,7 +137,8 @@ def _mark_and_deepen(srv: ServerThread) -> tuple[dict, dict]:
                                      "source": {"type": "camera", "ref": "cam-7"}}, token=op)
     assert r.status == 201, r.body
     seg, event = r.body["segment"], r.body["event"]
-    assert seg["name"] == "Quốc lộ 1A" and seg["status"] == "flooded" and 0 < r.body["snapped_m"] < 30
+    assert seg["name"] == "Quốc lộ 1A" and seg["status"] == "flooded"
+    assert 0 < r.body["snapped_m"] < 30
     assert event["kind"] == "flood_road" and event["status"] == "flooded"
     assert event["props"]["segment_id"] == seg["id"] and event["props"]["depth_m"] == 0.4
     assert event["props"]["source"] == {"type": "camera", "ref": "cam-7"}
@@ -137,7 +147,8 @@ def _mark_and_deepen(srv: ServerThread) -> tuple[dict, dict]:
     deeper = srv.http("POST", srv.url + URL, {"road_id": seg["road_id"], "segment": seg["index"],
                                           "depth_m": 0.8}, token=op)
     assert deeper.status == 200 and deeper.body["event"]["id"] == event["id"]
-    assert deeper.body["event"]["seq"] > event["seq"] and deeper.body["event"]["severity"] == "severe"
+    deeper_event = deeper.body["event"]
+    assert deeper_event["seq"] > event["seq"] and deeper_event["severity"] == "severe"
     listed = srv.http("GET", srv.url + URL + "?status=flooded", token=srv.token("wall")).body
     assert [s["id"] for s in listed["segments"]] == [seg["id"]] and listed["flooded"] == 1
     assert listed["flooded_km"] == round(seg["length_m"] / 1000, 1)
@@ -151,7 +162,8 @@ def test_flooded_road_calls_and_camera_hits_mark_the_nearest_segment(server, ope
     stored = server.post_events([call, far], operator).body["events"]
     wait_for(lambda: server.http("GET", server.url + URL, token=operator).body["flooded"] == 1)
     seg = server.http("GET", server.url + URL, token=operator).body["segments"][0]
-    assert seg["source"] == {"type": "hotline_call", "ref": stored[0]["id"]} and seg["depth_m"] == 0.6
+    assert seg["source"] == {"type": "hotline_call", "ref": stored[0]["id"]}
+    assert seg["depth_m"] == 0.6
     assert seg["name"] == "Quốc lộ 1A"
 
 
@@ -167,7 +179,8 @@ def test_layer_catalog_entry(server, wall):
 def test_illustrative_gauge_rule_marks_and_clears_the_segments_near_the_gauge(server, operator):
     def flooded() -> list[dict]:
         server.call(server.features.get("flood_roads").book.settle())
-        return server.http("GET", server.url + URL + "?status=flooded", token=operator).body["segments"]
+        return server.http("GET", server.url + URL + "?status=flooded",
+                           token=operator).body["segments"]
 
     server.post_events([reading("phu-oc", 4.4)], operator)  # BĐ2: nothing
     assert flooded() == []
@@ -179,7 +192,8 @@ def test_illustrative_gauge_rule_marks_and_clears_the_segments_near_the_gauge(se
     assert len({s["event_id"] for s in marked}) == len(marked)  # one event per segment
     # an operator confirms one stretch: it stays flooded when the gauge falls back
     kept = near[0]
-    server.http("POST", server.url + URL, {"road_id": kept.road_id, "segment": kept.index, "depth_m": 0.7},
-         token=operator)
+    server.http("POST", server.url + URL,
+                {"road_id": kept.road_id, "segment": kept.index, "depth_m": 0.7},
+                token=operator)
     server.post_events([reading("phu-oc", 4.3)], operator)  # below BĐ3 by more than the hysteresis
     assert [s["id"] for s in flooded()] == [kept.id]

@@ -35,7 +35,8 @@ def zalo_post(srv, event: dict, secret: str = ZALO_SECRET):
     mac = hashlib.sha256(
         f"{event['app_id']}{body.decode()}{event['timestamp']}{secret}".encode()
     ).hexdigest()
-    return srv.http("POST", srv.url + ZALO_URL, raw=body, headers={"X-ZEvent-Signature": f"mac={mac}"})
+    return srv.http("POST", srv.url + ZALO_URL, raw=body,
+                    headers={"X-ZEvent-Signature": f"mac={mac}"})
 
 
 def zalo_event(
@@ -122,7 +123,8 @@ def test_zalo_signature_app_and_age_are_checked(chat_server, clock):
 
 def test_messenger_handshake_signature_and_message(chat_server):
     srv = chat_server
-    ok = srv.http("GET", srv.url + FB_URL + f"?hub.mode=subscribe&hub.verify_token={FB_VERIFY}&hub.challenge=12345",
+    ok = srv.http("GET", srv.url + FB_URL + "?hub.mode=subscribe"
+                  f"&hub.verify_token={FB_VERIFY}&hub.challenge=12345",
     )
     assert ok.status == 200 and ok.raw == b"12345"
     assert (

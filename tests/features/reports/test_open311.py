@@ -244,7 +244,8 @@ def test_post_then_token_then_request_in_both_formats(server):
         {"service_request_id": request_id, "token": token}
     ]
     assert_errors(
-        server.http("GET", f"{server.url}{BASE}/tokens/{request_id}-{'0' * 32}.xml"), 404, "xml", "token"
+        server.http("GET", f"{server.url}{BASE}/tokens/{request_id}-{'0' * 32}.xml"),
+        404, "xml", "token"
     )
     one = xml(server.http("GET", f"{server.url}{BASE}/requests/{request_id}.xml"))
     assert one.tag == "service_requests" and [c.tag for c in one[0]] == REQUEST_FIELDS
@@ -296,7 +297,8 @@ def test_address_string_is_located_at_its_commune(server):
         address_string="Kiệt 12 Lê Lợi, phường Thuận Hóa, TP Huế",
     )
     assert res.status == 200, res.body
-    request_id = server.http("GET", f"{server.url}{BASE}/tokens/{res.body[0]['token']}.json").body[0][
+    token_url = f"{server.url}{BASE}/tokens/{res.body[0]['token']}.json"
+    request_id = server.http("GET", token_url).body[0][
         "service_request_id"
     ]
     stored = server.core.store.get(request_id)
@@ -334,13 +336,16 @@ def test_search_filters_and_closed_status(server):
         (first, "closed", "Đã dọn sạch")
     ]
     opened = xml(
-        server.http("GET", f"{server.url}{BASE}/requests.xml?status=open&service_code=environment.waste")
+        server.http("GET", f"{server.url}{BASE}/requests.xml"
+                    "?status=open&service_code=environment.waste")
     )
     assert [r.findtext("status") for r in opened] == ["open"]
     ids = ",".join(r["service_request_id"] for r in everything[:2])
-    assert len(server.http("GET", f"{server.url}{BASE}/requests.json?service_request_id={ids}").body) == 2
+    by_ids = server.http("GET", f"{server.url}{BASE}/requests.json?service_request_id={ids}")
+    assert len(by_ids.body) == 2
     assert (
-        server.http("GET", f"{server.url}{BASE}/requests.json?start_date=2020-01-01T00:00:00%2B07:00"
+        server.http("GET", f"{server.url}{BASE}/requests.json"
+            "?start_date=2020-01-01T00:00:00%2B07:00"
             "&end_date=2020-02-01T00:00:00Z",
         ).body
         == []
@@ -360,7 +365,8 @@ def test_search_filters_and_closed_status(server):
         "start_date",
     )
     assert_errors(
-        server.http("GET", f"{server.url}{BASE}/requests.json?status=pending"), 400, "json", "status"
+        server.http("GET", f"{server.url}{BASE}/requests.json?status=pending"),
+        400, "json", "status"
     )
     assert_errors(
         server.http("GET", f"{server.url}{BASE}/requests.json?jurisdiction_id=x.org"),
@@ -369,7 +375,8 @@ def test_search_filters_and_closed_status(server):
         "jurisdiction_id",
     )
     assert_errors(server.http("GET", f"{server.url}{BASE}/requests.csv"), 400, "xml", "format")
-    assert_errors(server.http("GET", f"{server.url}/open311/v3/anything.json"), 404, "xml", "nothing at")
+    assert_errors(server.http("GET", f"{server.url}/open311/v3/anything.json"),
+                  404, "xml", "nothing at")
 
 
 def test_duplicate_is_reported_in_service_notice_and_status_notes(server):
@@ -378,7 +385,8 @@ def test_duplicate_is_reported_in_service_notice_and_status_notes(server):
     second = post(server, api_key=key, service_code="environment.waste", **POINT).body[0]
     assert "đã được phản ánh trước đó" in second["service_notice"]
     ids = [
-        server.http("GET", f"{server.url}{BASE}/tokens/{r['token']}.json").body[0]["service_request_id"]
+        server.http("GET", f"{server.url}{BASE}/tokens/{r['token']}.json")
+        .body[0]["service_request_id"]
         for r in (first, second)
     ]
     dup = server.http("GET", f"{server.url}{BASE}/requests/{ids[1]}.json").body[0]
@@ -408,5 +416,6 @@ def test_realtime_type_answers_the_request_id(realtime_server):
     [answer] = res.body
     assert list(answer) == ["service_request_id", "service_notice", "account_id"]
     assert (
-        srv.http("GET", f"{srv.url}{BASE}/requests/{answer['service_request_id']}.json").status == 200
+        srv.http("GET", f"{srv.url}{BASE}/requests/{answer['service_request_id']}.json").status
+        == 200
     )

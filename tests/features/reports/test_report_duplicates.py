@@ -48,7 +48,8 @@ def test_same_and_neighbouring_cells_are_linked(cserver):
     assert detail["duplicates"] == sorted([same["case"]["id"], near["case"]["id"]])
     assert detail["case"]["seq"] == original["case"]["seq"]  # the case was not sent again
     assert detail["history"] == []
-    worklist = cserver.http("GET", cserver.url + "/api/v1/reports?status=open", token=agency).body["cases"]
+    worklist = cserver.http("GET", cserver.url + "/api/v1/reports?status=open",
+                            token=agency).body["cases"]
     assert oid in [c["id"] for c in worklist]
     assert not {same["case"]["id"], near["case"]["id"]} & {c["id"] for c in worklist}
     feed = cserver.http("GET", cserver.url + "/api/v1/public/reports").body["cases"]

@@ -12,7 +12,8 @@ from server.features.reports.attributes import check_attributes
 from server.features.reports.casebook import Case
 from server.core.privacy import PHONE_MASK, mask_personal_text as redact_contacts
 from server.features.reports.kpis import compute, month_bounds
-from server.features.reports.lifecycle import ACTIONS, CITIZEN, PREVIOUS, SYSTEM, actions_for, classify
+from server.features.reports.lifecycle import (ACTIONS, CITIZEN, PREVIOUS, SYSTEM, actions_for,
+                                               classify)
 from server.features.reports.tokens import CitizenTokens
 from server.core.timefmt import parse_offset, parse_rfc3339
 from tests.helpers.server import ROOT

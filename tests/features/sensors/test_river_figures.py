@@ -19,7 +19,8 @@ def figures(server, token: str) -> dict:  # noqa: ANN001
     """Return the KPI items by id, once the hub has published every stored event (the cache is
     keyed by the published head)."""
     server.call(_flushed(server))
-    return {i["id"]: i for i in server.http("GET", server.url + "/api/v1/kpis", token=token).body["items"]}
+    items = server.http("GET", server.url + "/api/v1/kpis", token=token).body["items"]
+    return {i["id"]: i for i in items}
 
 
 def test_posted_readings_are_checked_converted_and_raise_alerts(server, operator):
@@ -27,10 +28,13 @@ def test_posted_readings_are_checked_converted_and_raise_alerts(server, operator
     assert r.status == 201, r.body
     ev = r.body["events"][0]
     assert ev["props"]["value"] == 2.2 and ev["props"]["unit"] == "m"
-    assert ev["props"]["level"] == 2 and ev["severity"] == "moderate"  # the server's level, not the client's
+    # the server's level, not the client's
+    assert ev["props"]["level"] == 2 and ev["severity"] == "moderate"
     server.call(server.features.get("sensors").service.settle())
-    alerts = wait_for(lambda: server.http("GET", server.url + "/api/v1/events?kind=alert", token=operator).body["events"])
-    assert alerts[0]["props"]["level_name"] == "BĐ2" and alerts[0]["props"]["subject_id"] == "kim-long"
+    alerts = wait_for(lambda: server.http("GET", server.url + "/api/v1/events?kind=alert",
+                                          token=operator).body["events"])
+    assert alerts[0]["props"]["level_name"] == "BĐ2"
+    assert alerts[0]["props"]["subject_id"] == "kim-long"
     for bad, why in ((reading("nowhere", 1.0), "no station 'nowhere'"),
                      (reading("kim-long", 3, unit="ft"), "unit 'ft'"),
                      (reading("kim-long", 500.0), "outside"),
@@ -58,7 +62,8 @@ def test_a_retried_reading_is_not_evaluated_twice(server, operator):
     assert again.body["events"] == first.body["events"]
     nxt = server.post_events([rain(11)], operator)
     assert nxt.body["events"][0]["props"]["derived"]["rain_1h"] == 23  # 12 + 11, not 12 + 12 + 11
-    assert server.post_events([rain(13)], operator, headers=key).status == 409  # other data, same key
+    # other data, same key
+    assert server.post_events([rain(13)], operator, headers=key).status == 409
 
 
 def test_river_and_reservoir_figures(server, operator, wall):
@@ -66,7 +71,8 @@ def test_river_and_reservoir_figures(server, operator, wall):
     assert before["flood.rivers.kim-long"]["status"] == "unknown"
     assert not any(k.startswith("flood.reservoirs.") for k in before)
     server.post_events([reading("kim-long", 2.2), reading("phu-oc", 4.6),
-                        reservoir("binh-dien", 83.9, reservoir_volume=95.9, outflow=1442.0)], operator)
+                        reservoir("binh-dien", 83.9, reservoir_volume=95.9, outflow=1442.0)],
+                       operator)
     got = figures(server, wall)
     kl, po = got["flood.rivers.kim-long"], got["flood.rivers.phu-oc"]
     assert (kl["value"], kl["status"], kl["unit"]) == (2.2, "warn", "m")
@@ -77,11 +83,14 @@ def test_river_and_reservoir_figures(server, operator, wall):
     assert got["flood.reservoirs.binh-dien.release"]["value"] == 1442.0
     assert got["flood.reservoirs.binh-dien.release"]["unit"] == "m³/s"
     # the river falls back below BĐ1 (past the hysteresis), the reservoir reaches its normal level
-    server.post_events([reading("kim-long", 0.9), reservoir("binh-dien", 85.2, outflow=300.0)], operator)
+    server.post_events([reading("kim-long", 0.9), reservoir("binh-dien", 85.2, outflow=300.0)],
+                       operator)
     got = figures(server, wall)
-    assert (got["flood.rivers.kim-long"]["status"], got["flood.rivers.kim-long"]["label"]["en"]) == \
+    river = got["flood.rivers.kim-long"]
+    assert (river["status"], river["label"]["en"]) == \
         ("ok", "Kim Long: below BĐ1")
     assert got["flood.reservoirs.binh-dien.level"]["status"] == "warn"
     assert got["flood.reservoirs.binh-dien.release"]["value"] == 300.0
-    series = server.http("GET", server.url + "/api/v1/sensors/binh-dien/series?quantity=outflow", token=wall).body
+    series = server.http("GET", server.url + "/api/v1/sensors/binh-dien/series?quantity=outflow",
+                         token=wall).body
     assert series["v"] == [1442.0, 300.0] and series["unit"] == "m³/s"

@@ -46,6 +46,7 @@ def test_listeners_see_crossings_and_bad_rules_are_refused():
     seen = []
     engine.on_crossing(seen.append)
     engine.evaluate("phu-oc", RIVER, 2.5, 1)
-    assert [(c.key, c.new, c.threshold.name, c.rising) for c in seen] == [("river:phu-oc", 2, "BĐ2", True)]
+    changes = [(c.key, c.new, c.threshold.name, c.rising) for c in seen]
+    assert changes == [("river:phu-oc", 2, "BĐ2", True)]
     with pytest.raises(ValueError):
         Rule("bad", "x", "above", (Threshold(2.0), Threshold(1.0)))

@@ -69,7 +69,8 @@ def test_tcp_feed_multipart_corrupt_lines_and_reconnect(ais_server, tcp_feed_soc
         assert (ev["props"]["sog"], ev["props"]["cog"], ev["props"]["heading"]) == (6.5, 45.0, 44)
         conn.close()  # the feed drops; the IOC reconnects with back-off
         conn2, _ = tcp_feed_socket.accept()
-        conn2.sendall(("\n".join(nmea_position(MMSI, 16.67, 107.75, sog=6.0, cog=50.0)) + "\n").encode())
+        conn2.sendall(("\n".join(nmea_position(MMSI, 16.67, 107.75, sog=6.0, cog=50.0))
+                       + "\n").encode())
         assert receive(ws, 1)[0]["lat"] == 16.67
         conn2.close()
     token = ais_server.token("operator")
@@ -83,7 +84,8 @@ def test_tcp_feed_multipart_corrupt_lines_and_reconnect(ais_server, tcp_feed_soc
 
 def test_udp_datagrams_reach_the_websocket(ais_server):
     wall, op = ais_server.token("wall"), ais_server.token("operator")
-    addr = wait_for(lambda: http("GET", ais_server.url + "/api/v1/vessels/feeds", token=op).body["udp"])
+    addr = wait_for(lambda: http("GET", ais_server.url + "/api/v1/vessels/feeds",
+                                 token=op).body["udp"])
     with open_ws(ais_server, wall) as ws, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
         subscribe(ws)
         lines = nmea_position(MMSI + 1, 16.80, 107.90, sog=3.0, cog=200.0, class_b=True)
@@ -113,7 +115,8 @@ def test_danger_zone_entry_raises_and_leaving_clears(server):
     events = http("GET", server.url + "/api/v1/events?kind=alert", token=op).body["events"]
     assert len(events) == 1
     ready = http("GET", server.url + "/api/v1/vessels/readiness", token=wall).body
-    assert ready["danger_zones"] == [{"id": "storm-13", "name": "Bão số 13", "until": None, "vessels": 0}]
+    assert ready["danger_zones"] == [{"id": "storm-13", "name": "Bão số 13", "until": None,
+                                      "vessels": 0}]
 
 
 def test_zone_posted_over_a_vessel_raises_and_bad_zones_are_refused(server):
@@ -122,18 +125,23 @@ def test_zone_posted_over_a_vessel_raises_and_bad_zones_are_refused(server):
     r = http("POST", server.url + "/api/v1/vessels/danger-zones", token=op,
              body={"name": "Bão", "geometry": STORM})
     assert [v["mmsi"] for v in r.body["vessels_inside"]] == [MMSI]
-    alerts = wait_for(lambda: http("GET", server.url + "/api/v1/events?kind=alert", token=op).body["events"])
+    alerts = wait_for(lambda: http("GET", server.url + "/api/v1/events?kind=alert",
+                                   token=op).body["events"])
     assert alerts[0]["props"]["subject_id"] == str(MMSI)
     bad = http("POST", server.url + "/api/v1/vessels/danger-zones", token=op,
-               body={"geometry": {"type": "Polygon", "coordinates": [[[16.6, 107.7], [16.7, 107.7],
-                                                                      [16.7, 107.8], [16.6, 107.7]]]}})
-    assert bad.status == 422 and {d["path"] for d in bad.body["error"]["details"]} == {"name", "geometry"}
+               body={"geometry": {"type": "Polygon",
+                                  "coordinates": [[[16.6, 107.7], [16.7, 107.7],
+                                                   [16.7, 107.8], [16.6, 107.7]]]}})
+    paths = {d["path"] for d in bad.body["error"]["details"]}
+    assert bad.status == 422 and paths == {"name", "geometry"}
     assert http("POST", server.url + "/api/v1/vessels/danger-zones", token=server.token("wall"),
                 body={"name": "x", "geometry": STORM}).status == 403
     zone_id = r.body["zone"]["id"]
-    assert http("DELETE", server.url + f"/api/v1/vessels/danger-zones/{zone_id}", token=op).body["vessels"] == 1
+    deleted = http("DELETE", server.url + f"/api/v1/vessels/danger-zones/{zone_id}", token=op)
+    assert deleted.body["vessels"] == 1
     cleared = wait_for(lambda: [e for e in http("GET", server.url + "/api/v1/events?kind=alert",
-                                                 token=op).body["events"] if e["status"] == "cleared"])
+                                                 token=op).body["events"]
+                                if e["status"] == "cleared"])
     assert cleared[0]["id"] == alerts[0]["id"]
 
 
@@ -149,7 +157,8 @@ def test_silent_vessel_raises_then_clears_when_heard(clock_server):
     server, clock = clock_server
     op, wall = server.token("operator"), server.token("wall")
     post_ais(server, op, nmea_position(MMSI, *AT_SEA, sog=4.0, cog=10.0))
-    post_ais(server, op, nmea_position(MMSI + 7, 16.5600, 107.6320, sog=0.0))  # in port: not watched
+    # in port: not watched
+    post_ais(server, op, nmea_position(MMSI + 7, 16.5600, 107.6320, sog=0.0))
     with open_ws(server, wall) as ws:
         subscribe(ws, layers=("alerts",))
         clock.advance(599)
@@ -157,7 +166,8 @@ def test_silent_vessel_raises_then_clears_when_heard(clock_server):
             ws.recv(timeout=0.4)
         clock.advance(2)
         alert = receive(ws, 1)[0]
-        assert alert["category"] == "alert.vessel_silent" and alert["props"]["subject_id"] == str(MMSI)
+        assert alert["category"] == "alert.vessel_silent"
+        assert alert["props"]["subject_id"] == str(MMSI)
         with pytest.raises(TimeoutError):
             ws.recv(timeout=0.4)  # raised once, not at every tick
         post_ais(server, op, nmea_position(MMSI, 16.70, 107.78, sog=4.0, cog=10.0))
@@ -189,7 +199,8 @@ def test_down_sampling_streams_every_position_but_stores_few(clock_server):
     with open_ws(server, wall) as ws:  # resuming replays the stored ones only
         subscribe(ws, since=0)
         frame = recv_json(ws)
-        assert frame["op"] == "events" and [e["id"] for e in frame["events"]] == [e["id"] for e in stored]
+        assert frame["op"] == "events"
+        assert [e["id"] for e in frame["events"]] == [e["id"] for e in stored]
         with pytest.raises(TimeoutError):
             ws.recv(timeout=0.4)
 
@@ -217,14 +228,16 @@ def test_readiness_counts_vessels_per_zone_with_port_distance(server):
 def test_registry_and_danger_zones_survive_a_restart(make_server):
     srv = make_server(feed_flush_ms=50)
     op = srv.token("operator")
-    post_ais(srv, op, nmea_static(MMSI, "TTH 90123 TS", "XVAB") + nmea_position(MMSI, *AT_SEA, sog=3.0, cog=1.0))
+    post_ais(srv, op, nmea_static(MMSI, "TTH 90123 TS", "XVAB")
+             + nmea_position(MMSI, *AT_SEA, sog=3.0, cog=1.0))
     http("POST", srv.url + "/api/v1/vessels/danger-zones", token=op,
          body={"id": "storm", "name": "Bão", "geometry": STORM})
     srv.stop()
     srv = make_server(feed_flush_ms=50)
     try:
         op = srv.token("operator")
-        vessels = wait_for(lambda: http("GET", srv.url + "/api/v1/vessels", token=op).body["vessels"])
+        vessels = wait_for(lambda: http("GET", srv.url + "/api/v1/vessels",
+                                        token=op).body["vessels"])
         assert vessels[0]["name"] == "TTH 90123 TS" and vessels[0]["danger_zones"] == ["storm"]
         zones = http("GET", srv.url + "/api/v1/vessels/zones").body["features"]
         assert "storm" in [f["id"] for f in zones] and "lagoon" in [f["id"] for f in zones]

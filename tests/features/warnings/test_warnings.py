@@ -48,7 +48,8 @@ def expected_drafts(rows: list[tuple[str, float, list[float]]]) -> list[tuple[st
 
 def post_series(srv: ServerThread, token: str, station: str, rows: list) -> None:
     readings = [{"quantity": "water_level", "value": v, "unit": "m",
-                 "observed_at": datetime.strptime(t, "%Y-%m-%d %H:%M").replace(tzinfo=HUE).isoformat()}
+                 "observed_at": datetime.strptime(t, "%Y-%m-%d %H:%M")
+                 .replace(tzinfo=HUE).isoformat()}
                 for t, v, _ in rows]
     for i in range(0, len(readings), 250):
         r = http("POST", f"{srv.url}/api/v1/sensors/{station}/readings",
@@ -76,7 +77,8 @@ def test_real_series_drafts_warnings_at_the_crossing_hours(any_store_server):
     assert len(got) == total
     for sid, exp in expected.items():
         mine = [w for w in got if w["props"]["gauge"]["station"] == sid]
-        hours = [(datetime.fromisoformat(w["observed_at"]).astimezone(HUE).strftime("%Y-%m-%d %H:%M"),
+        hours = [(datetime.fromisoformat(w["observed_at"]).astimezone(HUE)
+                  .strftime("%Y-%m-%d %H:%M"),
                   w["props"]["gauge"]["level"]) for w in mine]
         assert hours == exp, sid
         for w in mine:
@@ -91,7 +93,7 @@ def test_real_series_drafts_warnings_at_the_crossing_hours(any_store_server):
                 wserver.token("wall")).status == 403
 
 
-# -- lifecycle, roles, audit, stream ----------------------------------------------------------------
+# -- lifecycle, roles, audit, stream ---------------------------------------------------------------
 def danger_zones(srv: ServerThread, token: str) -> dict[str, str]:
     """The vessels' danger zones: id → name."""
     zones = http("GET", f"{srv.url}/api/v1/vessels/zones", token=token).body["features"]
@@ -117,15 +119,18 @@ def test_lifecycle_roles_audit_and_stream(any_store_server):
     with open_ws(wserver, wall) as ws:
         subscribe(ws, layers=("warnings",))
         w = draft(wserver, op, cells=[cell])
-        assert (w["status"], w["props"]["origin"], w["props"]["cells"]) == ("draft", "manual", [cell])
+        got = (w["status"], w["props"]["origin"], w["props"]["cells"])
+        assert got == ("draft", "manual", [cell])
         for token, status in ((wall, 403), (public, 403), (None, 401)):
             r = http("POST", f"{wserver.url}/api/v1/warnings", {"headline": {"vi": "x", "en": "x"},
                                                                "communes": [KIM_LONG]}, token)
             assert r.status == status and r.body["error"]["code"] in ("forbidden", "unauthorized")
         bad = http("POST", f"{wserver.url}/api/v1/warnings",
                    {"headline": {"vi": "x", "en": "x"}, "communes": ["99999"], "cells": ["zz"]}, op)
-        assert bad.status == 422 and {d["path"] for d in bad.body["error"]["details"]} == {"communes[0]", "cells[0]"}
-        assert http("GET", f"{wserver.url}/api/v1/events/{w['id']}", token=public).body["props"] == {}
+        paths = {d["path"] for d in bad.body["error"]["details"]}
+        assert bad.status == 422 and paths == {"communes[0]", "cells[0]"}
+        as_public = http("GET", f"{wserver.url}/api/v1/events/{w['id']}", token=public)
+        assert as_public.body["props"] == {}
         # operators draft; only supervisors and admins approve and send
         assert act(wserver, w["id"], op, "approve").status == 403
         assert act(wserver, w["id"], sup, "send").status == 409  # not approved yet
@@ -141,25 +146,30 @@ def test_lifecycle_roles_audit_and_stream(any_store_server):
         assert seen["headline"]["vi"] == "Cảnh báo ngập sâu" and not {"by", "reach"} & set(seen)
         # an update of a sent warning is a new draft that references it; sending it retires the old
         upd = act(wserver, w["id"], op, "update",
-                  content={"cap_severity": "Extreme", "communes": [KIM_LONG, THUAN_AN]}).body["warning"]
+                  content={"cap_severity": "Extreme",
+                           "communes": [KIM_LONG, THUAN_AN]}).body["warning"]
         assert upd["status"] == "draft" and upd["props"]["updates"] == w["id"]
         ref = upd["props"]["references"][0].split(",")
         assert ref[1] == w["props"]["identifier"] and ref[2] == sent["props"]["sent"]
         act(wserver, upd["id"], sup, "approve")
         assert act(wserver, upd["id"], sup, "send").body["warning"]["status"] == "sent"
-        assert http("GET", f"{wserver.url}/api/v1/warnings/{w['id']}", token=op).body["warning"]["status"] == "updated"
+        superseded = http("GET", f"{wserver.url}/api/v1/warnings/{w['id']}",
+                          token=op).body["warning"]
+        assert superseded["status"] == "updated"
         # cancel: supervisors only, with a reason
         assert act(wserver, upd["id"], op, "cancel", reason="x").status == 403
         assert act(wserver, upd["id"], sup, "cancel").status == 422
         assert danger_zones(wserver, op) == {f"warning-{upd['id']}": "Cảnh báo ngập sâu"}
         cancelled = act(wserver, upd["id"], sup, "cancel", reason="Nước đã rút").body["warning"]
         assert danger_zones(wserver, op) == {}
-        assert cancelled["status"] == "cancelled" and cancelled["props"]["cancel"]["reason"] == "Nước đã rút"
+        assert cancelled["status"] == "cancelled"
+        assert cancelled["props"]["cancel"]["reason"] == "Nước đã rút"
         stream = receive_until(ws, lambda e: e["id"] == upd["id"] and e["status"] == "cancelled")
     # every change was streamed, in order (the hub may send only the newest version of an event
     # changed twice within one flush)
     seen = {wid: [e["status"] for e in stream if e["id"] == wid] for wid in (w["id"], upd["id"])}
-    assert seen[w["id"]][-2:] == ["sent", "updated"] and seen[upd["id"]][-2:] == ["sent", "cancelled"]
+    assert seen[w["id"]][-2:] == ["sent", "updated"]
+    assert seen[upd["id"]][-2:] == ["sent", "cancelled"]
     assert [e["seq"] for e in stream] == sorted(e["seq"] for e in stream)
     one = http("GET", f"{wserver.url}/api/v1/warnings/{w['id']}", token=op).body
     assert [h["action"] for h in one["history"]][-4:] == ["warning.edit", "warning.approve",
@@ -169,7 +179,8 @@ def test_lifecycle_roles_audit_and_stream(any_store_server):
     actions = http("GET", f"{wserver.url}/api/v1/warnings/actions", token=op).body["actions"]
     assert {a["name"]: a["roles"] for a in actions}["send"] == ["admin", "supervisor"]
     assert act(wserver, d2["id"], op, "discard").status == 422
-    assert act(wserver, d2["id"], op, "discard", reason="trùng").body["warning"]["status"] == "cancelled"
+    discarded = act(wserver, d2["id"], op, "discard", reason="trùng").body["warning"]
+    assert discarded["status"] == "cancelled"
 
 
 def test_a_higher_level_after_sending_drafts_an_update(wserver):

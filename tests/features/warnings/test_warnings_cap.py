@@ -17,7 +17,8 @@ from tests.helpers.warnings import ATOM, HUE, KIM_LONG, PHU_XUAN, THUAN_AN, act,
 from tests.helpers.server import ROOT
 
 SAMPLES = ROOT / "tests" / "data" / "cap"
-XSD = etree.XMLSchema(etree.parse(str(ROOT / "server" / "features" / "warnings" / "schema" / "cap12.xsd")))
+XSD = etree.XMLSchema(etree.parse(str(ROOT / "server" / "features" / "warnings" / "schema"
+                                     / "cap12.xsd")))
 CAP = "urn:oasis:names:tc:emergency:cap:1.2"
 C = f"{{{CAP}}}"
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00$")
@@ -27,7 +28,8 @@ VALID_SAMPLES = sorted(p.name for p in SAMPLES.glob("*.cap") if p.name != "inval
 def get_cap(srv: ServerThread, wid: str, token: str | None) -> etree._Element:
     r = http("GET", f"{srv.url}/api/v1/warnings/{wid}.cap" if token else
              f"{srv.url}/api/v1/public/warnings/{wid}.cap", token=token)
-    assert r.status == 200 and r.headers["Content-Type"].startswith("application/cap+xml"), r.raw[:300]
+    assert (r.status == 200
+            and r.headers["Content-Type"].startswith("application/cap+xml")), r.raw[:300]
     return etree.fromstring(r.raw)
 
 
@@ -65,7 +67,8 @@ def test_our_cap_is_valid_bilingual_and_follows_the_lifecycle(wserver):
     assert_cap_rules(root, [KIM_LONG, PHU_XUAN])
     assert (root.findtext(f"{C}status"), root.findtext(f"{C}msgType")) == ("Actual", "Alert")
     assert root.findtext(f"{C}sent") == sent["props"]["sent"]
-    assert root.find(f"{C}info").findtext(f"{C}senderName").startswith("Ban Chỉ huy Phòng thủ dân sự")
+    sender_name = root.find(f"{C}info").findtext(f"{C}senderName")
+    assert sender_name.startswith("Ban Chỉ huy Phòng thủ dân sự")
     upd = act(wserver, w["id"], op, "update", content={"communes": [THUAN_AN]}).body["warning"]
     send(wserver, upd["id"], sup)
     root = get_cap(wserver, upd["id"], None)
@@ -102,8 +105,10 @@ def fields(root: etree._Element) -> dict:
                                                "certainty", "effective", "onset", "expires",
                                                "senderName", "headline", "description",
                                                "instruction", "web")}
-                     | {"category": ts(info, "category"), "responseType": ts(info, "responseType"),
-                        "parameter": pairs(info, "parameter"), "eventCode": pairs(info, "eventCode"),
+                     | {"category": ts(info, "category"),
+                        "responseType": ts(info, "responseType"),
+                        "parameter": pairs(info, "parameter"),
+                        "eventCode": pairs(info, "eventCode"),
                         "areas": areas})
     return {k: t(root, k) for k in ("identifier", "sender", "sent", "status", "msgType",
                                     "scope", "source", "note")} | \
@@ -194,14 +199,17 @@ def test_cap_inside_hue_becomes_a_received_warning_and_a_cancel_cancels_it(any_s
     assert r.status == 201 and (r.body["stored_as"], r.body["in_region"]) == ("event", True)
     wid = r.body["warning"]["id"]
     w = http("GET", f"{wserver.url}/api/v1/warnings/{wid}", token=op).body["warning"]
-    assert (w["status"], w["category"], w["agency_id"]) == ("received", "warning.flood", "bch-ptds-hue")
+    got = (w["status"], w["category"], w["agency_id"])
+    assert got == ("received", "warning.flood", "bch-ptds-hue")
     assert {KIM_LONG, PHU_XUAN, THUAN_AN} <= set(w["props"]["communes"])
     feed = etree.fromstring(http("GET", f"{wserver.url}/api/v1/public/warnings.atom").raw)
-    assert [e.findtext(f"{ATOM}title") for e in feed.iter(f"{ATOM}entry")] == ["Tin lũ khẩn cấp trên sông Hương"]
+    titles = [e.findtext(f"{ATOM}title") for e in feed.iter(f"{ATOM}entry")]
+    assert titles == ["Tin lũ khẩn cấp trên sông Hương"]
     ref = f"canhbao@kttv-tttb.example.vn,tttb-2025-001,{now.isoformat()}"
     c = http("POST", url, raw=hue_cap("tttb-2025-002", now, "Cancel", ref), token=op)
     assert c.status == 200 and c.body["warning"]["id"] == wid
-    assert http("GET", f"{wserver.url}/api/v1/warnings/{wid}", token=op).body["warning"]["status"] == "cancelled"
+    cancelled = http("GET", f"{wserver.url}/api/v1/warnings/{wid}", token=op).body["warning"]
+    assert cancelled["status"] == "cancelled"
     assert get_cap(wserver, wid, None).findtext(f"{C}msgType") == "Cancel"
     feed = etree.fromstring(http("GET", f"{wserver.url}/api/v1/public/warnings.atom").raw)
     assert list(feed.iter(f"{ATOM}entry")) == []
@@ -242,7 +250,8 @@ def test_atom_feed_lists_only_active_warnings(clocked):
     clock.advance(2 * 3600)
     assert titles() == ["Còn hiệu lực / Still active"]
     assert srv.call(srv.features.get("warnings").desk.expire()) == [short["id"]]
-    assert http("GET", f"{srv.url}/api/v1/warnings/{short['id']}", token=op).body["warning"]["status"] == "expired"
+    expired = http("GET", f"{srv.url}/api/v1/warnings/{short['id']}", token=op).body["warning"]
+    assert expired["status"] == "expired"
     assert long_["status"] == "sent"
 
 
@@ -256,10 +265,12 @@ def test_reach_counts_a_known_set_of_events(any_store_server, router):
     wserver = any_store_server
     op, public = wserver.token("operator"), wserver.token("public")
     url = wserver.url
-    kim, thuan_an, a_luoi = point_in(router, KIM_LONG), point_in(router, THUAN_AN), point_in(router, "20056")
+    kim, thuan_an = point_in(router, KIM_LONG), point_in(router, THUAN_AN)
+    a_luoi = point_in(router, "20056")
 
     def sos(lat_lon, phone):  # noqa: ANN001, ANN202
-        r = http("POST", f"{url}/api/v1/sos", {"lat": lat_lon[0], "lon": lat_lon[1], "phone": phone}, public)
+        r = http("POST", f"{url}/api/v1/sos",
+                 {"lat": lat_lon[0], "lon": lat_lon[1], "phone": phone}, public)
         assert r.status == 201, r.body
         return r.body["sos"]["id"]
 
@@ -274,7 +285,8 @@ def test_reach_counts_a_known_set_of_events(any_store_server, router):
     for uid, (lat, lon), status in (("u-kim", kim, "available"), ("u-ta", thuan_an, "off_duty"),
                                     ("u-al", a_luoi, "available")):
         unit = {"name": uid, "type": "volunteer_boat", "capacity": 6, "capabilities": ["boat"],
-                "home": {"name": "x", "lat": lat, "lon": lon}, "lat": lat, "lon": lon, "status": status}
+                "home": {"name": "x", "lat": lat, "lon": lon}, "lat": lat, "lon": lon,
+                "status": status}
         assert http("PUT", f"{url}/api/v1/units/{uid}", unit, op).status in (200, 201)
     now = datetime.now(HUE)
     boats = [(574000001, thuan_an, now), (574000002, thuan_an, now - timedelta(hours=10)),
@@ -283,14 +295,18 @@ def test_reach_counts_a_known_set_of_events(any_store_server, router):
                "observed_at": t.isoformat(), "props": {"mmsi": m}} for m, p, t in boats]
     assert wserver.post_events(events, op).status == 201
     r = http("POST", f"{url}/api/v1/warnings/contacts",
-             {"contacts": [{"id": "a", "name": "A", "phone": "+84 900 000 901", "communes": [KIM_LONG]},
-                           {"id": "b", "name": "B", "phone": "+84 900 000 902", "communes": ["20056"],
+             {"contacts": [{"id": "a", "name": "A", "phone": "+84 900 000 901",
+                            "communes": [KIM_LONG]},
+                           {"id": "b", "name": "B", "phone": "+84 900 000 902",
+                            "communes": ["20056"],
                             "lat": thuan_an[0], "lon": thuan_an[1]},   # lives in Thuận An
-                           {"id": "c", "name": "C", "phone": "+84 900 000 903", "communes": ["20056"]}]}, op)
+                           {"id": "c", "name": "C", "phone": "+84 900 000 903",
+                            "communes": ["20056"]}]}, op)
     assert r.status == 201 and r.body == {"stored": 3}
     bad = http("POST", f"{url}/api/v1/warnings/contacts",
                {"contacts": [{"id": "d", "name": "D", "phone": "call me", "communes": ["1"]}]}, op)
-    assert bad.status == 422 and {d["path"] for d in bad.body["error"]["details"]} == {"contacts[0].phone"}
+    paths = {d["path"] for d in bad.body["error"]["details"]}
+    assert bad.status == 422 and paths == {"contacts[0].phone"}
     assert http("GET", f"{url}/api/v1/warnings/contacts", token=wserver.token("wall")).status == 403
     w = draft(wserver, op, communes=[KIM_LONG, THUAN_AN])
     reach = http("GET", f"{url}/api/v1/warnings/{w['id']}/reach", token=op).body
