@@ -1,7 +1,7 @@
 # Huế IOC — two commands do all the set-up on a fresh machine:
 #   make run   — create .venv, install, serve on the embedded store with a scenario playing
-#   make test  — install what the tests need (the vision extra, system packages too, as root) and
-#                run pytest
+#   make test  — install what the tests need (the vision extra, system packages too, as root),
+#                lint (ruff over Python, ESLint over static/) and run pytest
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -10,7 +10,7 @@ PORT ?= 8888
 SPEED ?= 300
 PYTEST_ARGS ?=
 
-.PHONY: run test system-deps bench screenshots clean
+.PHONY: run test lint system-deps bench screenshots clean
 
 $(VENV)/.run-installed: setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,7 +30,16 @@ run: $(VENV)/.run-installed
 system-deps:
 	sh .ci/setup-system.sh
 
-test: $(VENV)/.test-installed system-deps
+# ESLint for the pages' JavaScript, from npm (package-lock.json pins it).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: $(VENV)/.test-installed node_modules/.installed
+	$(VENV)/bin/ruff check .
+	node_modules/.bin/eslint static
+
+test: system-deps lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 $(VENV)/.bench-installed: $(VENV)/.test-installed
@@ -44,4 +53,4 @@ screenshots: $(VENV)/.test-installed system-deps
 	$(PY) -m tools.screenshots
 
 clean:
-	rm -rf $(VENV) var .pytest_cache test-artifacts
+	rm -rf $(VENV) var .pytest_cache test-artifacts node_modules

@@ -6,6 +6,8 @@
 set -eu
 need=""
 command -v chromium >/dev/null 2>&1 || need="$need chromium chromium-driver"
+# Node.js and npm: ESLint over static/ (make lint).
+command -v npm >/dev/null 2>&1 || need="$need nodejs npm"
 [ -e /usr/share/postgresql/15/extension/postgis.control ] || need="$need postgresql-15-postgis-3"
 command -v pg_isready >/dev/null 2>&1 || need="$need postgresql-15 postgresql-client-15"
 # Redis: the several-node tests start their own redis-server processes on free ports.
