@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from pydantic_settings import BaseSettings
 
     from layers.base import Layer
-    from server.core.policy import Permission
     from server.core.kinds import Kind
+    from server.core.policy import Permission
 
 #: A Tornado route: ``(pattern, handler class, handler kwargs)``.
 Route = tuple[str, type, dict[str, Any]]

@@ -7,11 +7,11 @@ from typing import Any, Mapping
 from layers.base import Layer
 from layers.cameras import CameraHitsLayer, CamerasLayer
 from server.core.feature import Feature, Route
+from server.core.kinds import Kind
 from server.core.openapi import Operations
 from server.features.cameras import handlers
-from server.features.cameras.openapi import operations
-from server.core.kinds import Kind
 from server.features.cameras.kinds import CameraHitKind, CameraKind
+from server.features.cameras.openapi import operations
 from server.features.cameras.service import CameraService
 from server.features.cameras.settings import CamerasSettings
 

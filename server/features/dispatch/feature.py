@@ -7,12 +7,11 @@ from typing import Any, Mapping
 from layers.base import Layer
 from layers.emergency import HotlineCallsLayer, SosLayer
 from layers.responders import RespondersLayer
-from server.core.policy import Permission
 from server.core.feature import Feature, Route
-from server.core.openapi import Operations
 from server.core.kinds import Kind
-from server.features.dispatch import actions
-from server.features.dispatch import handlers
+from server.core.openapi import Operations
+from server.core.policy import Permission
+from server.features.dispatch import actions, handlers
 from server.features.dispatch.desk import DispatchDesk
 from server.features.dispatch.kinds import HotlineCallKind, ResponderKind, SosKind
 from server.features.dispatch.kpis import providers

@@ -6,16 +6,15 @@ from typing import Any, Mapping
 
 from layers.base import Layer
 from layers.floodroads import FloodRoadsLayer
-from server.core.policy import Permission
 from server.core.feature import Feature, Route
+from server.core.kinds import Kind
 from server.core.openapi import Operations
-from server.features.flood_roads import actions
-from server.features.flood_roads import handlers
+from server.core.policy import Permission
+from server.features.flood_roads import actions, handlers
 from server.features.flood_roads.book import FloodRoads
+from server.features.flood_roads.kinds import FloodRoadKind
 from server.features.flood_roads.openapi import operations
 from server.features.flood_roads.settings import FloodRoadsSettings
-from server.core.kinds import Kind
-from server.features.flood_roads.kinds import FloodRoadKind
 
 
 class FloodRoadsFeature(Feature):

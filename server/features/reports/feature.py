@@ -10,13 +10,18 @@ from geo.geocode import CommuneGeocoder
 from layers.base import Layer
 from layers.questions import QuestionsLayer
 from layers.reports import ReportsLayer
-from server.core.policy import Permission
 from server.core.feature import Feature, Route
-from server.core.openapi import Operations
 from server.core.kinds import Kind
+from server.core.openapi import Operations
+from server.core.policy import Permission
 from server.core.timefmt import to_rfc3339
-from server.features.reports import actions
-from server.features.reports import chat_handlers, handlers, open311_handlers, public_handlers
+from server.features.reports import (
+    actions,
+    chat_handlers,
+    handlers,
+    open311_handlers,
+    public_handlers,
+)
 from server.features.reports.chat import CHAT_ADAPTERS, ChatIntake
 from server.features.reports.cli import report
 from server.features.reports.desk import ReportDesk

@@ -6,12 +6,11 @@ from typing import Any, Mapping
 
 from layers.base import Layer
 from layers.sensors import SensorsLayer
-from server.core.policy import Permission
 from server.core.feature import Feature, Route
-from server.core.openapi import Operations
 from server.core.kinds import Kind
-from server.features.sensors import actions
-from server.features.sensors import handlers
+from server.core.openapi import Operations
+from server.core.policy import Permission
+from server.features.sensors import actions, handlers
 from server.features.sensors.kinds import SensorReadingKind
 from server.features.sensors.kpis import Reservoirs, RiverLevels
 from server.features.sensors.openapi import operations

@@ -8,15 +8,14 @@ import click
 
 from layers.base import Layer
 from layers.vessels import SeaZonesLayer, VesselsLayer
-from server.core.policy import Permission
 from server.core.feature import Feature, Route
-from server.core.openapi import Operations
-from server.features.vessels import actions
-from server.features.vessels import handlers
-from server.features.vessels.openapi import operations
 from server.core.kinds import Kind
-from server.features.vessels.kinds import VesselKind
+from server.core.openapi import Operations
+from server.core.policy import Permission
+from server.features.vessels import actions, handlers
 from server.features.vessels.cli import ais
+from server.features.vessels.kinds import VesselKind
+from server.features.vessels.openapi import operations
 from server.features.vessels.service import VesselService
 from server.features.vessels.settings import VesselsSettings
 

@@ -6,16 +6,15 @@ from typing import Any, Mapping
 
 from layers.base import Layer
 from layers.warnings import WarningsLayer
-from server.core.policy import Permission
 from server.core.feature import Feature, Route
+from server.core.kinds import Kind
 from server.core.openapi import Operations
-from server.features.warnings import actions
-from server.features.warnings import handlers
+from server.core.policy import Permission
+from server.features.warnings import actions, handlers
 from server.features.warnings.desk import WarningDesk
+from server.features.warnings.kinds import WarningKind
 from server.features.warnings.openapi import operations
 from server.features.warnings.settings import WarningsSettings
-from server.core.kinds import Kind
-from server.features.warnings.kinds import WarningKind
 
 
 class WarningsFeature(Feature):
