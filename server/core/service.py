@@ -204,7 +204,8 @@ class EventService:
         Returns the AppendResult once committed; the new events are then on the bus.
         """
         items, prefix = self.validator.unpack(doc)
-        kinds_posted = {i.get("kind") for i in items if isinstance(i, dict)} - {None}
+        kinds_posted = {i["kind"] for i in items
+                        if isinstance(i, dict) and isinstance(i.get("kind"), str)}
         policy.require(principal, posting(kinds_posted, self.kinds.citizen_kinds))
         events = self.validator.validate(items, prefix, self.clock.now())
         key = f"{principal.token_id}:{idem_key}" if idem_key else None
