@@ -24,6 +24,7 @@ from geo.region import ServiceRegion
 from geo.router import Router
 from server.core.errors import BadRequest, PayloadTooLarge, ValidationFailed, detail
 from server.core.kinds import KindRegistry
+from server.core.text import check_control, find_control
 from server.core.timefmt import now_micros, to_micros, to_rfc3339
 
 Severity = Literal["unknown", "minor", "moderate", "severe", "extreme"]
@@ -107,15 +108,18 @@ def _deadline(observed: int, hours: float | None) -> int | None:
 
 
 def parse_json(body: bytes, max_bytes: int) -> Any:
-    """Return the decoded JSON of a request body; raise PayloadTooLarge or BadRequest."""
+    """Return the decoded JSON of a request body; raise PayloadTooLarge, BadRequest or
+    ValidationFailed (a control character in any text, ``server.core.text``)."""
     if len(body) > max_bytes:
         raise PayloadTooLarge(f"body is {len(body)} bytes; the limit is {max_bytes}")
     if not body.strip():
         raise BadRequest("the body is empty; send a JSON event or {\"events\": [...]}")
     try:
-        return orjson.loads(body)
+        doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"malformed JSON: {exc}") from None
+    check_control(doc, "the body")
+    return doc
 
 
 def _loc(prefix: str, loc: tuple) -> str:
@@ -200,6 +204,10 @@ class EventValidator:
     def _check_one(self, raw: Any, p: str, now: int, details: list) -> tuple[EventIn | None, dict]:
         if not isinstance(raw, dict):
             details.append(detail(p, "expected an event object"))
+            return None, {}
+        control = find_control(raw, p)
+        if control:
+            details.extend(control)
             return None, {}
         try:
             ev = EventIn.model_validate(raw)

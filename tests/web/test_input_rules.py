@@ -33,6 +33,24 @@ def _micros(text: str) -> int:
     return parse_rfc3339(text)
 
 
+def test_control_characters_are_refused_with_the_field_named(srv):
+    sos = {"lat": 16.4637, "lon": 107.5909, "phone": "+84 905 000 111", "name": "Lan\u0000"}
+    err = assert_error(srv.http("POST", srv.url + "/api/v1/sos", sos, srv.token("public")), 422,
+                       "validation_failed")
+    assert [d["path"] for d in err["details"]] == ["name"]
+    body = report()
+    body["props"]["description"] = "nước\u0000 ngập"
+    err = assert_error(srv.post_events([body], srv.token("public")), 422, "validation_failed")
+    assert [d["path"] for d in err["details"]] == ["events[0].props.description"]
+    body["props"]["description"] = "nước ngập\nđường\tcụt\r\n"
+    res = srv.post_events([body], srv.token("public"))
+    assert res.status == 201 and res.body["events"][0]["props"]["description"] == \
+        "nước ngập\nđường\tcụt\r\n"
+    err = assert_error(srv.http("GET", srv.url + "/api/v1/events?category=a%00b",
+                                token=srv.token("operator")), 422, "validation_failed")
+    assert [d["path"] for d in err["details"]] == ["category"]
+
+
 @pytest.mark.parametrize("role", ["public", "admin"])
 @pytest.mark.parametrize("field,value", [("kind", {}), ("kind", [1]), ("category", {}),
                                          ("status", [1]), ("severity", {"a": 1})])
