@@ -11,7 +11,7 @@ import pytest
 
 from server.core.timefmt import parse_rfc3339
 from tests.helpers import assert_error
-from tests.helpers.cases import START
+from tests.helpers.cases import HOUR, START, desk, file_report
 from tests.helpers.events import report
 
 DA_NANG = (16.0544, 108.2022)
@@ -31,6 +31,63 @@ def _ago(days: float) -> str:
 
 def _micros(text: str) -> int:
     return parse_rfc3339(text)
+
+
+def test_public_report_dated_days_back_gets_the_receipt_time(srv, clock):
+    filed = file_report(srv, srv.token("public"), observed_at=_ago(2.5))
+    assert filed.status == 201, filed.body
+    case = filed.body["case"]
+    assert _micros(case["observed_at"]) == _micros(START)
+    assert _micros(case["deadline"]) == _micros(START) + DEADLINE_H * 3_600_000_000
+    staff = srv.http("GET", f"{srv.url}/api/v1/events/{case['id']}", token=srv.token("operator"))
+    assert staff.body["props"]["claimed_observed_at"] == _ago(2.5)
+    clock.advance(30)
+    assert srv.call(desk(srv).escalate_overdue()) == []
+    clock.advance((DEADLINE_H - 1) * HOUR)
+    assert srv.call(desk(srv).escalate_overdue()) == []
+
+
+def test_public_events_cannot_set_the_claimed_time_themselves(srv):
+    body = report(observed_at=_ago(1))
+    body["props"]["claimed_observed_at"] = "anything"
+    res = srv.post_events([body, report()], srv.token("public"))
+    assert res.status == 201, res.body
+    first, second = res.body["events"]
+    assert first["props"]["claimed_observed_at"] == _ago(1)
+    assert _micros(first["observed_at"]) == _micros(START)
+    assert "claimed_observed_at" not in second["props"]
+
+
+def test_a_public_claim_in_the_future_is_kept_not_refused(srv):
+    ahead = (datetime.fromisoformat(START) + timedelta(hours=2)).isoformat()
+    res = srv.post_events([report(observed_at=ahead)], srv.token("public"))
+    assert res.status == 201, res.body
+    assert res.body["events"][0]["props"]["claimed_observed_at"] == ahead
+    assert _micros(res.body["events"][0]["observed_at"]) == _micros(START)
+
+
+def test_staff_event_keeps_its_observed_at_within_bounds(srv):
+    operator = srv.token("operator")
+    res = srv.post_events([report(observed_at=_ago(2.5))], operator)
+    assert res.status == 201, res.body
+    assert _micros(res.body["events"][0]["observed_at"]) == _micros(_ago(2.5))
+    assert "claimed_observed_at" not in res.body["events"][0]["props"]
+    ahead = (datetime.fromisoformat(START) + timedelta(minutes=6)).isoformat()
+    err = assert_error(srv.post_events([report(observed_at=ahead)], operator), 422,
+                       "validation_failed")
+    assert err["details"][0]["path"] == "events[0].observed_at"
+    assert "in the future" in err["details"][0]["message"]
+
+
+def test_observed_at_older_than_the_bound_is_refused(make_server, clock):
+    srv = make_server(clock, observed_max_age_days=30)
+    operator = srv.token("operator")
+    assert srv.post_events([report(observed_at=_ago(29))], operator).status == 201
+    err = assert_error(srv.post_events([report(observed_at=_ago(31))], operator), 422,
+                       "validation_failed")
+    assert err["details"] == [{"path": "events[0].observed_at",
+                               "message": "is more than 30 days in the past; "
+                                          "send recent events only"}]
 
 
 def test_control_characters_are_refused_with_the_field_named(srv):
@@ -58,4 +115,3 @@ def test_envelope_fields_of_the_wrong_type_give_422(srv, role, field, value):
     res = srv.post_events([{**report(), field: value}], srv.token(role))
     err = assert_error(res, 422, "validation_failed")
     assert "events[0]." + field in [d["path"] for d in err["details"]]
-

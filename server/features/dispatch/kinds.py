@@ -111,6 +111,9 @@ class CallProps(BaseModel):
     sos_id: str | None = Field(None, max_length=64)
     triage: Triage | None = None
     dispatch: Dispatch | None = None
+    claimed_observed_at: str | None = Field(None, max_length=40, description=(
+        "Set by the server: the time a citizen's app or message claimed (observed_at is the "
+        "receipt time of public input)."))
 
 
 class SosProps(CallProps):
