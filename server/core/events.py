@@ -189,11 +189,14 @@ class EventValidator:
     """Turn request bodies into routed NewEvents, or raise one error naming every problem."""
 
     def __init__(self, kinds: KindRegistry, categories: CategoryRegistry, region: ServiceRegion,
-                 router: Router, max_batch: int, times: TimeBounds | None = None):
-        """``times``: how far a trusted source may date observed_at."""
+                 router: Router, max_batch: int, land: ServiceRegion | None = None,
+                 times: TimeBounds | None = None):
+        """``region``: where sea kinds may lie; ``land``: where land kinds may lie (default:
+        ``region``); ``times``: how far a trusted source may date observed_at."""
         self.kinds = kinds
         self.categories = categories
         self.region = region
+        self.land = land or region
         self.router = router
         self.max_batch = max_batch
         self.times = times or TimeBounds()
@@ -288,12 +291,21 @@ class EventValidator:
     def _check_region(self, parsed: list[tuple[str, EventIn, dict]], details: list) -> None:
         lat = np.array([ev.lat for _, ev, _ in parsed])
         lon = np.array([ev.lon for _, ev, _ in parsed])
-        inside = self.region.contains_many(lat, lon)
-        for (p, ev, _), ok in zip(parsed, inside):
-            if not ok:
-                details.append(detail(_loc(p, ("lat",)),
-                                      f"({ev.lat}, {ev.lon}) is outside the service region "
-                                      f"(Huế and ~{self.region.buffer_km:g} km of sea around it)"))
+        at_sea = self.region.contains_many(lat, lon)
+        on_land = self.land.contains_many(lat, lon)
+        for (p, ev, props), sea_ok, land_ok in zip(parsed, at_sea, on_land):
+            land = self.kinds.get(ev.kind).on_land(props)
+            if not (land_ok if land else sea_ok):
+                details.append(detail(_loc(p, ("lat",)), self._outside(ev, land)))
+
+    def _outside(self, ev: EventIn, land: bool) -> str:
+        """Return what to tell a client whose point lies outside its kind's region."""
+        far = self.land.distance_km(ev.lat, ev.lon)
+        where = f"({ev.lat}, {ev.lon}) is {far:.1f} km from Huế, outside the service region"
+        if land:
+            return (f"{where} of a {ev.kind} (Huế's 40 communes and "
+                    f"{self.land.buffer_km:g} km around them); check the position")
+        return f"{where} (Huế and ~{self.region.buffer_km:g} km of sea around it)"
 
     def _route(self, parsed: list[tuple[str, EventIn, dict]], now: int) -> list[NewEvent]:
         lat = np.array([ev.lat for _, ev, _ in parsed])

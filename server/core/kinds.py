@@ -54,6 +54,10 @@ class Kind:
     #: True: citizens file events of this kind (the public token and an agency may post them:
     #: policy action ``events.post_citizen``); else only ``events.post`` may.
     citizen: ClassVar[bool] = False
+    #: Where events of this kind may lie: ``"sea"``, Huế and ``region_buffer_km`` of sea around
+    #: it (vessels, sea alerts, feeds); ``"land"``, Huế's communes and ``land_tolerance_km``
+    #: (reports, questions, an SOS not at sea). ``on_land`` decides for one event.
+    region: ClassVar[str] = "sea"
 
     @property
     def accepted_statuses(self) -> tuple[str, ...]:
@@ -69,6 +73,11 @@ class Kind:
     def initial_status(self, agency_id: str | None) -> str:
         """Return the status a new event of this kind is stored with."""
         return self.statuses[0]
+
+    def on_land(self, props: dict[str, Any]) -> bool:
+        """Return True if an event of this kind with ``props`` must lie on Huế's land, False if
+        the sea region applies (``region``; a kind may decide per event)."""
+        return self.region == "land"
 
     def validate_props(self, props: dict[str, Any]) -> dict[str, Any]:
         """Return the props normalised by ``props_model``; raise pydantic.ValidationError."""

@@ -60,12 +60,14 @@ Proceed = Callable[[], Awaitable[AppendResult]]
 
 def build_validator(settings: CoreSettings, router: Router,
                     kinds: KindRegistry) -> EventValidator:
-    """Return the EventValidator of ``settings``: the service region, the time bounds."""
+    """Return the EventValidator of ``settings``: the sea and land regions, the time bounds."""
     times = TimeBounds(int(settings.observed_max_age_days * 86_400e6),
                        int(settings.observed_max_ahead_s * 1e6))
     return EventValidator(kinds, router.categories,
                           service_region(router.areaset, settings.region_buffer_km),
-                          router, settings.max_batch, times=times)
+                          router, settings.max_batch,
+                          land=service_region(router.areaset, settings.land_tolerance_km),
+                          times=times)
 
 
 class IntakeStage(abc.ABC):

@@ -38,6 +38,9 @@ class CoreSettings(SettingsBase):
     region_buffer_km: float = Field(100.0, gt=0, le=500,
                                     description="How far beyond Huế's land (into the sea) points "
                                                 "are accepted.")
+    land_tolerance_km: float = Field(2.0, ge=0, le=50, description="How far beyond Huế's 40 "
+                                     "communes the points of land kinds (reports, questions, an "
+                                     "SOS not at sea) are accepted.")
     observed_max_age_days: float = Field(3650.0, gt=0, description="How far in the past a trusted "
                                          "source (staff, machine feeds) may date an event's "
                                          "observed_at (history imports route by the boundaries "

@@ -90,6 +90,35 @@ def test_observed_at_older_than_the_bound_is_refused(make_server, clock):
                                           "send recent events only"}]
 
 
+@pytest.mark.parametrize("role", ["public", "operator"])
+def test_land_kinds_must_lie_in_hue(srv, role):
+    token = srv.token(role)
+    for lat, lon in (DA_NANG, AT_SEA):
+        err = assert_error(srv.post_events([report(lat, lon)], token), 422, "validation_failed")
+        [problem] = err["details"]
+        assert problem["path"] == "events[0].lat"
+        assert "km from Huế" in problem["message"] and "40 communes" in problem["message"]
+    assert "8" in assert_error(srv.post_events([report(*DA_NANG)], token), 422,
+                               "validation_failed")["details"][0]["message"]
+    assert srv.post_events([report()], token).status == 201
+
+
+def test_sea_kinds_and_an_sos_at_sea_may_lie_off_the_coast(srv):
+    operator = srv.token("operator")
+    vessel = {"kind": "vessel", "category": "vessel.position", "lat": AT_SEA[0],
+              "lon": AT_SEA[1], "props": {"mmsi": 574123456}}
+    assert srv.post_events([vessel], operator).status == 201
+    sos = {"lat": AT_SEA[0], "lon": AT_SEA[1], "phone": "+84 905 000 111"}
+    public = srv.token("public")
+    err = assert_error(srv.http("POST", srv.url + "/api/v1/sos", sos, public), 422,
+                       "validation_failed")
+    assert "km from Huế" in err["details"][0]["message"]
+    res = srv.http("POST", srv.url + "/api/v1/sos", {**sos, "needs": ["at_sea"]}, public)
+    assert res.status == 201, res.body
+    far = {**vessel, "lat": DA_NANG[0] - 1.5, "lon": DA_NANG[1]}
+    assert_error(srv.post_events([far], operator), 422, "validation_failed")
+
+
 def test_control_characters_are_refused_with_the_field_named(srv):
     sos = {"lat": 16.4637, "lon": 107.5909, "phone": "+84 905 000 111", "name": "Lan\u0000"}
     err = assert_error(srv.http("POST", srv.url + "/api/v1/sos", sos, srv.token("public")), 422,

@@ -53,6 +53,7 @@ class CaseKind(RoutedKind):
     props."""
 
     citizen = True
+    region = "land"
 
     #: Client props holding free text (redacted on public views).
     free_text_props: ClassVar[tuple[str, ...]] = ()
