@@ -16,11 +16,12 @@ class ServiceRegion:
     def __init__(self, territory: BaseGeometry, buffer_km: float = 100.0):
         self.buffer_km = buffer_km
         lat0 = territory.centroid.y
-        k = math.cos(math.radians(lat0))
-        flat = shapely.transform(territory, lambda xy: xy * [k, 1.0])
-        grown = flat.simplify(0.005).buffer(buffer_km / KM_PER_DEG_LAT, quad_segs=16)
+        self._k = k = math.cos(math.radians(lat0))
+        self._flat = shapely.transform(territory, lambda xy: xy * [k, 1.0])
+        grown = self._flat.simplify(0.005).buffer(buffer_km / KM_PER_DEG_LAT, quad_segs=16)
         self.geometry = shapely.transform(grown, lambda xy: xy / [k, 1.0])
         shapely.prepare(self.geometry)
+        shapely.prepare(self._flat)
 
     def contains_many(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         """Return a bool array: True where (lat, lon) lies inside the region."""
@@ -29,6 +30,12 @@ class ServiceRegion:
     def contains(self, lat: float, lon: float) -> bool:
         """Return True if one point lies inside the region."""
         return bool(self.contains_many(np.array([lat]), np.array([lon]))[0])
+
+    def distance_km(self, lat: float, lon: float) -> float:
+        """Return the distance in km from (lat, lon) to the territory (0 inside it),
+        equirectangular like the buffer."""
+        point = shapely.Point(lon * self._k, lat)
+        return float(shapely.distance(self._flat, point)) * KM_PER_DEG_LAT
 
     @property
     def bounds(self) -> tuple[float, float, float, float]:

@@ -10,7 +10,7 @@ Wire form (what clients see)::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 import numpy as np
@@ -24,12 +24,45 @@ from geo.region import ServiceRegion
 from geo.router import Router
 from server.core.errors import BadRequest, PayloadTooLarge, ValidationFailed, detail
 from server.core.kinds import KindRegistry
+from server.core.text import check_control, find_control
 from server.core.timefmt import in_range, now_micros, to_micros, to_rfc3339
 
 Severity = Literal["unknown", "minor", "moderate", "severe", "extreme"]
 SERVER_FIELDS = frozenset({"id", "seq", "cell", "area", "agency_id", "copied_to", "deadline",
                            "received_at"})
 FUTURE_TOLERANCE_US = 5 * 60 * 1_000_000
+
+
+@dataclass(frozen=True)
+class TimeBounds:
+    """How far a trusted source may date an event: ``max_age_us`` into the past,
+    ``max_ahead_us`` into the future (``IOC_OBSERVED_MAX_AGE_DAYS``,
+    ``IOC_OBSERVED_MAX_AHEAD_S``)."""
+
+    max_age_us: int = 3650 * 86_400_000_000
+    max_ahead_us: int = FUTURE_TOLERANCE_US
+
+    def problem(self, observed_at: datetime | None, now: int) -> str | None:
+        """Return what is wrong with ``observed_at`` at ``now`` (epoch µs), or None if fine."""
+        if observed_at is None:
+            return None
+        at = to_micros(observed_at)
+        if at > now + self.max_ahead_us:
+            return (f"is more than {self.max_ahead_us / 60e6:g} minutes in the future; "
+                    "check the sender's clock or leave observed_at out")
+        if at < now - self.max_age_us:
+            return (f"is more than {self.max_age_us / 86_400e6:g} days in the past; "
+                    "send recent events only")
+        return None
+
+
+def _received_now(ev: EventIn, props: dict[str, Any]) -> tuple[EventIn, dict[str, Any]]:
+    """Return ``(ev, props)`` of public input: observed_at left to the server (the receipt
+    time); a time the client claimed kept in ``props.claimed_observed_at``."""
+    props = {k: v for k, v in props.items() if k != "claimed_observed_at"}
+    if ev.observed_at is not None:
+        props["claimed_observed_at"] = ev.observed_at.isoformat()
+    return ev.model_copy(update={"observed_at": None}), props
 
 
 class SourceIn(BaseModel):
@@ -107,15 +140,18 @@ def _deadline(observed: int, hours: float | None) -> int | None:
 
 
 def parse_json(body: bytes, max_bytes: int) -> Any:
-    """Return the decoded JSON of a request body; raise PayloadTooLarge or BadRequest."""
+    """Return the decoded JSON of a request body; raise PayloadTooLarge, BadRequest or
+    ValidationFailed (a control character in any text, ``server.core.text``)."""
     if len(body) > max_bytes:
         raise PayloadTooLarge(f"body is {len(body)} bytes; the limit is {max_bytes}")
     if not body.strip():
         raise BadRequest("the body is empty; send a JSON event or {\"events\": [...]}")
     try:
-        return orjson.loads(body)
+        doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"malformed JSON: {exc}") from None
+    check_control(doc, "the body")
+    return doc
 
 
 def _loc(prefix: str, loc: tuple) -> str:
@@ -153,12 +189,17 @@ class EventValidator:
     """Turn request bodies into routed NewEvents, or raise one error naming every problem."""
 
     def __init__(self, kinds: KindRegistry, categories: CategoryRegistry, region: ServiceRegion,
-                 router: Router, max_batch: int):
+                 router: Router, max_batch: int, land: ServiceRegion | None = None,
+                 times: TimeBounds | None = None):
+        """``region``: where sea kinds may lie; ``land``: where land kinds may lie (default:
+        ``region``); ``times``: how far a trusted source may date observed_at."""
         self.kinds = kinds
         self.categories = categories
         self.region = region
+        self.land = land or region
         self.router = router
         self.max_batch = max_batch
+        self.times = times or TimeBounds()
 
     def unpack(self, doc: Any) -> tuple[list[Any], str]:
         """Return (items, path prefix) from one event object or ``{"events": [...]}``."""
@@ -180,14 +221,21 @@ class EventValidator:
         raise ValidationFailed("expected an event object or {\"events\": [...]}",
                                [detail("", f"got JSON {type(doc).__name__}")])
 
-    def validate(self, items: list[Any], prefix: str, now: int | None = None) -> list[NewEvent]:
-        """Return routed NewEvents for ``items``; raise ValidationFailed listing all problems."""
+    def validate(self, items: list[Any], prefix: str, now: int | None = None,
+                 trusted: bool = True) -> list[NewEvent]:
+        """Return routed NewEvents for ``items``; raise ValidationFailed listing all problems.
+
+        ``trusted`` False (public input): every event is dated ``now`` (the receipt time) and a
+        time the client claimed is kept as ``props.claimed_observed_at``; trusted sources keep
+        their observed_at within ``times``."""
         now = now if now is not None else now_micros()
         details: list[dict[str, str]] = []
         parsed: list[tuple[str, EventIn, dict]] = []
         for i, raw in enumerate(items):
             p = f"{prefix}[{i}]" if prefix else ""
-            ev, props = self._check_one(raw, p, now, details)
+            ev, props = self._check_one(raw, p, now if trusted else None, details)
+            if ev is not None and not trusted:
+                ev, props = _received_now(ev, props)
             if ev is not None:
                 parsed.append((p, ev, props))
         if parsed:
@@ -197,9 +245,16 @@ class EventValidator:
             raise ValidationFailed(f"{n} invalid event(s); nothing was stored", details)
         return self._route(parsed, now)
 
-    def _check_one(self, raw: Any, p: str, now: int, details: list) -> tuple[EventIn | None, dict]:
+    def _check_one(self, raw: Any, p: str, now: int | None,
+                   details: list) -> tuple[EventIn | None, dict]:
+        """Return ``(event, props)`` checked, or ``(None, {})`` with the problems added to
+        ``details``; ``now`` None: observed_at is not checked (public input is dated anyway)."""
         if not isinstance(raw, dict):
             details.append(detail(p, "expected an event object"))
+            return None, {}
+        control = find_control(raw, p)
+        if control:
+            details.extend(control)
             return None, {}
         try:
             ev = EventIn.model_validate(raw)
@@ -225,9 +280,9 @@ class EventValidator:
         if ev.observed_at is not None and not in_range(to_micros(ev.observed_at)):
             details.append(detail(_loc(p, ("observed_at",)), "is out of range (years 1 to 9999)"))
             return None, {}
-        if ev.observed_at is not None and to_micros(ev.observed_at) > now + FUTURE_TOLERANCE_US:
-            details.append(detail(_loc(p, ("observed_at",)),
-                                  "is more than 5 minutes in the future"))
+        problem = self.times.problem(ev.observed_at, now) if now is not None else None
+        if problem:
+            details.append(detail(_loc(p, ("observed_at",)), problem))
             return None, {}
         try:
             props = kind.validate_props(ev.props)
@@ -239,12 +294,21 @@ class EventValidator:
     def _check_region(self, parsed: list[tuple[str, EventIn, dict]], details: list) -> None:
         lat = np.array([ev.lat for _, ev, _ in parsed])
         lon = np.array([ev.lon for _, ev, _ in parsed])
-        inside = self.region.contains_many(lat, lon)
-        for (p, ev, _), ok in zip(parsed, inside):
-            if not ok:
-                details.append(detail(_loc(p, ("lat",)),
-                                      f"({ev.lat}, {ev.lon}) is outside the service region "
-                                      f"(Huế and ~{self.region.buffer_km:g} km of sea around it)"))
+        at_sea = self.region.contains_many(lat, lon)
+        on_land = self.land.contains_many(lat, lon)
+        for (p, ev, props), sea_ok, land_ok in zip(parsed, at_sea, on_land):
+            land = self.kinds.get(ev.kind).on_land(props)
+            if not (land_ok if land else sea_ok):
+                details.append(detail(_loc(p, ("lat",)), self._outside(ev, land)))
+
+    def _outside(self, ev: EventIn, land: bool) -> str:
+        """Return what to tell a client whose point lies outside its kind's region."""
+        far = self.land.distance_km(ev.lat, ev.lon)
+        where = f"({ev.lat}, {ev.lon}) is {far:.1f} km from Huế, outside the service region"
+        if land:
+            return (f"{where} of a {ev.kind} (Huế's 40 communes and "
+                    f"{self.land.buffer_km:g} km around them); check the position")
+        return f"{where} (Huế and ~{self.region.buffer_km:g} km of sea around it)"
 
     def _route(self, parsed: list[tuple[str, EventIn, dict]], now: int) -> list[NewEvent]:
         lat = np.array([ev.lat for _, ev, _ in parsed])

@@ -62,6 +62,10 @@ class Kind:
     #: Resolution of the cell whose centre a public view shows instead of the exact point
     #: (None: the exact point; a sensitive category always gets ``PUBLIC_PARENT_RES``).
     public_res: ClassVar[int | None] = None
+    #: Where events of this kind may lie: ``"sea"``, Huế and ``region_buffer_km`` of sea around
+    #: it (vessels, sea alerts, feeds); ``"land"``, Huế's communes and ``land_tolerance_km``
+    #: (reports, questions, an SOS not at sea). ``on_land`` decides for one event.
+    region: ClassVar[str] = "sea"
 
     @property
     def accepted_statuses(self) -> tuple[str, ...]:
@@ -77,6 +81,11 @@ class Kind:
     def initial_status(self, agency_id: str | None) -> str:
         """Return the status a new event of this kind is stored with."""
         return self.statuses[0]
+
+    def on_land(self, props: dict[str, Any]) -> bool:
+        """Return True if an event of this kind with ``props`` must lie on Huế's land, False if
+        the sea region applies (``region``; a kind may decide per event)."""
+        return self.region == "land"
 
     def validate_props(self, props: dict[str, Any]) -> dict[str, Any]:
         """Return the props normalised by ``props_model``; raise pydantic.ValidationError."""

@@ -62,6 +62,10 @@ EVERY_CASE = frozenset({"admin", "operator", "wall", SYSTEM})
 AGENCY_BOUND = frozenset({"agency", "supervisor"})
 #: A responder token is a unit's tablet: bound to one responder unit (``extra["unit"]``).
 UNIT_BOUND = frozenset({"responder"})
+#: Callers whose input the server dates itself (its receipt time as observed_at): the public
+#: token, no token, a citizen. Everyone else (staff, feeds, the server's own workers) may date
+#: events, within the core's bounds.
+PUBLIC_INPUT = frozenset({"public", "none", CITIZEN})
 #: Roles whose token is one person's or one device's (the public token is the citizens' app's,
 #: shared by everyone who installs it).
 PERSONAL = frozenset(ROLES) - {"public"}

@@ -23,7 +23,7 @@ from server.core.bus import Bus, StoreSource, make_bus
 from server.core.clock import Clock
 from server.core.settings import CoreSettings
 from server.core.errors import BadRequest, Forbidden, IOCError, NotFound, Unavailable
-from server.core.events import EventValidator, NewEvent
+from server.core.events import EventValidator, NewEvent, TimeBounds
 from server.core.health import StoreHealth
 from server.core.hub import Hub
 from server.core.kinds import Kind, KindRegistry, wall_catalog
@@ -59,6 +59,18 @@ class Reference:
 Proceed = Callable[[], Awaitable[AppendResult]]
 
 
+def build_validator(settings: CoreSettings, router: Router,
+                    kinds: KindRegistry) -> EventValidator:
+    """Return the EventValidator of ``settings``: the sea and land regions, the time bounds."""
+    times = TimeBounds(int(settings.observed_max_age_days * 86_400e6),
+                       int(settings.observed_max_ahead_s * 1e6))
+    return EventValidator(kinds, router.categories,
+                          service_region(router.areaset, settings.region_buffer_km),
+                          router, settings.max_batch,
+                          land=service_region(router.areaset, settings.land_tolerance_km),
+                          times=times)
+
+
 class IntakeStage(abc.ABC):
     """A step of ``ingest`` for some kinds, between validation and the store (e.g. duplicate
     detection for reports). Stages wrap the append like middleware: each may change the
@@ -89,9 +101,7 @@ class EventService:
         self.categories: CategoryRegistry = router.categories
         self.bus = bus
         self.tz = parse_offset(settings.tz_offset)
-        self.validator = EventValidator(kinds, router.categories,
-                                        service_region(router.areaset, settings.region_buffer_km),
-                                        router, settings.max_batch)
+        self.validator = build_validator(settings, router, kinds)
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="ioc-writer")
         self._readers = ThreadPoolExecutor(4, thread_name_prefix="ioc-reader")
         self.tokens = TokenCache(self._token_lookup)
@@ -282,9 +292,11 @@ class EventService:
         Returns the AppendResult once committed; the new events are then on the bus.
         """
         items, prefix = self.validator.unpack(doc)
-        kinds_posted = {i.get("kind") for i in items if isinstance(i, dict)} - {None}
+        kinds_posted = {i["kind"] for i in items
+                        if isinstance(i, dict) and isinstance(i.get("kind"), str)}
         policy.require(principal, posting(kinds_posted, self.kinds.citizen_kinds))
-        events = self.validator.validate(items, prefix, self.clock.now())
+        events = self.validator.validate(items, prefix, self.clock.now(),
+                                         trusted=principal.role not in policy.PUBLIC_INPUT)
         key = f"{principal.token_id}:{idem_key}" if idem_key else None
         digest = hashlib.sha256(repr(items).encode()).hexdigest() if key else None
         proceed: Proceed = functools.partial(self.append, events, key, digest)

@@ -38,6 +38,16 @@ class CoreSettings(SettingsBase):
     region_buffer_km: float = Field(100.0, gt=0, le=500,
                                     description="How far beyond Huế's land (into the sea) points "
                                                 "are accepted.")
+    land_tolerance_km: float = Field(2.0, ge=0, le=50, description="How far beyond Huế's 40 "
+                                     "communes the points of land kinds (reports, questions, an "
+                                     "SOS not at sea) are accepted.")
+    observed_max_age_days: float = Field(3650.0, gt=0, description="How far in the past a trusted "
+                                         "source (staff, machine feeds) may date an event's "
+                                         "observed_at (history imports route by the boundaries "
+                                         "then in force).")
+    observed_max_ahead_s: float = Field(300.0, ge=0, le=86_400, description="How far in the "
+                                        "future a trusted source may date observed_at (clock "
+                                        "skew). Public input always gets the receipt time.")
     tz_offset: str = Field("+07:00", pattern=r"^[+-]\d\d:\d\d$",
                            description="Offset used when writing times.")
     max_body_bytes: int = Field(8 * 1024 * 1024, gt=0, description="Largest accepted HTTP body.")

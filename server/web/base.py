@@ -11,6 +11,7 @@ from server.core.auth import Principal, bearer
 from server.core.errors import IOCError, NotFound, PayloadTooLarge, Unauthorized, Unavailable
 from server.core.events import parse_json
 from server.core.service import EventService, Reference
+from server.core.text import check_control
 from server.web.accesslog import request_summary
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,17 @@ class BaseHandler(tornado.web.RequestHandler):
             self.limit_rate(None)
             raise
         self.limit_rate(self.principal)
+        self.check_address_text()
+
+    def check_address_text(self) -> None:
+        """Raise ValidationFailed (422, naming each one) if a query or path parameter holds a
+        control character (``server.core.text``: the one rule for client text)."""
+        args = {k: b"".join(vs).decode("utf-8", "replace")
+                for k, vs in self.request.query_arguments.items()}
+        args.update({f"path[{i}]": v for i, v in enumerate(self.path_args or [])
+                     if isinstance(v, str)})
+        args.update({k: v for k, v in (self.path_kwargs or {}).items() if isinstance(v, str)})
+        check_control(args, "the address")
 
     def limit_rate(self, principal: Principal | None) -> None:
         """Charge this request to its caller's bucket; raise TooManyRequests (429, Retry-After)."""

@@ -67,10 +67,15 @@ def test_filters_area_bbox_category(server, operator):
 
 
 def test_point_at_sea_is_accepted_without_area(server, operator):
-    res = server.http("POST", server.url + "/api/v1/events", report(lat=16.9, lon=107.9), operator)
-    assert res.status == 201
+    call = {"kind": "hotline_call", "category": "flood.road_flooded", "lat": 16.9, "lon": 107.9,
+            "props": {"note": "Thuyền trôi"}}
+    res = server.http("POST", server.url + "/api/v1/events", call, operator)
+    assert res.status == 201, res.body
     ev = res.body["events"][0]
-    assert ev["area"] is None and ev["agency_id"] == "ioc" and ev["status"] == "new"
+    assert ev["area"] is None and ev["agency_id"] == "ioc"
+    # a report is a land kind: it must lie in Huế's communes (tests/web/test_input_rules.py)
+    res = server.http("POST", server.url + "/api/v1/events", report(lat=16.9, lon=107.9), operator)
+    assert res.status == 422
 
 
 def test_idempotency_key_stores_once(server, operator):

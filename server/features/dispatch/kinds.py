@@ -21,8 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from server.core.kinds import Kind
 
+#: ``at_sea``: the caller is on the water (a boat, off the coast): the sea region applies.
 Need = Literal["medical", "cardiac", "labour", "trapped", "elderly_alone", "children",
-               "disability", "food_water", "evacuation", "other"]
+               "disability", "food_water", "evacuation", "at_sea", "other"]
 CALL_STATUSES = ("new", "triaged", "assigned", "en_route", "on_scene", "rescued",
                  "handed_to_hospital", "resolved", "cancelled")
 CLOSED_CALL_STATUSES = frozenset({"rescued", "handed_to_hospital", "resolved", "cancelled"})
@@ -111,6 +112,9 @@ class CallProps(BaseModel):
     sos_id: str | None = Field(None, max_length=64)
     triage: Triage | None = None
     dispatch: Dispatch | None = None
+    claimed_observed_at: str | None = Field(None, max_length=40, description=(
+        "Set by the server: the time a citizen's app or message claimed (observed_at is the "
+        "receipt time of public input)."))
 
 
 class SosProps(CallProps):
@@ -139,6 +143,11 @@ class SosKind(CallKind):
     name = "sos"
     props_model = SosProps
     citizen = True  # the app's one tap
+    region = "land"
+
+    def on_land(self, props: dict[str, Any]) -> bool:
+        """Return True unless the caller marked the SOS at sea (need ``at_sea``)."""
+        return "at_sea" not in props.get("needs", ())
     example_props: ClassVar[dict[str, Any]] = {"phone": "+84 905 000 111", "needs": ["trapped"],
                                                "people": 3}
 

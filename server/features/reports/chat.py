@@ -31,6 +31,7 @@ from geo.geocode import fold
 from server.core.auth import Principal
 from server.features.reports.settings import ReportsSettings
 from server.core.errors import BadRequest, Forbidden, Unauthorized, Unavailable
+from server.core.text import strip_control
 from server.features.reports.desk import ReportDesk
 
 log = logging.getLogger(__name__)
@@ -76,8 +77,9 @@ def _items(value: Any) -> list[Any]:
 
 
 def _text(value: Any) -> str:
-    """Return ``value`` if it is a string, else the empty string."""
-    return value if isinstance(value, str) else ""
+    """Return ``value`` without control characters if it is a string (a citizen's message is
+    cleaned, never refused: ``server.core.text``), else the empty string."""
+    return strip_control(value) if isinstance(value, str) else ""
 
 
 def _micros(millis: Any) -> int:
@@ -98,7 +100,7 @@ def _attachments(out: ChatMessage, items: Any, lat_key: str, lon_key: str) -> No
     for att in map(_obj, _items(items)):
         payload = _obj(att.get("payload"))
         if att.get("type") == "image" and payload.get("url"):
-            out.images.append(str(payload["url"]))
+            out.images.append(_text(str(payload["url"])))
         elif att.get("type") == "location" and payload.get("coordinates"):
             coords = payload["coordinates"]
             try:
@@ -183,7 +185,8 @@ class MessengerAdapter(ChatAdapter):
 
     def _message(self, item: dict[str, Any], msg: dict[str, Any]) -> ChatMessage:
         out = ChatMessage(self.channel, str(_obj(item.get("sender")).get("id", "")),
-                          str(msg["mid"]), _micros(item.get("timestamp")), _text(msg.get("text")))
+                          _text(str(msg["mid"])), _micros(item.get("timestamp")),
+                          _text(msg.get("text")))
         _attachments(out, msg.get("attachments"), "lat", "long")
         return out
 
@@ -224,7 +227,7 @@ class ZaloAdapter(ChatAdapter):
         if doc.get("event_name") not in self.EVENTS or not msg.get("msg_id"):
             return []
         out = ChatMessage(self.channel, str(_obj(doc.get("sender")).get("id", "")),
-                          str(msg["msg_id"]), _micros(doc.get("timestamp")),
+                          _text(str(msg["msg_id"])), _micros(doc.get("timestamp")),
                           _text(msg.get("text")))
         _attachments(out, msg.get("attachments"), "latitude", "longitude")
         return [out]

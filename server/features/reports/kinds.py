@@ -36,6 +36,7 @@ class CaseKind(RoutedKind):
 
     citizen = True
     public_res = PUBLIC_CASE_RES
+    region = "land"
 
     #: Client props holding free text (redacted on public views).
     free_text_props: ClassVar[tuple[str, ...]] = ()
@@ -92,6 +93,9 @@ class ReportProps(BaseModel):
     media: list[AnyUrl] = Field(default_factory=list, max_length=10)
     attributes: dict[str, AttributeValue] = Field(default_factory=dict, max_length=20)
     reporter: Reporter | None = None
+    claimed_observed_at: str | None = Field(None, max_length=40, description=(
+        "Set by the server: the time a citizen's app or message claimed (observed_at is the "
+        "receipt time of public input)."))
 
 
 class ReportKind(CaseKind):
@@ -113,6 +117,9 @@ class QuestionProps(BaseModel):
     title: str | None = Field(None, max_length=200)
     question: str = Field("", max_length=4000)  # required by the intake (server/reports)
     reporter: Reporter | None = None
+    claimed_observed_at: str | None = Field(None, max_length=40, description=(
+        "Set by the server: the time a citizen's app or message claimed (observed_at is the "
+        "receipt time of public input)."))
 
 
 class QuestionKind(CaseKind):

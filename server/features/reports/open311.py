@@ -21,6 +21,7 @@ from geo.categories import Category
 from geo.geocode import CommuneGeocoder
 from server.core.auth import Principal
 from server.core.errors import IOCError
+from server.core.text import strip_control
 from server.features.reports.attributes import check_attributes
 from server.features.reports.casebook import OPEN, Case
 from server.features.reports.desk import ReportDesk
@@ -165,7 +166,10 @@ class Open311:
 
     # -- POST requests --------------------------------------------------------------------------
     async def create(self, args: dict[str, list[str]], principal: Principal) -> list[dict]:
-        """File a report from POST arguments; return the ``service_requests`` answer."""
+        """File a report from POST arguments; return the ``service_requests`` answer. Control
+        characters are dropped from the arguments (a citizen's text is cleaned, never refused:
+        ``server.core.text``)."""
+        args = {strip_control(k): [strip_control(v) for v in vs] for k, vs in args.items()}
         one = _first(args)
         self.check_jurisdiction(one.get("jurisdiction_id"))
         cat = self._category(one.get("service_code"))

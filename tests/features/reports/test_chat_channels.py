@@ -204,3 +204,21 @@ def test_a_chat_report_needs_no_form_answers(chat_server, clock):
         sender="u-2",
     )
     assert zalo_post(chat_server, bad).status == 400
+
+
+def test_chat_text_with_control_characters_is_cleaned_and_dated_on_receipt(make_server, clock,
+                                                                           store_url):
+    srv = make_server(clock, listen=False, db=store_url, zalo_app_id=ZALO_APP,
+                      zalo_oa_secret=ZALO_SECRET)
+    text = zalo_event(clock, "user_send_text", "c1\u0000", {"text": "Ngập\u0000 sâu\tquá\nrồi"},
+                      sender="u-3")
+    assert zalo_post(srv, text).status == 200
+    where = zalo_event(clock, "user_send_location", "c2", {"attachments": [
+        {"type": "location", "payload": {"coordinates": {"latitude": "16.47",
+                                                         "longitude": "107.6"}}}]},
+        sender="u-3")
+    filed = zalo_post(srv, where)
+    assert filed.status == 200, filed.body
+    stored = srv.core.store.get(filed.body["replies"][0]["case_id"])
+    assert stored["props"]["description"] == "Ngập sâu\tquá\nrồi"
+    assert stored["observed_at"] == stored["received_at"]
