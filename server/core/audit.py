@@ -78,8 +78,9 @@ class AccessLog:
         try:
             while True:
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self._interval)
-                except asyncio.TimeoutError:
+                    async with asyncio.timeout(self._interval):  # see EventService._run
+                        await self._wake.wait()
+                except TimeoutError:
                     pass
                 self._wake.clear()
                 await self.flush()

@@ -197,8 +197,11 @@ class EventService:
         call = asyncio.get_running_loop().run_in_executor(pool, self._prepared, fn, *args)
         deadline = self.settings.store_timeout_s
         try:
-            result = await asyncio.wait_for(call, deadline)
-        except asyncio.TimeoutError as exc:  # a call still queued is cancelled, not run later
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for may swallow a cancellation
+            # that arrives as the call completes, and a cancelled task would then run on.
+            async with asyncio.timeout(deadline):
+                result = await call
+        except TimeoutError as exc:  # a call still queued is cancelled, not run later
             raise self._unavailable(TimeoutError(f"no answer in {deadline:g} s"), side) from exc
         except Exception as exc:
             fault = self.fault(exc, side)
@@ -245,10 +248,11 @@ class EventService:
                 self.clock.now())))
         for side, run, fn in probes:
             try:
-                await asyncio.wait_for(run(fn), PROBE_TIMEOUT_S)
+                async with asyncio.timeout(PROBE_TIMEOUT_S):
+                    await run(fn)
             except Unavailable:
                 pass
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 self.health.failed(TimeoutError(f"no answer in {PROBE_TIMEOUT_S:g} s"), side)
         return self.health.to_json(self.tz)
 

@@ -36,8 +36,9 @@ class LoadGate:
         if self._open.is_set():
             return
         try:
-            await asyncio.wait_for(self._open.wait(), self.timeout_s)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(self.timeout_s):  # not wait_for: see EventService._run
+                await self._open.wait()
+        except TimeoutError:
             raise Unavailable(f"{self.what} is not loaded from the store yet; "
                               "retry later") from None
 

@@ -109,8 +109,9 @@ class CapIntake:
         ValidationFailed (422) for a bad message or one too complex to read in time."""
         work = self.core.read(read_message, body, self.desk.areaset)
         try:
-            return await asyncio.wait_for(work, READ_BUDGET_S)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(READ_BUDGET_S):  # not wait_for: see EventService._run
+                return await work
+        except TimeoutError:
             raise ValidationFailed("the CAP message is too complex to read", [detail(
                 "info.area", f"its areas could not be merged in {READ_BUDGET_S:g} s; simplify "
                              "the polygons or name the communes by GSO geocode")]) from None
