@@ -411,7 +411,8 @@ class PostGISStore(EventStore):
         """See EventStore.add_record."""
         stmt = postgresql.insert(schema.records).values(kind=kind, key=key, doc=doc, updated_at=at)
         with self.engine.begin() as conn:
-            return conn.execute(stmt.on_conflict_do_nothing()).rowcount == 1
+            added = conn.execute(stmt.on_conflict_do_nothing().returning(schema.records.c.key))
+            return added.first() is not None
 
     def take_record(self, kind: str, key: str) -> dict[str, Any] | None:
         """See EventStore.take_record."""
