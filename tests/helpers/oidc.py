@@ -29,6 +29,10 @@ ACCOUNTS: dict[str, dict[str, Any]] = {
     "cuong": {"name": "Phạm Cường", "ioc_role": "responder", "ioc_unit": "fire-1"},
     "dung": {"name": "Hồ Dũng", "ioc_role": ["staff"]},
     "hoa": {"name": "Võ Hoa", "ioc_role": "ioc-supervisors", "ioc_agency": "health"},
+    "mai": {"name": "Nguyễn Mai", "preferred_username": "Mai.Nguyen@hue.gov.vn",
+            "ioc_role": "operator"},
+    "khanh": {"name": "Đỗ Khánh", "preferred_username": "Khanh.Do", "ioc_role": "operator"},
+    "Ngọc Ánh": {"name": "Ngọc Ánh", "preferred_username": "Ngọc Ánh", "ioc_role": "operator"},
 }
 
 

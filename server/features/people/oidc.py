@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -39,6 +40,9 @@ DISCOVERY_TTL_S = 3600.0
 LEEWAY_S = 60
 #: Prefix of the username of every person who signs in through the provider.
 USERNAME_PREFIX = "oidc:"
+#: What may follow the prefix: the provider's ``preferred_username`` (lower-cased) when it fits,
+#: else its ``sub``.
+LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 #: Roles the provider may give a person (``public`` is the citizens' app, never a person's).
 PERSON_ROLES = tuple(role for role in ROLES if role != "public")
 #: Longest username, display name, agency or unit taken from the provider.
@@ -193,14 +197,26 @@ def role_from_claim(value: Any, role_map: dict[str, str]) -> str | None:
     return next((role for role in PERSON_ROLES if role in roles), None)
 
 
+def login_of(subject: str, preferred: str | None) -> str:
+    """Return what follows ``oidc:`` in the username: ``preferred`` lower-cased when it fits
+    ``LOGIN``, else ``subject`` when it does; raise Forbidden when neither does."""
+    if preferred and LOGIN.match(preferred.lower()):
+        return preferred.lower()
+    if LOGIN.match(subject):
+        return subject
+    raise refused(f"the identity provider names this person {preferred or subject!r}: a "
+                  "username here is 2 to 80 of a-z 0-9 . _ - (ask the province's account "
+                  "administrator for a preferred_username of that form)")
+
+
 def person_from_claims(claims: dict[str, Any], settings: OidcSettings) -> OidcPerson:
     """Return the OidcPerson of validated ID token ``claims`` under ``settings``; raise
-    Forbidden (403) with what is missing when the claims give no role, or not the agency or
-    unit the role needs."""
+    Forbidden (403) with what is missing when the claims give no usable username, no role, or
+    not the agency or unit the role needs."""
     subject = _text_claim(claims, "sub")
     if subject is None:
         raise Unauthorized("the identity provider's answer names nobody (no sub)")
-    login = _text_claim(claims, "preferred_username") or subject
+    login = login_of(subject, _text_claim(claims, "preferred_username"))
     username = USERNAME_PREFIX + login
     role = role_from_claim(claims.get(settings.oidc_role_claim), settings.oidc_role_map)
     if role is None:
@@ -233,12 +249,14 @@ def _audience_ok(claims: dict[str, Any], client_id: str) -> bool:
 
 
 class OidcClient:
-    """The client of one identity provider (``settings``), answering at ``redirect_uri``.
+    """The client of one identity provider (``settings``), answering at ``redirect_uri`` unless
+    a call names another (a server reached at several addresses: the call's must be one the
+    provider has registered).
     Holds the discovery document and keys, fetched on first use and again after
     ``DISCOVERY_TTL_S`` (or at once when a token names a key it does not know). ``now`` (epoch
     seconds) judges the ID token's times; ``monotonic`` the cache's age."""
 
-    def __init__(self, settings: OidcSettings, redirect_uri: str,
+    def __init__(self, settings: OidcSettings, redirect_uri: str | None = None,
                  now: Callable[[], float] = time.time,
                  monotonic: Callable[[], float] = time.monotonic):
         if not settings.oidc_enabled:
@@ -294,41 +312,47 @@ class OidcClient:
                 raise Unavailable("the identity provider's keys are unreadable") from exc
         return self._keys
 
-    def _oauth(self, meta: dict[str, Any]) -> AsyncOAuth2Client:
-        """Return an Authlib client for this provider (PKCE S256, client secret by the method
-        the provider supports: HTTP basic first, else in the form)."""
+    def _oauth(self, meta: dict[str, Any], redirect_uri: str | None) -> AsyncOAuth2Client:
+        """Return an Authlib client for this provider answering at ``redirect_uri`` (else the
+        client's own): PKCE S256, the client secret by the method the provider supports (HTTP
+        basic first, else in the form)."""
+        redirect_uri = redirect_uri or self.redirect_uri
+        if not redirect_uri:
+            raise ValueError("no redirect URI: give one to OidcClient or to the call")
         methods = meta.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
         method = "client_secret_basic" if "client_secret_basic" in methods \
             else "client_secret_post"
         return AsyncOAuth2Client(
             client_id=self.settings.oidc_client_id,
             client_secret=self.settings.oidc_client_secret.get_secret_value(),
-            scope=self.settings.oidc_scopes, redirect_uri=self.redirect_uri,
+            scope=self.settings.oidc_scopes, redirect_uri=redirect_uri,
             code_challenge_method="S256", token_endpoint_auth_method=method,
             timeout=self.settings.oidc_timeout_s)
 
     # -- the flow ----------------------------------------------------------------------------
-    async def start(self) -> OidcStart:
+    async def start(self, redirect_uri: str | None = None) -> OidcStart:
         """Return an OidcStart: the authorization URL (response type code, PKCE S256, fresh
-        random state and nonce) and the secrets the callback needs."""
+        random state and nonce, the answer sent to ``redirect_uri`` or the client's) and the
+        secrets the callback needs."""
         meta = await self.metadata()
         state, nonce, verifier = generate_token(32), generate_token(32), generate_token(64)
-        async with self._oauth(meta) as client:
+        async with self._oauth(meta, redirect_uri) as client:
             url, _ = client.create_authorization_url(
                 meta["authorization_endpoint"], state=state, code_verifier=verifier, nonce=nonce)
         return OidcStart(url=url, state=state, nonce=nonce, verifier=verifier)
 
-    async def exchange(self, code: str, verifier: str) -> dict[str, Any]:
+    async def exchange(self, code: str, verifier: str,
+                       redirect_uri: str | None = None) -> dict[str, Any]:
         """Return the token endpoint's answer (``{"access_token", "id_token", …}``) for
-        ``code`` and the PKCE ``verifier``; raise Unauthorized when the provider refuses them
-        (a used, forged or expired code, a wrong verifier), Unavailable when it cannot be
-        reached."""
+        ``code``, the PKCE ``verifier`` and the ``redirect_uri`` the sign-in began with; raise
+        Unauthorized when the provider refuses them (a used, forged or expired code, a wrong
+        verifier), Unavailable when it cannot be reached."""
         meta = await self.metadata()
         try:
-            async with self._oauth(meta) as client:
+            async with self._oauth(meta, redirect_uri) as client:
                 token = await client.fetch_token(
                     meta["token_endpoint"], grant_type="authorization_code", code=code,
-                    code_verifier=verifier, redirect_uri=self.redirect_uri)
+                    code_verifier=verifier, redirect_uri=client.redirect_uri)
         except OAuthError as exc:
             raise Unauthorized(f"the identity provider refused the sign-in ({exc.error}); "
                                "sign in again") from exc
@@ -379,11 +403,13 @@ class OidcClient:
             raise Unauthorized("the ID token does not answer this sign-in (nonce); sign in again")
         return claims
 
-    async def sign_in(self, code: str, nonce: str, verifier: str) -> OidcPerson:
+    async def sign_in(self, code: str, nonce: str, verifier: str,
+                      redirect_uri: str | None = None) -> OidcPerson:
         """Return the OidcPerson for the authorization ``code`` of the sign-in begun with
-        ``nonce`` and ``verifier``: the code exchanged, the ID token validated, its claims
-        mapped (``person_from_claims``); raise Unauthorized, Forbidden or Unavailable."""
-        token = await self.exchange(code, verifier)
+        ``nonce``, ``verifier`` and ``redirect_uri``: the code exchanged, the ID token
+        validated, its claims mapped (``person_from_claims``); raise Unauthorized, Forbidden or
+        Unavailable."""
+        token = await self.exchange(code, verifier, redirect_uri)
         claims = await self.validate_id_token(token["id_token"], nonce)
         return person_from_claims(claims, self.settings)
 

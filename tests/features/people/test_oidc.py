@@ -93,6 +93,14 @@ def _fresh(client: OidcClient, login: str) -> tuple[str, str, str]:
     return answer["code"], start.nonce, start.verifier
 
 
+def test_username_from_preferred_username_else_sub(provider):
+    client = client_for(provider)
+    assert sign_in(client, "khanh").username == "oidc:khanh.do"
+    assert sign_in(client, "mai").username == "oidc:mai"  # an e-mail is no username here
+    with pytest.raises(Forbidden, match="2 to 80 of a-z"):
+        sign_in(client, "Ngọc Ánh")
+
+
 def test_role_from_a_list_claim_and_the_agency(provider):
     person = sign_in(client_for(provider), "binh")
     assert (person.username, person.role, person.agency_id) == ("oidc:binh", "agency", "police")
