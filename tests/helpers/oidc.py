@@ -25,10 +25,10 @@ CLIENT_SECRET = "a-test-client-secret-of-the-ioc"  # a test provider's, known to
 #: People of the test provider: account id (the login typed) → claims.
 ACCOUNTS: dict[str, dict[str, Any]] = {
     "lan": {"name": "Trần Thị Lan", "ioc_role": "operator"},
-    "binh": {"name": "Lê Văn Bình", "ioc_role": ["staff", "agency"], "ioc_agency": "police"},
-    "cuong": {"name": "Phạm Cường", "ioc_role": "responder", "ioc_unit": "fire-1"},
+    "binh": {"name": "Lê Văn Bình", "ioc_role": ["staff", "agency"], "ioc_agency": "ca-hue"},
+    "cuong": {"name": "Phạm Cường", "ioc_role": "responder", "ioc_unit": "qs-xuong-01"},
     "dung": {"name": "Hồ Dũng", "ioc_role": ["staff"]},
-    "hoa": {"name": "Võ Hoa", "ioc_role": "ioc-supervisors", "ioc_agency": "health"},
+    "hoa": {"name": "Võ Hoa", "ioc_role": "ioc-supervisors", "ioc_agency": "so-yt"},
     "mai": {"name": "Nguyễn Mai", "preferred_username": "Mai.Nguyen@hue.gov.vn",
             "ioc_role": "operator"},
     "khanh": {"name": "Đỗ Khánh", "preferred_username": "Khanh.Do", "ioc_role": "operator"},
@@ -101,30 +101,36 @@ def _form_action(html: str, base: str) -> str:
     return urljoin(base, action[:action.index('"')].replace("&amp;", "&"))
 
 
+def walk_provider(http: httpx2.Client, url: str, login: str, redirect_uri: str) -> str:
+    """Go through the provider's development forms with ``http`` as ``login`` (any password):
+    follow ``url`` (the authorization URL), fill the sign-in form, confirm the consent form,
+    and stop at the redirect back to ``redirect_uri``; return that address."""
+    for _ in range(20):
+        if url.startswith(redirect_uri):
+            return url
+        resp = http.get(url)
+        if resp.is_redirect:
+            url = urljoin(url, resp.headers["location"])
+            continue
+        assert resp.status_code == 200, f"{url}: {resp.status_code} {resp.text[:300]}"
+        page = resp.text
+        if 'name="prompt" value="login"' in page:
+            form = {"prompt": "login", "login": login, "password": "any password"}
+        elif 'name="prompt" value="consent"' in page:
+            form = {"prompt": "consent"}
+        else:
+            raise AssertionError(f"unexpected page of the provider at {url}: {page[:300]}")
+        resp = http.post(_form_action(page, url), data=form)
+        assert resp.is_redirect, f"{resp.status_code} {resp.text[:300]}"
+        url = urljoin(url, resp.headers["location"])
+    raise AssertionError("the provider never sent the browser back")
+
+
 def sign_in_code(authorization_url: str, login: str, redirect_uri: str,
                  timeout: float = 10.0) -> dict[str, str]:
-    """Go through the provider's development forms as ``login`` (any password): follow the
-    authorization URL, fill the sign-in form, confirm the consent form, and stop at the
-    redirect back to ``redirect_uri``; return its query parameters (``code``, ``state``,
-    ``iss``, or ``error``)."""
+    """Return the query parameters (``code``, ``state``, ``iss``, or ``error``) of the
+    provider's redirect to ``redirect_uri`` once ``login`` went through its forms from
+    ``authorization_url`` in a browser of its own (``walk_provider``)."""
     with httpx2.Client(timeout=timeout, follow_redirects=False) as http:
-        url = authorization_url
-        for _ in range(20):
-            if url.startswith(redirect_uri):
-                return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-            resp = http.get(url)
-            if resp.is_redirect:
-                url = urljoin(url, resp.headers["location"])
-                continue
-            assert resp.status_code == 200, f"{url}: {resp.status_code} {resp.text[:300]}"
-            page = resp.text
-            if 'name="prompt" value="login"' in page:
-                form = {"prompt": "login", "login": login, "password": "any password"}
-            elif 'name="prompt" value="consent"' in page:
-                form = {"prompt": "consent"}
-            else:
-                raise AssertionError(f"unexpected page of the provider at {url}: {page[:300]}")
-            resp = http.post(_form_action(page, url), data=form)
-            assert resp.is_redirect, f"{resp.status_code} {resp.text[:300]}"
-            url = urljoin(url, resp.headers["location"])
-    raise AssertionError("the provider never sent the browser back")
+        url = walk_provider(http, authorization_url, login, redirect_uri)
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}

@@ -103,20 +103,20 @@ def test_username_from_preferred_username_else_sub(provider):
 
 def test_role_from_a_list_claim_and_the_agency(provider):
     person = sign_in(client_for(provider), "binh")
-    assert (person.username, person.role, person.agency_id) == ("oidc:binh", "agency", "police")
+    assert (person.username, person.role, person.agency_id) == ("oidc:binh", "agency", "ca-hue")
     assert person.name == "Lê Văn Bình"
 
 
 def test_responder_gets_its_unit(provider):
     person = sign_in(client_for(provider), "cuong")
-    assert (person.role, person.unit_id, person.agency_id) == ("responder", "fire-1", None)
+    assert (person.role, person.unit_id, person.agency_id) == ("responder", "qs-xuong-01", None)
 
 
 def test_role_map_translates_the_providers_groups(provider):
     mapped = client_for(provider, oidc_role_map={"ioc-supervisors": "supervisor",
                                                  "staff": "wall"})
     hoa = sign_in(mapped, "hoa")
-    assert (hoa.role, hoa.agency_id) == ("supervisor", "health")
+    assert (hoa.role, hoa.agency_id) == ("supervisor", "so-yt")
     assert sign_in(mapped, "dung").role == "wall"
     with pytest.raises(Forbidden, match="no role"):  # a mapped server takes only mapped values
         sign_in(mapped, "lan")
