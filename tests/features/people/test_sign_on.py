@@ -2,6 +2,7 @@
 (oidc-provider in a child process): one cookie jar plays the browser over HTTP."""
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import httpx2
@@ -211,3 +212,26 @@ def test_provider_down_is_unavailable(make_server, tmp_path):
     res = srv.http("GET", srv.url + "/auth/oidc/start")
     assert res.status == 503 and res.body["error"]["code"] == "unavailable"
     assert "password" in res.body["error"]["message"]
+
+
+def test_no_code_state_or_session_in_the_server_log(signed_on, caplog):
+    srv, _ = signed_on
+    with caplog.at_level("DEBUG"), browser() as http:
+        back = callback_of(http, srv, "lan")
+        assert http.get(back).status_code == 302
+        secrets_seen = [v[0] for k, v in parse_qs(urlsplit(back).query).items()
+                        if k in ("code", "state")]
+        secrets_seen.append(http.cookies.get(SESSION_COOKIE))
+    # What the server writes (its own loggers and Tornado's; this test's client logs its own
+    # requests in full, as any client may); the access line may follow the answer
+    def server_log() -> str:
+        return "\n".join(r.getMessage() for r in caplog.records
+                         if r.name.startswith(("tornado", "server")))
+
+    deadline = time.monotonic() + 5
+    while "/auth/oidc/callback?" not in server_log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    logged = server_log()
+    assert "/auth/oidc/callback?" in logged  # the request was logged, its secrets were not
+    assert all(s and s not in logged for s in secrets_seen[:3]), logged
+    assert CLIENT_SECRET not in caplog.text
