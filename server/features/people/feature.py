@@ -8,7 +8,7 @@ import click
 from server.core.feature import Feature, Route
 from server.core.openapi import Operations
 from server.core.policy import Permission
-from server.features.people import actions, handlers
+from server.features.people import actions, handlers, sign_on
 from server.features.people.cli import users
 from server.features.people.openapi import operations
 from server.features.people.service import People
@@ -31,17 +31,17 @@ class PeopleFeature(Feature):
         dispatch = needs.get("dispatch")
         unit_exists = (lambda uid: dispatch.desk.book.unit(uid) is not None) if dispatch else None
         self.people = People(core, core.settings, unit_exists)
+        self.sign_on = sign_on.SignOn(core, self.people, core.settings)
         core.actor_names = self.people.names
 
     def sign_on_offer(self) -> dict[str, Any]:
         """Return ``{"enabled": bool, "label": {vi, en}}``: whether the sign-in page offers
         the province's sign-on (OpenID Connect), and its button's label."""
-        return {"enabled": False, "label": {"vi": "Đăng nhập bằng tài khoản tỉnh",
-                                            "en": "Sign in with the province account"}}
+        return self.sign_on.offer()
 
     def routes(self, base: dict[str, Any]) -> list[Route]:
         """Return the sign-in and people routes."""
-        return handlers.routes(base, self)
+        return [*handlers.routes(base, self), *sign_on.routes({**base, "feature": self})]
 
     def openapi(self) -> Operations:
         """Return the people operations of the OpenAPI document."""

@@ -1,13 +1,15 @@
-"""The people feature's settings (``IOC_SESSION_*``, ``IOC_LOGIN_*``, ``IOC_PASSWORD_*``)."""
+"""The people feature's settings (``IOC_SESSION_*``, ``IOC_LOGIN_*``, ``IOC_PASSWORD_*``,
+``IOC_OIDC_*``)."""
 from __future__ import annotations
 
 from pydantic import Field
 
-from server.core.settings import SettingsBase
+from server.features.people.oidc import OidcSettings
 
 
-class PeopleSettings(SettingsBase):
-    """Sign-in sessions, sign-in throttling and passwords."""
+class PeopleSettings(OidcSettings):
+    """Sign-in sessions, sign-in throttling, passwords, and the sign-on with the province's
+    identity provider (``OidcSettings``)."""
 
     session_idle_s: float = Field(7200.0, ge=60, le=7 * 86400, description="A sign-in session "
                                   "ends after this many seconds without a request (a page that "
