@@ -62,7 +62,10 @@ export class Api {
 
   async decode(res, as) {
     const isJson = (res.headers.get("Content-Type") || "").includes("json");
-    const payload = as === "blob" && res.ok ? await res.blob() : isJson ? await res.json() : null;
+    let payload = null;
+    if (res.ok && as === "blob") payload = await res.blob();
+    else if (res.ok && as === "text") payload = await res.text();
+    else if (isJson) payload = await res.json();
     if (!res.ok) {
       const err = new ApiError(res.status, payload);
       const wait = Number(res.headers.get("Retry-After"));
@@ -78,6 +81,8 @@ export class Api {
   async get(path) { return (await this.request("GET", path)).body; }
 
   async blob(path) { return (await this.request("GET", path, { as: "blob" })).body; }
+
+  async text(path) { return (await this.request("GET", path, { as: "text" })).body; }
 
   async post(path, body, { idempotencyKey } = {}) { return this.send("POST", path, body, idempotencyKey); }
 
