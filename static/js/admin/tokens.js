@@ -3,7 +3,7 @@
 // create form (a machine token's secret, or a kiosk's link /wall#kiosk=…, shown once) and
 // revocation (confirmed first; the token's websockets close at once). People's sign-in sessions
 // are tokens too on the server; they are not listed here.
-import { h } from "../core/dom.js";
+import { h, showError } from "../core/dom.js";
 import { roleLabel } from "../core/labels.js";
 import { KINDS, STATES, TOKEN_ROLES, absolute, confirmDialog, fillSelect, roleOptions, showBindings, showSecret } from "./ui.js";
 
@@ -98,11 +98,12 @@ export class Tokens {
   async create() {
     const body = this.read();
     if (!body.label) {
-      this.page.failed({ vi: "Chưa tạo mã", en: "Not created" }, { status: -1, message: this.i18n.t({ vi: "hãy đặt tên gợi nhớ (ví dụ: nơi đặt màn hình)", en: "give it a label (e.g. where the screen is)" }) });
+      showError(this.i18n.t({ vi: "Hãy đặt tên gợi nhớ cho mã (ví dụ: nơi đặt màn hình).", en: "Give the token a label (e.g. where the screen is)." }));
       return;
     }
     try {
       const answer = await this.page.api.post("/api/v1/tokens", body);
+      showError("");
       this.form.reset();
       this.roleChanged();
       this.showOnce(answer);
