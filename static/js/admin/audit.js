@@ -14,7 +14,6 @@ const SINCE = [
   { value: "30", text: { vi: "30 ngày qua", en: "Last 30 days" } },
   { value: "", text: { vi: "Từ đầu", en: "Everything" } },
 ];
-const ACCESS = { vi: "Truy cập", en: "Access" };
 
 export class Audit {
   constructor(section, page) {
@@ -77,7 +76,7 @@ export class Audit {
   row(e) {
     const { i18n } = this;
     const who = this.personName(e.actor);
-    const action = e.action === "access" ? i18n.t(ACCESS) : actionLabel(e.action, i18n);
+    const action = actionLabel(e.action, i18n);
     return h("tr", { dataset: { actor: e.actor || "", action: e.action } },
       h("td", { text: i18n.time(e.at, { date: true, seconds: true }) }),
       h("td", { text: who }),
@@ -112,5 +111,6 @@ export class Audit {
 function details(e) {
   const d = e.data || {};
   if (e.action === "access") return `${d.method || ""} ${d.path || ""} → ${d.status || ""}`.trim();
-  return [e.event_id, e.reason].filter(Boolean).join(" · ") || "";
+  const about = d.username && d.username !== e.actor ? "→ " + d.username : null;
+  return [about, e.event_id, e.reason].filter(Boolean).join(" · ");
 }

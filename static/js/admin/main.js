@@ -68,6 +68,7 @@ class Admin extends EventTarget {
 export function explain(err, i18n) {
   const fields = (err.details || []).map((d) => d.field).filter(Boolean).join(", ");
   const byStatus = {
+    400: { vi: err.message, en: err.message },
     0: { vi: "không kết nối được máy chủ, kiểm tra mạng rồi thử lại", en: "the server cannot be reached; check the network and retry" },
     403: { vi: "tài khoản này không có quyền", en: "this account may not do that" },
     404: { vi: "không còn tồn tại (đã có người xóa hoặc đổi?)", en: "it no longer exists (changed by someone else?)" },

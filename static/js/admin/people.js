@@ -11,8 +11,8 @@ const SOURCES = { local: { vi: "tài khoản nội bộ", en: "local account" },
 
 // What is wrong with a new person's fields ({vi, en}), or null.
 function problem(body) {
-  if (!/^[a-z0-9][a-z0-9._-]{1,63}$/.test(body.username)) {
-    return { vi: "Tên đăng nhập: 2–64 chữ thường không dấu, chữ số, dấu . _ -", en: "Username: 2–64 lower-case letters, digits, . _ -" };
+  if (!/^[a-z0-9][a-z0-9._-]{1,39}$/.test(body.username)) {
+    return { vi: "Tên đăng nhập: 2–40 chữ thường không dấu, chữ số, dấu . _ -", en: "Username: 2–40 lower-case letters, digits, . _ -" };
   }
   if (!body.name) return { vi: "Hãy nhập họ và tên", en: "Enter the full name" };
   if (body.role === "agency" && !body.agency_id) return { vi: "Vai trò đơn vị cần chọn đơn vị", en: "The agency role needs an agency" };
@@ -63,6 +63,8 @@ export class People {
     const t = (words) => i18n.t(words);
     const state = u.enabled ? h("span", { class: "pill ok", text: t({ vi: "Đang hoạt động", en: "Active" }) })
       : h("span", { class: "pill off", text: t({ vi: "Đã khóa", en: "Disabled" }) });
+    const unset = u.source !== "oidc" && u.has_password === false
+      ? h("span", { class: "tag", text: t({ vi: "chưa đặt mật khẩu", en: "no password yet" }) }) : null;
     const actions = [];
     if (u.source !== "oidc") {
       actions.push(h("button", { type: "button", class: "btn", dataset: { action: "reset" },
@@ -75,7 +77,7 @@ export class People {
       h("td", {}, h("span", { class: "mono", text: u.username }), h("span", { class: "tag", text: t(SOURCES[u.source] || SOURCES.local) })),
       h("td", { text: roleLabel(u.role, i18n) }),
       h("td", { text: page.bindingName(u) }),
-      h("td", {}, state),
+      h("td", {}, state, unset),
       h("td", { text: u.last_sign_in ? page.when(u.last_sign_in) : t({ vi: "Chưa đăng nhập", en: "Never" }) }),
       h("td", { class: "actions" }, ...actions));
   }

@@ -3,7 +3,7 @@
 // whose words follow the language.
 
 // The home page of each role (the server's sign-in answer says it too: `home`).
-const HOMES = { admin: "/admin", supervisor: "/hotline", operator: "/hotline", responder: "/tablet" };
+const HOMES = { admin: "/admin", operator: "/hotline", responder: "/tablet" };
 const BLOCKED = new Set(["/login", "/password"]);
 
 // `raw` when it is a path of this site ("/wall?cycle=0"), else null: one leading "/", never
@@ -47,6 +47,12 @@ export function messageBox(el, i18n) {
     show(code, text = null, ok = false) { current = code ? { code, text, ok } : null; render(); },
     get code() { return current ? current.code : null; },
   };
+}
+
+// The server's own words ("Vietnamese / English" in one text) as {vi, en}.
+export function serverWords(message) {
+  const [vi, en] = String(message).split(" / ");
+  return { vi, en: en || vi };
 }
 
 // The words for a failed request any of these pages makes (the server cannot be reached, it is

@@ -5,7 +5,7 @@
 // window.iocLogin is the page object (for the browser tests).
 import { Api } from "../core/api.js";
 import { I18n } from "../core/i18n.js";
-import { commonError, homeOf, messageBox, mountLang, safeNext } from "../core/signin.js";
+import { commonError, homeOf, messageBox, mountLang, safeNext, serverWords } from "../core/signin.js";
 
 const WORDS = {
   wrong: { vi: "Sai tên đăng nhập hoặc mật khẩu. Kiểm tra lại (chữ hoa, bộ gõ tiếng Việt) rồi thử lại.",
@@ -78,7 +78,8 @@ class Login {
   fail(err) {
     const common = commonError(err);
     if (common) this.message.show(common.code, common.text);
-    else if (err.status === 401) this.message.show("wrong", WORDS.wrong);
+    else if (err.status === 401 && /^Sai tên đăng nhập/.test(err.message)) this.message.show("wrong", WORDS.wrong);
+    else if (err.status === 401) this.message.show("refused", serverWords(err.message));  // e.g. disabled
     else if (err.status === 422) this.message.show("missing", WORDS.missing);
     else this.message.show("other", { vi: WORDS.other.vi + err.message, en: WORDS.other.en + err.message });
   }

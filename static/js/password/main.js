@@ -13,7 +13,8 @@ const DONE_MS = 2500;
 const WORDS = {
   nocode: { vi: "Liên kết không đầy đủ. Hãy mở đúng liên kết quản trị viên gửi (có phần #code=…).",
             en: "The link is incomplete. Open the exact link the administrator sent (with #code=…)." },
-  short: { vi: `Mật khẩu cần ít nhất ${MIN_LENGTH} ký tự.`, en: `The password needs at least ${MIN_LENGTH} characters.` },
+  short: { vi: `Mật khẩu cần ít nhất ${MIN_LENGTH} ký tự, không phải một chữ lặp lại.`,
+           en: `The password needs at least ${MIN_LENGTH} characters, not one letter repeated.` },
   mismatch: { vi: "Hai mật khẩu không giống nhau. Nhập lại.", en: "The two passwords differ. Type them again." },
   expired: { vi: "Liên kết đã hết hạn hoặc đã được dùng. Hãy xin quản trị viên một liên kết mới.",
              en: "This link has expired or was already used. Ask the administrator for a new one." },
@@ -50,7 +51,7 @@ class PasswordPage {
   }
 
   check(password, again) {
-    if (password.length < MIN_LENGTH) return ["short", WORDS.short];
+    if (password.length < MIN_LENGTH || new Set(password).size < 3) return ["short", WORDS.short];
     if (password !== again) return ["mismatch", WORDS.mismatch];
     return null;
   }
@@ -88,7 +89,7 @@ class PasswordPage {
       sessionStorage.removeItem(KEY);
       this.message.show("expired", WORDS.expired);
     } else if (err.status === 422) {
-      this.message.show("weak", { vi: "Mật khẩu chưa đủ mạnh: " + err.message, en: "The password is too weak: " + err.message });
+      this.message.show("weak", WORDS.short);
       this.el("submit").disabled = false;
     } else {
       this.message.show("other", { vi: WORDS.other.vi + err.message, en: WORDS.other.en + err.message });
