@@ -1,6 +1,7 @@
 // The audit trail on the administration page (GET /api/v1/audit?actor=&since=&format=): the
 // recent entries of one person (or everyone) as a table, newest first, and the same selection
-// as a CSV file. The download is fetched with the page's own credentials (the session cookie or
+// as a CSV file. Reads (access entries of GET requests) are left out of the table unless asked
+// for; the CSV holds everything. The download is fetched with the page's own credentials (the session cookie or
 // the token header) and saved from memory: nothing secret is ever put in an address.
 import { h } from "../core/dom.js";
 import { actionLabel } from "../core/labels.js";
@@ -25,6 +26,7 @@ export class Audit {
     section.querySelector("#audit-form").addEventListener("submit", (e) => { e.preventDefault(); this.show(); });
     this.$("a-actor").addEventListener("change", () => this.show());
     this.$("a-since").addEventListener("change", () => this.show());
+    this.$("a-reads").addEventListener("change", () => this.show());
     this.$("a-csv").addEventListener("click", (e) => { e.preventDefault(); this.download(); });
     page.on("lang", () => { this.fillChoices(); this.render(); });
     page.on("people", () => this.fillChoices());
@@ -54,9 +56,11 @@ export class Audit {
     this.$("a-csv").href = "/api/v1/audit?" + this.query("csv");
     try {
       const text = await this.page.api.text("/api/v1/audit?" + this.query("jsonl"));
-      const lines = text.split("\n").filter(Boolean);
-      this.total = lines.length;
-      this.entries = lines.slice(-SHOWN).map((l) => JSON.parse(l)).reverse();
+      const reads = this.$("a-reads").checked;
+      const all = text.split("\n").filter(Boolean).map((l) => JSON.parse(l))
+        .filter((e) => reads || e.action !== "access" || (e.data && e.data.method !== "GET"));
+      this.total = all.length;
+      this.entries = all.slice(-SHOWN).reverse();
       this.render();
     } catch (err) {
       this.page.failed({ vi: "Chưa đọc được nhật ký", en: "The audit trail could not be read" }, err);
@@ -75,19 +79,13 @@ export class Audit {
 
   row(e) {
     const { i18n } = this;
-    const who = this.personName(e.actor);
+    const who = this.page.actorName(e.actor);
     const action = actionLabel(e.action, i18n);
     return h("tr", { dataset: { actor: e.actor || "", action: e.action } },
-      h("td", { text: i18n.time(e.at, { date: true, seconds: true }) }),
+      h("td", { text: this.page.when(e.at, { seconds: true }) }),
       h("td", { text: who }),
       h("td", { text: action }),
       h("td", { class: "mono", text: details(e) }));
-  }
-
-  personName(actor) {
-    if (!actor) return this.i18n.t({ vi: "Hệ thống", en: "System" });
-    const u = this.page.people && this.page.people.list.find((p) => p.username === actor);
-    return u && u.name ? `${u.name} (${actor})` : actor;
   }
 
   async download() {

@@ -6,7 +6,7 @@
 import { Api } from "../core/api.js";
 import { Connection } from "../core/connection.js";
 import { showError } from "../core/dom.js";
-import { I18n } from "../core/i18n.js";
+import { I18n, TZ } from "../core/i18n.js";
 import { mountHeader } from "../core/page.js";
 import { takeToken } from "../core/token.js";
 import { Audit } from "./audit.js";
@@ -55,8 +55,26 @@ class Admin extends EventTarget {
     return "—";
   }
 
-  // A time of the server in Huế time with the date ("25/11, 14:05"), "—" for none.
-  when(iso) { return iso ? this.i18n.time(iso, { date: true }) : "—"; }
+  // A time of the server in Huế time with its date ("25/11/2025 14:05"), "—" for none.
+  when(iso, { seconds = false } = {}) {
+    if (!iso) return "—";
+    const opts = { timeZone: TZ, day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit", hour12: false };
+    if (seconds) opts.second = "2-digit";
+    return new Intl.DateTimeFormat("en-GB", opts).format(new Date(iso)).replace(",", "");
+  }
+
+  // Who an audit entry names: a person ("Trần Thị Lan (tran.thi.lan)"), a token by its label,
+  // the command line, or the server itself.
+  actorName(actor) {
+    const t = (words) => this.i18n.t(words);
+    if (!actor) return t({ vi: "Hệ thống", en: "System" });
+    if (actor === "cli") return t({ vi: "Dòng lệnh trên máy chủ", en: "Server command line" });
+    const person = this.people && this.people.list.find((p) => p.username === actor);
+    if (person) return `${person.name || actor} (${actor})`;
+    const token = this.tokens && this.tokens.list.find((tk) => tk.id === actor);
+    if (token && token.label) return t({ vi: "Mã truy cập ", en: "Token " }) + `"${token.label}"`;
+    return /^[0-9a-f]{16}$/.test(actor) ? t({ vi: "Mã truy cập ", en: "Token " }) + actor : actor;
+  }
 
   // Say what went wrong with an action (`what`: {vi, en}) in the page's banner.
   failed(what, err) {
