@@ -244,7 +244,12 @@ def test_the_sign_in_page_says_what_went_wrong_and_follows_only_this_sites_paths
 
     _, other, _ = contexts(server.url)
     other.goto(f"{server.url}/login")
-    other.wait_for_function(LOGIN_READY)
+    for _ in range(5):  # IOC_LOGIN_MAX_FAILURES: then this username must wait
+        with other.expect_response(re.compile(r"/auth/login$")):
+            sign_in(other, "khong.co", "doan-mo")
+    sign_in(other, "khong.co", "doan-mo")
+    other.wait_for_selector("#message[data-code=wait]")
+    assert re.search(r"Hãy đợi \d+ phút", other.text_content("#message"))
     server.stop()
     sign_in(other, "an.pham")
     other.wait_for_selector("#message[data-code=unreachable]")
