@@ -30,14 +30,15 @@ run: $(VENV)/.run-installed
 system-deps:
 	sh .ci/setup-system.sh
 
-# ESLint for the pages' JavaScript, from npm (package-lock.json pins it).
+# ESLint for the pages' JavaScript, from npm (package-lock.json pins it), and oidc-provider, the
+# OpenID provider the sign-on tests run (tests/oidc/provider.mjs).
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 lint: $(VENV)/.test-installed node_modules/.installed
 	$(VENV)/bin/ruff check .
-	node_modules/.bin/eslint static
+	node_modules/.bin/eslint static tests/oidc
 
 test: system-deps lint
 	$(PY) -m pytest $(PYTEST_ARGS)

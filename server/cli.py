@@ -296,18 +296,9 @@ def token_revoke(token_id: str | None, label: str | None, db: str | None) -> Non
 
 
 def _announce_revoked() -> None:
-    """Tell the running nodes on a Redis bus to close the revoked tokens' websockets now
-    (otherwise each notices within ``ws_token_check_s``)."""
-    from server.core.bus import announce_control
-    from server.core.sessions import TOKENS_REVOKED
-    settings = cli_settings()
-    if settings.bus == "memory":
-        return
-    try:
-        announce_control(settings.bus, settings.bus_stream, [{"op": TOKENS_REVOKED}])
-    except Exception as exc:  # noqa: BLE001 - the revocation is stored; servers re-check
-        click.echo(f"bus not reached ({exc}); servers notice within "
-                   f"{settings.ws_token_check_s:g} s", err=True)
+    """See ``server.core.kit.cli.announce_revoked``."""
+    from server.core.kit.cli import announce_revoked
+    announce_revoked()
 
 
 @main.group()

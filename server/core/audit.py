@@ -49,7 +49,7 @@ class AccessLog:
         """Queue an access entry if ``principal`` is privileged; return True if queued."""
         if principal is None or principal.role not in policy.MANAGERS:
             return False
-        self._queue.append(AuditEntry(ACCESS, principal.token_id, principal.role,
+        self._queue.append(AuditEntry(ACCESS, principal.actor, principal.role,
                                       data={"method": method, "path": path[:500],
                                             "status": status}, at=now_micros()))
         if len(self._queue) >= self._batch:
@@ -124,19 +124,22 @@ def export_lines(rows: Iterator[tuple[int, AuditEntry]], fmt: str, tz: timezone)
 
 
 def token_listing(records: list[TokenRecord], tz: timezone, now: int) -> list[dict[str, Any]]:
-    """Return the tokens without secrets or hashes: ``[{id, role, agency_id, unit_id, label,
-    created_at, expires_at, revoked_at, state}]`` (state: live, expired or revoked)."""
-    out = []
-    for r in records:
-        state = "revoked" if r.revoked_at else \
-            "expired" if r.expires_at is not None and r.expires_at < now else "live"
-        out.append({"id": r.id, "role": r.role, "agency_id": r.agency_id,
-                    "unit_id": (r.extra or {}).get("unit"), "label": r.label,
-                    "created_at": to_rfc3339(r.created_at, tz),
-                    "expires_at": to_rfc3339(r.expires_at, tz) if r.expires_at else None,
-                    "revoked_at": to_rfc3339(r.revoked_at, tz) if r.revoked_at else None,
-                    "state": state})
-    return out
+    """Return the tokens without secrets or hashes: ``[{id, kind, role, agency_id, unit_id,
+    label, owner, created_at, expires_at, revoked_at, last_used_at, state}]`` (kind: machine,
+    kiosk or session; state: live, expired or revoked)."""
+    return [token_row(r, tz, now) for r in records]
+
+
+def token_row(r: TokenRecord, tz: timezone, now: int) -> dict[str, Any]:
+    """Return one row of ``token_listing``."""
+    state = "revoked" if r.revoked_at else \
+        "expired" if r.expires_at is not None and r.expires_at < now else "live"
+    times = {f"{name}_at": to_rfc3339(at, tz) if at else None
+             for name, at in (("expires", r.expires_at), ("revoked", r.revoked_at),
+                              ("last_used", r.last_used_at))}
+    return {"id": r.id, "kind": r.kind, "role": r.role, "agency_id": r.agency_id,
+            "unit_id": (r.extra or {}).get("unit"), "label": r.label, "owner": r.owner,
+            "created_at": to_rfc3339(r.created_at, tz), **times, "state": state}
 
 
 def parse_since(raw: str | None) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 import secrets
 import time
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from server.core import policy
 from server.core.errors import Unauthorized, ValidationFailed, detail
 from server.core.kinds import public_position
 from server.core.policy import AGENCY_BOUND, ROLES, UNIT_BOUND
-from server.store.base import Box, EventQuery, TokenRecord
+from server.store.base import SESSION_LABEL, Box, EventQuery, TokenRecord
 from server.core.timefmt import now_micros
 
 #: Kinds citizens file (``Kind.citizen``) need ``events.post_citizen``; every other kind
@@ -24,22 +25,50 @@ from server.core.timefmt import now_micros
 #: public view never reads back a phone, name, address or exact place; the server sets status and
 #: triage; repeated taps from one phone join the open SOS (docs/FLOOD_OPERATIONS.md).
 TOKEN_PREFIX = "ioc_"
+#: The cookie of a sign-in session (its value is the session token's secret; HttpOnly).
+SESSION_COOKIE = "ioc_session"
+#: The header that carries the CSRF token of a request made with the session cookie.
+CSRF_HEADER = "X-CSRF-Token"
+#: Methods that change nothing: no CSRF token is asked of them.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: the token id, its role, (for roles ``agency`` and, optionally,
-    ``supervisor``) its agency and (for role ``responder``) its responder unit."""
+    ``supervisor``) its agency and (for role ``responder``) its responder unit; for a person
+    signed in, ``user`` (the username) and ``name``; ``session`` when the credential is a
+    sign-in session (the cookie) rather than a bearer token."""
 
     token_id: str | None
     role: str
     agency_id: str | None = None
     unit_id: str | None = None
+    user: str | None = None
+    name: str = ""
+    session: bool = False
 
     @property
     def authenticated(self) -> bool:
         """Return True when a valid token was presented."""
         return self.token_id is not None
+
+    @property
+    def actor(self) -> str | None:
+        """Return who acts, as the audit trail names it: the person's username, else the
+        token id (a machine's, a kiosk's, the public app's), else None."""
+        return self.user or self.token_id
+
+
+def csrf_token(session_secret: str) -> str:
+    """Return the CSRF token of a session: an HMAC of a fixed text keyed by the session's
+    secret, so it is bound to that session, needs no storage and tells nothing of the secret."""
+    return hmac.new(session_secret.encode(), b"ioc-csrf", hashlib.sha256).hexdigest()[:40]
+
+
+def csrf_matches(session_secret: str, sent: str | None) -> bool:
+    """Return True if ``sent`` is the CSRF token of the session (compared in constant time)."""
+    return bool(sent) and hmac.compare_digest(csrf_token(session_secret), sent)
 
 
 ANONYMOUS = Principal(None, "none")
@@ -162,28 +191,71 @@ def case_scope(principal: Principal, agency_id: str, copied_to: Iterable[str],
 class TokenCache:
     """Resolve bearer tokens to principals, caching answers for ``ttl`` seconds. A token's
     expiry is checked on every use (not only when the cache is refreshed), and ``forget`` drops
-    every cached answer (called when a token is revoked in this process)."""
+    every cached answer (called when a token is revoked in this process).
+
+    Each use is remembered (token id → last use, epoch µs) and handed to the service in batches
+    (``take_used``) to be written (``EventStore.touch_tokens``); a sign-in session
+    (``extra["idle_s"]``) ends once it has not been used for that long, on this node or
+    (through the stored time) on another."""
 
     def __init__(self, lookup: Callable[[str], Awaitable[TokenRecord | None]], ttl: float = 30.0):
         self._lookup = lookup
         self._ttl = ttl
-        self._cache: dict[str, tuple[float, Principal | None, int | None]] = {}
+        self._cache: dict[str, tuple[float, Principal | None, TokenRecord | None]] = {}
+        self._seen: dict[str, int] = {}
+        self._pending: dict[str, int] = {}
 
     async def principal(self, token: str | None) -> Principal:
-        """Return the Principal of ``token`` (ANONYMOUS for None); raise Unauthorized if invalid."""
+        """Return the Principal of ``token`` (ANONYMOUS for None); raise Unauthorized if invalid
+        (unknown, revoked, expired, or a session idle too long)."""
         if not token:
             return ANONYMOUS
         h = hash_token(token)
         hit = self._cache.get(h)
         if hit is None or hit[0] < time.monotonic():
             rec = await self._lookup(h)
-            hit = (time.monotonic() + self._ttl, _principal_of(rec), rec and rec.expires_at)
+            hit = (time.monotonic() + self._ttl, _principal_of(rec), rec)
             if len(self._cache) > 10_000:
                 self._cache.clear()
             self._cache[h] = hit
-        if hit[1] is None or (hit[2] is not None and hit[2] < now_micros()):
+        _, principal, rec = hit
+        now = now_micros()
+        if principal is None or rec is None or (rec.expires_at is not None
+                                                and rec.expires_at < now):
             raise Unauthorized("the token is unknown, revoked or expired")
-        return hit[1]
+        if self._idle(rec, now):
+            raise Unauthorized("the session ended after a time without use: sign in again")
+        self._note({rec.id: now})
+        return principal
+
+    def _note(self, uses: dict[str, int]) -> None:
+        if len(self._seen) > 10_000:
+            self._seen.clear()
+        self._seen.update(uses)
+        self._pending.update(uses)
+
+    def _idle(self, rec: TokenRecord, now: int) -> bool:
+        """Return True when ``rec`` is a session unused for longer than its ``idle_s``."""
+        idle_s = (rec.extra or {}).get("idle_s")
+        if not idle_s:
+            return False
+        last = max(rec.last_used_at or rec.created_at, self._seen.get(rec.id, 0))
+        return now - last > idle_s * 1_000_000
+
+    def mark_used(self, token_ids: Iterable[str]) -> None:
+        """Count ``token_ids`` as used now (the tokens of open websockets: a page that is open
+        and listening is in use)."""
+        now = now_micros()
+        self._note({token_id: now for token_id in token_ids})
+
+    def take_used(self) -> dict[str, int]:
+        """Return the uses (token id → epoch µs) since the last call and start a new batch."""
+        used, self._pending = self._pending, {}
+        return used
+
+    def requeue(self, used: dict[str, int]) -> None:
+        """Put back uses that could not be written (newer ones win)."""
+        self._pending = {**used, **self._pending}
 
     def forget(self) -> None:
         """Drop every cached answer (the next use of each token reads the store)."""
@@ -195,7 +267,11 @@ def _principal_of(rec: TokenRecord | None) -> Principal | None:
         return None
     if rec.expires_at is not None and rec.expires_at < now_micros():
         return None
-    return Principal(rec.id, rec.role, rec.agency_id, (rec.extra or {}).get("unit"))
+    extra = rec.extra or {}
+    session = rec.label == SESSION_LABEL and extra.get("kind") == "session"
+    return Principal(rec.id, rec.role, rec.agency_id, extra.get("unit"),
+                     user=rec.owner if session else None, name=extra.get("name", ""),
+                     session=session)
 
 
 def bearer(header: str | None) -> str | None:

@@ -67,6 +67,12 @@ class PayloadTooLarge(IOCError):
     status, code = 413, "too_large"
 
 
+class UnsupportedMediaType(IOCError):
+    """The body is not of a type this operation reads."""
+
+    status, code = 415, "unsupported_media_type"
+
+
 class TooManyRequests(IOCError):
     """Rate limit hit."""
 

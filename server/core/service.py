@@ -34,7 +34,7 @@ from server.core.sessions import TOKENS_REVOKED, Sessions, live_token_ids
 from server.core.reroute import PAGE_SIZE, RerouteReport, RerouteRequest, plan_changes
 from server.store import (AppendResult, AuditEntry, CountQuery, EventQuery, EventStore, Page,
                           open_store)
-from server.store.base import UpdateItem
+from server.store.base import SESSION_LABEL, TokenRecord, UpdateItem
 from server.core.timefmt import now_micros, parse_offset
 
 log = logging.getLogger(__name__)
@@ -112,12 +112,18 @@ class EventService:
         self.health = StoreHealth()
         self.limiter = build_limiter(settings)
         self.sessions = Sessions()
-        self._background: list[Callable[[], Awaitable[None]]] = [self.access.run,
-                                                                  self._watch_sessions]
+        self._background: list[Callable[[], Awaitable[None]]] = [
+            self.access.run, self._watch_sessions, self._record_uses]
         self._stages: list[IntakeStage] = []
         self._tasks: list[asyncio.Task] = []
         self._checks: set[asyncio.Task] = set()
         self._started = False
+        #: ``await actor_names({actor…}) → {username: name}``: the people feature names the
+        #: persons in the histories staff read (none: no names).
+        self.actor_names: Callable[[set[str]], Awaitable[dict[str, str]]] | None = None
+        #: ``unit_exists(unit_id) → bool``: the dispatch feature says which responder units
+        #: exist (none: a unit is not checked).
+        self.unit_exists: Callable[[str], bool] | None = None
 
     def add_background(self, factory: Callable[[], Awaitable[None]]) -> None:
         """Run ``factory()`` as a task while the service runs (feature listeners, timers)."""
@@ -285,6 +291,31 @@ class EventService:
             await asyncio.sleep(self.settings.ws_token_check_s)
             await self.check_sessions()
 
+    async def _record_uses(self) -> None:
+        """Every TOKEN_USE_WRITE_S, count the tokens of open websockets as used and write the
+        last use of every token used since (``TokenRecord.last_used_at``: the idle expiry of
+        sessions on every node, "last used" on the admin page)."""
+        try:
+            while True:
+                await asyncio.sleep(TOKEN_USE_WRITE_S)
+                await self.write_uses()
+        finally:
+            await self.write_uses()
+
+    async def write_uses(self) -> int:
+        """Write the token uses noted since the last call; return how many tokens (0 when the
+        store cannot write now: those uses are kept for the next try)."""
+        self.tokens.mark_used(self.sessions.token_ids())
+        used = self.tokens.take_used()
+        if not used:
+            return 0
+        try:
+            await self.write(self.store.touch_tokens, used)
+        except Unavailable:
+            self.tokens.requeue(used)
+            return 0
+        return len(used)
+
     async def _token_lookup(self, token_hash: str):
         return await self.read(self.store.token_by_hash, token_hash)
 
@@ -386,7 +417,7 @@ class EventService:
                             for ev, ch, _ in planned)
         if planned and not request.dry_run:
             await self.update_many([
-                (ev["id"], ch, AuditEntry("reroute", principal.token_id, principal.role,
+                (ev["id"], ch, AuditEntry("reroute", principal.actor, principal.role,
                                           reason=f"boundary generation {gen}",
                                           data={"from": {k: ev[k] for k in ch}, "to": ch,
                                                 "generation": gen}))
@@ -398,12 +429,17 @@ class EventService:
 
     async def event_history(self, principal: Principal, event_id: str) -> list[dict[str, Any]]:
         """Return the history of an event ``principal`` may see (NotFound otherwise), oldest
-        first: ``[{action, actor, role, event_id, reason, data, at}]``; a public view gets only
-        ``{action, at}`` of each entry."""
+        first: ``[{action, actor, actor_name, role, event_id, reason, data, at}]`` (``actor_name``:
+        the person's name, None for a machine); a public view gets only ``{action, at}`` of each
+        entry."""
         await self.get(principal, event_id)
         entries = [e.to_json(self.tz) for e in await self.history(event_id)]
         if view_of(principal).public:
             return [{"action": e["action"], "at": e["at"]} for e in entries]
+        if self.actor_names is not None:
+            names = await self.actor_names({e["actor"] for e in entries if e["actor"]})
+            for e in entries:
+                e["actor_name"] = names.get(e["actor"])
         return entries
 
     # -- reading ------------------------------------------------------------------------------
@@ -492,14 +528,31 @@ class EventService:
         return await self.kpis.compute(ctx)
 
     def create_token(self, role: str, agency_id: str | None = None, label: str = "",
-                     ttl_s: float | None = None, unit_id: str | None = None) -> str:
-        """Store a new token and return its secret (shown once). ``unit_id`` binds a responder
-        token to its unit (the caller checks that the unit is registered)."""
+                     ttl_s: float | None = None, unit_id: str | None = None,
+                     owner: str | None = None) -> str:
+        """Store a new token and return its secret (shown once); see ``issue_token``."""
+        return self.issue_token(role, agency_id, label, ttl_s, unit_id, owner)[0]
+
+    def issue_token(self, role: str, agency_id: str | None = None, label: str = "",
+                    ttl_s: float | None = None, unit_id: str | None = None,
+                    owner: str | None = None, kiosk: bool = False) -> tuple[str, TokenRecord]:
+        """Store a new token; return (its secret, shown once, and its record). ``unit_id``
+        binds a responder token to its unit (checked by ``unit_exists`` when set); ``owner``
+        is who answers for it; a ``kiosk`` is a wall's device credential (role wall)."""
         if agency_id is not None and self.router.agencies.get(agency_id) is None:
             raise BadRequest(f"unknown agency {agency_id!r}")
+        if unit_id is not None and self.unit_exists is not None and not self.unit_exists(unit_id):
+            raise BadRequest(f"no responder unit {unit_id!r} is registered "
+                             "(PUT /api/v1/units/{id})")
+        if label == SESSION_LABEL or (kiosk and role != "wall"):
+            raise BadRequest(f"a kiosk credential has role wall; {SESSION_LABEL!r} is not a "
+                             "label of a token")
         secret, record = new_token(role, agency_id, label, ttl_s, unit_id)
+        record.owner = owner
+        if kiosk:
+            record.extra = {**record.extra, "kind": "kiosk"}
         self.store.save_token(record)
-        return secret
+        return secret, record
 
     def revoke_label(self, label: str) -> int:
         """Revoke every live token with ``label``; return how many."""
@@ -514,6 +567,10 @@ class EventService:
         done = self.store.revoke_token(token_id, now_micros())
         self.tokens.forget()
         return done
+
+
+#: How often the last use of tokens is written (seconds).
+TOKEN_USE_WRITE_S = 30.0
 
 
 def build_limiter(settings: CoreSettings) -> RateLimiter:

@@ -93,7 +93,10 @@ class AppendResult:
 
 @dataclass
 class TokenRecord:
-    """A token as stored: only the SHA-256 of the secret is kept."""
+    """A token as stored: only the SHA-256 of the secret is kept. ``owner`` is the username of
+    the person it belongs to (a sign-in session) or who answers for it (a machine's, a kiosk's);
+    ``last_used_at`` is written in batches (``touch_tokens``). A sign-in session has label
+    ``session`` and ``extra["kind"] == "session"``."""
 
     id: str
     hash: str
@@ -104,6 +107,21 @@ class TokenRecord:
     expires_at: int | None = None
     revoked_at: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    owner: str | None = None
+    last_used_at: int | None = None
+
+    @property
+    def kind(self) -> str:
+        """Return ``session``, ``kiosk`` or ``machine``."""
+        return (self.extra or {}).get("kind", "machine")
+
+    def live(self, now: int) -> bool:
+        """Return True when neither revoked nor expired at ``now`` (epoch µs)."""
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at >= now)
+
+
+#: The label of every sign-in session's token.
+SESSION_LABEL = "session"
 
 
 @dataclass
@@ -398,6 +416,19 @@ class EventStore(abc.ABC):
         """Return every record of ``kind`` as ``{key: document}`` (empty when there is none)."""
 
     @abc.abstractmethod
+    def record(self, kind: str, key: str) -> dict[str, Any] | None:
+        """Return the record ``key`` of ``kind``, or None."""
+
+    @abc.abstractmethod
+    def add_record(self, kind: str, key: str, doc: dict[str, Any], at: int) -> bool:
+        """Insert the record unless ``key`` of ``kind`` exists; return True if it was added."""
+
+    @abc.abstractmethod
+    def take_record(self, kind: str, key: str) -> dict[str, Any] | None:
+        """Delete the record ``key`` of ``kind`` and return it (None when there was none): of two
+        callers taking the same record at once, one gets it (one-time codes)."""
+
+    @abc.abstractmethod
     def save_token(self, token: TokenRecord) -> None:
         """Store a new token record."""
 
@@ -421,8 +452,18 @@ class EventStore(abc.ABC):
         """Revoke the token ``token_id`` if live; return True if it was revoked now."""
 
     @abc.abstractmethod
-    def list_tokens(self) -> list[TokenRecord]:
-        """Return every token record (hashes included: callers strip them), oldest first."""
+    def list_tokens(self, sessions: bool = True) -> list[TokenRecord]:
+        """Return every token record (hashes included: callers strip them), oldest first;
+        without sign-in sessions when ``sessions`` is False."""
+
+    @abc.abstractmethod
+    def revoke_owned(self, owner: str, at: int, sessions_only: bool = True) -> int:
+        """Revoke the live sign-in sessions of ``owner`` (every live token of theirs when
+        ``sessions_only`` is False); return how many."""
+
+    @abc.abstractmethod
+    def touch_tokens(self, used: dict[str, int]) -> None:
+        """Set ``last_used_at`` of each token id in ``used`` (never moving it back)."""
 
     def prepare(self) -> None:
         """Make the store ready if opening it could not (the database was away): check and

@@ -28,7 +28,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from server.core.events import NewEvent, wire_event
 from server.store import schema
 from server.store.base import (EXPORT_COLUMNS, AppendResult, AuditEntry, CountQuery, EventQuery,
-                               EventStore, Page, TokenRecord, check_changes, check_replay,
+                               SESSION_LABEL, EventStore, Page, TokenRecord, check_changes,
+                               check_replay,
                                check_status, plan_append, source_keys, stamp_audit)
 from server.store.migrate import ensure_schema
 from server.core.timefmt import offset_text
@@ -400,6 +401,26 @@ class PostGISStore(EventStore):
             rows = conn.execute(sa.select(r.key, r.doc).where(r.kind == kind).order_by(r.key))
             return {key: doc for key, doc in rows}
 
+    def record(self, kind: str, key: str) -> dict[str, Any] | None:
+        """See EventStore.record."""
+        r = schema.records.c
+        with self._reads.connect() as conn:
+            return conn.execute(sa.select(r.doc).where(r.kind == kind, r.key == key)).scalar()
+
+    def add_record(self, kind: str, key: str, doc: dict[str, Any], at: int) -> bool:
+        """See EventStore.add_record."""
+        stmt = postgresql.insert(schema.records).values(kind=kind, key=key, doc=doc, updated_at=at)
+        with self.engine.begin() as conn:
+            added = conn.execute(stmt.on_conflict_do_nothing().returning(schema.records.c.key))
+            return added.first() is not None
+
+    def take_record(self, kind: str, key: str) -> dict[str, Any] | None:
+        """See EventStore.take_record."""
+        r = schema.records.c
+        with self.engine.begin() as conn:
+            return conn.execute(sa.delete(schema.records).where(r.kind == kind, r.key == key)
+                                .returning(r.doc)).scalar()
+
     def save_token(self, token: TokenRecord) -> None:
         """See EventStore.save_token."""
         with self.engine.begin() as conn:
@@ -412,12 +433,36 @@ class PostGISStore(EventStore):
                 schema.tokens.c.hash == token_hash)).mappings().first()
         return TokenRecord(**row) if row else None
 
-    def list_tokens(self) -> list[TokenRecord]:
+    def list_tokens(self, sessions: bool = True) -> list[TokenRecord]:
         """See EventStore.list_tokens."""
         t = schema.tokens.c
+        query = sa.select(schema.tokens).order_by(t.created_at, t.id)
+        if not sessions:
+            query = query.where(t.label != SESSION_LABEL)
         with self._reads.connect() as conn:
-            rows = conn.execute(sa.select(schema.tokens).order_by(t.created_at, t.id)).mappings()
-            return [TokenRecord(**row) for row in rows]
+            return [TokenRecord(**row) for row in conn.execute(query).mappings()]
+
+    def revoke_owned(self, owner: str, at: int, sessions_only: bool = True) -> int:
+        """See EventStore.revoke_owned."""
+        t = schema.tokens.c
+        where = [t.owner == owner, t.revoked_at.is_(None)]
+        if sessions_only:
+            where.append(t.label == SESSION_LABEL)
+        with self.engine.begin() as conn:
+            return conn.execute(sa.update(schema.tokens).where(*where)
+                                .values(revoked_at=at)).rowcount
+
+    def touch_tokens(self, used: dict[str, int]) -> None:
+        """See EventStore.touch_tokens."""
+        t = schema.tokens.c
+        if not used:
+            return
+        stmt = (sa.update(schema.tokens).where(t.id == sa.bindparam("tid"))
+                .values(last_used_at=sa.func.greatest(sa.func.coalesce(
+                    t.last_used_at, sa.bindparam("at", type_=schema.Micros)),
+                    sa.bindparam("at", type_=schema.Micros))))
+        with self.engine.begin() as conn:
+            conn.execute(stmt, [{"tid": k, "at": v} for k, v in used.items()])
 
     def revoke_token(self, token_id: str, at: int) -> bool:
         """See EventStore.revoke_token."""

@@ -123,6 +123,8 @@ class Token(Base):
     expires_at: Mapped[int | None] = mapped_column(Micros)
     revoked_at: Mapped[int | None] = mapped_column(Micros)
     extra: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'"))
+    owner: Mapped[str | None] = mapped_column(Text)
+    last_used_at: Mapped[int | None] = mapped_column(Micros)
 
 
 class Record(Base):
@@ -169,4 +171,5 @@ Index("events_geog", geography(events.c.geom), postgresql_using="gist")
 Index("event_copies_event", event_copies.c.event_id)
 Index("audit_event", audit.c.event_id, audit.c.id)
 Index("audit_at", audit.c.at, audit.c.id)
+Index("tokens_owner", tokens.c.owner)
 Index("areas_geom", areas.c.geom, postgresql_using="gist")

@@ -23,7 +23,8 @@ import shapely
 from geo.sphere import EARTH_RADIUS_M, bbox_around, distance_m
 from server.core.events import NewEvent, wire_event, wire_feature
 from server.store.base import (EXPORT_COLUMNS, AppendResult, AuditEntry, CountQuery, EventQuery,
-                               EventStore, Page, TokenRecord, UpdateItem, check_changes,
+                               SESSION_LABEL, EventStore, Page, TokenRecord, UpdateItem,
+                               check_changes,
                                check_replay, check_status, intersect_boxes, plan_append,
                                source_keys, stamp_audit)
 
@@ -415,24 +416,59 @@ class SQLiteStore(EventStore):
                                     (kind,)).fetchall()
         return {r["key"]: orjson.loads(r["doc"]) for r in rows}
 
+    def record(self, kind: str, key: str) -> dict[str, Any] | None:
+        """See EventStore.record."""
+        row = self._conn().execute("SELECT doc FROM records WHERE kind = ? AND key = ?",
+                                   (kind, key)).fetchone()
+        return orjson.loads(row["doc"]) if row else None
+
+    def add_record(self, kind: str, key: str, doc: dict[str, Any], at: int) -> bool:
+        """See EventStore.add_record."""
+        cur = self._conn().execute(
+            "INSERT INTO records VALUES (?, ?, ?, ?) ON CONFLICT (kind, key) DO NOTHING",
+            (kind, key, orjson.dumps(doc).decode(), at))
+        return cur.rowcount == 1
+
+    def take_record(self, kind: str, key: str) -> dict[str, Any] | None:
+        """See EventStore.take_record."""
+        row = self._conn().execute("DELETE FROM records WHERE kind = ? AND key = ? RETURNING doc",
+                                   (kind, key)).fetchone()
+        return orjson.loads(row["doc"]) if row else None
+
     # -- tokens ---------------------------------------------------------------------------------
     def save_token(self, token: TokenRecord) -> None:
         """See EventStore.save_token."""
         self._conn().execute(
             "INSERT INTO tokens (id, hash, role, agency_id, label, created_at, expires_at, "
-            "revoked_at, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "revoked_at, extra, owner, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (token.id, token.hash, token.role, token.agency_id, token.label, token.created_at,
-             token.expires_at, token.revoked_at, orjson.dumps(token.extra).decode()))
+             token.expires_at, token.revoked_at, orjson.dumps(token.extra).decode(), token.owner,
+             token.last_used_at))
 
     def token_by_hash(self, token_hash: str) -> TokenRecord | None:
         """See EventStore.token_by_hash."""
         r = self._conn().execute("SELECT * FROM tokens WHERE hash = ?", (token_hash,)).fetchone()
         return None if r is None else _token(r)
 
-    def list_tokens(self) -> list[TokenRecord]:
+    def list_tokens(self, sessions: bool = True) -> list[TokenRecord]:
         """See EventStore.list_tokens."""
-        rows = self._conn().execute("SELECT * FROM tokens ORDER BY created_at, id").fetchall()
-        return [_token(r) for r in rows]
+        where = "" if sessions else f"WHERE label != '{SESSION_LABEL}' "
+        rows = self._conn().execute(f"SELECT * FROM tokens {where}ORDER BY created_at, id")
+        return [_token(r) for r in rows.fetchall()]
+
+    def revoke_owned(self, owner: str, at: int, sessions_only: bool = True) -> int:
+        """See EventStore.revoke_owned."""
+        only = f" AND label = '{SESSION_LABEL}'" if sessions_only else ""
+        cur = self._conn().execute(
+            f"UPDATE tokens SET revoked_at = ? WHERE owner = ? AND revoked_at IS NULL{only}",
+            (at, owner))
+        return cur.rowcount
+
+    def touch_tokens(self, used: dict[str, int]) -> None:
+        """See EventStore.touch_tokens."""
+        self._conn().executemany(
+            "UPDATE tokens SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?",
+            [(at, token_id) for token_id, at in used.items()])
 
     def revoke_token(self, token_id: str, at: int) -> bool:
         """See EventStore.revoke_token."""

@@ -9,8 +9,9 @@ from urllib.parse import parse_qsl, urlencode
 from tornado.log import access_log
 
 #: Query keys whose values are secrets (``token``, ``access_token``, ``hub.verify_token``,
-#: ``api_key``, ``secret``, ``password``, ``signature``, ``code``, …).
-SECRET_KEY = re.compile(r"tok|secret|key|pass|sig|auth|code|challenge|session|cred", re.I)
+#: ``api_key``, ``secret``, ``password``, ``signature``, ``code``, the sign-on's ``state``, …).
+SECRET_KEY = re.compile(r"tok|secret|key|pass|sig|auth|code|challenge|session|cred|state",
+                        re.I)
 #: Values that look like one of our tokens wherever they appear.
 SECRET_VALUE = re.compile(r"^ioc_", re.I)
 REDACTED = "[redacted]"

@@ -7,8 +7,10 @@ from typing import Any
 import orjson
 import tornado.web
 
-from server.core.auth import Principal, bearer
-from server.core.errors import IOCError, NotFound, PayloadTooLarge, Unauthorized, Unavailable
+from server.core.auth import (CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, Principal, bearer,
+                              csrf_matches)
+from server.core.errors import (Forbidden, IOCError, NotFound, PayloadTooLarge, Unauthorized,
+                                Unavailable)
 from server.core.events import parse_json
 from server.core.service import EventService, Reference
 from server.core.text import check_control
@@ -43,16 +45,46 @@ class BaseHandler(tornado.web.RequestHandler):
         self.principal = None
 
     async def prepare(self) -> None:
-        """Resolve the bearer token (if any) to a principal and charge the rate limit (429); a
-        refused token is charged to its address, so guessing tokens meets the address limit."""
+        """Resolve the bearer token or else the session cookie (if any) to a principal and
+        charge the rate limit (429); a refused credential is charged to its address, so guessing
+        tokens meets the address limit. A state-changing request made with the cookie must
+        carry the session's CSRF token (403 otherwise)."""
         try:
-            self.principal = await self.core.tokens.principal(
-                bearer(self.request.headers.get("Authorization")))
+            self.principal = await self.authenticate()
         except Unauthorized:
             self.limit_rate(None)
             raise
         self.limit_rate(self.principal)
         self.check_address_text()
+        self.check_csrf()
+
+    async def authenticate(self) -> Principal:
+        """Return the principal of the ``Authorization`` header, else of the session cookie,
+        else ANONYMOUS; raise Unauthorized for a bad one (an ended session's cookie is
+        cleared)."""
+        header = self.request.headers.get("Authorization")
+        cookie = None if header else self.get_cookie(SESSION_COOKIE)
+        if not cookie:
+            return await self.core.tokens.principal(bearer(header))
+        try:
+            principal = await self.core.tokens.principal(cookie)
+        except Unauthorized:
+            principal = None
+        if principal is None or not principal.session:
+            self.clear_cookie(SESSION_COOKIE, path="/")
+            raise Unauthorized("your session has ended: sign in again at /login")
+        return principal
+
+    def check_csrf(self) -> None:
+        """Raise Forbidden when a state-changing request made with the session cookie lacks
+        the session's CSRF token (``X-CSRF-Token``)."""
+        if not self.principal.session or self.request.method in SAFE_METHODS:
+            return
+        if not csrf_matches(self.get_cookie(SESSION_COOKIE) or "",
+                            self.request.headers.get(CSRF_HEADER)):
+            raise Forbidden(f"missing or wrong {CSRF_HEADER} header: reload the page "
+                            "(a request made with the session cookie must carry the token "
+                            "that /auth/me gives)")
 
     def check_address_text(self) -> None:
         """Raise ValidationFailed (422, naming each one) if a query or path parameter holds a

@@ -18,6 +18,7 @@ from server.core.feature import FeatureRegistry
 from server.core.openapi import (ADMIN, CAP, EVERYONE, FORM, JSON, LIMIT, READERS, SINCE, STAFF,
                                  Op, Operations, p, q)
 from server.core.reroute import RerouteBody
+from server.web.admin import TokenIn
 from server.features import default_features
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -69,11 +70,15 @@ def core_operations() -> Operations:
                (p("generation", "^[a-z0-9-]{1,40}$"),))],
         "/api/v1/areas/reroute": [Op("post", "Định tuyến lại / re-route stored events", ADMIN,
                                      body=RerouteBody)],
-        "/api/v1/tokens": [Op("get", "Danh sách mã / tokens (no secrets)", ADMIN)],
+        "/api/v1/tokens": [Op("get", "Danh sách mã / tokens (no secrets)", ADMIN,
+                              (q("sessions", {"type": "string", "enum": ["0", "1"]}),)),
+                           Op("post", "Tạo mã máy hoặc mã màn hình / a machine token or a "
+                                      "kiosk credential (secret shown once)", ADMIN,
+                              body=TokenIn, ok=201)],
         "/api/v1/tokens/{token_id}": [Op("delete", "Thu hồi mã / revoke a token", ADMIN,
                                          (p("token_id", "^[0-9a-f]{16}$"),))],
         "/api/v1/audit": [Op("get", "Nhật ký kiểm toán / audit trail export", ADMIN,
-                             (q("since"), q("format", {"type": "string",
+                             (q("since"), q("actor"), q("format", {"type": "string",
                                                        "enum": ["jsonl", "csv"]})),
                              ok_type="application/jsonl,text/csv")],
     }

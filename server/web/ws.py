@@ -10,7 +10,7 @@ import orjson
 import tornado.ioloop
 import tornado.websocket
 
-from server.core.auth import ANONYMOUS, view_of
+from server.core.auth import ANONYMOUS, SESSION_COOKIE, view_of
 from server.core.errors import IOCError, TooManyRequests, Unauthorized
 from server.core.hub import Subscription
 from server.core.service import EventService
@@ -64,20 +64,40 @@ class EventSocket(tornado.websocket.WebSocketHandler):
         return normal_origin(origin) in allowed - {None}
 
     async def open(self) -> None:
-        """Authenticate from ``?token=`` when given (else the first message must carry it)."""
+        """Authenticate with the session cookie of a page signed in, else with ``?token=``
+        (old clients; the access log redacts it), else the first message must carry the token
+        (``{"op": "auth", "token": …}``). The handshake's ``Origin`` was checked in ``get``."""
         self._start_watchdog()
         token = self.get_query_argument("token", None)
+        cookie = self.get_cookie(SESSION_COOKIE)
         if token:
             await self._authenticate(token)
+        elif cookie:
+            await self._session(cookie)
+
+    async def _session(self, cookie: str) -> None:
+        """Authenticate with a live sign-in session's cookie; an ended one leaves the socket
+        anonymous (a first message may still carry a token; a subscription without one is
+        refused with 4401)."""
+        try:
+            principal = await self.core.tokens.principal(cookie)
+        except IOCError:
+            return
+        if principal.session:
+            self.principal = principal
+            self.core.sessions.add(principal.token_id, self)
 
     async def _authenticate(self, token: str) -> bool:
+        """Resolve ``token``; on failure send the error and close with 4401; return True when
+        authenticated."""
         try:
-            self.principal = await self.core.tokens.principal(token)
-            self.core.sessions.add(self.principal.token_id, self)
-            return True
+            principal = await self.core.tokens.principal(token)
         except IOCError as err:
             self._fail(err, CLOSE_UNAUTHORIZED)
             return False
+        self.principal = principal
+        self.core.sessions.add(principal.token_id, self)
+        return True
 
     def _start_watchdog(self) -> None:
         """Close the connection once the client has been silent (no pong, ping or message) for

@@ -94,11 +94,14 @@ def make_token(db_url: str, role: str) -> str:
 
 
 @contextmanager
-def node_ws(url: str, token: str, since: int | None = None, **kw) -> Iterator:  # noqa: ANN003
-    """Open a websocket to a node and subscribe to reports (from ``since`` when given)."""
+def node_ws(url: str, token: str | None, since: int | None = None, **kw) -> Iterator:  # noqa: ANN003
+    """Open a websocket to a node, authenticate with ``token`` in the first message (None: a
+    session cookie in ``kw``'s headers does) and subscribe to reports (from ``since`` when
+    given)."""
     from websockets.sync.client import connect
-    with connect(url.replace("http://", "ws://") + f"/ws?token={token}", open_timeout=10,
-                 **kw) as ws:
+    with connect(url.replace("http://", "ws://") + "/ws", open_timeout=10, **kw) as ws:
+        if token:
+            ws.send(json.dumps({"op": "auth", "token": token}))
         msg = {"op": "subscribe", "layers": ["reports"]}
         if since is not None:
             msg["since"] = since

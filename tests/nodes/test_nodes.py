@@ -349,3 +349,39 @@ def test_revoking_a_token_closes_its_websockets_on_every_node(cluster):
         assert closed_within(cli_ws, 1.0).code == 4401
         kept.send('{"op": "ping"}')
         assert recv_json(kept) == {"op": "pong"}
+
+
+def test_a_person_disabled_on_one_node_cannot_act_on_the_other(cluster):
+    """Persons added with ``ioc users add`` sign in on node a; their session works on node b
+    (one store); disabled through node a, the person is refused on node b at the next request
+    and their websocket on node b closes within a second."""
+    import os
+    import subprocess
+
+    from tests.helpers import ioc_command
+    from tests.helpers.people import PASSWORD
+    from tests.helpers.ws import closed_within
+    env = {**os.environ, "DATABASE_URL": cluster.db, "IOC_BUS": cluster.redis.url,
+           "IOC_BUS_STREAM": cluster.stream}
+    for username, role in (("nodes.admin", "admin"), ("nodes.op", "operator")):
+        run = subprocess.run(ioc_command() + ["users", "add", username, "--role", role,
+                                              "--password-stdin"], env=env,
+                             input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+
+    def sign_in_on(node: ServerProcess, username: str) -> dict[str, str]:
+        res = http("POST", node.url + "/auth/login", {"username": username,
+                                                      "password": PASSWORD})
+        assert res.status == 200, res.body
+        secret = res.headers["Set-Cookie"].split("ioc_session=", 1)[1].split(";", 1)[0]
+        return {"Cookie": f"ioc_session={secret}", "X-CSRF-Token": res.body["csrf"]}
+
+    admin, operator = sign_in_on(cluster.a, "nodes.admin"), sign_in_on(cluster.a, "nodes.op")
+    assert http("GET", cluster.b.url + "/api/v1/calls", headers=operator).status == 200
+    with node_ws(cluster.b.url, None, 0,
+                 additional_headers={"Cookie": operator["Cookie"]}) as ws:
+        res = http("PATCH", cluster.a.url + "/api/v1/users/nodes.op", {"enabled": False},
+                   headers=admin)
+        assert res.status == 200, res.body
+        assert closed_within(ws, 1.0).code == 4401
+    assert http("GET", cluster.b.url + "/api/v1/calls", headers=operator).status == 401

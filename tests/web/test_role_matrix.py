@@ -25,6 +25,7 @@ from server.web.openapi import openapi_document
 from tests.helpers import ServerThread, http, open_ws, recv_json, sqlite_server
 from tests.helpers.cases import act
 from tests.helpers.dispatch import CENTRE, KIM_TRA, call_act, file_call, hotline, seed
+from tests.helpers.people import add_user, sign_in
 from tests.helpers.warnings import draft, send
 
 ROLES = ("admin", "supervisor", "agency", "operator", "responder", "wall", "public", "none")
@@ -91,6 +92,16 @@ MATRIX: list[tuple[str, str, object, str | By]] = [
     ("GET", "/api/v1/tokens", None, By("tokens.manage")),
     ("DELETE", "/api/v1/tokens/ffffffffffffffff", None, By("tokens.manage", "4")),
     ("GET", "/api/v1/audit", None, By("audit.read")),
+    ("POST", "/api/v1/tokens", {}, By("tokens.manage", "A")),
+    # sign-in and people: sign-in and set-password read no credential (422: empty body)
+    ("GET", "/auth/me", None, "22222222"),
+    ("POST", "/auth/login", {}, "--------"),
+    ("POST", "/auth/password", {}, "--------"),
+    ("POST", "/auth/logout", None, "11111111"),  # a token is no session (see the session test)
+    ("GET", "/api/v1/users", None, By("users.manage")),
+    ("POST", "/api/v1/users", {}, By("users.manage", "A")),
+    ("PATCH", "/api/v1/users/nobody", {}, By("users.manage", "A")),
+    ("POST", "/api/v1/users/nobody/reset", None, By("users.manage", "A")),
     ("POST", "/api/v1/areas/reroute", {"dry_run": True}, By("events.reroute")),
     # field reports and questions
     ("GET", "/api/v1/reports", None, By("reports.read")),
@@ -175,7 +186,7 @@ MATRIX: list[tuple[str, str, object, str | By]] = [
 def world(tmp_path_factory, router):
     """A live server with a case of two units, two calls (one assigned to unit u1), a sensitive
     citizen report, and one token of each role."""
-    srv = sqlite_server(tmp_path_factory.mktemp("matrix"), router)
+    srv = sqlite_server(tmp_path_factory.mktemp("matrix"), router, rate_address_burst=5000)
     seed(srv)
     admin, operator, public = srv.token("admin"), srv.token("operator"), srv.token("public")
     a = _report(srv, public, "environment.burning", CENTRE)
@@ -199,8 +210,16 @@ def world(tmp_path_factory, router):
               "agency": srv.token("agency", a["agency_id"]), "operator": operator,
               "responder": srv.token("responder", unit_id=units[0]), "wall": srv.token("wall"),
               "public": public, "none": None}
+    bindings = {"agency": {"agency_id": a["agency_id"]}, "responder": {"unit_id": units[0]}}
+    for role in PERSON_ROLES:
+        add_user(srv, f"{role}.person", role, **bindings.get(role, {}))
     yield srv, tokens, ids, secret
     srv.stop()
+
+
+#: Roles a person signs in with (the public app and "none" keep their token or nothing).
+PERSON_ROLES = ("admin", "supervisor", "agency", "operator", "responder", "wall")
+UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 
 
 def _report(srv: ServerThread, token: str, category: str, at: tuple[float, float],
@@ -220,7 +239,53 @@ def _outcome(status: int, expected: str) -> bool:
     return status == {"1": 401, "3": 403, "4": 404}[expected]
 
 
+def _call(method: str, url: str, body: object, token: str | None,
+          headers: dict[str, str] | None = None):
+    """Send ``body`` (a str: as text) with ``token`` and ``headers``; return the Response."""
+    if isinstance(body, str):
+        return http(method, url, raw=body.encode(), token=token,
+                    headers={"Content-Type": "text/plain", **(headers or {})})
+    return http(method, url, body, token, headers)
+
+
 def test_every_http_operation_by_every_role(world):
+    _run_matrix(world, sessions=None)
+
+
+def test_every_http_operation_by_every_person_signed_in(world):
+    """The same table with each staff role signed in (the session cookie and its CSRF token)
+    instead of a token: a session has its role's rights, no more and no less."""
+    srv = world[0]
+    sessions = {role: sign_in(srv, f"{role}.person") for role in PERSON_ROLES}
+    _run_matrix(world, sessions)
+
+
+def test_a_change_made_with_the_cookie_needs_the_csrf_token(world):
+    """Every state-changing operation of the table, made by each person with the session
+    cookie and without its CSRF token, or with another session's (a replayed one), is refused
+    with 403 before anything happens; the sign-in operations read no cookie at all."""
+    srv, _, ids, _ = world
+    sessions = {role: sign_in(srv, f"{role}.person") for role in PERSON_ROLES}
+    stale = sign_in(srv, "admin.person")
+    assert stale.http("POST", "/auth/logout").status == 200
+    wrong = []
+    for method, path, body, _ in MATRIX:
+        if method not in UNSAFE or path in ("/auth/login", "/auth/password"):
+            continue
+        url = srv.url + path.format(**ids)
+        for role, session in sessions.items():
+            for csrf in (None, stale.csrf):
+                headers = {"Cookie": f"ioc_session={session.secret}"}
+                if csrf:
+                    headers["X-CSRF-Token"] = csrf
+                res = _call(method, url, body, None, headers)
+                if res.status != 403 or res.body["error"]["code"] != "forbidden":
+                    wrong.append(f"{method} {path} as {role} (csrf {csrf and 'replayed'}): "
+                                 f"{res.status}")
+    assert not wrong, "\n".join(wrong)
+
+
+def _run_matrix(world, sessions) -> None:  # noqa: ANN001
     srv, tokens, ids, _ = world
     wrong = []
     for method, path, body, outcomes in MATRIX:
@@ -228,11 +293,14 @@ def test_every_http_operation_by_every_role(world):
         assert len(expected) == len(ROLES), path
         url = srv.url + path.format(**ids)
         for role, want in zip(ROLES, expected):
-            if isinstance(body, str):
-                res = http(method, url, raw=body.encode(), token=tokens[role],
-                           headers={"Content-Type": "text/plain"})
+            session = (sessions or {}).get(role)
+            if session is None:
+                res = _call(method, url, body, tokens[role])
+            elif path == "/auth/logout":
+                continue  # it would end the session (test_people_signin signs out)
             else:
-                res = http(method, url, body, tokens[role])
+                res = _call(method, url, body, None, {
+                    "Cookie": f"ioc_session={session.secret}", "X-CSRF-Token": session.csrf})
             if not _outcome(res.status, want):
                 why = res.body.get("error", {}).get("message", "") \
                     if isinstance(res.body, dict) else ""
@@ -268,6 +336,8 @@ def _template(path: str) -> str:
     out = out.replace("/api/v1/warnings/{w}.cap", "/api/v1/warnings/{item_id}.cap")
     out = out.replace("{ws}", "{warning_id}").replace("{w}", "{warning_id}")
     fixed = {"/api/v1/tokens/ffffffffffffffff": "/api/v1/tokens/{token_id}",
+             "/api/v1/users/nobody": "/api/v1/users/{username}",
+             "/api/v1/users/nobody/reset": "/api/v1/users/{username}/reset",
              "/api/v1/basemap/rivers": "/api/v1/basemap/{name}",
              "/api/v1/generations/communes-2025/areas": "/api/v1/generations/{generation}/areas",
              "/api/v1/vessels/danger-zones/none": "/api/v1/vessels/danger-zones/{zone_id}",

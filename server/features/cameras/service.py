@@ -190,7 +190,7 @@ class CameraService(StoreFollower[CameraBook]):
 
     async def _update(self, ev: dict, status: str, props: dict, principal: Principal | None,
                       reason: str | None) -> dict[str, Any]:
-        audit = AuditEntry(action="camera.status", actor=principal.token_id if principal else None,
+        audit = AuditEntry(action="camera.status", actor=principal.actor if principal else None,
                            role=principal.role if principal else "system", reason=reason,
                            data={"from": ev["status"], "to": status})
         new = await self.core.update(ev["id"], {"status": status, "props": props}, audit,

@@ -313,7 +313,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
         triage = (changes.get("props") or {}).get("triage")
         if triage and ev["kind"] in CALL_KINDS:
             changes = {**changes, "severity": severity_of(triage["priority"])}
-        audit = AuditEntry(action, principal.token_id, principal.role, reason=reason,
+        audit = AuditEntry(action, principal.actor, principal.role, reason=reason,
                            data={"from": ev["status"], "to": changes.get("status", ev["status"]),
                                  **(data or {})}, at=self.core.clock.now())
         new = await self.core.update(ev["id"], changes, audit, expect_status=ev["status"])
@@ -347,7 +347,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
     async def _do_triage(self, call, r: CallRequest, act, principal) -> dict[str, Any]:
         wanted = _wanted_override(call, r)
         override = None if wanted is None else {
-            "priority": wanted, "reason": r.reason, "by": principal.token_id,
+            "priority": wanted, "reason": r.reason, "by": principal.actor,
             "at": self.ts(self.core.clock.now())}
         if override is not None and not r.reason:
             raise ValidationFailed("a priority other than the computed one needs a reason",
@@ -377,7 +377,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
         if r.water_depth_m is not None:
             props["water_depth_m"] = r.water_depth_m
         dispatch = dict(props.get("dispatch") or {})
-        entry = {"at": self.ts(self.core.clock.now()), "ref": r.ref, "by": principal.token_id,
+        entry = {"at": self.ts(self.core.clock.now()), "ref": r.ref, "by": principal.actor,
                  "channel": "app" if principal.role in ("public", SYSTEM) else "hotline",
                  "note": r.note, "lat": r.lat, "lon": r.lon}
         repeats = [*dispatch.get("repeats", ()), {k: v for k, v in entry.items() if v is not None}]
@@ -391,7 +391,7 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
             raise ValidationFailed("note needs a text", [detail("text", "required")])
         dispatch = call["props"].get("dispatch") or {}
         note = {"id": r.ref or str(uuid.uuid4()), "at": self.ts(self.core.clock.now()),
-                "by": principal.token_id, "role": principal.role, "text": r.text}
+                "by": principal.actor, "role": principal.role, "text": r.text}
         notes = [*dispatch.get("notes", ()), note][-MAX_NOTES:]
         props = self._dispatch(call, notes=notes)
         new = await self._store(call, {"props": props}, act, principal, r.text, {})

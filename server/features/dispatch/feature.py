@@ -38,8 +38,10 @@ class DispatchFeature(Feature):
         return list(actions.ACTIONS)
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
-        """Build the desk: intake stage, bus listener, re-triage timer, key figures."""
+        """Build the desk: intake stage, bus listener, re-triage timer, key figures; tell the
+        core which responder units exist (tokens and persons bound to a unit)."""
         self.desk = DispatchDesk(core)
+        core.unit_exists = lambda unit_id: self.desk.book.unit(unit_id) is not None
         core.add_intake(self.desk)
         self.desk.attach()
         for provider in providers(self.desk):

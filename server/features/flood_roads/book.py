@@ -197,7 +197,7 @@ class FloodRoads(StoreFollower[MarkBook], IntakeStage):
             if rec is None:
                 event = await self._create(segment, status, severity(status, depth_m), props, now)
             else:
-                audit = AuditEntry(f"flood_road.{status}", principal.token_id, principal.role,
+                audit = AuditEntry(f"flood_road.{status}", principal.actor, principal.role,
                                    data={"depth_m": depth_m, "source": source}, at=now)
                 event = await self.core.update(rec["event_id"], {
                     "status": status, "severity": severity(status, depth_m), "props": props}, audit)

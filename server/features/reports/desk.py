@@ -207,7 +207,7 @@ class ReportDesk(StoreFollower[CaseBook], IntakeStage):
             ev = await self._load(case.id)
             now = self.core.clock.now()
             self.lifecycle.check(action, ev, principal.role, t, now)
-            changes = self.lifecycle.changes(action, ev, t, now, principal.token_id)
+            changes = self.lifecycle.changes(action, ev, t, now, principal.actor)
             new = await self._store(ev, action, changes, principal, t.reason, self._data(t))
         return self.render(new, principal)
 
@@ -228,7 +228,7 @@ class ReportDesk(StoreFollower[CaseBook], IntakeStage):
     async def _store(self, ev: dict[str, Any], action: Action, changes: dict[str, Any],
                      principal: Principal, reason: str | None, data: dict[str, Any]) -> dict:
         now = self.core.clock.now()
-        audit = AuditEntry(action.name, principal.token_id, principal.role, reason=reason,
+        audit = AuditEntry(action.name, principal.actor, principal.role, reason=reason,
                            data={"from": ev["status"], "to": changes.get("status", ev["status"]),
                                  **data}, at=now)
         new = await self.core.update(ev["id"], changes, audit, expect_status=ev["status"])

@@ -175,7 +175,7 @@ class WarningDesk:
         communes, cells = props.get("communes", []), props.get("cells", [])
         geo_areas.check_targets(communes, cells, self.areaset)
         point = geo_areas.target_geometry(communes, cells, self.areaset).representative_point()
-        props = {**props, "origin": origin, "by": {"draft": principal.token_id or principal.role},
+        props = {**props, "origin": origin, "by": {"draft": principal.actor or principal.role},
                  "identifier": props.get("identifier") or new_identifier(datetime.fromtimestamp(
                      now / 1e6, self.tz))}
         props.update(self._times(props))
@@ -314,7 +314,7 @@ class WarningDesk:
 
     async def _do_approve(self, ev: dict[str, Any], act: Action, principal: Principal,
                           request: WarningRequest) -> dict[str, Any]:
-        props = {**ev["props"], "by": {**ev["props"].get("by", {}), "approve": principal.token_id}}
+        props = {**ev["props"], "by": {**ev["props"].get("by", {}), "approve": principal.actor}}
         return {"warning": await self.apply(ev, {"status": "approved", "props": props},
                                             act.name, principal, request.reason)}
 
@@ -323,7 +323,7 @@ class WarningDesk:
         now = self.core.clock.now()
         counts = (await self.reach_of(ev))["counts"]
         props = {**ev["props"], "sent": to_rfc3339(now, self.tz, "seconds"), "reach": counts,
-                 "by": {**ev["props"].get("by", {}), "send": principal.token_id}}
+                 "by": {**ev["props"].get("by", {}), "send": principal.actor}}
         if not props.get("expires") and not props.get("cap"):
             props["expires"] = to_rfc3339(now + int(self.settings.warning_default_hours * HOUR_US),
                                           self.tz, "seconds")
@@ -375,7 +375,7 @@ class WarningDesk:
         now = self.core.clock.now()
         cancel = {"identifier": f"{ev['props']['identifier']}-cancel",
                   "sent": to_rfc3339(now, self.tz, "seconds"), "reason": request.reason or ""}
-        props = {**ev["props"], "by": {**ev["props"].get("by", {}), "cancel": principal.token_id}}
+        props = {**ev["props"], "by": {**ev["props"].get("by", {}), "cancel": principal.actor}}
         if not props.get("cap"):
             props["cancel"] = cancel
         stored = await self.apply(ev, {"status": "cancelled", "props": props}, act.name,
@@ -388,7 +388,7 @@ class WarningDesk:
                     data: dict[str, Any] | None = None) -> dict[str, Any]:
         """Store ``changes`` to a warning as ``warning.<action>`` (audited, streamed; refused
         with Conflict when its status changed meanwhile); return the new version."""
-        audit = AuditEntry(f"warning.{action}", principal.token_id, principal.role,
+        audit = AuditEntry(f"warning.{action}", principal.actor, principal.role,
                            reason=reason, data=data or {})
         return await self.core.update(ev["id"], changes, audit, expect_status=ev["status"])
 
