@@ -16,6 +16,8 @@ import pytest
 
 from tests.helpers import ServerProcess, http, ioc_command
 from tests.helpers.browser import Watch, wait_wall_ready
+from tests.helpers.nodes import free_port
+from tests.helpers.oidc import CLIENT_ID, CLIENT_SECRET, oidc_provider
 from tests.helpers.people import add_user
 
 PASSWORD = "song-Huong-chay-qua-2025"
@@ -292,3 +294,41 @@ def test_no_secret_reaches_the_server_log(tmp_path, contexts):
     assert "POST /auth/login" in log and "POST /auth/logout" in log  # the log saw it all
     for secret in (wall_token, session, csrf, PASSWORD):
         assert secret and secret not in log
+
+
+def provider_sign_in(page, login: str) -> None:  # noqa: ANN001 - a Playwright page
+    """Go through the test provider's development forms as ``login`` (any password)."""
+    page.wait_for_selector("input[name=login]")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", "any password")
+    page.click("button[type=submit]")
+    page.wait_for_selector("button[type=submit]")  # the consent form
+    page.click("button[type=submit]")
+
+
+def test_the_province_sign_on_button_goes_through_the_provider_and_back(make_server, tmp_path,
+                                                                        contexts):
+    port = free_port()
+    with oidc_provider(tmp_path, [f"http://127.0.0.1:{port}/auth/oidc/callback"]) as provider:
+        server = make_server(port=port, oidc_issuer=provider.issuer, oidc_client_id=CLIENT_ID,
+                             oidc_client_secret=CLIENT_SECRET,
+                             oidc_role_map={"operator": "operator"})
+        _, page, _ = contexts(server.url)
+        page.goto(f"{server.url}/hotline")
+        page.wait_for_url(re.compile(r"/login\?next=%2Fhotline$"))
+        page.wait_for_selector("#sso-link")
+        label = http("GET", server.url + "/auth/me").body["oidc"]["label"]
+        assert page.text_content("#sso-link") == label["vi"]  # the label the server is set up with
+        assert page.get_attribute("#sso-link", "href") == "/auth/oidc/start?next=%2Fhotline"
+        page.click("#sso-link")
+        provider_sign_in(page, "lan")
+        page.wait_for_url(re.compile(r"/hotline$"))
+        page.wait_for_function(HOTLINE_READY, timeout=20_000)
+        assert page.text_content("#who") == "Trần Thị Lan"
+
+        _, other, _ = contexts(server.url)  # a person the province gives no IOC role
+        other.goto(f"{server.url}/login")
+        other.click("#sso-link")
+        provider_sign_in(other, "dung")
+        other.wait_for_selector("#message[data-code=oidc-role]")
+        assert "chưa được cấp vai trò" in other.text_content("#message")

@@ -13,6 +13,16 @@ const WORDS = {
   missing: { vi: "Hãy nhập tên đăng nhập và mật khẩu.", en: "Enter your username and password." },
   oidc: { vi: "Đăng nhập bằng tài khoản tỉnh không thành công. Thử lại, hoặc dùng tên đăng nhập và mật khẩu.",
           en: "Signing in with the province account failed. Try again, or use your username and password." },
+  // Why the province's sign-on failed (?error=oidc&reason=…).
+  denied: { vi: "Đăng nhập bằng tài khoản tỉnh đã bị từ chối hoặc hủy. Thử lại nếu đó là nhầm lẫn.",
+            en: "Signing in with the province account was refused or cancelled. Try again if that was a mistake." },
+  expired: { vi: "Lượt đăng nhập bằng tài khoản tỉnh đã hết hạn. Bấm nút SSO để thử lại.",
+             en: "The province sign-in took too long or was already used. Press the SSO button to try again." },
+  role: { vi: "Tài khoản tỉnh của bạn chưa được cấp vai trò trong IOC. Liên hệ quản trị viên để được phân quyền.",
+          en: "Your province account has no IOC role yet. Ask the administrator to grant one." },
+  disabled: { vi: "Tài khoản đã bị khoá. Liên hệ quản trị viên.", en: "This account is disabled. Ask the administrator." },
+  unavailable: { vi: "Không kết nối được hệ thống đăng nhập của tỉnh. Thử lại sau ít phút, hoặc dùng tên đăng nhập và mật khẩu.",
+                 en: "The province's sign-in service cannot be reached. Try again in a few minutes, or use your username and password." },
   other: { vi: "Không đăng nhập được: ", en: "Could not sign in: " },
 };
 const SSO = { vi: "Đăng nhập bằng tài khoản tỉnh (SSO)", en: "Sign in with the province account (SSO)" };
@@ -29,7 +39,12 @@ class Login {
 
   async start() {
     mountLang(this.i18n, this.el("lang"));
-    if (new URLSearchParams(location.search).get("error") === "oidc") this.message.show("oidc", WORDS.oidc);
+    const query = new URLSearchParams(location.search);
+    if (query.get("error") === "oidc") {
+      const reason = query.get("reason");
+      const known = ["denied", "expired", "role", "disabled", "unavailable"].includes(reason);
+      this.message.show(known ? "oidc-" + reason : "oidc", known ? WORDS[reason] : WORDS.oidc);
+    }
     this.el("login-form").addEventListener("submit", (e) => { e.preventDefault(); this.submit(); });
     let me = null;
     try {
