@@ -4,7 +4,9 @@ ticker and the newest report selected; the sea view with an illustrative fishing
 sentences of ``scenarios.fleet``, three positions per boat) and its vessel table; then, with a
 few flood calls logged and one assigned, the hotline page (a repeat caller being typed) and the
 demo unit's tablet; and the wall during the ``flood_2025_11`` demo at the height of the flood
-(gauges, reservoirs, calls, flooded roads).
+(gauges, reservoirs, calls, flooded roads). Then the sign-in pages: the sign-in page, the
+set-password page of a one-time link, and the administration page (illustrative people, a kiosk
+and a machine token, a new person's one-time link shown).
 
     python -m tools.screenshots [--out docs/screenshots]   (or: make screenshots)
 """
@@ -156,6 +158,87 @@ def shoot_flood(browser, out: Path, tmp: str) -> Path:  # noqa: ANN001
         server.stop()
 
 
+#: Illustrative staff of the sign-in screenshots (made-up names): username, name, role, binding.
+PEOPLE = [("tran.thi.lan", "Trần Thị Lan", "operator", {}),
+          ("le.van.minh", "Lê Văn Minh", "supervisor", {}),
+          ("phan.quoc.bao", "Phan Quốc Bảo", "agency", {"agency_id": "ubnd-19774"}),
+          ("doi.xuong.01", "Nguyễn Hữu Tài", "responder", {"unit_id": "qs-xuong-01"}),
+          ("ho.thi.mai", "Hồ Thị Mai", "operator", {})]
+ADMIN = ("quan.tri", "Nguyễn Văn Quản")
+#: The illustrative passwords (a throw-away demo store).
+DEMO_PASSWORD = "Cau-Truong-Tien-6-vai"
+
+
+def add_admin(db: str) -> None:
+    """Add the administrator of the screenshots, with a password, to the store ``db``."""
+    subprocess.run(ioc_command() + ["users", "add", ADMIN[0], "--role", "admin", "--name",
+                                    ADMIN[1], "--password-stdin", "--db", db],
+                   input=DEMO_PASSWORD + "\n", check=True, capture_output=True, text=True)
+
+
+def staff(url: str, admin: str) -> None:
+    """Add the illustrative people (most with a password, signed in once; one disabled), a
+    kiosk and a machine token."""
+    for username, name, role, binding in PEOPLE:
+        res = http("POST", url + "/api/v1/users",
+                   {"username": username, "name": name, "role": role, **binding}, admin)
+        code = res.body["set_password_url"].split("code=", 1)[1]
+        if username != "ho.thi.mai":  # added today: has not chosen a password yet
+            http("POST", url + "/auth/password", {"code": code, "password": DEMO_PASSWORD})
+            http("POST", url + "/auth/login", {"username": username, "password": DEMO_PASSWORD})
+    http("PATCH", url + "/api/v1/users/le.van.minh", {"enabled": False}, admin)
+    http("POST", url + "/api/v1/tokens", {"role": "wall", "label": "Màn hình phòng chỉ huy",
+                                          "kiosk": True, "owner": ADMIN[0]}, admin)
+    http("POST", url + "/api/v1/tokens", {"role": "operator", "label": "Cổng nhập dữ liệu mưa",
+                                          "owner": ADMIN[0], "ttl_days": 365}, admin)
+
+
+def sign_in(page, username: str, password: str) -> None:  # noqa: ANN001
+    """Type a username and a password on the sign-in page and press Enter."""
+    page.wait_for_function("() => window.iocLogin && iocLogin.ready")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.press("#password", "Enter")
+
+
+def shoot_login(browser, url: str, out: Path) -> Path:  # noqa: ANN001
+    """The sign-in page after a mistyped password; save a PNG; return its path."""
+    context, page, _ = open_page(browser, f"{url}/login?next=/wall", url, width=1280, height=800)
+    sign_in(page, "tran.thi.lan", "sai-mat-khau")
+    page.wait_for_selector("#message[data-code=wrong]")
+    page.fill("#password", "")
+    return save(context, page, out / "login.png")
+
+
+def shoot_password(browser, url: str, admin: str, out: Path) -> Path:  # noqa: ANN001
+    """A new person's set-password page, both fields typed; save a PNG; return its path."""
+    res = http("POST", url + "/api/v1/users/ho.thi.mai/reset", None, admin)
+    context, page, _ = open_page(browser, url + res.body["set_password_url"], url,
+                                 width=1280, height=800)
+    page.wait_for_function("() => window.iocPassword && !location.hash")
+    page.fill("#password", DEMO_PASSWORD)
+    page.fill("#password2", DEMO_PASSWORD)
+    return save(context, page, out / "password.png")
+
+
+def shoot_admin(browser, url: str, out: Path) -> Path:  # noqa: ANN001
+    """The administration page, signed in, just after adding a person (the one-time link
+    shown); save a full-page PNG; return its path."""
+    context, page, _ = open_page(browser, f"{url}/admin", url, width=1920, height=1080)
+    sign_in(page, ADMIN[0], DEMO_PASSWORD)
+    page.wait_for_function("() => window.iocAdmin && iocAdmin.ready", timeout=30_000)
+    page.fill("#p-username", "vo.thanh.son")
+    page.fill("#p-name", "Võ Thanh Sơn")
+    page.select_option("#p-role", "operator")
+    page.click("#p-add")
+    page.wait_for_selector("[data-kind=set-password]")
+    page.wait_for_timeout(500)
+    path = out / "admin.png"
+    page.screenshot(path=str(path), full_page=True)
+    context.close()
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start a demo server, take the screenshots, stop the server."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -168,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
         operator = subprocess.run(ioc_command() + ["token", "create", "--role", "operator",
                                                    "--db", db],
                                   check=True, capture_output=True, text=True).stdout.strip()
+        admin = subprocess.run(ioc_command() + ["token", "create", "--role", "admin", "--db", db],
+                               check=True, capture_output=True, text=True).stdout.strip()
+        add_admin(db)
         # PYTHONPATH: the server runs this checkout's code even where another one is installed
         server = ServerProcess("--db", db, "--demo", "--speed", "2000",
                                env={"PYTHONPATH": str(ROOT)})
@@ -179,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
             http("POST", server.url + "/api/v1/events", SEVERE, operator)
             flood_calls(server.url, operator, "qs-xuong-01")
             fleet_at_sea(server.url, operator)
+            staff(server.url, admin)
             with sync_playwright() as pw:
                 browser = launch(pw)
                 for width, height in SIZES:
@@ -186,6 +273,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(shoot_sea(browser, server.url, wall, args.out))
                 print(shoot_hotline(browser, server.url, hotline, args.out))
                 print(shoot_tablet(browser, server.url, tablet, args.out))
+                print(shoot_login(browser, server.url, args.out))
+                print(shoot_password(browser, server.url, admin, args.out))
+                print(shoot_admin(browser, server.url, args.out))
                 print(shoot_flood(browser, args.out, tmp))
                 browser.close()
         finally:

@@ -1,6 +1,9 @@
-// The HTTP API client of every page: the token as a bearer header, a time limit on every
+// The HTTP API client of every page: the token as a bearer header or, without a token, the
+// person's session cookie (same origin) with the X-CSRF-Token header on every request that
+// changes something (api.csrf, from GET /auth/me or the sign-in answer); a time limit on every
 // request, the one error shape decoded into ApiError, and each answer reported to Connection
-// ("up", "slow" past slowMs, "down" when the server cannot be reached).
+// ("up", "slow" past slowMs, "down" when the server cannot be reached). A 401 on the session
+// (signed out elsewhere, disabled by the admin) calls onSignedOut once.
 export class ApiError extends Error {
   constructor(status, body, fallback) {
     const err = (body && body.error) || {};
@@ -8,18 +11,29 @@ export class ApiError extends Error {
     this.status = status;              // 0: no answer (network down, timeout)
     this.code = err.code || (status ? "http_" + status : "network");
     this.details = err.details || [];
+    this.retryAfter = null;            // seconds, from Retry-After (429, 503)
   }
 
   // Worth sending again later (the server never answered, or answered "not now").
   get retryable() { return this.status === 0 || this.status >= 500 || [408, 425, 429].includes(this.status); }
 }
 
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
 export class Api {
-  constructor({ token, connection = null, timeoutMs = 15000, slowMs = 3000 } = {}) {
+  constructor({ token = null, connection = null, timeoutMs = 15000, slowMs = 3000, onSignedOut = null } = {}) {
     this.token = token;
+    this.csrf = null;
     this.connection = connection;
     this.timeoutMs = timeoutMs;
     this.slowMs = slowMs;
+    this.onSignedOut = onSignedOut;
+  }
+
+  // The headers that say who is asking: the bearer token, or the CSRF token of the session.
+  credentials(method) {
+    if (this.token) return { Authorization: "Bearer " + this.token };
+    return UNSAFE.has(method) && this.csrf ? { "X-CSRF-Token": this.csrf } : {};
   }
 
   // request("POST", "/api/v1/events", {body, headers}) → {status, headers, body}; throws ApiError.
@@ -27,8 +41,8 @@ export class Api {
     const ctrl = new AbortController();
     const timer = setTimeout(() => ctrl.abort(), timeoutMs);
     const t0 = performance.now();
-    const init = { method, headers: { ...headers }, signal: ctrl.signal, cache: "no-store" };
-    if (this.token) init.headers.Authorization = "Bearer " + this.token;
+    const init = { method, headers: { ...this.credentials(method), ...headers }, signal: ctrl.signal,
+                   cache: "no-store", credentials: "same-origin" };
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
@@ -48,8 +62,17 @@ export class Api {
 
   async decode(res, as) {
     const isJson = (res.headers.get("Content-Type") || "").includes("json");
-    const payload = as === "blob" && res.ok ? await res.blob() : isJson ? await res.json() : null;
-    if (!res.ok) throw new ApiError(res.status, payload);
+    let payload = null;
+    if (res.ok && as === "blob") payload = await res.blob();
+    else if (res.ok && as === "text") payload = await res.text();
+    else if (isJson) payload = await res.json();
+    if (!res.ok) {
+      const err = new ApiError(res.status, payload);
+      const wait = Number(res.headers.get("Retry-After"));
+      if (wait > 0) err.retryAfter = wait;
+      if (res.status === 401 && !this.token && this.onSignedOut) this.onSignedOut(err);
+      throw err;
+    }
     return { status: res.status, headers: res.headers, body: payload };
   }
 
@@ -59,8 +82,18 @@ export class Api {
 
   async blob(path) { return (await this.request("GET", path, { as: "blob" })).body; }
 
-  async post(path, body, { idempotencyKey } = {}) {
+  async text(path) { return (await this.request("GET", path, { as: "text" })).body; }
+
+  async post(path, body, { idempotencyKey } = {}) { return this.send("POST", path, body, idempotencyKey); }
+
+  async put(path, body, { idempotencyKey } = {}) { return this.send("PUT", path, body, idempotencyKey); }
+
+  async patch(path, body, { idempotencyKey } = {}) { return this.send("PATCH", path, body, idempotencyKey); }
+
+  async delete(path) { return this.send("DELETE", path); }
+
+  async send(method, path, body, idempotencyKey) {
     const headers = idempotencyKey ? { "Idempotency-Key": idempotencyKey } : {};
-    return (await this.request("POST", path, { body, headers })).body;
+    return (await this.request(method, path, { body, headers })).body;
   }
 }

@@ -140,6 +140,13 @@ export const ACTIONS = {
   send: { vi: "Phát cảnh báo", en: "Sent" }, update: { vi: "Cập nhật", en: "Updated" },
   discard: { vi: "Bỏ bản nháp", en: "Draft discarded" }, expire: { vi: "Hết hiệu lực", en: "Expired" },
   supersede: { vi: "Đã được cập nhật", en: "Superseded" },
+  access: { vi: "Truy cập", en: "Access" },
+  "person.add": { vi: "Thêm người dùng", en: "Person added" },
+  "person.change": { vi: "Sửa người dùng", en: "Person changed" },
+  "person.reset": { vi: "Cấp lại mật khẩu", en: "Password reset" },
+  "person.password": { vi: "Đặt mật khẩu", en: "Password set" },
+  "person.sign_in": { vi: "Đăng nhập", en: "Signed in" },
+  "person.sign_out": { vi: "Đăng xuất", en: "Signed out" },
 };
 
 export const ROLES = {

@@ -1,6 +1,12 @@
 // The live event stream (WS /ws): subscribe to layers, resume from the last seq after any drop
 // (back-off 0.5 s … 30 s), and an application ping so a dead link is noticed within pingMs.
-// Events: "events" ({events, lastSeq}), "error" ({error}). Reports "stream" to Connection.
+// Never a credential in the address: the session cookie goes with the handshake, and a token
+// is sent as the first message ({"op":"auth","token":…}) before the subscription. A close with
+// code 4401 (signed out, disabled, token revoked or expired) is final: no retry.
+// Events: "events" ({events, lastSeq}), "error" ({error}), "ended" ({code, reason}).
+// Reports "stream" to Connection.
+export const CLOSE_UNAUTHORIZED = 4401;
+
 export class EventStream extends EventTarget {
   constructor({ token, layers, since = 0, connection = null, pingMs = 15000 }) {
     super();
@@ -25,12 +31,15 @@ export class EventStream extends EventTarget {
 
   open() {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(`${proto}//${location.host}/ws?token=${encodeURIComponent(this.token || "")}`);
+    const ws = new WebSocket(`${proto}//${location.host}/ws`);
     this.ws = ws;
     this.report("connecting");
-    ws.onopen = () => ws.send(JSON.stringify({ op: "subscribe", layers: this.layers, since: this.lastSeq }));
+    ws.onopen = () => {
+      if (this.token) ws.send(JSON.stringify({ op: "auth", token: this.token }));
+      ws.send(JSON.stringify({ op: "subscribe", layers: this.layers, since: this.lastSeq }));
+    };
     ws.onmessage = (msg) => this.receive(JSON.parse(msg.data));
-    ws.onclose = () => this.closed(ws);
+    ws.onclose = (e) => this.closed(ws, e);
   }
 
   // Subscribe again from the last seq on the open socket (the server replaces the subscription
@@ -55,9 +64,14 @@ export class EventStream extends EventTarget {
     }
   }
 
-  closed(ws) {
+  closed(ws, event) {
     if (ws !== this.ws || this.stopped) return;
     this.report("down");
+    if (event && event.code === CLOSE_UNAUTHORIZED) {
+      this.stop();
+      this.dispatchEvent(new CustomEvent("ended", { detail: { code: event.code, reason: event.reason } }));
+      return;
+    }
     this.retry = Math.min(this.retry + 1, 6);
     setTimeout(() => this.open(), Math.min(30000, 500 * 2 ** (this.retry - 1)));
   }

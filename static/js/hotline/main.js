@@ -9,7 +9,7 @@ import { showError } from "../core/dom.js";
 import { I18n } from "../core/i18n.js";
 import { statusLabel } from "../core/labels.js";
 import { Outbox } from "../core/outbox.js";
-import { mountHeader, showQueued } from "../core/page.js";
+import { mountHeader, sessionEnded, showQueued } from "../core/page.js";
 import { EventStream } from "../core/stream.js";
 import { takeToken } from "../core/token.js";
 import { WallEvents } from "../wall/events.js";
@@ -83,6 +83,7 @@ class Hotline extends EventTarget {
     this.stream = new EventStream({ token: this.token, layers: STREAM_LAYERS, since: this.head, connection: this.connection });
     this.stream.addEventListener("events", (e) => this.received(e.detail.events));
     this.stream.addEventListener("error", (e) => showError(e.detail.error.message));
+    this.stream.addEventListener("ended", () => sessionEnded(this.i18n));
     this.stream.start();
   }
 
@@ -103,7 +104,7 @@ class Hotline extends EventTarget {
 async function start() {
   const page = new Hotline(takeToken());
   window.iocHotline = page;
-  if (!mountHeader(page, { onLang: () => page.emit("lang") })) return;
+  if (!(await mountHeader(page, { onLang: () => page.emit("lang") }))) return;
   await page.load();
   page.buildMap();
   page.form = new CallForm(document.getElementById("call-form"), page);

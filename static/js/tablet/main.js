@@ -247,7 +247,7 @@ class Tablet {
 async function start() {
   const tablet = new Tablet(takeToken());
   window.iocTablet = tablet;
-  if (!mountHeader(tablet, { onLang: () => tablet.view && tablet.render() })) return;
+  if (!(await mountHeader(tablet, { onLang: () => tablet.view && tablet.render() }))) return;
   tablet.outbox.addEventListener("change", () => tablet.view && tablet.renderQueued());
   tablet.el("note-send").addEventListener("click", () => tablet.note());
   await tablet.load();

@@ -4,12 +4,17 @@
 // A panel is an element with data-panel="ID" data-module="/static/js/…/ID.js"; the module's
 // default export is {mount(el, wall)} (see docs/WALL.md). window.iocWall is the `wall` object
 // (for operators' consoles and the browser tests).
+//
+// Who the wall works for: a kiosk credential (#kiosk=…, kept across reboots), a token
+// (#token=…) or the session of a person signed in; with none it goes to /login?next=/wall, and
+// when the server ends its access (stream closed with 4401) it says so full-screen and goes there.
 import { Api } from "../core/api.js";
 import { Connection } from "../core/connection.js";
 import { showError } from "../core/dom.js";
 import { I18n } from "../core/i18n.js";
 import { statusLabel } from "../core/labels.js";
 import { Outbox } from "../core/outbox.js";
+import { authenticate, sessionEnded } from "../core/page.js";
 import { EventStream } from "../core/stream.js";
 import { takeToken } from "../core/token.js";
 import { wallConfig } from "./config.js";
@@ -93,6 +98,7 @@ class Wall extends EventTarget {
     this.stream = new EventStream({ token: this.token, layers, since, connection: this.connection });
     this.stream.addEventListener("events", (e) => this.received(e.detail.events));
     this.stream.addEventListener("error", (e) => showError(e.detail.error.message));
+    this.stream.addEventListener("ended", () => sessionEnded(this.i18n));
     this.stream.start();
     let storeDown = false;  // the status panel's health checks: resume once the database is back
     this.on("store", ({ store }) => {
@@ -143,10 +149,7 @@ async function start() {
   const wall = new Wall({ token, config: wallConfig() });
   window.iocWall = wall;
   wall.i18n.apply(document);
-  if (!token) {
-    showError("Thiếu mã truy cập: mở địa chỉ có #token=… / Missing token: open the address with #token=…");
-    return;
-  }
+  if (!(await authenticate(wall))) return;
   await wall.load();
   wall.build();
   await wall.mountPanels();
