@@ -93,10 +93,10 @@ class MediaUploadHandler(UploadHandler):
     async def post(self) -> None:
         """Answer 201 ``{"media": [{"id", "url", "thumb_url", "width", "height", "bytes",
         "type"}]}``."""
+        self.media.check_caller(self.principal)
         if self.upload is None:
             raise UnsupportedMediaType("send multipart/form-data with parts named file, or one "
                                        "image body (image/jpeg, png, webp, heic or heif)")
-        self.media.check_caller(self.principal)
         form = self.upload_form()
         media = await self.media.accept(form.files, self.principal, self.request_base())
         self.write_json({"media": media}, 201)
