@@ -9,7 +9,7 @@ import tornado.web
 
 from server.core.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
 from server.features.media.multipart import Form, UploadReader, is_upload
-from server.features.media.service import MediaService
+from server.features.media.service import Accepted, MediaService
 from server.web.base import BaseHandler, StreamedBodyHandler
 
 MEDIA_ID = r"([0-9a-f]{32})"
@@ -75,11 +75,12 @@ class UploadHandler(StreamedBodyHandler):
         """Return this request's origin (``http://host:port``), for photo URLs."""
         return f"{self.request.protocol}://{self.request.host}"
 
-    async def keep_photos(self, form: Form) -> list[dict[str, Any]]:
-        """Clean and keep the photos of ``form`` (none: ``[]``); return their descriptions."""
+    async def keep_photos(self, form: Form) -> Accepted:
+        """Clean and keep the photos of ``form`` (none: nothing kept); return them."""
         if not form.files:
-            return []
-        return await self.media.accept(form.files, self.principal, self.request_base())
+            return Accepted([], [])
+        return await self.media.accept(form.files, self.principal, self.request_base(),
+                                       self.request.headers.get("Idempotency-Key"))
 
 
 class MediaUploadHandler(UploadHandler):
@@ -98,8 +99,10 @@ class MediaUploadHandler(UploadHandler):
             raise UnsupportedMediaType("send multipart/form-data with parts named file, or one "
                                        "image body (image/jpeg, png, webp, heic or heif)")
         form = self.upload_form()
-        media = await self.media.accept(form.files, self.principal, self.request_base())
-        self.write_json({"media": media}, 201)
+        if not form.files:
+            await self.media.accept([], self.principal, self.request_base())  # 422: none
+        kept = await self.keep_photos(form)
+        self.write_json({"media": kept.media}, 201)
 
 
 class MediaFileHandler(BaseHandler):

@@ -2,12 +2,18 @@
 links a chat channel sent (``keep_links``), cleans them off the event loop
 (``server.features.media.images``), keeps them in the store, and answers their descriptions
 ``{"id", "url", "thumb_url", "width", "height", "bytes", "type"}`` with absolute URLs under
-``/media/``. Nothing is stored when any photo of a request is refused."""
+``/media/``. Nothing is stored when any photo of a request is refused.
+
+A photo's id is random, except in a request with an ``Idempotency-Key``: then it is derived from
+the caller, the key, the photo's place and its bytes, so that a retried request (a slow link)
+names the same photos and is recognised as the same request (its case is replayed)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 import httpx2
@@ -24,6 +30,20 @@ log = logging.getLogger(__name__)
 
 #: Schemes of the links a chat channel may send.
 LINK_SCHEMES = ("https://", "http://")
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The photos of one request: their descriptions (``media``) and the ids written by this
+    request (``new_ids``: those to remove if the request then fails)."""
+
+    media: list[dict[str, Any]]
+    new_ids: list[str]
+
+    @property
+    def urls(self) -> list[str]:
+        """Return the photos' URLs, in order."""
+        return [m["url"] for m in self.media]
 
 
 class MediaService:
@@ -43,11 +63,10 @@ class MediaService:
         """Raise Unauthorized/Forbidden unless ``principal`` may upload photos."""
         policy.require(principal, actions.UPLOAD)
 
-    async def accept(self, files: list[Part], principal: Principal,
-                     base_url: str) -> list[dict[str, Any]]:
-        """Check, clean and keep the photos of one request; return their descriptions in
-        order. Raise 401/403 (who), 422 (none, too many, broken), 413, 415; nothing is kept
-        then."""
+    async def accept(self, files: list[Part], principal: Principal, base_url: str,
+                     idem_key: str | None = None) -> Accepted:
+        """Check, clean and keep the photos of one request; return them in order. Raise
+        401/403 (who), 422 (none, too many, broken), 413, 415; nothing is kept then."""
         self.check_caller(principal)
         if not files:
             raise ValidationFailed("no photo in the request: send parts named file",
@@ -60,26 +79,34 @@ class MediaService:
                 raise PayloadTooLarge(f"a photo is larger than "
                                       f"{self.limits.max_bytes / 1048576:g} MB: make it smaller",
                                       [detail(part.filename or part.name, f"{part.size} bytes")])
+        blobs = [bytes(p.data) for p in files]
         names = [f"file[{i}]" for i in range(len(files))]
-        cleaned = await asyncio.to_thread(self._clean_all, [bytes(p.data) for p in files], names)
-        return await self.keep(cleaned, base_url)
+        cleaned = await asyncio.to_thread(self._clean_all, blobs, names)
+        return await self.keep(cleaned, base_url, _ids(blobs, principal, idem_key))
 
     def _clean_all(self, blobs: list[bytes], names: list[str]) -> list[Cleaned]:
         return [clean(blob, self.limits, name) for blob, name in zip(blobs, names)]
 
-    async def keep(self, cleaned: Iterable[Cleaned], base_url: str) -> list[dict[str, Any]]:
-        """Store cleaned photos (all or, on a failure, none); return their descriptions."""
-        items = [(uuid.uuid4().hex, c) for c in cleaned]
+    async def keep(self, cleaned: list[Cleaned], base_url: str,
+                   ids: list[str] | None = None) -> Accepted:
+        """Store cleaned photos under ``ids`` (default: random) — all or, on a failure, none
+        of those this call wrote; return them."""
+        ids = ids or [uuid.uuid4().hex for _ in cleaned]
+        items = list(zip(ids, cleaned))
+        written: list[str] = []
         try:
-            await asyncio.to_thread(self._put_all, items)
+            await asyncio.to_thread(self._put_all, items, written)
         except BaseException:
-            await self.discard([media_id for media_id, _ in items])
+            await self.discard(written)
             raise
-        return [self.describe(media_id, c, base_url) for media_id, c in items]
+        return Accepted([self.describe(i, c, base_url) for i, c in items], written)
 
-    def _put_all(self, items: list[tuple[str, Cleaned]]) -> None:
+    def _put_all(self, items: list[tuple[str, Cleaned]], written: list[str]) -> None:
+        """Write each photo not yet kept, noting its id in ``written``."""
         for media_id, c in items:
-            self.store.put(media_id, c.jpeg, c.thumb)
+            if self.store.get(media_id, "jpg") is None:
+                written.append(media_id)
+                self.store.put(media_id, c.jpeg, c.thumb)
 
     async def discard(self, ids: Iterable[str]) -> None:
         """Remove photos kept for a request that then failed (a refused case)."""
@@ -123,7 +150,7 @@ class MediaService:
         except Exception as exc:  # noqa: BLE001 - an odd image never loses the report
             log.info("chat image not kept (%s): %s", _host(url), exc)
             return None
-        return (await self.keep([cleaned], base_url))[0]["url"]
+        return (await self.keep([cleaned], base_url)).urls[0]
 
     async def _fetch(self, url: str) -> bytes | None:
         """Return the body at ``url`` (at most ``max_bytes``, within the time limit), else
@@ -151,6 +178,15 @@ class MediaService:
                     if len(body) > limit:
                         raise ValueError("image over the size limit")
                 return bytes(body)
+
+
+def _ids(blobs: list[bytes], principal: Principal, idem_key: str | None) -> list[str] | None:
+    """Return the ids of a request's photos when it has an Idempotency-Key (see the module
+    docstring), else None (random ids)."""
+    if not idem_key:
+        return None
+    return [hashlib.sha256(f"{principal.token_id}\n{idem_key}\n{i}\n".encode() + blob)
+            .hexdigest()[:32] for i, blob in enumerate(blobs)]
 
 
 def _host(url: str) -> str:

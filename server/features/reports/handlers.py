@@ -14,7 +14,7 @@ from server.core.events import EventIn
 from server.core.params import parse_int
 from server.core.timefmt import parse_rfc3339
 from server.features.media.handlers import UploadHandler
-from server.features.media.service import MediaService
+from server.features.media.service import Accepted, MediaService
 from server.features.reports import kpis
 from server.features.reports.desk import ReportDesk
 from server.features.reports.lifecycle import ACTIONS
@@ -70,14 +70,13 @@ class DeskMixin:
         """Return a query argument or None."""
         return self.get_query_argument(name, None)
 
-    async def with_photos(self, media: list[dict[str, Any]],
-                          work: Callable[[], Awaitable[Any]]) -> Any:
-        """Return ``await work()``; the photos in ``media`` are removed if it fails."""
+    async def with_photos(self, kept: Accepted, work: Callable[[], Awaitable[Any]]) -> Any:
+        """Return ``await work()``; the photos this request wrote are removed if it fails."""
         try:
             return await work()
         except BaseException:
-            if media:
-                await self.media.discard(m["id"] for m in media)
+            if kept.new_ids:
+                await self.media.discard(kept.new_ids)
             raise
 
 
@@ -120,16 +119,14 @@ class CasesHandler(DeskMixin, UploadHandler):
     async def post(self) -> None:
         """Answer 201 ``{"case", "citizen_token", "duplicate_of", "notice", "replayed"}``."""
         if self.upload is None:
-            doc, media = self.body_json(), []
+            doc, kept = self.body_json(), Accepted([], [])
         else:
             form = self.upload_form()
             doc = form.document("case", CASE_FIELDS, CASE_NUMBERS)
-            media = await self.keep_photos(form)
-            doc = with_urls(doc, [m["url"] for m in media], "props", "media")
-        out = await self.with_photos(media, lambda: self.desk.file(
+            kept = await self.keep_photos(form)
+            doc = with_urls(doc, kept.urls, "props", "media")
+        out = await self.with_photos(kept, lambda: self.desk.file(
             doc, self.principal, self.kind, self.request.headers.get("Idempotency-Key")))
-        if out["replayed"] and media:  # the case was filed before, with its own photos
-            await self.media.discard(m["id"] for m in media)
         self.write_json(out, 201)
 
     async def get(self) -> None:
@@ -166,14 +163,14 @@ class TransitionHandler(CitizenMixin, DeskMixin, UploadHandler):
     async def post(self, case_id: str) -> None:
         """Answer 200 ``{"case": updated event}``."""
         if self.upload is None:
-            doc, media = self.body_json(), []
+            doc, kept = self.body_json(), Accepted([], [])
         else:
             form = self.upload_form()
             doc = form.document("transition", numbers=frozenset({"hours"}))
-            media = await self.keep_photos(form)
-            doc = with_urls(doc, [m["url"] for m in media], "media")
+            kept = await self.keep_photos(form)
+            doc = with_urls(doc, kept.urls, "media")
         case = await self.with_photos(
-            media, lambda: self.desk.transition(case_id, doc, self.principal))
+            kept, lambda: self.desk.transition(case_id, doc, self.principal))
         self.write_json({"case": case})
 
 

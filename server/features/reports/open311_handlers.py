@@ -131,12 +131,12 @@ class RequestsHandler(Open311Handler, UploadHandler):
             self.answer("service_requests", await self.o311.create(args, principal))
             return
         self.principal = principal
-        media = await self.keep_photos_of(files[:1])
-        args["media_url"] = [media[0]["url"]]
+        kept = await self.media.accept(files[:1], principal, self.request_base())
+        args["media_url"] = kept.urls
         try:
             answer = await self.o311.create(args, principal)
         except BaseException:
-            await self.media.discard(m["id"] for m in media)
+            await self.media.discard(kept.new_ids)
             raise
         self.answer("service_requests", answer)
 
@@ -152,10 +152,6 @@ class RequestsHandler(Open311Handler, UploadHandler):
                                      keep_blank_values=True).items():
             args.setdefault(name, []).extend(values)
         return args, []
-
-    async def keep_photos_of(self, files: list[Any]) -> list[dict[str, Any]]:
-        """Keep the photos of the request; return their descriptions."""
-        return await self.media.accept(files, self.principal, self.request_base())
 
 
 class RequestHandler(Open311Handler):

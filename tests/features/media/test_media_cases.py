@@ -63,8 +63,9 @@ def test_a_question_filed_with_a_json_part_and_a_photo(srv):
            "props": {"question": "Giấy tờ khai sinh như ảnh có đủ không?"}}
     res = file_case(srv, srv.token("public"), [photo()], case_part(doc), "questions")
     assert res.status == 201, res.body
-    # a question's props have no media: the validator says so and no photo is kept
-    assert res.body is not None
+    [url] = res.body["case"]["props"]["media"]
+    assert res.body["case"]["props"]["question"] == doc["props"]["question"]
+    assert_clean(http("GET", url).raw)
     report = {"category": COMMUNE_CATEGORY, "lat": 16.4637, "lon": 107.5909,
               "props": {"description": "Khói", "media": ["https://example.org/before.jpg"]}}
     res = file_case(srv, srv.token("public"), [photo()], case_part(report))
@@ -108,14 +109,15 @@ def test_a_unit_resolves_a_case_with_a_photo(srv):
     case_id, unit = filed.body["case"]["id"], filed.body["case"]["agency_id"]
     agency = srv.token("agency", unit)
     url = f"{srv.url}/api/v1/reports/{case_id}/transitions"
-    assert act(srv, case_id, "accept", agency).status == 200
     early = post_files(url, [photo()], {"action": "resolve", "reason": "Đã dọn"}, agency)
-    assert early.status == 200 or early.status == 409  # resolve from accepted, if the table lets
-    if early.status == 409:
-        assert act(srv, case_id, "start", agency).status == 200
-        early = post_files(url, [photo()], {"action": "resolve", "reason": "Đã dọn"}, agency)
-    assert early.status == 200, early.body
-    case = early.body["case"]
+    assert_error(early, 409, "conflict")  # not accepted yet: refused, its photo not kept
+    assert len(kept_files(srv.settings.data_dir)) == 2  # the filing's photo and thumbnail
+    assert act(srv, case_id, "accept", agency).status == 200
+    no_reason = post_files(url, [photo()], {"action": "resolve"}, agency)
+    assert_error(no_reason, 422, "validation_failed")
+    done = post_files(url, [photo()], {"action": "resolve", "reason": "Đã dọn"}, agency)
+    assert done.status == 200, done.body
+    case = done.body["case"]
     assert case["status"] == "resolved"
     [after] = case["props"]["case"]["result_media"]
     assert after.startswith(f"{srv.url}/media/")
