@@ -99,9 +99,8 @@ class MediaUploadHandler(UploadHandler):
             raise UnsupportedMediaType("send multipart/form-data with parts named file, or one "
                                        "image body (image/jpeg, png, webp, heic or heif)")
         form = self.upload_form()
-        if not form.files:
-            await self.media.accept([], self.principal, self.request_base())  # 422: none
-        kept = await self.keep_photos(form)
+        kept = await self.media.accept(form.files, self.principal, self.request_base(),
+                                       self.request.headers.get("Idempotency-Key"))
         self.write_json({"media": kept.media}, 201)
 
 

@@ -178,7 +178,8 @@ class UploadReader:
         if self.errors:
             raise self.errors[0]
         fields = {p.name: p.data.decode("utf-8", "replace") for p in self.parts if not p.is_file}
-        return Form(fields, [p for p in self.parts if p.is_file])
+        # an empty file part is a form's file input left empty: no photo
+        return Form(fields, [p for p in self.parts if p.is_file and p.size > 0])
 
     def _check(self) -> None:
         big = [p for p in self.parts if p.too_large]

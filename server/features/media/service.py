@@ -130,18 +130,19 @@ class MediaService:
         return await asyncio.to_thread(self.store.get, media_id, variant)
 
     # -- chat links -------------------------------------------------------------------------------
-    async def keep_links(self, urls: list[str], base_url: str) -> list[str]:
+    async def keep_links(self, urls: list[str], base_url: str) -> Accepted:
         """Fetch each image a chat channel linked to (those links expire), clean and keep it;
-        return the URLs to store on the case, in order: ours for those kept, the platform's
-        for those that could not be fetched (logged; the report is never lost for a photo)."""
+        return them in order (``urls``: ours for those kept, the platform's link for those that
+        could not be fetched, logged: the report is never lost for a photo)."""
         fetched = await asyncio.gather(*(self._fetch(u) for u in urls))
-        out = []
+        media, new_ids = [], []
         for url, data in zip(urls, fetched):
             kept = await self._keep_fetched(url, data, base_url) if data is not None else None
-            out.append(kept or url)
-        return out
+            media.append(kept.media[0] if kept else {"url": url})
+            new_ids += kept.new_ids if kept else []
+        return Accepted(media, new_ids)
 
-    async def _keep_fetched(self, url: str, data: bytes, base_url: str) -> str | None:
+    async def _keep_fetched(self, url: str, data: bytes, base_url: str) -> Accepted | None:
         try:
             cleaned = await asyncio.to_thread(clean, data, self.limits, "image")
         except (ValidationFailed, PayloadTooLarge) as exc:
@@ -150,7 +151,7 @@ class MediaService:
         except Exception as exc:  # noqa: BLE001 - an odd image never loses the report
             log.info("chat image not kept (%s): %s", _host(url), exc)
             return None
-        return (await self.keep([cleaned], base_url)).urls[0]
+        return await self.keep([cleaned], base_url)
 
     async def _fetch(self, url: str) -> bytes | None:
         """Return the body at ``url`` (at most ``max_bytes``, within the time limit), else

@@ -301,14 +301,22 @@ class ChatIntake:
 
     async def _file(self, msg: ChatMessage, draft: Draft, base_url: str) -> dict[str, Any]:
         text = "\n".join(draft.texts)[:4000]
-        images = draft.images[:10]
+        images, new_ids = draft.images[:10], []
         if self.media is not None and images:
-            images = await self.media.keep_links(images, base_url)
+            kept = await self.media.keep_links(images, base_url)
+            images, new_ids = kept.urls, kept.new_ids
         doc = {"category": guess_category(text, self.desk.core.categories),
                "lat": msg.location[0], "lon": msg.location[1],
                "source": {"channel": msg.channel, "ref": msg.mid},
                "props": {"description": text, "media": images}}
-        filing = await self.desk.file(doc, Principal(f"channel:{msg.channel}", "public"))
+        try:
+            filing = await self.desk.file(doc, Principal(f"channel:{msg.channel}", "public"))
+        except BaseException:
+            if new_ids:
+                await self.media.discard(new_ids)
+            raise
+        if filing["replayed"] and new_ids:  # a retried delivery: the case keeps its photos
+            await self.media.discard(new_ids)
         case, token = filing["case"], filing["citizen_token"]
         notice = filing["notice"]
         return {"to": msg.sender, "case_id": case["id"], "citizen_token": token,
