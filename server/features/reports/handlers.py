@@ -7,7 +7,8 @@ from typing import Any
 from server.core.errors import BadRequest, detail
 from server.core.params import parse_int
 from server.features.reports import kpis
-from server.features.reports.desk import ReportDesk
+from server.features.reports.casebook import fold
+from server.features.reports.desk import SORTS, ReportDesk
 from server.features.reports.lifecycle import ACTIONS
 from server.core.timefmt import parse_rfc3339
 from server.web.base import BaseHandler, StreamedBodyHandler
@@ -32,6 +33,15 @@ def parse_period(get: Any, tz: Any) -> tuple[int | None, int | None]:
             raise BadRequest(f"{name} must be RFC 3339 with an offset",
                              [detail(name, f"got {raw!r}")]) from None
     return out[0], out[1]
+
+
+def parse_sort(get: Any) -> str:
+    """Return the work list's order (``sort``, default newest); BadRequest if unknown."""
+    sort = get("sort") or "newest"
+    if sort not in SORTS:
+        raise BadRequest(f"sort must be one of {', '.join(SORTS)}",
+                         [detail("sort", f"got {sort!r}")])
+    return sort
 
 
 def parse_by(get: Any) -> str:
@@ -82,7 +92,7 @@ class CasesHandler(DeskMixin, StreamedBodyHandler):
 
     async def get(self) -> None:
         """Answer ``{"cases": [summary…], "total": N}`` (filters: status, overdue, agency,
-        area, category; limit, offset)."""
+        area, category, from/to or month (filed), q (words, id); sort; limit, offset)."""
         get = self.arg
         statuses = [s for s in (get("status") or "").split(",") if s]
         kind = self.core.kinds.get(self.kind)
@@ -90,8 +100,11 @@ class CasesHandler(DeskMixin, StreamedBodyHandler):
         if bad:
             raise BadRequest(f"unknown status {', '.join(bad)}",
                              [detail("status", f"one of open, {', '.join(kind.statuses)}")])
+        start, end = parse_period(get, self.desk.tz)
         filters = {"status": statuses, "overdue": get("overdue") in ("1", "true"),
-                   "agency_id": get("agency"), "area": get("area"), "category": get("category")}
+                   "agency_id": get("agency"), "area": get("area"), "category": get("category"),
+                   "from": start, "to": end, "words": fold(get("q") or "").split()[:10],
+                   "sort": parse_sort(get)}
         limit = parse_int(get, "limit", 100, 1, 1000)
         offset = parse_int(get, "offset", 0, 0, 10**9)
         self.write_json(await self.desk.work_list(self.principal, self.kind, filters, limit,
