@@ -449,7 +449,7 @@ def _matches(case: Case, f: dict[str, Any], now: int) -> bool:
         return False
     if f.get("overdue") and not case.overdue(now):
         return False
-    for key in ("agency_id", "area", "category"):
+    for key in ("agency_id", "area", "category", "extension"):
         if f.get(key) and getattr(case, key) != f[key]:
             return False
     start, end = f.get("from"), f.get("to")

@@ -35,6 +35,8 @@ def _cases(plural: str) -> Operations:
                   body=JSON, ok=201),
                Op("get", "Danh sách việc / work list", STAFF,
                   (q("status"), q("overdue"), q("agency"), q("area"), q("category"),
+                   q("extension", {"type": "string", "enum": ["requested", "approved",
+                                                              "refused"]}),
                    *PERIOD, q("q"),
                    q("sort", {"type": "string", "enum": ["newest", "oldest", "deadline",
                                                          "overdue", "updated"]}),
