@@ -28,7 +28,7 @@ from server.features.reports import kpis
 from server.features.reports.attributes import check_attributes
 from server.features.reports.casebook import CASE_KINDS, DONE, Case, CaseBook, load_book
 from server.features.reports.lifecycle import (ACTIONS, CITIZEN, HOUR_US, SYSTEM, Action, Lifecycle,
-                                      TransitionIn, actions_for, parse_transition)
+                                      TransitionIn, open_now, parse_transition)
 from server.features.reports.tokens import CitizenTokens, load_secret_key
 from server.core.service import EventService, IntakeStage, Proceed
 from server.store import AppendResult, AuditEntry, EventQuery
@@ -329,7 +329,7 @@ class ReportDesk(StoreFollower[CaseBook], IntakeStage):
         case = self._visible(case_id, principal)
         ev = await self._load(case.id)
         mine = self.can_act(principal, case)
-        actions = [a for a in actions_for(case.kind, case.status, principal.role) if mine]
+        actions = open_now(ev, principal.role) if mine else []
         out = {"case": self.render(ev, principal), "actions": actions}
         if principal.role != CITIZEN:
             out["history"] = [a.to_json(self.tz) for a in await self.core.history(case.id)]

@@ -116,6 +116,20 @@ def actions_for(kind: str, status: str, role: str) -> list[str]:
     return TABLE.allowed(kind, status, role)
 
 
+def open_now(event: dict[str, Any], role: str) -> list[str]:
+    """Return the actions ``role`` may take on ``event`` now: the table's, less those its state
+    rules out (hide a hidden case, decide an extension nobody asked for, ask twice)."""
+    case = event["props"].get("case") or {}
+    extension = (case.get("extension") or {}).get("state")
+    hidden = bool(case.get("hidden"))
+    ruled_out = {"hide" if hidden else "unhide"}
+    if extension == "requested":
+        ruled_out.add("request_extension")
+    else:
+        ruled_out |= {"approve_extension", "refuse_extension"}
+    return [a for a in actions_for(event["kind"], event["status"], role) if a not in ruled_out]
+
+
 def classify(resolved_at: int, due_original: int | None, deadline: int | None,
              extension: str | None) -> str:
     """Return ``on_time``, ``late_extended`` (after the first deadline, within an approved

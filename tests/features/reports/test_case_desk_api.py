@@ -125,3 +125,25 @@ def test_acting_on_a_case_that_moved_on_is_refused_and_changes_nothing(server):
     now = http("GET", f"{server.url}/api/v1/reports/{case['id']}", token=agency).body
     assert now["case"]["status"] == "accepted"
     assert [e["action"] for e in now["history"]][-1] == "accept"
+
+
+def test_the_case_offers_only_the_actions_open_now(server):
+    case = _filed(server, server.token("public"))
+    unit = case["agency_id"]
+    agency, operator = server.token("agency", unit), server.token("operator")
+
+    def offered(token: str) -> list[str]:
+        res = http("GET", f"{server.url}/api/v1/reports/{case['id']}", token=token)
+        return res.body["actions"]
+
+    assert "hide" in offered(operator) and "unhide" not in offered(operator)
+    assert act(server, case["id"], "hide", operator, reason="spam").status == 200
+    assert "unhide" in offered(operator) and "hide" not in offered(operator)
+    assert act(server, case["id"], "accept", agency).status == 200
+    assert "request_extension" in offered(agency)
+    assert act(server, case["id"], "request_extension", agency, hours=12, reason="x").status == 200
+    assert "request_extension" not in offered(agency)
+    supervisor = server.token("supervisor")
+    assert {"approve_extension", "refuse_extension"} <= set(offered(supervisor))
+    assert act(server, case["id"], "approve_extension", supervisor).status == 200
+    assert not {"approve_extension", "refuse_extension"} & set(offered(supervisor))
