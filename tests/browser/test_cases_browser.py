@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from pathlib import Path
 
 import pytest
 
@@ -22,7 +21,6 @@ from tests.helpers.people import PASSWORD, add_user, sign_in
 READY = "() => window.iocCases && iocCases.ready"
 TABLET = {"width": 1280, "height": 800}
 FAR = (16.4420, 107.6200)  # in the centre, away from the default report point
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 #: What must never be on screen: a snake_case or dotted code.
 RAW_CODE = re.compile(r"\b[a-z]+_[a-z_]+\b|\b[a-z]+\.[a-z_]+\b")
 
@@ -124,7 +122,7 @@ def test_an_agency_clerk_accepts_then_resolves_and_a_stale_page_changes_nothing(
                     token=server.token("agency", unit)).body["actions"])
     page.wait_for_function("() => iocCases.detail.map && iocCases.detail.map.renders > 0")
     _no_raw_code(page)
-    screenshot(page, "cases-agency", SHOTS)
+    screenshot(page, "cases-agency")
 
     # someone else accepts while this page has the dialog open: 409, nothing changes
     page.click("#d-actions [data-action=accept]")
@@ -199,7 +197,7 @@ def test_a_supervisor_approves_an_extension_from_the_units_view(server, desk):
     page.wait_for_selector(f"#cases-table tr[data-id='{case['id']}']")
     _open_case(page, case["id"])
     assert "Chờ xe chuyên dụng" in page.text_content("#d-facts")
-    screenshot(page, "cases-supervisor", SHOTS)
+    screenshot(page, "cases-supervisor")
     _act(page, "approve_extension")
     page.wait_for_selector("#d-facts dd:has-text('đã duyệt')")
     stored = http("GET", f"{server.url}/api/v1/reports/{case['id']}",
@@ -234,7 +232,7 @@ def test_an_operator_merges_a_duplicate_and_hides_an_abusive_report(server, desk
     assert "Điều hành viên Minh" in page.text_content("#d-history")
     feed = http("GET", server.url + "/api/v1/public/reports").body["cases"]
     assert abuse["id"] not in [c["id"] for c in feed]
-    screenshot(page, "cases-operator", SHOTS)
+    screenshot(page, "cases-operator")
     _no_raw_code(page)
     _clean(page, watch)
 
