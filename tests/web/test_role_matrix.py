@@ -114,6 +114,11 @@ MATRIX: list[tuple[str, str, object, str | By]] = [
     ("GET", "/api/v1/reports/{b}", None, "22424241"),
     ("POST", "/api/v1/reports/{b}/transitions", {"action": "resolve", "reason": "x"},
      "A3434341"),
+    # the IOC's triage on the agency's own case (MANAGERS; the agency may not; each request
+    # lacks what it needs, so it changes nothing): merge, hide, correct the place
+    *[("POST", "/api/v1/reports/{a}/transitions", body, "AA3A4341")
+      for body in ({"action": "merge", "duplicate_of": ZERO_ID}, {"action": "hide"},
+                   {"action": "relocate"})],
     ("POST", "/api/v1/reports", {"category": "environment.waste", "lat": CENTRE[0],
                                  "lon": CENTRE[1]}, By("events.post_citizen", "A")),
     ("GET", "/api/v1/questions", None, By("reports.read")),

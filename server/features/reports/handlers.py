@@ -16,7 +16,8 @@ from server.core.timefmt import parse_rfc3339
 from server.features.media.handlers import UploadHandler
 from server.features.media.service import Accepted, MediaService
 from server.features.reports import kpis
-from server.features.reports.desk import ReportDesk
+from server.features.reports.casebook import fold
+from server.features.reports.desk import SORTS, ReportDesk
 from server.features.reports.lifecycle import ACTIONS
 from server.web.base import BaseHandler
 
@@ -43,6 +44,31 @@ def parse_period(get: Any, tz: Any) -> tuple[int | None, int | None]:
             raise BadRequest(f"{name} must be RFC 3339 with an offset",
                              [detail(name, f"got {raw!r}")]) from None
     return out[0], out[1]
+
+
+def parse_filters(get: Any, known: Any, tz: Any) -> dict[str, Any]:
+    """Return the work list's filters from the query (``known``: the kind's statuses):
+    ``{status, overdue, agency_id, area, category, extension, from, to, words, sort}``;
+    BadRequest for an unknown status, order or date."""
+    statuses = [s for s in (get("status") or "").split(",") if s]
+    bad = [s for s in statuses if s != "open" and s not in known]
+    if bad:
+        raise BadRequest(f"unknown status {', '.join(bad)}",
+                         [detail("status", f"one of open, {', '.join(known)}")])
+    start, end = parse_period(get, tz)
+    return {"status": statuses, "overdue": get("overdue") in ("1", "true"),
+            "agency_id": get("agency"), "area": get("area"), "category": get("category"),
+            "extension": get("extension"), "from": start, "to": end,
+            "words": fold(get("q") or "").split()[:10], "sort": parse_sort(get)}
+
+
+def parse_sort(get: Any) -> str:
+    """Return the work list's order (``sort``, default newest); BadRequest if unknown."""
+    sort = get("sort") or "newest"
+    if sort not in SORTS:
+        raise BadRequest(f"sort must be one of {', '.join(SORTS)}",
+                         [detail("sort", f"got {sort!r}")])
+    return sort
 
 
 def parse_by(get: Any) -> str:
@@ -131,16 +157,10 @@ class CasesHandler(DeskMixin, UploadHandler):
 
     async def get(self) -> None:
         """Answer ``{"cases": [summary…], "total": N}`` (filters: status, overdue, agency,
-        area, category; limit, offset)."""
+        area, category, extension (requested, approved, refused), from/to or month (filed), q
+        (words, id); sort; limit, offset)."""
         get = self.arg
-        statuses = [s for s in (get("status") or "").split(",") if s]
-        kind = self.core.kinds.get(self.kind)
-        bad = [s for s in statuses if s != "open" and s not in kind.statuses]
-        if bad:
-            raise BadRequest(f"unknown status {', '.join(bad)}",
-                             [detail("status", f"one of open, {', '.join(kind.statuses)}")])
-        filters = {"status": statuses, "overdue": get("overdue") in ("1", "true"),
-                   "agency_id": get("agency"), "area": get("area"), "category": get("category")}
+        filters = parse_filters(get, self.core.kinds.get(self.kind).statuses, self.desk.tz)
         limit = parse_int(get, "limit", 100, 1, 1000)
         offset = parse_int(get, "offset", 0, 0, 10**9)
         self.write_json(await self.desk.work_list(self.principal, self.kind, filters, limit,
