@@ -10,6 +10,8 @@ and kiosk credentials, revocation, and the audit trail export::
 """
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.core import policy
@@ -92,7 +94,7 @@ class AuditHandler(BaseHandler):
         self.set_header("Content-Type", CONTENT_TYPES[fmt])
         self.set_header("Cache-Control", "no-store")
         if fmt == "csv":
-            name = f"audit-{actor or 'all'}.csv".replace(":", "_")
+            name = "audit-" + re.sub(r"[^A-Za-z0-9._-]", "_", actor or "all")[:60] + ".csv"
             self.set_header("Content-Disposition", f'attachment; filename="{name}"')
         rows = iter_audit(self.core.store, since)
         if actor:

@@ -98,9 +98,9 @@ MATRIX: list[tuple[str, str, object, str | By]] = [
     ("GET", "/auth/me", None, "22222222"),
     ("POST", "/auth/login", {}, "--------"),
     ("POST", "/auth/password", {}, "--------"),
-    ("POST", "/auth/logout", None, "11111111"),
+    ("POST", "/auth/logout", None, "11111111"),  # a token is no session (see the session test)
     ("GET", "/auth/oidc/start", None, "44444444"),  # sign-on is off on this server
-    ("GET", "/auth/oidc/callback", None, "--------"),  # a redirect to /login, whoever calls  # a token is no session (see the session test)
+    ("GET", "/auth/oidc/callback", None, "--------"),  # a redirect to /login, whoever calls
     ("GET", "/api/v1/users", None, By("users.manage")),
     ("GET", "/api/v1/notifications", None, By("notifications.read")),
     ("POST", "/api/v1/users", {}, By("users.manage", "A")),
