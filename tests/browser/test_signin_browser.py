@@ -16,6 +16,7 @@ import pytest
 
 from tests.helpers import ServerProcess, http, ioc_command
 from tests.helpers.browser import Watch, wait_wall_ready
+from tests.helpers.dispatch import KIM_TRA, desk
 from tests.helpers.nodes import free_port
 from tests.helpers.oidc import CLIENT_ID, CLIENT_SECRET, oidc_provider
 from tests.helpers.people import add_user
@@ -63,6 +64,11 @@ def contexts(browser):
     yield new
     for context in made:
         context.close()
+
+
+def stored_calls(server) -> list[dict]:  # noqa: ANN001 - a ServerThread
+    """Return the calls the server holds."""
+    return list(desk(server).book.calls.values())
 
 
 def sign_in(page, username: str, password: str = PASSWORD) -> None:
@@ -332,3 +338,27 @@ def test_the_province_sign_on_button_goes_through_the_provider_and_back(make_ser
         provider_sign_in(other, "dung")
         other.wait_for_selector("#message[data-code=oidc-role]")
         assert "chưa được cấp vai trò" in other.text_content("#message")
+
+
+def test_a_call_queued_on_the_session_is_sent_once_after_a_reload(server, contexts):
+    add_user(server, "thao.dang", "operator", PASSWORD, name="Đặng Thảo")
+    _, page, _ = contexts(server.url, permissions=["geolocation"],
+                          geolocation={"latitude": KIM_TRA[0], "longitude": KIM_TRA[1]})
+    page.goto(f"{server.url}/login?next=/hotline")
+    sign_in(page, "thao.dang")
+    page.wait_for_function(HOTLINE_READY, timeout=20_000)
+    page.route("**/api/v1/calls", lambda route: route.abort("internetdisconnected"))
+    page.locator("#locate").click()
+    page.wait_for_function(
+        "() => document.getElementById('where').textContent.includes('thiết bị')")
+    page.locator("#phone").fill("0905 444 555")
+    page.keyboard.press("Alt+4")  # trapped
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#queued[data-count='1']")
+    assert stored_calls(server) == []
+    page.unroute("**/api/v1/calls")
+    page.reload()  # the entry waits in this tab's storage; the page knows no CSRF token yet
+    page.wait_for_function(HOTLINE_READY, timeout=20_000)
+    page.wait_for_selector("#queued", state="hidden", timeout=15_000)
+    [call] = stored_calls(server)
+    assert call["props"]["phone"] == "0905 444 555"
