@@ -142,15 +142,26 @@ def test_a_person_disabled_by_the_admin_is_signed_out_at_once(server, contexts):
 
 
 def test_a_kiosk_wall_comes_back_by_itself_and_leaves_when_revoked(server, contexts):
-    admin = server.token("admin")
-    made = http("POST", server.url + "/api/v1/tokens",
-                {"role": "wall", "label": "Phòng họp tầng 2", "kiosk": True}, admin)
-    assert made.status == 201, made.body
-    secret, url = made.body["secret"], made.body["kiosk_url"]
-    assert url == f"/wall#kiosk={secret}"
+    _, admin, _ = contexts(server.url)  # the admin page on an admin token this time
+    admin.goto(f"{server.url}/admin#token={server.token('admin')}")
+    admin.wait_for_function(ADMIN_READY, timeout=20_000)
+    admin.fill("#t-label", "Trạm đo mưa Kim Long")
+    admin.select_option("#t-role", "operator")
+    admin.click("#t-add")
+    machine = admin.input_value("[data-kind=token] input")
+    assert http("GET", server.url + "/api/v1/calls", token=machine).status == 200
+    admin.fill("#t-label", "Phòng họp tầng 2")
+    admin.check("#t-kiosk")
+    assert admin.is_disabled("#t-role") and admin.input_value("#t-role") == "wall"
+    admin.click("#t-add")
+    link = admin.input_value("[data-kind=kiosk] input")
+    assert link.startswith(f"{server.url}/wall#kiosk=ioc_"), link
+    secret = link.split("#kiosk=")[1]
+    row = admin.locator("#tokens-table tr[data-kind=kiosk]")
+    assert "Phòng họp tầng 2" in row.text_content() and "Màn hình kiosk" in row.text_content()
 
     first, wall, _ = contexts(server.url)
-    wall.goto(server.url + url)
+    wall.goto(link)
     wait_wall_ready(wall)
     assert "kiosk" not in wall.url and secret not in wall.url
     assert wall.evaluate(STORED) == [None, secret]
@@ -165,8 +176,10 @@ def test_a_kiosk_wall_comes_back_by_itself_and_leaves_when_revoked(server, conte
     assert again.url.endswith("/wall?cycle=0")
     assert not any(secret in u for u in traffic.urls + traffic.sockets)
 
-    token_id = made.body["token"]["id"]
-    assert http("DELETE", f"{server.url}/api/v1/tokens/{token_id}", token=admin).status == 200
+    row.locator("[data-action=revoke]").click()
+    assert "Phòng họp tầng 2" in admin.text_content("#confirm-text")
+    admin.click("#confirm-ok")
+    admin.wait_for_selector("#tokens-table tr[data-kind=kiosk][data-state=revoked]")
     again.wait_for_selector("#ended", timeout=10_000)
     again.wait_for_url(re.compile(r"/login\?next="), timeout=10_000)
     assert again.evaluate(STORED) == [None, None]
@@ -246,6 +259,9 @@ def test_the_sign_in_page_says_what_went_wrong_and_follows_only_this_sites_paths
     assert "Sai tên đăng nhập hoặc mật khẩu" in page.text_content("#message")
     sign_in(page, "an.pham")
     page.wait_for_url(re.compile(r"/hotline$"))  # the home page, not the other site
+    page.goto(f"{server.url}/admin")
+    page.wait_for_selector("#denied")  # an operator: the page says it is for administrators
+    assert page.is_hidden(".sections")
 
     page.goto(f"{server.url}/login?next=/wall%3Fcycle%3D0")
     page.wait_for_url(re.compile(r"/wall\?cycle=0$"))  # signed in already: straight there
