@@ -159,6 +159,7 @@ async def _serve(settings: Settings, demo: bool, scenario_name: str | None, spee
     core = build_core(settings, features, ScaledClock(speed)) if scaled else None
     server = await start_server(settings, core, sockets, features)
     click.echo(f"Huế IOC đang chạy / running at {server.url}  (store: {_safe(settings.db)})")
+    await _first_admin(server, demo)
     tasks = []
     if player is not None:
         tasks.append(asyncio.create_task(_demo(server, player)))
@@ -168,6 +169,29 @@ async def _serve(settings: Settings, demo: bool, scenario_name: str | None, spee
         for t in tasks:
             t.cancel()
         await server.stop()
+
+
+async def _first_admin(server, demo: bool) -> None:  # noqa: ANN001
+    """While no administrator can sign in, say how to make the first one: with ``demo`` (a
+    laptop's ``make run``), a one-time link to set the password of person ``admin``; otherwise
+    the command (a server's output may end up in a log, and a link is a secret)."""
+    people = server.features.get("people").people
+    if await people.an_admin_can_sign_in():
+        return
+    if not demo:
+        click.echo("  Chưa có quản trị viên / no administrator yet: "
+                   "ioc users add admin --role admin")
+        return
+    link = await people.first_admin_link()
+    click.echo(f"\n  Đặt mật khẩu quản trị (dùng một lần) / set the admin password (one-time):"
+               f"\n  {_base(server)}{link}\n  rồi đăng nhập / then sign in: "
+               f"{_base(server)}/login  (tên / username: admin)")
+
+
+def _base(server) -> str:  # noqa: ANN001
+    """Return ``http://HOST:PORT`` of ``server`` (a wildcard host: 127.0.0.1)."""
+    host = server.core.settings.host
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{server.port}"
 
 
 def _demo_player(scenario: str | None, speed: float) -> DemoPlayer:
@@ -182,9 +206,7 @@ def _demo_player(scenario: str | None, speed: float) -> DemoPlayer:
 
 async def _demo(server, player: DemoPlayer) -> None:  # noqa: ANN001
     """Print the demo URLs with fresh tokens, then let ``player`` play into ``server``."""
-    core = server.core
-    host = "127.0.0.1" if core.settings.host in ("0.0.0.0", "") else core.settings.host
-    base = f"http://{host}:{server.port}"
+    base = _base(server)
     tokens = await _demo_tokens(server)
     click.echo("\n  Màn hình tường / Map wall:\n"
                f"  {base}/wall#token={tokens['wall']}\n"

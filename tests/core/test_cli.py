@@ -46,6 +46,13 @@ def test_demo_prints_wall_url_and_streams_reports(tmp_path):
         assert len(units) == 18 and all(u["props"]["illustrative"] for u in units)
         mine = http("GET", demo.url + "/api/v1/units/me", token=tablet).body
         assert mine["unit"]["props"]["unit_id"] == "qs-xuong-01" and mine["calls"] == []
+        link = demo.wait_for(r"(http://\S+/password#code=\S+)")  # the first administrator
+        code, password = link.split("#code=")[1], "Thừa Thiên Huế 2025"
+        assert http("POST", demo.url + "/auth/password",
+                    {"code": code, "password": password}).body == {"username": "admin"}
+        signed = http("POST", demo.url + "/auth/login", {"username": "admin",
+                                                         "password": password})
+        assert signed.status == 200 and signed.body["home"] == "/admin"
     finally:
         demo.stop()
 

@@ -68,6 +68,8 @@ def users_add(username: str, role: str, name: str | None, agency_id: str | None,
     async def work(people: Any) -> str:
         doc = {"username": username, "name": name or username, "role": role,
                "agency_id": agency_id, "unit_id": unit_id}
+        if password is not None:
+            people.check_strength(password)  # before anything is stored
         person, link = await people.add(doc, _cli_admin())
         if password is None:
             return link

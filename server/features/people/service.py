@@ -66,6 +66,22 @@ class People:
         docs = await self.core.read(self.core.store.records, PERSON)
         return {a: docs[a]["name"] for a in actors if a in docs}
 
+    async def an_admin_can_sign_in(self) -> bool:
+        """Return True when an enabled administrator has a password or signs on."""
+        docs = await self.core.read(self.core.store.records, PERSON)
+        return any(p.role == "admin" and p.enabled and (p.password or p.source != "local")
+                   for p in map(Person.of, docs.values()))
+
+    async def first_admin_link(self) -> str:
+        """Add person ``admin`` (role admin) unless there is one; return a new one-time
+        set-password link of theirs."""
+        system = Principal("system", "admin")
+        if await self.get("admin") is None:
+            _, link = await self.add({"username": "admin", "name": "Quản trị viên",
+                                      "role": "admin"}, system)
+            return link
+        return await self.reset("admin", system)
+
     # -- the admin's changes --------------------------------------------------------------------
     async def add(self, doc: Any, by: Principal) -> tuple[Person, str]:
         """Add a person from ``doc`` (``PersonIn``); return (person, one-time set-password

@@ -279,3 +279,27 @@ def test_the_session_cookie_opens_the_websocket_and_sign_out_closes_it(make_serv
         ws.send('{"op":"subscribe","layers":["reports"],"since":0}')
         frame = recv_json(ws)
         assert frame["op"] == "error" and frame["error"]["code"] == "unauthorized"
+
+
+def test_the_whole_round_on_both_stores(any_server):
+    """Add, set the password, sign in, act, disable (signed out), enable, reset: on SQLite and
+    on PostGIS alike."""
+    srv = any_server
+    add_user(srv, "lan.admin", "admin")
+    admin = sign_in(srv, "lan.admin")
+    res = admin.http("POST", "/api/v1/users", {"username": "binh.op", "name": "Bình",
+                                               "role": "operator"})
+    assert res.status == 201, res.body
+    code = res.body["set_password_url"].split("code=", 1)[1]
+    assert srv.http("POST", srv.url + "/auth/password",
+                    {"code": code, "password": PASSWORD}).status == 200
+    operator = sign_in(srv, "binh.op")
+    assert operator.http("GET", "/api/v1/calls").status == 200
+    assert admin.http("PATCH", "/api/v1/users/binh.op", {"enabled": False}).status == 200
+    assert operator.http("GET", "/api/v1/calls").status == 401
+    assert admin.http("PATCH", "/api/v1/users/binh.op", {"enabled": True}).status == 200
+    assert sign_in(srv, "binh.op").http("GET", "/api/v1/calls").status == 200
+    assert admin.http("POST", "/api/v1/users/binh.op/reset").status == 200
+    assert _login(srv, "binh.op", PASSWORD).status == 401
+    listed = {u["username"]: u for u in admin.http("GET", "/api/v1/users").body["users"]}
+    assert listed["binh.op"]["last_sign_in"] and listed["binh.op"]["has_password"] is False
