@@ -218,6 +218,8 @@ def test_the_admin_adds_a_person_whose_link_sets_a_password_and_signs_them_in(se
     hoa.click("#submit")
     hoa.wait_for_selector("#message[data-code=done]")
     hoa.wait_for_url(re.compile(r"/login$"), timeout=10_000)
+    hoa.wait_for_function(LOGIN_READY)
+    assert hoa.input_value("#username") == "hoa.nguyen"  # filled in from the password page
     sign_in(hoa, "hoa.nguyen", "Cau-Truong-Tien-6-vai")
     hoa.wait_for_url(re.compile(r"/hotline$"))
     hoa.wait_for_function(HOTLINE_READY, timeout=20_000)

@@ -46,6 +46,12 @@ class Login {
       this.message.show(known ? "oidc-" + reason : "oidc", known ? WORDS[reason] : WORDS.oidc);
     }
     this.el("login-form").addEventListener("submit", (e) => { e.preventDefault(); this.submit(); });
+    const known = sessionStorage.getItem("ioc-login-username");  // a password just set
+    if (known) {
+      sessionStorage.removeItem("ioc-login-username");
+      this.el("username").value = known;
+      this.el("password").focus();
+    }
     let me = null;
     try {
       me = await this.api.get("/auth/me");
