@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.helpers import ServerProcess, http, ioc_command
-from tests.helpers.browser import Watch, wait_wall_ready
+from tests.helpers.browser import Watch, screenshot, wait_wall_ready
 from tests.helpers.dispatch import KIM_TRA, desk
 from tests.helpers.nodes import free_port
 from tests.helpers.oidc import CLIENT_ID, CLIENT_SECRET, oidc_provider
@@ -181,6 +181,7 @@ def test_a_kiosk_wall_comes_back_by_itself_and_leaves_when_revoked(server, conte
     admin.click("#confirm-ok")
     admin.wait_for_selector("#tokens-table tr[data-kind=kiosk][data-state=revoked]")
     again.wait_for_selector("#ended", timeout=10_000)
+    screenshot(again, "wall-kiosk-revoked")
     again.wait_for_url(re.compile(r"/login\?next="), timeout=10_000)
     assert again.evaluate(STORED) == [None, None]
     assert watch.page_errors == []
