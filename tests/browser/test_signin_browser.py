@@ -15,7 +15,8 @@ from urllib.parse import quote
 import pytest
 
 from tests.helpers import ServerProcess, http, ioc_command
-from tests.helpers.browser import Watch, wait_wall_ready
+from tests.helpers.browser import Watch, screenshot, wait_wall_ready
+from tests.helpers.dispatch import KIM_TRA, desk
 from tests.helpers.nodes import free_port
 from tests.helpers.oidc import CLIENT_ID, CLIENT_SECRET, oidc_provider
 from tests.helpers.people import add_user
@@ -63,6 +64,11 @@ def contexts(browser):
     yield new
     for context in made:
         context.close()
+
+
+def stored_calls(server) -> list[dict]:  # noqa: ANN001 - a ServerThread
+    """Return the calls the server holds."""
+    return list(desk(server).book.calls.values())
 
 
 def sign_in(page, username: str, password: str = PASSWORD) -> None:
@@ -136,15 +142,26 @@ def test_a_person_disabled_by_the_admin_is_signed_out_at_once(server, contexts):
 
 
 def test_a_kiosk_wall_comes_back_by_itself_and_leaves_when_revoked(server, contexts):
-    admin = server.token("admin")
-    made = http("POST", server.url + "/api/v1/tokens",
-                {"role": "wall", "label": "Phòng họp tầng 2", "kiosk": True}, admin)
-    assert made.status == 201, made.body
-    secret, url = made.body["secret"], made.body["kiosk_url"]
-    assert url == f"/wall#kiosk={secret}"
+    _, admin, _ = contexts(server.url)  # the admin page on an admin token this time
+    admin.goto(f"{server.url}/admin#token={server.token('admin')}")
+    admin.wait_for_function(ADMIN_READY, timeout=20_000)
+    admin.fill("#t-label", "Trạm đo mưa Kim Long")
+    admin.select_option("#t-role", "operator")
+    admin.click("#t-add")
+    machine = admin.input_value("[data-kind=token] input")
+    assert http("GET", server.url + "/api/v1/calls", token=machine).status == 200
+    admin.fill("#t-label", "Phòng họp tầng 2")
+    admin.check("#t-kiosk")
+    assert admin.is_disabled("#t-role") and admin.input_value("#t-role") == "wall"
+    admin.click("#t-add")
+    link = admin.input_value("[data-kind=kiosk] input")
+    assert link.startswith(f"{server.url}/wall#kiosk=ioc_"), link
+    secret = link.split("#kiosk=")[1]
+    row = admin.locator("#tokens-table tr[data-kind=kiosk]")
+    assert "Phòng họp tầng 2" in row.text_content() and "Màn hình kiosk" in row.text_content()
 
     first, wall, _ = contexts(server.url)
-    wall.goto(server.url + url)
+    wall.goto(link)
     wait_wall_ready(wall)
     assert "kiosk" not in wall.url and secret not in wall.url
     assert wall.evaluate(STORED) == [None, secret]
@@ -159,9 +176,12 @@ def test_a_kiosk_wall_comes_back_by_itself_and_leaves_when_revoked(server, conte
     assert again.url.endswith("/wall?cycle=0")
     assert not any(secret in u for u in traffic.urls + traffic.sockets)
 
-    token_id = made.body["token"]["id"]
-    assert http("DELETE", f"{server.url}/api/v1/tokens/{token_id}", token=admin).status == 200
+    row.locator("[data-action=revoke]").click()
+    assert "Phòng họp tầng 2" in admin.text_content("#confirm-text")
+    admin.click("#confirm-ok")
+    admin.wait_for_selector("#tokens-table tr[data-kind=kiosk][data-state=revoked]")
     again.wait_for_selector("#ended", timeout=10_000)
+    screenshot(again, "wall-kiosk-revoked")
     again.wait_for_url(re.compile(r"/login\?next="), timeout=10_000)
     assert again.evaluate(STORED) == [None, None]
     assert watch.page_errors == []
@@ -199,6 +219,8 @@ def test_the_admin_adds_a_person_whose_link_sets_a_password_and_signs_them_in(se
     hoa.click("#submit")
     hoa.wait_for_selector("#message[data-code=done]")
     hoa.wait_for_url(re.compile(r"/login$"), timeout=10_000)
+    hoa.wait_for_function(LOGIN_READY)
+    assert hoa.input_value("#username") == "hoa.nguyen"  # filled in from the password page
     sign_in(hoa, "hoa.nguyen", "Cau-Truong-Tien-6-vai")
     hoa.wait_for_url(re.compile(r"/hotline$"))
     hoa.wait_for_function(HOTLINE_READY, timeout=20_000)
@@ -240,6 +262,9 @@ def test_the_sign_in_page_says_what_went_wrong_and_follows_only_this_sites_paths
     assert "Sai tên đăng nhập hoặc mật khẩu" in page.text_content("#message")
     sign_in(page, "an.pham")
     page.wait_for_url(re.compile(r"/hotline$"))  # the home page, not the other site
+    page.goto(f"{server.url}/admin")
+    page.wait_for_selector("#denied")  # an operator: the page says it is for administrators
+    assert page.is_hidden(".sections")
 
     page.goto(f"{server.url}/login?next=/wall%3Fcycle%3D0")
     page.wait_for_url(re.compile(r"/wall\?cycle=0$"))  # signed in already: straight there
@@ -332,3 +357,27 @@ def test_the_province_sign_on_button_goes_through_the_provider_and_back(make_ser
         provider_sign_in(other, "dung")
         other.wait_for_selector("#message[data-code=oidc-role]")
         assert "chưa được cấp vai trò" in other.text_content("#message")
+
+
+def test_a_call_queued_on_the_session_is_sent_once_after_a_reload(server, contexts):
+    add_user(server, "thao.dang", "operator", PASSWORD, name="Đặng Thảo")
+    _, page, _ = contexts(server.url, permissions=["geolocation"],
+                          geolocation={"latitude": KIM_TRA[0], "longitude": KIM_TRA[1]})
+    page.goto(f"{server.url}/login?next=/hotline")
+    sign_in(page, "thao.dang")
+    page.wait_for_function(HOTLINE_READY, timeout=20_000)
+    page.route("**/api/v1/calls", lambda route: route.abort("internetdisconnected"))
+    page.locator("#locate").click()
+    page.wait_for_function(
+        "() => document.getElementById('where').textContent.includes('thiết bị')")
+    page.locator("#phone").fill("0905 444 555")
+    page.keyboard.press("Alt+4")  # trapped
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#queued[data-count='1']")
+    assert stored_calls(server) == []
+    page.unroute("**/api/v1/calls")
+    page.reload()  # the entry waits in this tab's storage; the page knows no CSRF token yet
+    page.wait_for_function(HOTLINE_READY, timeout=20_000)
+    page.wait_for_selector("#queued", state="hidden", timeout=15_000)
+    [call] = stored_calls(server)
+    assert call["props"]["phone"] == "0905 444 555"

@@ -31,17 +31,32 @@ export class Api {
   }
 
   // The headers that say who is asking: the bearer token, or the CSRF token of the session.
-  credentials(method) {
+  async credentials(method) {
     if (this.token) return { Authorization: "Bearer " + this.token };
-    return UNSAFE.has(method) && this.csrf ? { "X-CSRF-Token": this.csrf } : {};
+    if (!UNSAFE.has(method)) return {};
+    const csrf = this.csrf || await this.sessionCsrf();
+    return csrf ? { "X-CSRF-Token": csrf } : {};
+  }
+
+  // The session's CSRF token from GET /auth/me, asked once, for a change sent before the page
+  // set api.csrf (an outbox sending what waited across a reload); null when not signed in.
+  sessionCsrf() {
+    if (!this.csrfLoad) {
+      this.csrfLoad = fetch("/auth/me", { cache: "no-store", credentials: "same-origin" })
+        .then((res) => (res.ok ? res.json() : {}))
+        .then((me) => { this.csrf = this.csrf || me.csrf || null; return this.csrf; })
+        .catch(() => { this.csrfLoad = null; return null; });  // ask again next time
+    }
+    return this.csrfLoad;
   }
 
   // request("POST", "/api/v1/events", {body, headers}) → {status, headers, body}; throws ApiError.
   async request(method, path, { body, headers = {}, timeoutMs = this.timeoutMs, as = "json" } = {}) {
+    const who = await this.credentials(method);
     const ctrl = new AbortController();
     const timer = setTimeout(() => ctrl.abort(), timeoutMs);
     const t0 = performance.now();
-    const init = { method, headers: { ...this.credentials(method), ...headers }, signal: ctrl.signal,
+    const init = { method, headers: { ...who, ...headers }, signal: ctrl.signal,
                    cache: "no-store", credentials: "same-origin" };
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";

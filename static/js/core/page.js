@@ -15,6 +15,7 @@ import { h, showError } from "./dom.js";
 import { forgetToken } from "./token.js";
 
 const ENDED_MS = 3000;
+const RETRY_MS = [1000, 2000, 5000, 10000, 30000];
 const SIGN_OUT = { vi: "Đăng xuất", en: "Sign out" };
 
 // The sign-in page's address that comes back here (or to `next`) once signed in.
@@ -25,12 +26,7 @@ export function loginUrl(next = location.pathname + location.search) {
 export async function authenticate(page) {
   page.api.onSignedOut = () => sessionEnded(page.i18n);
   if (page.token) return { via: "token", user: null };
-  let me = null;
-  try {
-    me = await page.api.get("/auth/me");
-  } catch (err) {
-    if (err.status === 0) throw err;  // the server cannot be reached: say so, do not bounce
-  }
+  const me = await whoAmI(page.api);
   if (!me || !me.signed_in) {
     location.replace(loginUrl());
     return null;
@@ -38,6 +34,23 @@ export async function authenticate(page) {
   page.api.csrf = me.csrf;
   page.me = me;
   return me;
+}
+
+// GET /auth/me; while the server cannot answer (no link, 5xx: its database away) say so and
+// ask again (1 s … 30 s) rather than send a signed-in wall to the sign-in page. Null on a
+// refusal.
+async function whoAmI(api) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const me = await api.get("/auth/me");
+      if (attempt) showError("");
+      return me;
+    } catch (err) {
+      if (err.status !== 0 && err.status < 500) return null;
+      showError("Chưa kết nối được máy chủ, đang thử lại… / Cannot reach the server, retrying…");
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]));
+    }
+  }
 }
 
 export async function mountHeader(page, { conn = "conn", lang = "lang", onLang = () => {} } = {}) {

@@ -59,7 +59,7 @@ export class EventStream extends EventTarget {
     } else if (frame.op === "events") {
       this.lastSeq = Math.max(this.lastSeq, frame.last_seq);
       this.dispatchEvent(new CustomEvent("events", { detail: { events: frame.events, lastSeq: frame.last_seq } }));
-    } else if (frame.op === "error") {
+    } else if (frame.op === "error" && frame.error.code !== "unauthorized") {  // "ended" follows
       this.dispatchEvent(new CustomEvent("error", { detail: { error: frame.error } }));
     }
   }

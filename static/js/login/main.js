@@ -18,8 +18,8 @@ const WORDS = {
             en: "Signing in with the province account was refused or cancelled. Try again if that was a mistake." },
   expired: { vi: "Lượt đăng nhập bằng tài khoản tỉnh đã hết hạn. Bấm nút SSO để thử lại.",
              en: "The province sign-in took too long or was already used. Press the SSO button to try again." },
-  role: { vi: "Tài khoản tỉnh của bạn chưa được cấp vai trò trong IOC. Liên hệ quản trị viên để được phân quyền.",
-          en: "Your province account has no IOC role yet. Ask the administrator to grant one." },
+  role: { vi: "Đăng nhập bằng tài khoản tỉnh được, nhưng tài khoản này chưa được cấp vai trò trong IOC. Liên hệ quản trị viên để được phân quyền.",
+          en: "Your province account signed in, but it has no IOC role yet. Ask the administrator to grant one." },
   disabled: { vi: "Tài khoản đã bị khoá. Liên hệ quản trị viên.", en: "This account is disabled. Ask the administrator." },
   unavailable: { vi: "Không kết nối được hệ thống đăng nhập của tỉnh. Thử lại sau ít phút, hoặc dùng tên đăng nhập và mật khẩu.",
                  en: "The province's sign-in service cannot be reached. Try again in a few minutes, or use your username and password." },
@@ -46,6 +46,12 @@ class Login {
       this.message.show(known ? "oidc-" + reason : "oidc", known ? WORDS[reason] : WORDS.oidc);
     }
     this.el("login-form").addEventListener("submit", (e) => { e.preventDefault(); this.submit(); });
+    const known = sessionStorage.getItem("ioc-login-username");  // a password just set
+    if (known) {
+      sessionStorage.removeItem("ioc-login-username");
+      this.el("username").value = known;
+      this.el("password").focus();
+    }
     let me = null;
     try {
       me = await this.api.get("/auth/me");

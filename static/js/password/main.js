@@ -74,6 +74,7 @@ class PasswordPage {
 
   finish(username) {
     sessionStorage.removeItem(KEY);
+    sessionStorage.setItem("ioc-login-username", username);  // the sign-in page fills it in
     this.done = true;
     this.message.show("done", { vi: `Đã lưu mật khẩu cho ${username}. Đang chuyển sang trang đăng nhập…`,
                                 en: `Password saved for ${username}. Going to the sign-in page…` }, true);
