@@ -21,8 +21,12 @@ export class ApiError extends Error {
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export class Api {
-  constructor({ token = null, connection = null, timeoutMs = 15000, slowMs = 3000, onSignedOut = null } = {}) {
+  // credentials: "omit" for a page that acts for no one (the citizens' /report): a staff
+  // session cookie in the same browser is then never sent with its requests.
+  constructor({ token = null, connection = null, timeoutMs = 15000, slowMs = 3000, onSignedOut = null,
+                credentials = "same-origin" } = {}) {
     this.token = token;
+    this.sendCookies = credentials;
     this.csrf = null;
     this.connection = connection;
     this.timeoutMs = timeoutMs;
@@ -42,7 +46,7 @@ export class Api {
     const timer = setTimeout(() => ctrl.abort(), timeoutMs);
     const t0 = performance.now();
     const init = { method, headers: { ...this.credentials(method), ...headers }, signal: ctrl.signal,
-                   cache: "no-store", credentials: "same-origin" };
+                   cache: "no-store", credentials: this.sendCookies };
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
