@@ -6,7 +6,7 @@ few flood calls logged and one assigned, the hotline page (a repeat caller being
 demo unit's tablet; and the wall during the ``flood_2025_11`` demo at the height of the flood
 (gauges, reservoirs, calls, flooded roads). Then the sign-in pages: the sign-in page, the
 set-password page of a one-time link, and the administration page (illustrative people, a kiosk
-and a machine token, a new person's one-time link shown).
+and a machine token, a new person's one-time link shown). Last, the citizens' page on a phone.
 
     python -m tools.screenshots [--out docs/screenshots]   (or: make screenshots)
 """
@@ -239,6 +239,34 @@ def shoot_admin(browser, url: str, out: Path) -> Path:  # noqa: ANN001
     return path
 
 
+def shoot_report(browser, url: str, out: Path, tmp: str) -> Path:  # noqa: ANN001
+    """The citizens' page on a phone (390×844, the location granted): a report typed, a photo
+    picked, the place taken from the phone and shown on the map; save a full-page PNG; return
+    its path."""
+    from PIL import Image
+    photo = Path(tmp) / "IMG_0001.jpg"
+    Image.new("RGB", (1200, 900), (120, 130, 110)).save(photo, "JPEG")
+    context, page, _ = open_page(browser, f"{url}/report", url, width=390, height=844,
+                                 permissions=["geolocation"], has_touch=True,
+                                 geolocation={"latitude": 16.4637, "longitude": 107.5909})
+    page.wait_for_function("() => window.iocReport && iocReport.ready", timeout=30_000)
+    page.select_option("#category", "environment.waste")
+    page.select_option("#attr-waste_type", "household")
+    page.fill("#text", "Rác tồn đọng ở đầu kiệt 3 ngày nay, bốc mùi")
+    page.set_input_files("#gallery", str(photo))
+    page.wait_for_selector("#photos li img")
+    page.click("#gps")
+    page.wait_for_function("() => Boolean(document.getElementById('where').dataset.commune)")
+    page.click("#pick")
+    page.wait_for_selector("#map svg path")
+    page.fill("#name", "Lê Văn Tám")
+    page.fill("#phone", "0905 765 432")
+    path = out / "report-phone.png"
+    page.screenshot(path=str(path), full_page=True)
+    context.close()
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start a demo server, take the screenshots, stop the server."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -276,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(shoot_login(browser, server.url, args.out))
                 print(shoot_password(browser, server.url, admin, args.out))
                 print(shoot_admin(browser, server.url, args.out))
+                print(shoot_report(browser, server.url, args.out, tmp))
                 print(shoot_flood(browser, args.out, tmp))
                 browser.close()
         finally:

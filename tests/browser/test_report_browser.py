@@ -10,7 +10,6 @@ citizen's name or phone."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -23,7 +22,6 @@ PHONE_SIZE = {"width": 390, "height": 844}
 HUE = {"latitude": 16.4637, "longitude": 107.5909}      # Thuận Hóa, the city centre
 DA_NANG = {"latitude": 16.0544, "longitude": 108.2022}  # outside Huế
 NAME, PHONE = "Lê Văn Tám", "0905 765 432"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 #: Every visible target too small for a finger: [id or class, width, height].
 SMALL_TARGETS = """() => [...document.querySelectorAll('button, a[href], select, textarea,'
     + ' input:not([type=checkbox]):not([type=radio]):not(.file-input), label.file, label.choice')]
@@ -97,7 +95,7 @@ def fill_report(page, category: str, text: str) -> None:
 
 def gps(page) -> None:
     page.locator("#gps").click()
-    page.wait_for_function("() => document.getElementById('where').dataset.commune !== ''")
+    page.wait_for_function("() => Boolean(document.getElementById('where').dataset.commune)")
 
 
 def submit_and_wait(page) -> dict:
@@ -112,7 +110,8 @@ def test_citizen_files_with_a_photo_and_gps_then_rates_and_disputes(server, phon
     if not media_ready(server):
         pytest.fail("POST /api/v1/media is missing: the photo contract has not landed (merge main)")
     context, page, watch = phone()
-    assert page.evaluate("() => [sessionStorage.length, document.cookie]") == [0, ""]
+    stored = page.evaluate("() => JSON.stringify([{...sessionStorage}, {...localStorage}])")
+    assert "ioc_" not in stored and page.evaluate("() => document.cookie") == ""  # no token
     fill_report(page, "environment.waste", "Rác tồn đọng ở đầu kiệt 3 ngày nay")
     page.locator("#attr-waste_type").select_option("household")  # the category's own question
     photo = tmp_path / "IMG_0001.jpg"
@@ -126,11 +125,11 @@ def test_citizen_files_with_a_photo_and_gps_then_rates_and_disputes(server, phon
     page.locator("#name").fill(NAME)
     page.locator("#phone").fill(PHONE)
     assert page.evaluate(SMALL_TARGETS) == []
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "report-phone.png"), full_page=True)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE_SIZE["width"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "report-form.png"), full_page=True)
     first = submit_and_wait(page)
     assert f"#case={first['id']}&t={first['id']}-" in first["link"]
-    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "report-filed.png"))
 
     case = server.features.get("reports").desk.book.get(first["id"])
@@ -178,7 +177,8 @@ def test_citizen_files_with_a_photo_and_gps_then_rates_and_disputes(server, phon
     page.locator("#map .zoom [data-zoom='0.5']").click()
     box = page.locator("#map svg").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.wait_for_function("() => document.getElementById('where').dataset.commune !== ''")
+    page.wait_for_function("() => Boolean(document.getElementById('where').dataset.commune)")
+    page.locator("#map").screenshot(path=str(ARTIFACTS / "report-map.png"))
     second = submit_and_wait(page)
     unit2 = server.token("agency", server.features.get("reports").desk.book.get(second["id"])
                          .agency_id)

@@ -30,7 +30,7 @@ const W = {
     const where = commune ? `${commune.full_name || commune.name}` : "";
     const acc = p.accuracy ? ` (±${Math.round(p.accuracy)} m)` : "";
     const src = p.source === "gps" ? { vi: "Vị trí điện thoại", en: "Phone position" } : { vi: "Điểm đã chọn", en: "Point picked" };
-    return `📍 ${i18n.t(src)}: ${where ? where + " · " : ""}${p.lat.toFixed(5)}, ${p.lon.toFixed(5)}${acc}`;
+    return `◎ ${i18n.t(src)}: ${where ? where + " · " : ""}${p.lat.toFixed(5)}, ${p.lon.toFixed(5)}${acc}`;
   },
   queued: { report: { vi: "phản ánh", en: "report" }, question: { vi: "câu hỏi", en: "question" } },
 };
