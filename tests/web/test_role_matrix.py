@@ -102,6 +102,7 @@ MATRIX: list[tuple[str, str, object, str | By]] = [
     ("POST", "/auth/password", {}, "--------"),
     ("POST", "/auth/logout", None, "11111111"),  # a token is no session (see the session test)
     ("GET", "/api/v1/users", None, By("users.manage")),
+    ("GET", "/api/v1/notifications", None, By("notifications.read")),
     ("POST", "/api/v1/users", {}, By("users.manage", "A")),
     ("PATCH", "/api/v1/users/nobody", {}, By("users.manage", "A")),
     ("POST", "/api/v1/users/nobody/reset", None, By("users.manage", "A")),
