@@ -6,9 +6,12 @@ few flood calls logged and one assigned, the hotline page (a repeat caller being
 demo unit's tablet; and the wall during the ``flood_2025_11`` demo at the height of the flood
 (gauges, reservoirs, calls, flooded roads). Then the sign-in pages: the sign-in page, the
 set-password page of a one-time link, and the administration page (illustrative people, a kiosk
-and a machine token, a new person's one-time link shown). Last, the citizens' page on a phone.
+and a machine token, a new person's one-time link shown). Then the case desk on a 10-inch
+tablet for an agency clerk and on a desktop for an IOC operator, each with a case open. Last,
+the citizens' page on a phone.
 
-    python -m tools.screenshots [--out docs/screenshots]   (or: make screenshots)
+    python -m tools.screenshots [--out docs/screenshots] [--only cases|report]
+    (or: make screenshots)
 """
 from __future__ import annotations
 
@@ -267,10 +270,36 @@ def shoot_report(browser, url: str, out: Path, tmp: str) -> Path:  # noqa: ANN00
     return path
 
 
+#: The case desk's screenshots: (person, width, height, file).
+CASE_DESKS = [("phan.quoc.bao", 1280, 800, "cases-agency.png"),
+              ("tran.thi.lan", 1920, 1080, "cases-operator.png")]
+
+
+def shoot_cases(browser, url: str, out: Path) -> list[Path]:  # noqa: ANN001
+    """The case desk (/cases) signed in as each person of CASE_DESKS, overdue cases first and
+    the first case open; save PNGs; return their paths."""
+    paths = []
+    for username, width, height, name in CASE_DESKS:
+        context, page, _ = open_page(browser, f"{url}/cases", url, width=width, height=height)
+        sign_in(page, username, DEMO_PASSWORD)
+        page.wait_for_function("() => window.iocCases && iocCases.ready", timeout=30_000)
+        page.select_option("#f-sort", "overdue")
+        page.wait_for_timeout(800)
+        first = page.locator("#cases-table tr[data-id]").first
+        if first.count():
+            first.click()
+            page.wait_for_selector("#detail[data-id] #d-actions")
+            page.wait_for_timeout(1500)  # the small map draws
+        paths.append(save(context, page, out / name))
+    return paths
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start a demo server, take the screenshots, stop the server."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    ap.add_argument("--only", choices=["cases", "report"],
+                    help="take only these pages' screenshots")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
@@ -291,11 +320,21 @@ def main(argv: list[str] | None = None) -> int:
             tablet = server.wait_for(r"/tablet#token=(\S+)")
             wait_events(server.url, wall, MIN_EVENTS)
             http("POST", server.url + "/api/v1/events", SEVERE, operator)
-            flood_calls(server.url, operator, "qs-xuong-01")
-            fleet_at_sea(server.url, operator)
+            if args.only is None:
+                flood_calls(server.url, operator, "qs-xuong-01")
+                fleet_at_sea(server.url, operator)
             staff(server.url, admin)
             with sync_playwright() as pw:
                 browser = launch(pw)
+                if args.only == "report":
+                    print(shoot_report(browser, server.url, args.out, tmp))
+                    browser.close()
+                    return 0
+                for path in shoot_cases(browser, server.url, args.out):
+                    print(path)
+                if args.only == "cases":
+                    browser.close()
+                    return 0
                 for width, height in SIZES:
                     print(shoot(browser, server.url, wall, width, height, args.out))
                 print(shoot_sea(browser, server.url, wall, args.out))

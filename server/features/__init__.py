@@ -15,6 +15,7 @@ from server.core.settings import CoreSettings
 from server.features.cameras.feature import CamerasFeature
 from server.features.dispatch.feature import DispatchFeature
 from server.features.flood_roads.feature import FloodRoadsFeature
+from server.features.media.feature import MediaFeature
 from server.features.notify.feature import NotifyFeature
 from server.features.people.feature import PeopleFeature
 from server.features.reports.feature import ReportsFeature
@@ -32,6 +33,7 @@ FEATURES: tuple[type[Feature], ...] = (
     DispatchFeature,
     PeopleFeature,
     NotifyFeature,
+    MediaFeature,
 )
 
 

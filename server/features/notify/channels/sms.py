@@ -15,8 +15,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import httpx2
 import orjson
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 from server.features.notify.channels.base import Channel, Outcome, failed_all
 from server.store.base import OutboxItem
@@ -33,6 +33,7 @@ class SmsGateway(Channel):
                  rate_per_s: float, timeout_s: float) -> None:
         super().__init__(max_batch, rate_per_s)
         self.url, self.token, self.sender, self.timeout_s = url, token, sender, timeout_s
+        self._http: httpx2.AsyncClient | None = None
 
     async def send(self, items: list[OutboxItem]) -> list[Outcome]:
         """POST the batch; return an Outcome per item (see the module)."""
@@ -41,16 +42,25 @@ class SmsGateway(Channel):
         headers = {"Content-Type": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        request = HTTPRequest(self.url, "POST", headers, orjson.dumps(body),
-                              request_timeout=self.timeout_s, connect_timeout=self.timeout_s)
+        if self._http is None:
+            self._http = httpx2.AsyncClient(timeout=self.timeout_s)
         try:
-            answer = await AsyncHTTPClient().fetch(request)
-            results = orjson.loads(answer.body)["results"]
-        except HTTPClientError as exc:
-            return failed_all(items, f"gateway answered HTTP {exc.code}")
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            answer = await self._http.post(self.url, content=orjson.dumps(body), headers=headers)
+        except httpx2.HTTPError as exc:
             return failed_all(items, f"gateway not reached: {type(exc).__name__}")
+        if answer.status_code != 200:
+            return failed_all(items, f"gateway answered HTTP {answer.status_code}")
+        try:
+            results = orjson.loads(answer.content)["results"]
+        except (ValueError, KeyError, TypeError):
+            return failed_all(items, "gateway answered something else than its results")
         return outcomes_of(items, results)
+
+    async def close(self) -> None:
+        """Close the HTTP connections."""
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
 
 def outcomes_of(items: list[OutboxItem], results: Any) -> list[Outcome]:
