@@ -7,9 +7,11 @@ demo unit's tablet; and the wall during the ``flood_2025_11`` demo at the height
 (gauges, reservoirs, calls, flooded roads). Then the sign-in pages: the sign-in page, the
 set-password page of a one-time link, and the administration page (illustrative people, a kiosk
 and a machine token, a new person's one-time link shown). Then the case desk on a 10-inch
-tablet for an agency clerk and on a desktop for an IOC operator, each with a case open.
+tablet for an agency clerk and on a desktop for an IOC operator, each with a case open. Last,
+the citizens' page on a phone.
 
-    python -m tools.screenshots [--out docs/screenshots] [--only cases]   (or: make screenshots)
+    python -m tools.screenshots [--out docs/screenshots] [--only cases|report]
+    (or: make screenshots)
 """
 from __future__ import annotations
 
@@ -240,6 +242,34 @@ def shoot_admin(browser, url: str, out: Path) -> Path:  # noqa: ANN001
     return path
 
 
+def shoot_report(browser, url: str, out: Path, tmp: str) -> Path:  # noqa: ANN001
+    """The citizens' page on a phone (390×844, the location granted): a report typed, a photo
+    picked, the place taken from the phone and shown on the map; save a full-page PNG; return
+    its path."""
+    from PIL import Image
+    photo = Path(tmp) / "IMG_0001.jpg"
+    Image.new("RGB", (1200, 900), (120, 130, 110)).save(photo, "JPEG")
+    context, page, _ = open_page(browser, f"{url}/report", url, width=390, height=844,
+                                 permissions=["geolocation"], has_touch=True,
+                                 geolocation={"latitude": 16.4637, "longitude": 107.5909})
+    page.wait_for_function("() => window.iocReport && iocReport.ready", timeout=30_000)
+    page.select_option("#category", "environment.waste")
+    page.select_option("#attr-waste_type", "household")
+    page.fill("#text", "Rác tồn đọng ở đầu kiệt 3 ngày nay, bốc mùi")
+    page.set_input_files("#gallery", str(photo))
+    page.wait_for_selector("#photos li img")
+    page.click("#gps")
+    page.wait_for_function("() => Boolean(document.getElementById('where').dataset.commune)")
+    page.click("#pick")
+    page.wait_for_selector("#map svg path")
+    page.fill("#name", "Lê Văn Tám")
+    page.fill("#phone", "0905 765 432")
+    path = out / "report-phone.png"
+    page.screenshot(path=str(path), full_page=True)
+    context.close()
+    return path
+
+
 #: The case desk's screenshots: (person, width, height, file).
 CASE_DESKS = [("phan.quoc.bao", 1280, 800, "cases-agency.png"),
               ("tran.thi.lan", 1920, 1080, "cases-operator.png")]
@@ -268,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     """Start a demo server, take the screenshots, stop the server."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    ap.add_argument("--only", choices=["cases"], help="take only these pages' screenshots")
+    ap.add_argument("--only", choices=["cases", "report"],
+                    help="take only these pages' screenshots")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
@@ -289,12 +320,16 @@ def main(argv: list[str] | None = None) -> int:
             tablet = server.wait_for(r"/tablet#token=(\S+)")
             wait_events(server.url, wall, MIN_EVENTS)
             http("POST", server.url + "/api/v1/events", SEVERE, operator)
-            if args.only != "cases":
+            if args.only is None:
                 flood_calls(server.url, operator, "qs-xuong-01")
                 fleet_at_sea(server.url, operator)
             staff(server.url, admin)
             with sync_playwright() as pw:
                 browser = launch(pw)
+                if args.only == "report":
+                    print(shoot_report(browser, server.url, args.out, tmp))
+                    browser.close()
+                    return 0
                 for path in shoot_cases(browser, server.url, args.out):
                     print(path)
                 if args.only == "cases":
@@ -308,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(shoot_login(browser, server.url, args.out))
                 print(shoot_password(browser, server.url, admin, args.out))
                 print(shoot_admin(browser, server.url, args.out))
+                print(shoot_report(browser, server.url, args.out, tmp))
                 print(shoot_flood(browser, args.out, tmp))
                 browser.close()
         finally:

@@ -41,6 +41,8 @@ DESK = who(policy.DESK, agency="(its own)")
 ADMIN = who(policy.ADMINS)
 WARNING_READERS = who(policy.STAFF)
 VIEWERS = who(policy.READERS)
+#: Who files what citizens file (reports, questions, SOS): ``events.post_citizen``.
+CITIZEN_FILERS = who(policy.CITIZEN_POSTERS) + ", anyone without a token"
 
 
 @dataclass(frozen=True)

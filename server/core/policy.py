@@ -29,6 +29,9 @@ ROLES = ("admin", "supervisor", "operator", "agency", "responder", "wall", "publ
 SYSTEM = "system"
 #: A citizen acting on the case they filed, with its citizen token (never a bearer token).
 CITIZEN = "citizen"
+#: A caller without a token (``auth.ANONYMOUS``): an action whose roles include it needs no
+#: token (a citizen filing from the /report page); the per-address rate limit still applies.
+ANYONE = "none"
 
 # -- groups -------------------------------------------------------------------------------------
 #: Tokens, the audit trail, re-routing.
@@ -53,8 +56,9 @@ CASE_WORKERS = AGENCIES | {"admin"}
 FIELD = MANAGERS | {"responder"}
 #: Post events of every kind.
 POSTERS = frozenset({"admin", "operator"})
-#: Post what citizens file (the kinds with ``Kind.citizen``).
-CITIZEN_POSTERS = POSTERS | {"agency", "public"}
+#: Post what citizens file (the kinds with ``Kind.citizen``): also without a token, since
+#: citizens have no accounts (the /report page, a phone in rising water).
+CITIZEN_POSTERS = POSTERS | {"agency", "public", ANYONE}
 #: Read every case whatever its unit (a supervisor only when not bound to an agency).
 EVERY_CASE = frozenset({"admin", "operator", "wall", SYSTEM})
 #: Roles a token may bind to an agency: an agency acts on its own cases; a bound supervisor
@@ -65,7 +69,7 @@ UNIT_BOUND = frozenset({"responder"})
 #: Callers whose input the server dates itself (its receipt time as observed_at): the public
 #: token, no token, a citizen. Everyone else (staff, feeds, the server's own workers) may date
 #: events, within the core's bounds.
-PUBLIC_INPUT = frozenset({"public", "none", CITIZEN})
+PUBLIC_INPUT = frozenset({"public", ANYONE, CITIZEN})
 #: Roles whose token is one person's or one device's (the public token is the citizens' app's,
 #: shared by everyone who installs it).
 PERSONAL = frozenset(ROLES) - {"public"}
@@ -97,14 +101,20 @@ CORE_ACTIONS: tuple[Permission, ...] = (EVENTS_READ, EVENTS_POST, EVENTS_POST_CI
 
 
 def allows(principal: "Principal", action: Permission) -> bool:
-    """Return True if ``principal`` has a token and may take ``action``."""
-    return principal.authenticated and principal.role in action.roles
+    """Return True if ``principal`` may take ``action``: it has a token of a role allowed, or it
+    has none and the action is open to ``ANYONE``."""
+    if not principal.authenticated:
+        return ANYONE in action.roles
+    return principal.role in action.roles
 
 
 def require(principal: "Principal", action: Permission) -> None:
-    """Raise Unauthorized (no token) or Forbidden (naming the roles allowed) unless
-    ``principal`` may take ``action``."""
-    require_token(principal)
+    """Raise Unauthorized (no token, unless the action is open to ``ANYONE``) or Forbidden
+    (naming the roles allowed) unless ``principal`` may take ``action``."""
+    if not principal.authenticated:
+        if ANYONE in action.roles:
+            return
+        require_token(principal)
     if principal.role not in action.roles:
         raise refusal(principal.role, action.what, action.roles, action.hint)
 

@@ -43,6 +43,10 @@ MAX_PAGE = 10_000
 #: How long a health probe waits for the database before calling it unavailable.
 PROBE_TIMEOUT_S = 5.0
 EXPORT_CHUNK = 2000
+#: The source channel of whatever a caller without a token files (the /report page): its own
+#: ``source.ref`` may only ever match another such filing, never a stored event of a channel
+#: (a Zalo message id, an app's reference), whose answer would hand back that event.
+ANONYMOUS_CHANNEL = "web"
 
 
 @dataclass
@@ -332,6 +336,9 @@ class EventService:
         policy.require(principal, posting(kinds_posted, self.kinds.citizen_kinds))
         events = self.validator.validate(items, prefix, self.clock.now(),
                                          trusted=principal.role not in policy.PUBLIC_INPUT)
+        if not principal.authenticated:
+            for ev in events:  # a caller without a token never matches another channel's ref
+                ev.source_channel = ANONYMOUS_CHANNEL
         key = f"{principal.token_id}:{idem_key}" if idem_key else None
         digest = hashlib.sha256(repr(items).encode()).hexdigest() if key else None
         proceed: Proceed = functools.partial(self.append, events, key, digest)

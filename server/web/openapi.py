@@ -39,7 +39,8 @@ def core_operations() -> Operations:
     return {
         "/api/v1/openapi.json": [Op("get", "Mô tả API / this document", EVERYONE)],
         "/api/v1/events": [Op("post", "Gửi sự kiện / post events (one or {events: [...]})",
-                              "admin, operator (any kind); agency, public (citizen kinds)",
+                              "admin, operator (any kind); agency, public, anyone without a token "
+                              "(citizen kinds)",
                               body=EventIn, ok=201),
                            Op("get", "Sự kiện từ seq / events since a seq", READERS,
                               (SINCE, LIMIT, *FILTERS))],

@@ -16,7 +16,7 @@ from server.features.dispatch.lifecycle import TABLE as CALLS
 from server.features.reports.lifecycle import TABLE as REPORTS
 from server.features.warnings.lifecycle import TABLE as WARNINGS
 
-KNOWN = set(policy.ROLES) | {policy.SYSTEM, policy.CITIZEN}
+KNOWN = set(policy.ROLES) | {policy.SYSTEM, policy.CITIZEN, policy.ANYONE}
 ACTIONS = [*policy.CORE_ACTIONS, *default_features().actions()]
 
 
@@ -40,6 +40,17 @@ def test_allows_needs_a_token_and_a_role_allowed():
     assert policy.allows(Principal("t1", "supervisor"), WARNINGS_DRAFT)
     assert not policy.allows(Principal("t1", "agency"), WARNINGS_DRAFT)
     assert not policy.allows(Principal(None, "admin"), WARNINGS_DRAFT)
+
+
+def test_citizens_file_without_a_token_and_nothing_else_is_open_to_anyone():
+    policy.require(ANONYMOUS, policy.EVENTS_POST_CITIZEN)  # the /report page: no account
+    assert policy.allows(ANONYMOUS, policy.EVENTS_POST_CITIZEN)
+    with pytest.raises(Unauthorized):
+        policy.require(ANONYMOUS, policy.EVENTS_POST)
+    with pytest.raises(Forbidden):
+        policy.require(Principal("t1", "wall"), policy.EVENTS_POST_CITIZEN)
+    open_to_anyone = {a.name for a in ACTIONS if policy.ANYONE in a.roles}
+    assert open_to_anyone == {"events.post_citizen", "media.upload"}  # and the case's photos
 
 
 def test_two_features_may_not_declare_one_action():

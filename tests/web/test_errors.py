@@ -70,7 +70,8 @@ def test_too_large_body_and_batch(server, operator):
 
 
 def test_auth_errors(server):
-    assert_error(server.http("POST", server.url + "/api/v1/events", report()), 401, "unauthorized")
+    alert = {**report(), "kind": "alert", "category": "alert.vessel_silent"}  # no citizen kind
+    assert_error(server.http("POST", server.url + "/api/v1/events", alert), 401, "unauthorized")
     assert_error(server.http("POST", server.url + "/api/v1/events", report(), "ioc_forged"), 401,
                  "unauthorized")
     assert_error(server.http("GET", server.url + "/api/v1/events"), 401, "unauthorized")

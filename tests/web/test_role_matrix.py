@@ -57,7 +57,10 @@ def by_table(table: ActionTable, name: str, ok: str = "2") -> str:
 
 
 def _gated(allowed: frozenset[str], ok: str, other: dict[str, str]) -> str:
-    out = {role: ok if role in allowed else "3" for role in ROLES} | {"none": "1"} | other
+    """Without a token: ``ok`` where the policy opens the action to ``policy.ANYONE``, else 401."""
+    out = {role: ok if role in allowed else "3" for role in ROLES}
+    out["none"] = ok if policy.ANYONE in allowed else "1"
+    out |= other
     return "".join(out[role] for role in ROLES)
 
 

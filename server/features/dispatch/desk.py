@@ -378,7 +378,8 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
             props["water_depth_m"] = r.water_depth_m
         dispatch = dict(props.get("dispatch") or {})
         entry = {"at": self.ts(self.core.clock.now()), "ref": r.ref, "by": principal.actor,
-                 "channel": "app" if principal.role in ("public", SYSTEM) else "hotline",
+                 "channel": "app" if principal.role in ("public", policy.ANYONE, SYSTEM)
+                 else "hotline",
                  "note": r.note, "lat": r.lat, "lon": r.lon}
         repeats = [*dispatch.get("repeats", ()), {k: v for k, v in entry.items() if v is not None}]
         props["dispatch"] = {**dispatch, "repeats": repeats[-MAX_NOTES:]}
@@ -538,8 +539,9 @@ class DispatchDesk(StoreFollower[CallBook], IntakeStage):
 
 
 def _view(principal: Principal) -> View:
-    """Return the view an answer is rendered in: the public form for a public token."""
-    return View(principal.role == "public", None)
+    """Return the view an answer is rendered in: the public form for a public token or a
+    caller without one (an SOS joined to an earlier call never hands back its phone or notes)."""
+    return View(principal.role in ("public", policy.ANYONE), None)
 
 
 def _micros(text: str) -> int:

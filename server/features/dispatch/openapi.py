@@ -2,8 +2,8 @@
 units with their tablets."""
 from __future__ import annotations
 
-from server.core.openapi import (DESK, EVERYONE, JSON, MANAGERS, SLUG_RE, STAFF, UUID_RE, Op,
-                                 Operations, p, q)
+from server.core.openapi import (CITIZEN_FILERS, DESK, EVERYONE, JSON, MANAGERS, SLUG_RE, STAFF,
+                                 UUID_RE, Op, Operations, p, q)
 from server.features.dispatch.desk import SosIn, TriageIn
 from server.features.dispatch.lifecycle import CallRequest, UnitStatusIn
 from server.features.dispatch.units import FixIn, UnitIn
@@ -18,7 +18,7 @@ def _calls() -> Operations:
                           Op("get", "Hàng đợi / the queue", STAFF,
                              (q("all"), q("limit", {"type": "integer", "minimum": 1,
                                                     "maximum": 5000})))],
-        "/api/v1/sos": [Op("post", "SOS một chạm / one-tap SOS", "public, admin, operator",
+        "/api/v1/sos": [Op("post", "SOS một chạm / one-tap SOS", CITIZEN_FILERS,
                            body=SosIn, ok=201)],
         "/api/v1/calls/related": [Op("get", "Cuộc gọi trước / earlier calls", STAFF,
                                      (q("phone"), q("lat"), q("lon"), q("exclude")))],

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.core.openapi import (EVERYONE, FORM, INT, JSON, LIMIT, MULTIPART, PERIOD, SINCE,
-                                 STAFF, UUID_RE, Op, Operations, Param, p, q)
+from server.core.openapi import (CITIZEN_FILERS, EVERYONE, FORM, INT, JSON, LIMIT, MULTIPART,
+                                 PERIOD, SINCE, STAFF, UUID_RE, Op, Operations, Param, p, q)
 from server.features.reports.lifecycle import TransitionIn
 
 #: Open311 answers in its own shapes (XML or JSON), not the one error shape.
@@ -32,7 +32,7 @@ def _cases(plural: str) -> Operations:
     base, case = f"/api/v1/{plural}", p("case_id", UUID_RE)
     return {
         base: [Op("post", "Gửi phản ánh / file a case (JSON, or multipart: fields or a JSON "
-                  "part case, photos as file parts)", "public, agency, admin, operator",
+                  "part case, photos as file parts)", CITIZEN_FILERS,
                   body=(JSON, MULTIPART), ok=201),
                Op("get", "Danh sách việc / work list", STAFF,
                   (q("status"), q("overdue"), q("agency"), q("area"), q("category"),

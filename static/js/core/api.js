@@ -21,8 +21,12 @@ export class ApiError extends Error {
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export class Api {
-  constructor({ token = null, connection = null, timeoutMs = 15000, slowMs = 3000, onSignedOut = null } = {}) {
+  // credentials: "omit" for a page that acts for no one (the citizens' /report): a staff
+  // session cookie in the same browser is then never sent with its requests.
+  constructor({ token = null, connection = null, timeoutMs = 15000, slowMs = 3000, onSignedOut = null,
+                credentials = "same-origin" } = {}) {
     this.token = token;
+    this.sendCookies = credentials;
     this.csrf = null;
     this.connection = connection;
     this.timeoutMs = timeoutMs;
@@ -33,7 +37,7 @@ export class Api {
   // The headers that say who is asking: the bearer token, or the CSRF token of the session.
   async credentials(method) {
     if (this.token) return { Authorization: "Bearer " + this.token };
-    if (!UNSAFE.has(method)) return {};
+    if (!UNSAFE.has(method) || this.sendCookies === "omit") return {};
     const csrf = this.csrf || await this.sessionCsrf();
     return csrf ? { "X-CSRF-Token": csrf } : {};
   }
@@ -57,7 +61,7 @@ export class Api {
     const timer = setTimeout(() => ctrl.abort(), timeoutMs);
     const t0 = performance.now();
     const init = { method, headers: { ...who, ...headers }, signal: ctrl.signal,
-                   cache: "no-store", credentials: "same-origin" };
+                   cache: "no-store", credentials: this.sendCookies };
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);

@@ -144,7 +144,8 @@ def test_fifty_megabytes_are_refused_with_an_answer(server, public):
 
 def test_who_may_upload(server):
     """(Every role, the responder refused included: tests/web/test_role_matrix.py.)"""
-    assert_error(upload(server, None, photo()), 401, "unauthorized")
+    assert upload(server, None, photo()).status == 201  # the citizens' page: no token
+    assert_error(upload(server, "ioc_forged", photo()), 401, "unauthorized")
     unit = next(iter(server.router.agencies.all())).id
     for role in ("public", "agency", "operator", "supervisor", "admin", "wall"):
         token = server.token(role, unit if role == "agency" else None)
