@@ -141,3 +141,67 @@ def wait_until(check: Callable[[], Any], timeout: float = 20.0) -> Any:
             return value
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
+
+
+@dataclass
+class ChatPlatformState:
+    """What the chat platform saw (``requests``: (headers, body) of each POST) and who it
+    refuses (``blocked``: user ids no longer following / outside the window)."""
+
+    requests: list[tuple[dict[str, str], dict[str, Any]]] = field(default_factory=list)
+    blocked: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _platform(state: ChatPlatformState, style: str) -> type[BaseHTTPRequestHandler]:
+    class Platform(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:  # quiet
+            return
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            with state.lock:
+                state.requests.append((dict(self.headers), body))
+            user = body["recipient"].get("user_id") or body["recipient"].get("id")
+            if style == "zalo":
+                if self.headers.get("access_token") != "oa-token":
+                    self._answer(200, {"error": -216, "message": "Access token is invalid"})
+                elif user in state.blocked:
+                    self._answer(200, {"error": -213, "message": "User has not followed OA"})
+                else:
+                    self._answer(200, {"error": 0, "message": "Success",
+                                       "data": {"message_id": f"m-{len(state.requests)}"}})
+                return
+            if self.headers.get("Authorization") != "Bearer page-token":
+                self._answer(401, {"error": {"code": 190, "message": "Invalid OAuth token"}})
+            elif user in state.blocked:
+                self._answer(400, {"error": {"code": 10, "error_subcode": 2018278,
+                                             "message": "outside of allowed window"}})
+            else:
+                self._answer(200, {"recipient_id": user, "message_id": f"m.{len(state.requests)}"})
+
+        def _answer(self, status: int, doc: dict[str, Any]) -> None:
+            raw = json.dumps(doc).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+    return Platform
+
+
+class ChatPlatform:
+    """A local Zalo OA (``style`` "zalo") or Messenger Send API (``"messenger"``) on a free
+    port; its token is ``oa-token`` or ``page-token``."""
+
+    def __init__(self, style: str) -> None:
+        self.state = ChatPlatformState()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _platform(self.state, style))
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/message"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -96,7 +96,8 @@ class Dispatcher:
 
 def channels_of(settings: NotifySettings) -> dict[str, Channel]:
     """Return the channels ``settings`` configure (SMS with ``sms_url``, e-mail with
-    ``smtp_host``)."""
+    ``smtp_host``, Zalo and Messenger with their tokens)."""
+    from server.features.notify.channels.chat import Messenger, ZaloOA
     from server.features.notify.channels.email import SmtpChannel
     from server.features.notify.channels.sms import SmsGateway
     out: dict[str, Channel] = {}
@@ -108,4 +109,8 @@ def channels_of(settings: NotifySettings) -> dict[str, Channel]:
         out["email"] = SmtpChannel(settings.smtp_host, settings.smtp_port, settings.smtp_from,
                                    settings.smtp_user, settings.smtp_password,
                                    settings.smtp_starttls, rate_per_s=settings.smtp_rate_per_s)
+    if settings.zalo_access_token:
+        out["zalo"] = ZaloOA(settings.zalo_api_url, settings.zalo_access_token)
+    if settings.messenger_page_token:
+        out["messenger"] = Messenger(settings.messenger_api_url, settings.messenger_page_token)
     return out

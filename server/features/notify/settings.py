@@ -32,6 +32,15 @@ class NotifySettings(SettingsBase):
     sms_rate_per_s: float = Field(200.0, gt=0, description="Messages per second the gateway "
                                   "takes (the operator's contract).")
     sms_timeout_s: float = Field(10.0, gt=0, le=120, description="One gateway request's limit.")
+    zalo_api_url: str = Field("https://openapi.zalo.me/v3.0/oa/message/cs",
+                              pattern=r"^https?://\S+$", description="Zalo OA's customer-"
+                              "service message address.")
+    zalo_access_token: str | None = Field(None, description="The OA's access token (never "
+                                          "logged); empty: Zalo replies off.")
+    messenger_api_url: str = Field("https://graph.facebook.com/v21.0/me/messages",
+                                   pattern=r"^https?://\S+$", description="Messenger's Send API.")
+    messenger_page_token: str | None = Field(None, description="The page's access token (never "
+                                             "logged); empty: Messenger replies off.")
     smtp_host: str | None = Field(None, max_length=200, description="The SMTP server e-mails "
                                   "go through; empty: e-mail off.")
     smtp_port: int = Field(587, ge=1, le=65535)
