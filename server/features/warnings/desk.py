@@ -33,7 +33,7 @@ from server.features.warnings import areas as geo_areas
 from server.features.warnings.cap import CapAlert
 from server.features.warnings.intake import CapIntake
 from server.features.warnings.lifecycle import TABLE, Content, NewWarning, WarningRequest
-from server.features.warnings.publish import alert_of, atom_feed, is_active
+from server.features.warnings.publish import alert_of, atom_feed, is_active, is_drill
 from server.features.warnings.reach import CONTACTS, illustrative_contacts, parse_contacts, reach
 
 if TYPE_CHECKING:
@@ -340,9 +340,10 @@ class WarningDesk:
         return {"warning": stored}
 
     async def _zone_on(self, ev: dict[str, Any]) -> None:
-        """Post a sent warning's area as a danger zone for vessels (until it expires)."""
+        """Post a sent warning's area as a danger zone for vessels (until it expires); a drill
+        posts none (a boat's alert would look real)."""
         vessels = self.vessels
-        if vessels is None:
+        if vessels is None or is_drill(ev):
             return
         p = ev["props"]
         zone = DangerZone(f"warning-{ev['id']}", p["headline"]["vi"][:200], self.geometry(ev)[0],
