@@ -110,6 +110,10 @@ async function start() {
   page.review = new Review(document.getElementById("review"), page);
   document.getElementById("new").hidden = !page.mayDraft();
   document.getElementById("new").addEventListener("click", () => page.editor.open(null));
+  page.on("editing", ({ open }) => {
+    document.getElementById("map-hint").hidden = open;
+    document.getElementById("map-hint-edit").hidden = !open;
+  });
   page.follow();
   page.ready = true;
   page.emit("ready");
