@@ -97,8 +97,8 @@ export class Editor {
     this.$("f-effective").value = mode === "update" ? "" : toLocalInput(p.effective);
     this.$("f-expires").value = mode === "update" ? "" : toLocalInput(p.expires);
     this.error("");
-    this.page.emit("editing", { open: true });
     this.form.hidden = false;
+    this.page.emit("editing", { open: true });
     this.relabel();
     this.drillChanged();
     this.$("f-headline-vi").focus();

@@ -30,6 +30,19 @@ function inFeature(pt, geometry) {
   return polygons.some(([outer, ...holes]) => inRing(pt, outer) && !holes.some((h) => inRing(pt, h)));
 }
 
+// The wall's map without its colouring of the communes by open cases: here the colour of a
+// commune says whether a warning targets it.
+class PlainMap extends WallMap {
+  updateLoad() {
+    this.loadTime = this.events.time;
+    this.lastLoad = performance.now();
+    if (this.plain) return;
+    for (const f of this.areas.features) Object.assign(f.properties, { open: 0, overdue: 0, load: 0 });
+    this.plain = true;
+    this.loadVersion += 1;
+  }
+}
+
 export class DeskMap extends EventTarget {
   // Load the basemap's documents, then build the map.
   static async create(el, page) {
@@ -44,7 +57,7 @@ export class DeskMap extends EventTarget {
     this.page = page;
     this.events = new WallEvents({ catalog, windowMs: WINDOW_MS, maxEvents: 50000 });
     this.events.add(page.initial);
-    this.map = new WallMap(el, {
+    this.map = new PlainMap(el, {
       catalog, events: this.events, sources, areas: page.areas,
       tooltip: ({ object }) => this.tooltip(object),
       renderMs: 250, aggregateMs: 1000, loadMs: 5000, view: START,
