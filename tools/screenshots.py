@@ -6,11 +6,12 @@ few flood calls logged and one assigned, the hotline page (a repeat caller being
 demo unit's tablet; and the wall during the ``flood_2025_11`` demo at the height of the flood
 (gauges, reservoirs, calls, flooded roads). Then the sign-in pages: the sign-in page, the
 set-password page of a one-time link, and the administration page (illustrative people, a kiosk
-and a machine token, a new person's one-time link shown). Then the warning desk: a supervisor
-checking a draft (its reach, the public preview), an operator writing one (communes picked),
-and a drill, sent.
+and a machine token, a new person's one-time link shown). Then the case desk on a 10-inch
+tablet for an agency clerk and on a desktop for an IOC operator, each with a case open; and the
+warning desk: a supervisor checking a draft (its reach, the public preview), an operator writing
+one (communes picked), and a drill, sent.
 
-    python -m tools.screenshots [--out docs/screenshots] [--only warnings,hotline,…]
+    python -m tools.screenshots [--out docs/screenshots] [--only cases|warnings]
     (or: make screenshots)
 """
 from __future__ import annotations
@@ -242,6 +243,30 @@ def shoot_admin(browser, url: str, out: Path) -> Path:  # noqa: ANN001
     return path
 
 
+#: The case desk's screenshots: (person, width, height, file).
+CASE_DESKS = [("phan.quoc.bao", 1280, 800, "cases-agency.png"),
+              ("tran.thi.lan", 1920, 1080, "cases-operator.png")]
+
+
+def shoot_cases(browser, url: str, out: Path) -> list[Path]:  # noqa: ANN001
+    """The case desk (/cases) signed in as each person of CASE_DESKS, overdue cases first and
+    the first case open; save PNGs; return their paths."""
+    paths = []
+    for username, width, height, name in CASE_DESKS:
+        context, page, _ = open_page(browser, f"{url}/cases", url, width=width, height=height)
+        sign_in(page, username, DEMO_PASSWORD)
+        page.wait_for_function("() => window.iocCases && iocCases.ready", timeout=30_000)
+        page.select_option("#f-sort", "overdue")
+        page.wait_for_timeout(800)
+        first = page.locator("#cases-table tr[data-id]").first
+        if first.count():
+            first.click()
+            page.wait_for_selector("#detail[data-id] #d-actions")
+            page.wait_for_timeout(1500)  # the small map draws
+        paths.append(save(context, page, out / name))
+    return paths
+
+
 #: Illustrative warnings of the desk's screenshots (made up): headline, communes, CAP status.
 WARNINGS = [
     ({"vi": "Báo động 2 trên sông Hương tại Kim Long",
@@ -318,14 +343,9 @@ def main(argv: list[str] | None = None) -> int:
     """Start a demo server, take the screenshots, stop the server."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    ap.add_argument("--only", default="", help="comma-separated: wall, sea, hotline, tablet, "
-                    "login, password, admin, flood, warnings (default: all)")
+    ap.add_argument("--only", choices=["cases", "warnings"],
+                    help="take only these pages' screenshots")
     args = ap.parse_args(argv)
-    only = {s for s in args.only.split(",") if s}
-
-    def wanted(name: str) -> bool:
-        return not only or name in only
-
     args.out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
     with tempfile.TemporaryDirectory(prefix="ioc-shots-") as tmp:
@@ -348,31 +368,31 @@ def main(argv: list[str] | None = None) -> int:
             tablet = server.wait_for(r"/tablet#token=(\S+)")
             wait_events(server.url, wall, MIN_EVENTS)
             http("POST", server.url + "/api/v1/events", SEVERE, operator)
-            flood_calls(server.url, operator, "qs-xuong-01")
-            fleet_at_sea(server.url, operator)
+            if args.only != "cases":
+                flood_calls(server.url, operator, "qs-xuong-01")
+                fleet_at_sea(server.url, operator)
             staff(server.url, admin)
             with sync_playwright() as pw:
                 browser = launch(pw)
-                for width, height in SIZES if wanted("wall") else []:
-                    print(shoot(browser, server.url, wall, width, height, args.out))
-                if wanted("sea"):
-                    print(shoot_sea(browser, server.url, wall, args.out))
-                if wanted("hotline"):
-                    print(shoot_hotline(browser, server.url, hotline, args.out))
-                if wanted("tablet"):
-                    print(shoot_tablet(browser, server.url, tablet, args.out))
-                if wanted("login"):
-                    print(shoot_login(browser, server.url, args.out))
-                if wanted("password"):
-                    print(shoot_password(browser, server.url, admin, args.out))
-                if wanted("admin"):
-                    print(shoot_admin(browser, server.url, args.out))
-                if wanted("warnings"):
+                if args.only != "warnings":
+                    for path in shoot_cases(browser, server.url, args.out):
+                        print(path)
+                if args.only != "cases":
                     for path in shoot_warnings(browser, server.url, operator, supervisor,
                                                args.out):
                         print(path)
-                if wanted("flood"):
-                    print(shoot_flood(browser, args.out, tmp))
+                if args.only is not None:
+                    browser.close()
+                    return 0
+                for width, height in SIZES:
+                    print(shoot(browser, server.url, wall, width, height, args.out))
+                print(shoot_sea(browser, server.url, wall, args.out))
+                print(shoot_hotline(browser, server.url, hotline, args.out))
+                print(shoot_tablet(browser, server.url, tablet, args.out))
+                print(shoot_login(browser, server.url, args.out))
+                print(shoot_password(browser, server.url, admin, args.out))
+                print(shoot_admin(browser, server.url, args.out))
+                print(shoot_flood(browser, args.out, tmp))
                 browser.close()
         finally:
             server.stop()

@@ -17,6 +17,7 @@ from server.core import policy
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 CAP = "application/cap+xml"
+MULTIPART = "multipart/form-data"
 ATOM = "application/atom+xml"
 UUID_RE = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 SLUG_RE = "^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -75,8 +76,9 @@ PERIOD = (q("month"), q("from"), q("to"))
 @dataclass(frozen=True)
 class Op:
     """One operation: method, summary (Vietnamese / English), who may call it, parameters,
-    body (a pydantic model, a media type, or the JSON Schema of a JSON body), and the success
-    answer (status, media types comma-separated, and other success statuses ``also``).
+    body (a pydantic model, a media type, the JSON Schema of a JSON body, or a tuple of these
+    when it reads several media types), and the success answer (status, media types
+    comma-separated, and other success statuses ``also``).
 
     ``ok_content`` and ``errors``, when given, are the content of the success answers and of
     the ``default`` (error) answer as they are, for operations outside the one error shape
@@ -86,7 +88,7 @@ class Op:
     summary: str
     roles: str
     params: tuple[Param, ...] = ()
-    body: type[BaseModel] | str | dict[str, Any] | None = None
+    body: type[BaseModel] | str | dict[str, Any] | tuple[Any, ...] | None = None
     ok: int = 200
     ok_type: str = JSON
     also: tuple[int, ...] = ()

@@ -15,6 +15,8 @@ from server.core.settings import CoreSettings
 from server.features.cameras.feature import CamerasFeature
 from server.features.dispatch.feature import DispatchFeature
 from server.features.flood_roads.feature import FloodRoadsFeature
+from server.features.media.feature import MediaFeature
+from server.features.notify.feature import NotifyFeature
 from server.features.people.feature import PeopleFeature
 from server.features.reports.feature import ReportsFeature
 from server.features.sensors.feature import SensorsFeature
@@ -30,6 +32,8 @@ FEATURES: tuple[type[Feature], ...] = (
     CamerasFeature,
     DispatchFeature,
     PeopleFeature,
+    NotifyFeature,
+    MediaFeature,
 )
 
 

@@ -125,6 +125,49 @@ SESSION_LABEL = "session"
 
 
 @dataclass
+class OutboxItem:
+    """One message to send, as stored: what (``text`` in ``lang``, ``data`` for the channel),
+    to whom (``channel`` and ``address``: a phone, an e-mail, a chat user id, a push
+    subscription — private; ``recipient``: who that is, a username or contact id), why
+    (``topic`` and ``source``: e.g. ``warning`` and the warning's id) and how it went
+    (``state`` pending, sent or dead; ``attempts``, ``next_at``, ``last_error``). ``key`` is
+    unique: one row per (notification, recipient, channel), so enqueuing again adds nothing."""
+
+    key: str
+    topic: str
+    channel: str
+    address: str
+    text: str
+    lang: str = "vi"
+    source: str | None = None
+    recipient: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    id: int = 0
+    state: str = "pending"
+    attempts: int = 0
+    next_at: int = 0
+    claimed_by: str | None = None
+    claimed_until: int | None = None
+    created_at: int = 0
+    sent_at: int | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What became of a claimed message: ``sent``, ``retry`` (at ``next_at``) or ``dead``."""
+
+    id: int
+    outcome: str
+    error: str | None = None
+    next_at: int | None = None
+
+
+#: The states of an outbox message.
+OUTBOX_STATES = ("pending", "sent", "dead")
+
+
+@dataclass
 class AuditEntry:
     """One append-only audit record: who (token id, role) did what to which event, and why."""
 
@@ -439,6 +482,34 @@ class EventStore(abc.ABC):
     @abc.abstractmethod
     def revoke_tokens(self, label: str, at: int) -> int:
         """Revoke every live token with ``label``; return how many were revoked."""
+
+    # -- the outbox ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    def enqueue(self, items: list[OutboxItem], at: int) -> int:
+        """Store ``items`` as pending (due at once unless ``next_at`` says), in one transaction;
+        an item whose ``key`` is stored already is left as it is. Return how many were new."""
+
+    @abc.abstractmethod
+    def claim(self, node: str, now: int, until: int, limit: int) -> list[OutboxItem]:
+        """Claim up to ``limit`` pending messages due at ``now`` that no live claim holds (a
+        claim lapses at its ``claimed_until``: a node that died lets go) for ``node`` until
+        ``until``, oldest first; two nodes never claim one message at once. Return them."""
+
+    @abc.abstractmethod
+    def settle(self, node: str, results: list[Settled], at: int) -> int:
+        """Record the outcomes of messages ``node`` claimed (one it no longer holds is left
+        alone) and release them; return how many were recorded."""
+
+    @abc.abstractmethod
+    def outbox_page(self, before_id: int | None, limit: int, source: str | None = None,
+                    state: str | None = None) -> list[OutboxItem]:
+        """Return messages newest first (ids below ``before_id`` when given), of ``source``
+        and in ``state`` when given."""
+
+    @abc.abstractmethod
+    def outbox_counts(self, since_at: int) -> dict[tuple[str, str, str], int]:
+        """Return ``{(topic, channel, state): n}`` of messages created at or after
+        ``since_at``."""
 
     def unavailable(self, exc: BaseException) -> bool:
         """Return True when ``exc``, raised by a method of this store, means the database cannot

@@ -28,7 +28,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from server.core.events import NewEvent, wire_event
 from server.store import schema
 from server.store.base import (EXPORT_COLUMNS, AppendResult, AuditEntry, CountQuery, EventQuery,
-                               SESSION_LABEL, EventStore, Page, TokenRecord, check_changes,
+                               SESSION_LABEL, EventStore, OutboxItem, Page, Settled,
+                               TokenRecord, check_changes,
                                check_replay,
                                check_status, plan_append, source_keys, stamp_audit)
 from server.store.migrate import ensure_schema
@@ -420,6 +421,78 @@ class PostGISStore(EventStore):
         with self.engine.begin() as conn:
             return conn.execute(sa.delete(schema.records).where(r.kind == kind, r.key == key)
                                 .returning(r.doc)).scalar()
+
+    # -- the outbox -----------------------------------------------------------------------------
+    def enqueue(self, items: list[OutboxItem], at: int) -> int:
+        """See EventStore.enqueue."""
+        if not items:
+            return 0
+        rows = [{"key": i.key, "topic": i.topic, "source": i.source, "channel": i.channel,
+                 "address": i.address, "recipient": i.recipient, "lang": i.lang, "text": i.text,
+                 "data": i.data, "state": "pending", "attempts": 0, "next_at": i.next_at or at,
+                 "created_at": at} for i in items]
+        o = schema.outbox.c
+        added = 0
+        with self.engine.begin() as conn:
+            for start in range(0, len(rows), 1000):
+                stmt = postgresql.insert(schema.outbox).values(rows[start:start + 1000])
+                added += len(conn.execute(stmt.on_conflict_do_nothing(index_elements=[o.key])
+                                          .returning(o.id)).all())
+        return added
+
+    def claim(self, node: str, now: int, until: int, limit: int) -> list[OutboxItem]:
+        """See EventStore.claim: ``FOR UPDATE SKIP LOCKED``, so nodes claiming at once take
+        different messages."""
+        o = schema.outbox.c
+        due = (sa.select(o.id).where(o.state == "pending", o.next_at <= now,
+                                     sa.or_(o.claimed_until.is_(None),
+                                            o.claimed_until < now))
+               .order_by(o.id).limit(limit).with_for_update(skip_locked=True))
+        stmt = (sa.update(schema.outbox).where(o.id.in_(due.scalar_subquery()))
+                .values(claimed_by=node, claimed_until=until).returning(schema.outbox))
+        with self.engine.begin() as conn:
+            rows = conn.execute(stmt).mappings().all()
+        return sorted((OutboxItem(**row) for row in rows), key=lambda i: i.id)
+
+    def settle(self, node: str, results: list[Settled], at: int) -> int:
+        """See EventStore.settle."""
+        o = schema.outbox.c
+        done = 0
+        with self.engine.begin() as conn:
+            for r in results:
+                values = {"state": "pending" if r.outcome == "retry" else r.outcome,
+                          "attempts": o.attempts + 1, "last_error": r.error,
+                          "sent_at": at if r.outcome == "sent" else None,
+                          "claimed_by": None, "claimed_until": None}
+                if r.next_at is not None:
+                    values["next_at"] = r.next_at
+                done += conn.execute(sa.update(schema.outbox).where(
+                    o.id == r.id, o.claimed_by == node, o.state == "pending")
+                    .values(**values)).rowcount
+        return done
+
+    def outbox_page(self, before_id: int | None, limit: int, source: str | None = None,
+                    state: str | None = None) -> list[OutboxItem]:
+        """See EventStore.outbox_page."""
+        o = schema.outbox.c
+        query = sa.select(schema.outbox).order_by(o.id.desc()).limit(limit)
+        if before_id is not None:
+            query = query.where(o.id < before_id)
+        if source is not None:
+            query = query.where(o.source == source)
+        if state is not None:
+            query = query.where(o.state == state)
+        with self._reads.connect() as conn:
+            return [OutboxItem(**row) for row in conn.execute(query).mappings()]
+
+    def outbox_counts(self, since_at: int) -> dict[tuple[str, str, str], int]:
+        """See EventStore.outbox_counts."""
+        o = schema.outbox.c
+        query = (sa.select(o.topic, o.channel, o.state, sa.func.count())
+                 .where(o.created_at >= since_at)
+                 .group_by(o.topic, o.channel, o.state))
+        with self._reads.connect() as conn:
+            return {(t, c, s): n for t, c, s, n in conn.execute(query)}
 
     def save_token(self, token: TokenRecord) -> None:
         """See EventStore.save_token."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from geoalchemy2 import Geography, Geometry
-from sqlalchemy import BigInteger, Computed, Double, Index, Text, TypeDecorator, func, text
+from sqlalchemy import (BigInteger, Computed, Double, Index, Integer, Text, TypeDecorator, func,
+                        text)
 from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -137,6 +138,30 @@ class Record(Base):
     updated_at: Mapped[int] = mapped_column(Micros)
 
 
+class Outbox(Base):
+    """Messages to send, stored before they are sent (``server/features/notify``)."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(Text, unique=True)
+    topic: Mapped[str] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(Text)
+    recipient: Mapped[str | None] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSONB)
+    state: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_at: Mapped[int] = mapped_column(Micros)
+    claimed_by: Mapped[str | None] = mapped_column(Text)
+    claimed_until: Mapped[int | None] = mapped_column(Micros)
+    created_at: Mapped[int] = mapped_column(Micros)
+    sent_at: Mapped[int | None] = mapped_column(Micros)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 class AreaRow(Base):
     """Administrative areas of each boundary generation (PostGIS only; the embedded store keeps
     them in memory through ``geo.areas``)."""
@@ -157,6 +182,7 @@ audit = Audit.__table__
 idempotency = Idempotency.__table__
 tokens = Token.__table__
 records = Record.__table__
+outbox = Outbox.__table__
 areas = AreaRow.__table__
 
 Index("events_kind_seq", events.c.kind, events.c.seq)
@@ -172,4 +198,6 @@ Index("event_copies_event", event_copies.c.event_id)
 Index("audit_event", audit.c.event_id, audit.c.id)
 Index("audit_at", audit.c.at, audit.c.id)
 Index("tokens_owner", tokens.c.owner)
+Index("outbox_due", outbox.c.state, outbox.c.next_at)
+Index("outbox_source", outbox.c.source)
 Index("areas_geom", areas.c.geom, postgresql_using="gist")

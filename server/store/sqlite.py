@@ -23,7 +23,8 @@ import shapely
 from geo.sphere import EARTH_RADIUS_M, bbox_around, distance_m
 from server.core.events import NewEvent, wire_event, wire_feature
 from server.store.base import (EXPORT_COLUMNS, AppendResult, AuditEntry, CountQuery, EventQuery,
-                               SESSION_LABEL, EventStore, Page, TokenRecord, UpdateItem,
+                               SESSION_LABEL, EventStore, OutboxItem, Page, Settled,
+                               TokenRecord, UpdateItem,
                                check_changes,
                                check_replay, check_status, intersect_boxes, plan_append,
                                source_keys, stamp_audit)
@@ -435,6 +436,69 @@ class SQLiteStore(EventStore):
                                    (kind, key)).fetchone()
         return orjson.loads(row["doc"]) if row else None
 
+    # -- the outbox -----------------------------------------------------------------------------
+    def enqueue(self, items: list[OutboxItem], at: int) -> int:
+        """See EventStore.enqueue."""
+        rows = [(i.key, i.topic, i.source, i.channel, i.address, i.recipient, i.lang, i.text,
+                 orjson.dumps(i.data).decode(), "pending", 0, i.next_at or at, at) for i in items]
+        return self._write(self._enqueue_tx, rows)
+
+    @staticmethod
+    def _enqueue_tx(c: sqlite3.Connection, rows: list[tuple]) -> int:
+        before = c.total_changes
+        c.executemany(f"INSERT INTO outbox ({OUTBOX_INSERT}) VALUES "
+                      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING", rows)
+        return c.total_changes - before
+
+    def claim(self, node: str, now: int, until: int, limit: int) -> list[OutboxItem]:
+        """See EventStore.claim."""
+        return self._write(self._claim_tx, node, now, until, limit)
+
+    @staticmethod
+    def _claim_tx(c: sqlite3.Connection, node: str, now: int, until: int,
+                  limit: int) -> list[OutboxItem]:
+        rows = c.execute(
+            "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN (SELECT id FROM "
+            "outbox WHERE state = 'pending' AND next_at <= ? AND (claimed_until IS NULL OR "
+            "claimed_until < ?) ORDER BY id LIMIT ?) RETURNING *",
+            (node, until, now, now, limit)).fetchall()
+        return sorted((_outbox_item(r) for r in rows), key=lambda i: i.id)
+
+    def settle(self, node: str, results: list[Settled], at: int) -> int:
+        """See EventStore.settle."""
+        return self._write(self._settle_tx, node, results, at)
+
+    @staticmethod
+    def _settle_tx(c: sqlite3.Connection, node: str, results: list[Settled], at: int) -> int:
+        before = c.total_changes
+        for r in results:
+            state = "pending" if r.outcome == "retry" else r.outcome
+            c.execute("UPDATE outbox SET state = ?, attempts = attempts + 1, next_at = "
+                      "COALESCE(?, next_at), sent_at = ?, last_error = ?, claimed_by = NULL, "
+                      "claimed_until = NULL WHERE id = ? AND claimed_by = ? AND state = 'pending'",
+                      (state, r.next_at, at if r.outcome == "sent" else None, r.error, r.id,
+                       node))
+        return c.total_changes - before
+
+    def outbox_page(self, before_id: int | None, limit: int, source: str | None = None,
+                    state: str | None = None) -> list[OutboxItem]:
+        """See EventStore.outbox_page."""
+        where, args = ["id < ?"], [before_id if before_id is not None else 2**62]
+        for column, value in (("source", source), ("state", state)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        rows = self._conn().execute(f"SELECT * FROM outbox WHERE {' AND '.join(where)} "
+                                    "ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
+        return [_outbox_item(r) for r in rows]
+
+    def outbox_counts(self, since_at: int) -> dict[tuple[str, str, str], int]:
+        """See EventStore.outbox_counts."""
+        rows = self._conn().execute(
+            "SELECT topic, channel, state, COUNT(*) AS n FROM outbox WHERE created_at >= ? "
+            "GROUP BY topic, channel, state", (since_at,)).fetchall()
+        return {(r["topic"], r["channel"], r["state"]): r["n"] for r in rows}
+
     # -- tokens ---------------------------------------------------------------------------------
     def save_token(self, token: TokenRecord) -> None:
         """See EventStore.save_token."""
@@ -489,6 +553,16 @@ class SQLiteStore(EventStore):
                 conn.close()
             self._all.clear()
         self._local = threading.local()
+
+
+#: The columns ``enqueue`` writes.
+OUTBOX_INSERT = ("key, topic, source, channel, address, recipient, lang, text, data, state, "
+                 "attempts, next_at, created_at")
+
+
+def _outbox_item(row: sqlite3.Row) -> OutboxItem:
+    """Return the OutboxItem of an ``outbox`` row."""
+    return OutboxItem(**{**dict(row), "data": orjson.loads(row["data"])})
 
 
 def _token(row: sqlite3.Row) -> TokenRecord:

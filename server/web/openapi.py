@@ -15,8 +15,8 @@ from pydantic import BaseModel
 
 from server.core.events import EventIn
 from server.core.feature import FeatureRegistry
-from server.core.openapi import (ADMIN, CAP, EVERYONE, FORM, JSON, LIMIT, READERS, SINCE, STAFF,
-                                 Op, Operations, p, q)
+from server.core.openapi import (ADMIN, CAP, EVERYONE, FORM, JSON, LIMIT, MULTIPART, READERS,
+                                 SINCE, STAFF, Op, Operations, p, q)
 from server.core.reroute import RerouteBody
 from server.web.admin import TokenIn
 from server.features import default_features
@@ -105,12 +105,20 @@ def _schema_of(model: type[BaseModel], components: dict[str, Any]) -> dict[str, 
 #: The schema of a body given by its media type (no pydantic model reads it).
 MEDIA_SCHEMAS: dict[str, dict[str, Any]] = {
     JSON: {"type": "object"}, FORM: {"type": "object"}, "text/plain": {"type": "string"},
-    "image/jpeg": {"type": "string", "format": "binary"}, CAP: {"type": "string"}}
+    **{f"image/{t}": {"type": "string", "format": "binary"}
+       for t in ("jpeg", "png", "webp", "heic", "heif")},
+    CAP: {"type": "string"},
+    MULTIPART: {"type": "object", "properties": {
+        "file": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}
 
 
 def _body(body: type[BaseModel] | str | dict[str, Any],
           components: dict[str, Any]) -> dict[str, Any]:
-    """Return the OpenAPI Request Body Object of ``body``."""
+    """Return the OpenAPI Request Body Object of ``body`` (a tuple: each of its items is one
+    media type the operation reads)."""
+    if isinstance(body, tuple):
+        content = {t: c for item in body for t, c in _body(item, components)["content"].items()}
+        return {"required": True, "content": content}
     if isinstance(body, dict):
         return {"required": True, "content": {JSON: {"schema": body}}}
     if isinstance(body, str):

@@ -77,7 +77,8 @@ def test_a_person_without_a_role_is_told_on_the_sign_in_page(browser, sso_server
         page.wait_for_url(f"{srv.url}/login?error=oidc*", timeout=TIMEOUT_MS)
         page.wait_for_function("() => document.getElementById('message').textContent.length",
                                timeout=TIMEOUT_MS)
-        assert "tài khoản tỉnh" in page.text_content("#message")
+        assert "tài khoản tỉnh" in page.text_content("#message").lower()
+        assert "vai trò" in page.text_content("#message")  # says what is missing: a role
         assert not any(c["name"] == SESSION_COOKIE for c in context.cookies())
     finally:
         context.close()

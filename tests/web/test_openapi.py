@@ -28,7 +28,8 @@ EXAMPLES = {"case_id": "0190f2a4-7e2c-7a6e-9d3e-0123456789ab", "call_id":
             "format": "json", "code": "env", "request_id": "abc", "token": "abc",
             "name": "rivers", "generation": "communes-2025", "zone_id": "z1",
             "token_id": "0123456789abcdef", "warning_id": "0190f2a4-7e2c-7a6e-9d3e-0123456789ab",
-            "item_id": "0123456789abcdef0123456789abcdef", "username": "lan.nguyen"}
+            "item_id": "0123456789abcdef0123456789abcdef", "username": "lan.nguyen",
+            "media_id": "0123456789abcdef0123456789abcdef"}
 #: Per-operation cap of schemathesis examples, and a cap on the whole run (seconds).
 EXAMPLES_PER_OPERATION = 10
 TIME_CAP_S = 150

@@ -5,6 +5,7 @@ the public map. The store stays the source of truth; the book is rebuilt from it
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import timezone
 from typing import Any, Iterable, Iterator
@@ -19,6 +20,29 @@ from server.core.timefmt import parse_rfc3339, to_rfc3339
 CASE_KINDS = frozenset({"report", "question"})
 LOAD_PAGE = 5000
 DONE = frozenset({"resolved", "closed", "rejected", "answered"})
+TITLE_CHARS = 120  # the line a work list shows
+SEARCH_CHARS = 600  # what the search box looks in, per case (kept in memory)
+
+
+def fold(text: str) -> str:
+    """Return ``text`` lower-cased without diacritics ("Đường Lê Lợi" → "duong le loi"), so a
+    search typed without Vietnamese marks finds the case."""
+    text = text.lower().replace("đ", "d")
+    return "".join(c for c in unicodedata.normalize("NFD", text)
+                    if unicodedata.category(c) != "Mn")
+
+
+def title_of(props: dict[str, Any]) -> str:
+    """Return the case's line for a work list: its title, else the start of its text."""
+    text = props.get("title") or props.get("description") or props.get("question") or ""
+    text = " ".join(str(text).split())
+    return text if len(text) <= TITLE_CHARS else text[:TITLE_CHARS - 1] + "…"
+
+
+def search_text(props: dict[str, Any]) -> str:
+    """Return the folded words a search looks in: title, text, address."""
+    parts = [props.get(k) or "" for k in ("title", "description", "question", "address")]
+    return fold(" ".join(str(p) for p in parts))[:SEARCH_CHARS]
 
 
 @dataclass(slots=True)
@@ -50,6 +74,9 @@ class Case:
     extension: str | None
     updated_at: int
     channel: str
+    title: str = ""
+    address: str | None = None
+    text: str = ""  # folded words for the search box (``fold``)
 
     @property
     def is_open(self) -> bool:
@@ -70,8 +97,15 @@ class Case:
                 "deadline": t(self.deadline), "resolved_at": t(self.resolved_at),
                 "outcome": self.outcome, "rating": self.rating, "duplicate_of": self.duplicate_of,
                 "linked": self.linked, "escalated": self.escalated_for is not None,
-                "hidden": self.hidden,
+                "hidden": self.hidden, "title": self.title, "address": self.address,
                 "extension": self.extension, "updated_at": t(self.updated_at)}
+
+    def found_by(self, words: list[str]) -> bool:
+        """Return True if every folded word is in the case's text, or the one word starts its
+        id."""
+        if len(words) == 1 and self.id.startswith(words[0]):
+            return True
+        return all(w in self.text for w in words)
 
 
 def case_of(ev: dict[str, Any]) -> Case:
@@ -88,7 +122,9 @@ def case_of(ev: dict[str, Any]) -> Case:
         rating=case.get("rating"), duplicate_of=case.get("duplicate_of"),
         linked=0, escalated_for=case_time(case, "escalated_for"),
         hidden=bool(case.get("hidden")), extension=(case.get("extension") or {}).get("state"),
-        updated_at=case_time(case, "updated_at") or received, channel=ev["source"]["channel"])
+        updated_at=case_time(case, "updated_at") or received, channel=ev["source"]["channel"],
+        title=title_of(ev["props"]), address=ev["props"].get("address"),
+        text=search_text(ev["props"]))
 
 
 class CaseBook:

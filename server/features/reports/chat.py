@@ -4,8 +4,10 @@ Each adapter checks the platform's signature on the raw body and turns the docum
 payload into ``ChatMessage``\\ s. ``ChatIntake`` keeps a short draft per sender: texts and photos
 accumulate until the citizen shares a **location**, which files the report through the one
 pipeline (``ReportDesk.file``) with ``source.ref`` = the platform's message id, so a retried
-delivery is stored once. The category is guessed from the text with the categories' keywords
-(unknown: ``other.general``, triaged by the IOC).
+delivery is stored once. The photos arrive as platform links that expire: with the media feature
+they are fetched, cleaned and kept, and the report holds our ``/media/`` URLs. The category is
+guessed from the text with the categories' keywords (unknown: ``other.general``, triaged by the
+IOC).
 
 Signatures (see docs/REPORTS.md):
 
@@ -32,6 +34,7 @@ from server.core.auth import Principal
 from server.features.reports.settings import ReportsSettings
 from server.core.errors import BadRequest, Forbidden, Unauthorized, Unavailable
 from server.core.text import strip_control
+from server.features.media.service import MediaService
 from server.features.reports.desk import ReportDesk
 
 log = logging.getLogger(__name__)
@@ -262,21 +265,25 @@ class Draft:
 class ChatIntake:
     """Turn chat messages into reports (one per shared location) through the desk."""
 
-    def __init__(self, desk: ReportDesk, settings: ReportsSettings):
+    def __init__(self, desk: ReportDesk, settings: ReportsSettings,
+                 media: MediaService | None = None):
         self.desk = desk
         self.settings = settings
+        self.media = media
         self._drafts: dict[tuple[str, str], Draft] = {}
 
-    async def receive(self, messages: list[ChatMessage]) -> list[dict[str, Any]]:
-        """Handle messages in order; return the replies owed to their senders."""
+    async def receive(self, messages: list[ChatMessage],
+                      base_url: str = "") -> list[dict[str, Any]]:
+        """Handle messages in order; return the replies owed to their senders (``base_url``:
+        the origin of the photo URLs when IOC_PUBLIC_URL is not set)."""
         replies = []
         for msg in messages:
-            reply = await self._one(msg)
+            reply = await self._one(msg, base_url)
             if reply is not None:
                 replies.append(reply)
         return replies
 
-    async def _one(self, msg: ChatMessage) -> dict[str, Any] | None:
+    async def _one(self, msg: ChatMessage, base_url: str) -> dict[str, Any] | None:
         now = self.desk.core.clock.now()
         self._expire(now)
         key = (msg.channel, msg.sender)
@@ -290,15 +297,26 @@ class ChatIntake:
         if msg.location is None:
             return {"to": msg.sender, "text": ASK_LOCATION}
         del self._drafts[key]
-        return await self._file(msg, draft)
+        return await self._file(msg, draft, base_url)
 
-    async def _file(self, msg: ChatMessage, draft: Draft) -> dict[str, Any]:
+    async def _file(self, msg: ChatMessage, draft: Draft, base_url: str) -> dict[str, Any]:
         text = "\n".join(draft.texts)[:4000]
+        images, new_ids = draft.images[:10], []
+        if self.media is not None and images:
+            kept = await self.media.keep_links(images, base_url)
+            images, new_ids = kept.urls, kept.new_ids
         doc = {"category": guess_category(text, self.desk.core.categories),
                "lat": msg.location[0], "lon": msg.location[1],
                "source": {"channel": msg.channel, "ref": msg.mid},
-               "props": {"description": text, "media": draft.images[:10]}}
-        filing = await self.desk.file(doc, Principal(f"channel:{msg.channel}", "public"))
+               "props": {"description": text, "media": images}}
+        try:
+            filing = await self.desk.file(doc, Principal(f"channel:{msg.channel}", "public"))
+        except BaseException:
+            if new_ids:
+                await self.media.discard(new_ids)
+            raise
+        if filing["replayed"] and new_ids:  # a retried delivery: the case keeps its photos
+            await self.media.discard(new_ids)
         case, token = filing["case"], filing["citizen_token"]
         notice = filing["notice"]
         return {"to": msg.sender, "case_id": case["id"], "citizen_token": token,

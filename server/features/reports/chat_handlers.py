@@ -32,7 +32,8 @@ class WebhookHandler(BaseHandler):
         body = self.request.body
         self.adapter.verify(body, self.request.headers, self.core.clock.now())
         messages = self.adapter.parse(body)
-        replies = await self.intake.receive(messages)
+        base = f"{self.request.protocol}://{self.request.host}"
+        replies = await self.intake.receive(messages, base)
         self.write_json({"received": len(messages), "replies": replies})
 
 

@@ -18,7 +18,8 @@ from geo import h3grid
 from server.core import policy
 from server.features.reports import actions
 from server.core.auth import Principal, View, case_scope
-from server.core.errors import Forbidden, IOCError, NotFound, Unauthorized, ValidationFailed, detail
+from server.core.errors import (Conflict, Forbidden, IOCError, NotFound, Unauthorized,
+                                ValidationFailed, detail)
 from server.core.events import NewEvent
 from server.core.kinds import PUBLIC_CASE_RES, public_position
 from server.core.kit.feeds import every
@@ -27,7 +28,7 @@ from server.features.reports import kpis
 from server.features.reports.attributes import check_attributes
 from server.features.reports.casebook import CASE_KINDS, DONE, Case, CaseBook, load_book
 from server.features.reports.lifecycle import (ACTIONS, CITIZEN, HOUR_US, SYSTEM, Action, Lifecycle,
-                                      TransitionIn, actions_for, parse_transition)
+                                      TransitionIn, open_now, parse_transition)
 from server.features.reports.tokens import CitizenTokens, load_secret_key
 from server.core.service import EventService, IntakeStage, Proceed
 from server.store import AppendResult, AuditEntry, EventQuery
@@ -205,16 +206,38 @@ class ReportDesk(StoreFollower[CaseBook], IntakeStage):
             if not self.can_act(principal, case):
                 raise Forbidden("this case belongs to another unit; you may read it, not act on it")
             ev = await self._load(case.id)
+            _check_version(ev, t)
             now = self.core.clock.now()
             self.lifecycle.check(action, ev, principal.role, t, now)
+            if action.name == "merge":
+                self._check_original(case, t.duplicate_of, principal)
             changes = self.lifecycle.changes(action, ev, t, now, principal.actor)
             new = await self._store(ev, action, changes, principal, t.reason, self._data(t))
         return self.render(new, principal)
 
     @staticmethod
     def _data(t: TransitionIn) -> dict[str, Any]:
-        return {k: v for k, v in t.model_dump(mode="json", exclude={"action", "reason"}).items()
-                if v not in (None, [])}
+        dump = t.model_dump(mode="json", exclude={"action", "reason", "seq"})
+        return {k: v for k, v in dump.items() if v not in (None, [])}
+
+    def _check_original(self, case: Case, original_id: str | None, principal: Principal) -> None:
+        """Raise unless ``case`` may be merged into ``original_id`` (a visible report that is no
+        duplicate itself, not the case, and ``case`` has no duplicates of its own)."""
+        original = self.book.get(original_id or "")
+        if original is None or not self.can_see(principal, original) or original.kind != case.kind:
+            raise ValidationFailed(f"no {case.kind} {original_id!r} to merge into",
+                                   [detail("duplicate_of", "the id of an existing case")])
+        if original.id == case.id:
+            raise ValidationFailed("a case cannot repeat itself",
+                                   [detail("duplicate_of", "name another case")])
+        if original.duplicate_of:
+            raise ValidationFailed(f"{original.id} is itself a duplicate of "
+                                   f"{original.duplicate_of}",
+                                   [detail("duplicate_of", f"merge into {original.duplicate_of}")])
+        linked = self.book.duplicates(case.id)
+        if linked:
+            raise Conflict(f"{len(linked)} report(s) are linked to this case; merge the other "
+                           "way (this case is the original)")
 
     def _visible(self, case_id: str, principal: Principal) -> Case:
         case = self.book.get(case_id)
@@ -306,7 +329,7 @@ class ReportDesk(StoreFollower[CaseBook], IntakeStage):
         case = self._visible(case_id, principal)
         ev = await self._load(case.id)
         mine = self.can_act(principal, case)
-        actions = [a for a in actions_for(case.kind, case.status, principal.role) if mine]
+        actions = open_now(ev, principal.role) if mine else []
         out = {"case": self.render(ev, principal), "actions": actions}
         if principal.role != CITIZEN:
             out["history"] = [a.to_json(self.tz) for a in await self.core.history(case.id)]
@@ -321,7 +344,8 @@ class ReportDesk(StoreFollower[CaseBook], IntakeStage):
         now = self.core.clock.now()
         chosen = [c for c in self.book.all() if c.kind == kind and self.can_see(principal, c)
                   and _matches(c, filters, now)]
-        chosen.sort(key=lambda c: (c.observed_at, c.seq), reverse=True)
+        order, reverse = SORTS[filters.get("sort") or "newest"]
+        chosen.sort(key=lambda c: order(c, now), reverse=reverse)
         return {"cases": [c.to_json(self.tz) for c in chosen[offset:offset + limit]],
                 "total": len(chosen)}
 
@@ -412,13 +436,37 @@ def _require_caller(principal: Principal) -> None:
                            "(X-Citizen-Token) given when the case was filed")
 
 
+def _check_version(ev: dict[str, Any], t: TransitionIn) -> None:
+    """Raise Conflict when the caller acted on an older version of the case (``seq``)."""
+    if t.seq is not None and t.seq != ev["seq"]:
+        raise Conflict("this case changed since it was opened (someone acted on it); reload it "
+                       "and choose again", [detail("seq", f"the case is now at {ev['seq']}")])
+
+
 def _matches(case: Case, f: dict[str, Any], now: int) -> bool:
     statuses = f.get("status")
     if statuses and case.status not in statuses and not ("open" in statuses and case.is_open):
         return False
     if f.get("overdue") and not case.overdue(now):
         return False
-    for key in ("agency_id", "area", "category"):
+    for key in ("agency_id", "area", "category", "extension"):
         if f.get(key) and getattr(case, key) != f[key]:
             return False
-    return True
+    start, end = f.get("from"), f.get("to")
+    if (start is not None and case.observed_at < start) or (end is not None
+                                                           and case.observed_at >= end):
+        return False
+    return not f.get("words") or case.found_by(f["words"])
+
+
+_NEVER = 2**62
+
+#: The work list's orders (``sort=``): a key of (case, now) and whether it runs downwards.
+SORTS: dict[str, tuple[Callable[[Case, int], Any], bool]] = {
+    "newest": (lambda c, now: (c.observed_at, c.seq), True),
+    "oldest": (lambda c, now: (c.observed_at, c.seq), False),
+    "deadline": (lambda c, now: (c.deadline if c.is_open and c.deadline else _NEVER, c.seq), False),
+    "overdue": (lambda c, now: (not c.overdue(now), c.deadline if c.is_open and c.deadline
+                                else _NEVER, c.seq), False),
+    "updated": (lambda c, now: (c.updated_at, c.seq), True),
+}

@@ -37,6 +37,7 @@ class ReportsFeature(Feature):
     """Reports and questions from every channel, routed to the one responsible unit."""
 
     name = "reports"
+    optional = ("media",)  # photos with cases, results and Open311; chat images kept
     settings = ReportsSettings
 
     def kinds(self) -> list[Kind]:
@@ -53,7 +54,10 @@ class ReportsFeature(Feature):
 
     def install(self, core: Any, needs: Mapping[str, Feature]) -> None:
         """Build the desk (intake stage, bus listener, timer, the wall's report figures) and the
-        Open311, chat and public-page fronts over it."""
+        Open311, chat and public-page fronts over it; photos through the media feature when it
+        is installed."""
+        media = needs.get("media")
+        self.media = media.service if media is not None else None
         self.desk = ReportDesk(core)
         core.add_intake(self.desk)
         self.desk.attach()
@@ -61,15 +65,15 @@ class ReportsFeature(Feature):
             core.kpis.register(provider)
         self.open311 = Open311(self.desk, CommuneGeocoder(core.router.areaset))
         self.changeset = to_rfc3339(core.clock.now(), core.tz, "seconds")
-        self.chat = ChatIntake(self.desk, core.settings)
+        self.chat = ChatIntake(self.desk, core.settings, self.media)
         self.adapters = {name: cls(core.settings) for name, cls in CHAT_ADAPTERS.items()}
         self.sketch = CommuneSketch(core.router.areaset)
 
     def routes(self, base: dict[str, Any]) -> list[Route]:
         """Return the case, public, Open311 and webhook routes."""
-        return (handlers.routes(base, self.desk)
+        return (handlers.routes(base, self.desk, self.media)
                 + public_handlers.routes(base, self.desk, self.sketch)
-                + open311_handlers.routes(base, self.open311, self.changeset)
+                + open311_handlers.routes(base, self.open311, self.changeset, self.media)
                 + chat_handlers.routes(base, self.chat, self.adapters))
 
     def openapi(self) -> Operations:

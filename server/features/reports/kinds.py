@@ -111,11 +111,13 @@ class ReportKind(CaseKind):
 
 
 class QuestionProps(BaseModel):
-    """Props of a ``question``: a short title, the question, who asks (private)."""
+    """Props of a ``question``: a short title, the question, photos (a document, a sign), who
+    asks (private)."""
 
     model_config = ConfigDict(extra="forbid")
     title: str | None = Field(None, max_length=200)
     question: str = Field("", max_length=4000)  # required by the intake (server/reports)
+    media: list[AnyUrl] = Field(default_factory=list, max_length=10)
     reporter: Reporter | None = None
     claimed_observed_at: str | None = Field(None, max_length=40, description=(
         "Set by the server: the time a citizen's app or message claimed (observed_at is the "

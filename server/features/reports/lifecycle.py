@@ -12,9 +12,10 @@ Reports::
                         └──────────── dispute (citizen) / reopen (staff) ◄─────────────┘   │
                                                               rate (citizen) / close ──► closed
 
-Questions: ``new/routed ──answer──► answered``. Both: ``transfer``, ``request_extension`` →
-``approve_extension``/``refuse_extension``, ``hide``/``unhide`` (moderation), ``escalate``
-(the overdue timer). Times in ``props.case`` are RFC 3339 text.
+Questions: ``new/routed ──answer──► answered``. Both: ``transfer``, ``relocate`` (a corrected
+place: routed again), ``request_extension`` → ``approve_extension``/``refuse_extension``,
+``hide``/``unhide`` (moderation), ``escalate`` (the overdue timer). Reports: ``merge`` (the IOC
+marks an open case a duplicate of another). Times in ``props.case`` are RFC 3339 text.
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ ANY_STATUS = frozenset({"new", "routed", "accepted", "in_progress", "reject_requ
                         "closed", "rejected", "duplicate", "answered"})
 HOUR_US = 3_600_000_000
 DAY_US = 24 * HOUR_US
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 RATINGS = ("satisfied", "accepted", "not_satisfied")
 Rating = Literal["satisfied", "accepted", "not_satisfied"]
 
@@ -76,9 +78,13 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
     _a("reopen", "Mở lại", "Reopen", {REPORT}, {"resolved", "closed", "rejected"}, "routed",
        MANAGERS, reason=True),
     _a("escalate", "Báo cáo cấp trên (quá hạn)", "Escalate (overdue)", BOTH, OPEN, None, {SYSTEM}),
-    _a("hide", "Ẩn khỏi công khai", "Hide from the public", BOTH, ANY_STATUS, None, SUPERVISORS,
+    _a("hide", "Ẩn khỏi công khai", "Hide from the public", BOTH, ANY_STATUS, None, MANAGERS,
        reason=True),
-    _a("unhide", "Công khai lại", "Publish again", BOTH, ANY_STATUS, None, SUPERVISORS),
+    _a("unhide", "Công khai lại", "Publish again", BOTH, ANY_STATUS, None, MANAGERS),
+    _a("merge", "Gộp vào phản ánh trùng", "Merge as a duplicate", {REPORT}, {"new"} | WORKING,
+       "duplicate", MANAGERS),
+    _a("relocate", "Sửa vị trí (chuyển lại đơn vị)", "Correct the location (routed again)", BOTH,
+       {"new"} | WORKING, "routed", MANAGERS, reason=True),
 )}
 TABLE = ActionTable(ACTIONS.values())
 
@@ -94,6 +100,10 @@ class TransitionIn(BaseModel):
     hours: float | None = Field(None, gt=0)  # request_extension: how many more hours
     rating: Rating | None = None  # rate
     media: list[AnyUrl] = Field(default_factory=list, max_length=10)  # resolve: result photos
+    duplicate_of: str | None = Field(None, pattern=UUID_PATTERN)  # merge: the original case
+    lat: float | None = Field(None, ge=-90, le=90)  # relocate: the corrected point
+    lon: float | None = Field(None, ge=-180, le=180)
+    seq: int | None = Field(None, ge=0)  # the version the caller saw; another one: 409
 
 
 def parse_transition(doc: Any) -> tuple[TransitionIn, Action]:
@@ -104,6 +114,20 @@ def parse_transition(doc: Any) -> tuple[TransitionIn, Action]:
 def actions_for(kind: str, status: str, role: str) -> list[str]:
     """Return the actions ``role`` may take on a ``kind`` case in ``status`` (guards aside)."""
     return TABLE.allowed(kind, status, role)
+
+
+def open_now(event: dict[str, Any], role: str) -> list[str]:
+    """Return the actions ``role`` may take on ``event`` now: the table's, less those its state
+    rules out (hide a hidden case, decide an extension nobody asked for, ask twice)."""
+    case = event["props"].get("case") or {}
+    extension = (case.get("extension") or {}).get("state")
+    hidden = bool(case.get("hidden"))
+    ruled_out = {"hide" if hidden else "unhide"}
+    if extension == "requested":
+        ruled_out.add("request_extension")
+    else:
+        ruled_out |= {"approve_extension", "refuse_extension"}
+    return [a for a in actions_for(event["kind"], event["status"], role) if a not in ruled_out]
 
 
 def classify(resolved_at: int, due_original: int | None, deadline: int | None,
@@ -156,7 +180,7 @@ class Lifecycle:
             "confirm_reject": self._confirm_reject, "refuse_reject": self._refuse_reject,
             "close": self._close, "rate": self._rate, "dispute": self._dispute,
             "reopen": self._reopen, "escalate": self._escalate, "hide": self._hide,
-            "unhide": self._unhide}
+            "unhide": self._unhide, "merge": self._merge, "relocate": self._relocate}
 
     def ts(self, micros: int) -> str:
         """Return ``micros`` as RFC 3339 text in the server's offset."""
@@ -185,6 +209,12 @@ class Lifecycle:
             raise Conflict("the case is already hidden")
         elif name == "unhide" and not case.get("hidden"):
             raise Conflict("the case is not hidden")
+        elif name == "merge" and not t.duplicate_of:
+            raise ValidationFailed("merge needs the original case",
+                                   [detail("duplicate_of", "the id of the case this one repeats")])
+        elif name == "relocate" and (t.lat is None or t.lon is None):
+            raise ValidationFailed("relocate needs the corrected point",
+                                   [detail("lat" if t.lat is None else "lon", "required")])
 
     def _guard_extension_request(self, extension: str | None, t: TransitionIn) -> None:
         if extension == "requested":
@@ -333,3 +363,25 @@ class Lifecycle:
 
     def _unhide(self, s: Step) -> None:
         s.case.pop("hidden", None)
+
+    def _merge(self, s: Step) -> None:
+        original = s.t.duplicate_of
+        s.changes["deadline"] = None
+        for key in ("extension", "escalated_for", "escalated_to", "escalated_at"):
+            s.case.pop(key, None)
+        s.case.update(duplicate_of=original, due_original=None, merged_at=self.ts(s.now),
+                      note=f"Trùng với phản ánh {original} / duplicate")
+
+    def _relocate(self, s: Step) -> None:
+        lat, lon = float(s.t.lat), float(s.t.lon)  # type: ignore[arg-type]  # guarded
+        route = self.router.route(lat, lon, s.event["category"], s.now)
+        if route.area is None:
+            raise ValidationFailed("the corrected point is outside every commune of Huế",
+                                   [detail("lat", "place the case inside a commune")])
+        s.changes.update(lat=lat, lon=lon, cell=route.cell, area=route.area,
+                         agency_id=route.agency_id, copied_to=list(route.copied_to))
+        self._new_deadline(s, s.event["category"])
+        unit = self.router.agencies.get(route.agency_id)
+        s.case["relocated"] = int(s.case.get("relocated", 0)) + 1
+        s.case["note"] = (f"Đã sửa vị trí, chuyển đến {unit.vi if unit else route.agency_id}"
+                          " / location corrected")

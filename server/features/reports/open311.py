@@ -58,8 +58,10 @@ class Open311Error(Exception):
     @classmethod
     def from_ioc(cls, err: IOCError) -> "Open311Error":
         """Map the project's error family to Open311's 403 / 404 / 400; a rate limit (429) and
-        a database away (503) keep their status, which tells the client to retry later."""
-        status = {401: 403, 403: 403, 404: 404, 429: 429, 503: 503}.get(err.status, 400)
+        a database away (503) keep their status, which tells the client to retry later, and so
+        do a photo too large (413) or not a photo (415), which say what to change."""
+        status = {401: 403, 403: 403, 404: 404, 413: 413, 415: 415, 429: 429,
+                  503: 503}.get(err.status, 400)
         entries = [(err.status, f"{d['path']}: {d['message']}" if d.get("path") else d["message"])
                    for d in err.details] or [(err.status, err.message)]
         return cls(status, entries)

@@ -1,12 +1,17 @@
 """Open311 GeoReport v2 at ``/open311/v2/`` and its discovery file ``/open311/discovery.{fmt}``.
 Thin handlers over ``server.features.reports.open311``; every error is an Open311 error list in the
-format the path asked for."""
+format the path asked for. ``POST requests`` reads its body as it arrives: a form
+(``application/x-www-form-urlencoded``) or ``multipart/form-data`` with a photo as the part
+``media`` (GeoReport v2), kept by the media feature and filed as the request's ``media_url``."""
 from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import parse_qs
 
 from server.core.errors import IOCError
+from server.features.media.handlers import UploadHandler
+from server.features.media.service import MediaService
 from server.features.reports.open311 import Open311, Open311Error, check_format, render
 from server.web.base import BaseHandler
 
@@ -91,8 +96,22 @@ class ServiceDefinitionHandler(Open311Handler):
         self.answer("service_definition", self.o311.service_definition(code))
 
 
-class RequestsHandler(Open311Handler):
-    """``GET requests.{fmt}`` (search) and ``POST requests.{fmt}`` (create, needs api_key)."""
+class RequestsHandler(Open311Handler, UploadHandler):
+    """``GET requests.{fmt}`` (search) and ``POST requests.{fmt}`` (create, needs api_key; a
+    photo as the multipart part ``media``)."""
+
+    file_fields = frozenset({"media"})
+
+    def initialize(self, core, ref, o311: Open311,  # noqa: ANN001
+                   media: MediaService | None = None) -> None:
+        """Receive the Open311 object and the media service (None: no photos)."""
+        super().initialize(core, ref, o311)
+        self.media = media
+
+    async def prepare(self) -> None:
+        """The format from the path, the address's rate limit, then how the body is read."""
+        await super().prepare()
+        self.start_body()
 
     async def get(self, fmt: str) -> None:
         """Answer the matching requests."""
@@ -100,14 +119,39 @@ class RequestsHandler(Open311Handler):
 
     async def post(self, fmt: str) -> None:
         """File a report; answer the token (batch) or the id (realtime)."""
-        key = self.get_argument("api_key", None)
+        args, files = self.form_arguments()
+        key = (args.get("api_key") or [None])[-1]
         if not key:
             raise Open311Error.one(403, "api_key is required to create a service request")
         try:
             principal = await self.core.tokens.principal(key)
         except IOCError:
             raise Open311Error.one(403, "invalid api_key -- cannot create the request") from None
-        self.answer("service_requests", await self.o311.create(self.arguments(), principal))
+        if not files:
+            self.answer("service_requests", await self.o311.create(args, principal))
+            return
+        self.principal = principal
+        kept = await self.media.accept(files[:1], principal, self.request_base())
+        args["media_url"] = kept.urls
+        try:
+            answer = await self.o311.create(args, principal)
+        except BaseException:
+            await self.media.discard(kept.new_ids)
+            raise
+        self.answer("service_requests", answer)
+
+    def form_arguments(self) -> tuple[dict[str, list[str]], list[Any]]:
+        """Return the query and body arguments (decoded as UTF-8) and the photo parts."""
+        args = self.arguments()
+        if self.upload is not None:
+            form = self.upload_form()
+            for name, value in form.fields.items():
+                args.setdefault(name, []).append(value)
+            return args, form.files
+        for name, values in parse_qs(self.body.decode("utf-8", "replace"),
+                                     keep_blank_values=True).items():
+            args.setdefault(name, []).extend(values)
+        return args, []
 
 
 class RequestHandler(Open311Handler):
@@ -148,14 +192,16 @@ class UnknownHandler(Open311Handler):
         raise Open311Error.one(404, f"nothing at {self.request.path}; see {BASE}/services.xml")
 
 
-def routes(base: dict, o311: Open311, changeset: str) -> list[tuple]:
-    """Return the Open311 routes (``changeset``: the discovery file's time, RFC 3339)."""
+def routes(base: dict, o311: Open311, changeset: str,
+           media: MediaService | None = None) -> list[tuple]:
+    """Return the Open311 routes (``changeset``: the discovery file's time, RFC 3339;
+    ``media``: photos with requests, None for none)."""
     args = {**base, "o311": o311}
     fmt = r"\.(?P<fmt>[A-Za-z0-9]+)"
     return [
         (rf"{BASE}/services{fmt}", ServicesHandler, args),
         (rf"{BASE}/services/(?P<code>[A-Za-z0-9_.-]+?){fmt}", ServiceDefinitionHandler, args),
-        (rf"{BASE}/requests{fmt}", RequestsHandler, args),
+        (rf"{BASE}/requests{fmt}", RequestsHandler, {**args, "media": media}),
         (rf"{BASE}/requests/(?P<request_id>[A-Za-z0-9-]+){fmt}", RequestHandler, args),
         (rf"{BASE}/tokens/(?P<token>[A-Za-z0-9-]+){fmt}", TokenHandler, args),
         (rf"/open311/discovery{fmt}", DiscoveryHandler, {**args, "changeset": changeset}),

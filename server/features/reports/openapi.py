@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.core.openapi import (EVERYONE, FORM, INT, JSON, LIMIT, PERIOD, SINCE, STAFF,
-                                 UUID_RE, Op, Operations, Param, p, q)
+from server.core.openapi import (EVERYONE, FORM, INT, JSON, LIMIT, MULTIPART, PERIOD, SINCE,
+                                 STAFF, UUID_RE, Op, Operations, Param, p, q)
 from server.features.reports.lifecycle import TransitionIn
 
 #: Open311 answers in its own shapes (XML or JSON), not the one error shape.
@@ -21,7 +21,7 @@ def _open311_ok(shape: str = "array") -> dict[str, Any]:
 
 
 def _open311_op(method: str, summary: str, roles: str, params: tuple[Param, ...],
-                body: str | None = None, shape: str = "array") -> Op:
+                body: str | tuple[str, ...] | None = None, shape: str = "array") -> Op:
     """Return an Open311 operation (its own answer and error shapes)."""
     return Op(method, summary, roles, params, body, ok_content=_open311_ok(shape),
               errors=OPEN311_ERRORS)
@@ -31,18 +31,26 @@ def _cases(plural: str) -> Operations:
     """Return the staff operations on ``/api/v1/{plural}`` (reports or questions)."""
     base, case = f"/api/v1/{plural}", p("case_id", UUID_RE)
     return {
-        base: [Op("post", "Gửi phản ánh / file a case", "public, agency, admin, operator",
-                  body=JSON, ok=201),
+        base: [Op("post", "Gửi phản ánh / file a case (JSON, or multipart: fields or a JSON "
+                  "part case, photos as file parts)", "public, agency, admin, operator",
+                  body=(JSON, MULTIPART), ok=201),
                Op("get", "Danh sách việc / work list", STAFF,
                   (q("status"), q("overdue"), q("agency"), q("area"), q("category"),
+                   q("extension", {"type": "string", "enum": ["requested", "approved",
+                                                              "refused"]}),
+                   *PERIOD, q("q"),
+                   q("sort", {"type": "string", "enum": ["newest", "oldest", "deadline",
+                                                         "overdue", "updated"]}),
                    q("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
                    q("offset", INT)))],
         f"{base}/kpis": [Op("get", "Chỉ số / KPIs", STAFF, (q("by"), *PERIOD))],
         f"{base}/actions": [Op("get", "Bảng thao tác / lifecycle table", EVERYONE)],
         f"{base}/{{case_id}}": [Op("get", "Chi tiết / case detail",
                                    STAFF + "; citizen (X-Citizen-Token)", (case,))],
-        f"{base}/{{case_id}}/transitions": [Op("post", "Chuyển trạng thái / transition",
-                                               STAFF + "; citizen", (case,), TransitionIn)],
+        f"{base}/{{case_id}}/transitions": [Op("post", "Chuyển trạng thái / transition (JSON, "
+                                               "or multipart with photos as file parts)",
+                                               STAFF + "; citizen", (case,),
+                                               (TransitionIn, MULTIPART))],
     }
 
 
@@ -76,8 +84,9 @@ def _open311() -> Operations:
             _open311_op("get", "Open311 search requests", EVERYONE,
                         (fmt, *j, q("service_request_id"), q("service_code"), q("status"),
                          q("start_date"), q("end_date"))),
-            _open311_op("post", "Open311 create a request (api_key: a public or staff token)",
-                        "public, agency, admin, operator", (fmt,), FORM)],
+            _open311_op("post", "Open311 create a request (api_key: a public or staff token; "
+                        "a photo as the multipart part media)",
+                        "public, agency, admin, operator", (fmt,), (FORM, MULTIPART))],
         f"{v2}/requests/{{request_id}}.{{format}}": [
             _open311_op("get", "Open311 one request", EVERYONE,
                         (p("request_id", "^[A-Za-z0-9-]+$"), fmt, *j))],

@@ -1,0 +1,1 @@
+"""Photos: uploads and chat images, cleaned (EXIF dropped), re-encoded, stored with a thumbnail."""

@@ -1,0 +1,1 @@
+"""The channels a message is sent through, one adapter each behind ``Channel``."""
