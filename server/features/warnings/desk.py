@@ -94,6 +94,17 @@ class WarningDesk:
             raise NotFound(f"no warning {warning_id!r}")
         return ev
 
+    async def history(self, warning_id: str) -> list[dict[str, Any]]:
+        """Return the audit entries of a warning, oldest first: ``[{action, actor, actor_name,
+        role, event_id, reason, data, at}]`` (``actor_name``: the person's name, None for a
+        machine or the desk itself). Staff of every unit read warnings (``actions.READ``)."""
+        entries = [a.to_json(self.tz) for a in await self.core.history(warning_id)]
+        names = self.core.actor_names
+        found = await names({e["actor"] for e in entries if e["actor"]}) if names else {}
+        for e in entries:
+            e["actor_name"] = found.get(e["actor"])
+        return entries
+
     def cap(self, ev: dict[str, Any]) -> CapAlert:
         """Return the CAP alert of a warning event
         (``server.features.warnings.publish.alert_of``)."""

@@ -65,7 +65,7 @@ class OneWarningHandler(WarningHandler):
         ``actor_name``: the person's name, None for a machine)."""
         policy.require(self.principal, actions.READ)
         ev = await self.desk.get(warning_id)
-        history = await self.core.event_history(self.principal, warning_id)
+        history = await self.desk.history(warning_id)
         self.write_json({"warning": ev, "history": history,
                          "actions": TABLE.allowed("warning", ev["status"], self.principal.role)})
 
