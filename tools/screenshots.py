@@ -7,10 +7,11 @@ demo unit's tablet; and the wall during the ``flood_2025_11`` demo at the height
 (gauges, reservoirs, calls, flooded roads). Then the sign-in pages: the sign-in page, the
 set-password page of a one-time link, and the administration page (illustrative people, a kiosk
 and a machine token, a new person's one-time link shown). Then the case desk on a 10-inch
-tablet for an agency clerk and on a desktop for an IOC operator, each with a case open. Last,
-the citizens' page on a phone.
+tablet for an agency clerk and on a desktop for an IOC operator, each with a case open; the
+warning desk: a supervisor checking a draft (its reach, the public preview), an operator writing
+one (communes picked), and a drill, sent. Last, the citizens' page on a phone.
 
-    python -m tools.screenshots [--out docs/screenshots] [--only cases|report]
+    python -m tools.screenshots [--out docs/screenshots] [--only cases|warnings|report]
     (or: make screenshots)
 """
 from __future__ import annotations
@@ -294,11 +295,83 @@ def shoot_cases(browser, url: str, out: Path) -> list[Path]:  # noqa: ANN001
     return paths
 
 
+#: Illustrative warnings of the desk's screenshots (made up): headline, communes, CAP status.
+WARNINGS = [
+    ({"vi": "Báo động 2 trên sông Hương tại Kim Long",
+      "en": "Alarm level 2 on the Hương at Kim Long"},
+     ["19774", "19753", "19777", "19789"], "Actual", "sent"),
+    ({"vi": "Diễn tập sơ tán vùng trũng Hương Trà", "en": "Evacuation drill, Hương Trà lowlands"},
+     ["19996"], "Exercise", "sent"),
+    ({"vi": "Mưa rất to, nguy cơ ngập sâu vùng trũng",
+      "en": "Very heavy rain, deep flooding likely"},
+     ["19804", "19909", "19930", "20014", "19900"], "Actual", "draft"),
+]
+WARNING_TEXT = {
+    "description": {"vi": "Mực nước sông Hương tại Kim Long lên nhanh, vượt báo động 2. Các xã, "
+                          "phường ven sông và vùng trũng có nguy cơ ngập sâu 0,5–1 m.",
+                    "en": "The Hương at Kim Long is rising fast, above alarm level 2. Riverside "
+                          "and low-lying communes may flood 0.5–1 m deep."},
+    "instruction": {"vi": "Di chuyển người già, trẻ em và tài sản lên cao; không qua ngầm, tràn.",
+                    "en": "Move the elderly, children and belongings to higher ground; do not "
+                          "cross flooded roads."},
+}
+
+
+def desk_warnings(url: str, operator: str, supervisor: str) -> str:
+    """Post the illustrative warnings (sent ones approved and sent); return the draft's id."""
+    last = ""
+    for headline, communes, status, end in WARNINGS:
+        body = {"headline": headline, "communes": communes, "cap_status": status,
+                "urgency": "Expected", "cap_severity": "Severe", "certainty": "Likely",
+                "responses": ["Prepare", "Evacuate"], **WARNING_TEXT}
+        last = http("POST", url + "/api/v1/warnings", body, operator).body["warning"]["id"]
+        if end == "sent":
+            for action in ("approve", "send"):
+                http("POST", f"{url}/api/v1/warnings/{last}/transitions", {"action": action},
+                     supervisor)
+    return last
+
+
+def shoot_warnings(browser, url: str, operator: str, supervisor: str,  # noqa: ANN001
+                   out: Path) -> list[Path]:
+    """The warning desk on a 10-inch tablet (1280×800): a supervisor checking a draft, an
+    operator writing one; on a desktop (1920×1080): a drill, sent. Return the PNGs' paths."""
+    draft = desk_warnings(url, operator, supervisor)
+    ready = ("() => window.iocWarnings && iocWarnings.ready"
+             " && iocWarnings.map.map.deck.isInitialized")
+    paths = []
+    context, page, _ = open_page(browser, f"{url}/warnings#token={supervisor}", url,
+                                 width=1280, height=800)
+    page.wait_for_function(ready, timeout=30_000)
+    page.click(f"#list li[data-id='{draft}']")
+    page.wait_for_selector("#review:not([hidden]) #r-actions [data-action=approve]")
+    page.wait_for_timeout(2000)
+    paths.append(save(context, page, out / "warnings-review-1280x800.png"))
+    context, page, _ = open_page(browser, f"{url}/warnings#token={operator}", url,
+                                 width=1280, height=800)
+    page.wait_for_function(ready, timeout=30_000)
+    page.click("#new")
+    page.fill("#f-headline-vi", "Lũ trên sông Bồ, nguy cơ ngập Quảng Điền")
+    page.fill("#f-headline-en", "Flood on the Bồ, Quảng Điền may flood")
+    page.fill("#f-description-vi", "Mực nước sông Bồ tại Phú Ốc vượt báo động 1.")
+    page.fill("#f-description-en", "The Bồ at Phú Ốc is above alarm level 1.")
+    page.evaluate("() => ['19996', '19867'].forEach((c) => iocWarnings.editor.toggle(c))")
+    page.wait_for_timeout(1500)
+    paths.append(save(context, page, out / "warnings-editor-1280x800.png"))
+    context, page, _ = open_page(browser, f"{url}/warnings#token={supervisor}", url)
+    page.wait_for_function(ready, timeout=30_000)
+    page.click("#list li[data-drill='1']")
+    page.wait_for_selector("#review:not([hidden])[data-status=sent]")
+    page.wait_for_timeout(2000)
+    paths.append(save(context, page, out / "warnings-drill-1920x1080.png"))
+    return paths
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start a demo server, take the screenshots, stop the server."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    ap.add_argument("--only", choices=["cases", "report"],
+    ap.add_argument("--only", choices=["cases", "warnings", "report"],
                     help="take only these pages' screenshots")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -310,6 +383,9 @@ def main(argv: list[str] | None = None) -> int:
                                   check=True, capture_output=True, text=True).stdout.strip()
         admin = subprocess.run(ioc_command() + ["token", "create", "--role", "admin", "--db", db],
                                check=True, capture_output=True, text=True).stdout.strip()
+        supervisor = subprocess.run(ioc_command() + ["token", "create", "--role", "supervisor",
+                                                     "--db", db],
+                                    check=True, capture_output=True, text=True).stdout.strip()
         add_admin(db)
         # PYTHONPATH: the server runs this checkout's code even where another one is installed
         server = ServerProcess("--db", db, "--demo", "--speed", "2000",
@@ -326,13 +402,16 @@ def main(argv: list[str] | None = None) -> int:
             staff(server.url, admin)
             with sync_playwright() as pw:
                 browser = launch(pw)
-                if args.only == "report":
+                if args.only in (None, "cases"):
+                    for path in shoot_cases(browser, server.url, args.out):
+                        print(path)
+                if args.only in (None, "warnings"):
+                    for path in shoot_warnings(browser, server.url, operator, supervisor,
+                                               args.out):
+                        print(path)
+                if args.only in (None, "report"):
                     print(shoot_report(browser, server.url, args.out, tmp))
-                    browser.close()
-                    return 0
-                for path in shoot_cases(browser, server.url, args.out):
-                    print(path)
-                if args.only == "cases":
+                if args.only is not None:
                     browser.close()
                     return 0
                 for width, height in SIZES:

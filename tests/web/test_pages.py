@@ -34,7 +34,7 @@ def test_pages_carry_a_strict_csp_and_security_headers(server):
     assert server.http("GET", server.url + "/").status == 200  # redirected to /wall
 
 
-@pytest.mark.parametrize("name", ["wall", "hotline", "tablet"])
+@pytest.mark.parametrize("name", ["wall", "hotline", "tablet", "warnings"])
 def test_every_asset_is_local_and_served_as_what_it_is(server, name):
     page = server.http("GET", f"{server.url}/{name}").raw.decode()
     refs = re.findall(r'(?:src|href|data-module)="([^"]+)"', page)

@@ -33,7 +33,7 @@ from server.features.warnings import areas as geo_areas
 from server.features.warnings.cap import CapAlert
 from server.features.warnings.intake import CapIntake
 from server.features.warnings.lifecycle import TABLE, Content, NewWarning, WarningRequest
-from server.features.warnings.publish import alert_of, atom_feed, is_active
+from server.features.warnings.publish import alert_of, atom_feed, is_active, is_drill
 from server.features.warnings.reach import CONTACTS, illustrative_contacts, parse_contacts, reach
 
 if TYPE_CHECKING:
@@ -93,6 +93,17 @@ class WarningDesk:
         if ev is None or ev["kind"] != KIND:
             raise NotFound(f"no warning {warning_id!r}")
         return ev
+
+    async def history(self, warning_id: str) -> list[dict[str, Any]]:
+        """Return the audit entries of a warning, oldest first: ``[{action, actor, actor_name,
+        role, event_id, reason, data, at}]`` (``actor_name``: the person's name, None for a
+        machine or the desk itself). Staff of every unit read warnings (``actions.READ``)."""
+        entries = [a.to_json(self.tz) for a in await self.core.history(warning_id)]
+        names = self.core.actor_names
+        found = await names({e["actor"] for e in entries if e["actor"]}) if names else {}
+        for e in entries:
+            e["actor_name"] = found.get(e["actor"])
+        return entries
 
     def cap(self, ev: dict[str, Any]) -> CapAlert:
         """Return the CAP alert of a warning event
@@ -340,9 +351,10 @@ class WarningDesk:
         return {"warning": stored}
 
     async def _zone_on(self, ev: dict[str, Any]) -> None:
-        """Post a sent warning's area as a danger zone for vessels (until it expires)."""
+        """Post a sent warning's area as a danger zone for vessels (until it expires); a drill
+        posts none (a boat's alert would look real)."""
         vessels = self.vessels
-        if vessels is None:
+        if vessels is None or is_drill(ev):
             return
         p = ev["props"]
         zone = DangerZone(f"warning-{ev['id']}", p["headline"]["vi"][:200], self.geometry(ev)[0],

@@ -61,10 +61,11 @@ class OneWarningHandler(WarningHandler):
     """``GET /api/v1/warnings/{id}``: the warning, the actions open to the caller, its history."""
 
     async def get(self, warning_id: str) -> None:
-        """Answer ``{"warning", "actions", "history"}``."""
+        """Answer ``{"warning", "actions", "history"}`` (history oldest first, each entry with
+        ``actor_name``: the person's name, None for a machine)."""
         policy.require(self.principal, actions.READ)
         ev = await self.desk.get(warning_id)
-        history = [a.to_json(self.core.tz) for a in await self.core.history(warning_id)]
+        history = await self.desk.history(warning_id)
         self.write_json({"warning": ev, "history": history,
                          "actions": TABLE.allowed("warning", ev["status"], self.principal.role)})
 

@@ -25,6 +25,10 @@ CapCategory = Literal["Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Hea
                       "Transport", "Infra", "CBRNE", "Other"]
 ResponseType = Literal["Shelter", "Evacuate", "Prepare", "Execute", "Avoid", "Monitor", "Assess",
                        "AllClear", "None"]
+#: CAP ``status`` of a message once sent: a real warning, or a drill (Test, Exercise) that is
+#: shown as a drill everywhere and never reaches the public feed.
+CapStatus = Literal["Actual", "Test", "Exercise"]
+DRILLS = frozenset({"Test", "Exercise"})
 CommuneCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
 CellId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{15}$")]
 #: Statuses of a published warning (the public sees its content).
@@ -54,7 +58,8 @@ class Text(BaseModel):
 
 class WarningProps(BaseModel):
     """Props of a ``warning``: what (event, headline, description, instruction, each VI + EN),
-    CAP grading (urgency, severity, certainty, CAP categories, response types), the target
+    CAP status once sent (Actual, or a drill: Test, Exercise), CAP grading (urgency, severity,
+    certainty, CAP categories, response types), the target
     (communes and/or H3 cells), validity, the CAP identity (identifier, sent time, references)
     and where it came from (``origin``: gauge, manual, ingest)."""
 
@@ -65,6 +70,7 @@ class WarningProps(BaseModel):
     headline: Text | None = None
     description: Text | None = None
     instruction: Text | None = None
+    cap_status: CapStatus = "Actual"
     urgency: Urgency = "Expected"
     cap_severity: CapSeverity = "Moderate"
     certainty: Certainty = "Likely"

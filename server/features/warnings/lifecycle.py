@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from server.core.kit.transitions import ActionTable, action
 from server.core.policy import MANAGERS, SUPERVISORS, SYSTEM
-from server.features.warnings.kinds import (CapCategory, CapSeverity, Certainty, ResponseType,
-                                            Text, Urgency)
+from server.features.warnings.kinds import (CapCategory, CapSeverity, CapStatus, Certainty,
+                                            ResponseType, Text, Urgency)
 
 KIND = ("warning",)
 ACTIVE = ("sent", "received")
@@ -48,6 +48,7 @@ class Content(BaseModel):
     headline: Text | None = None
     description: Text | None = None
     instruction: Text | None = None
+    cap_status: CapStatus | None = None
     urgency: Urgency | None = None
     cap_severity: CapSeverity | None = None
     certainty: Certainty | None = None

@@ -13,6 +13,7 @@ from geo.areas import AreaSet
 from server.core.timefmt import parse_rfc3339, to_rfc3339
 from server.features.warnings.areas import cap_areas
 from server.features.warnings.cap import CapAlert, CapInfo
+from server.features.warnings.kinds import DRILLS
 
 ATOM = "http://www.w3.org/2005/Atom"
 CAP_TYPE = "application/cap+xml"
@@ -48,7 +49,8 @@ def _info(ev: dict[str, Any], lang: str, code: str, sender_name: str, areaset: A
 def alert_of(ev: dict[str, Any], sender: str, agencies: AgencyRegistry, areaset: AreaSet,
              labels: dict[str, dict[str, str]], now: int, tz: timezone) -> CapAlert:
     """Return the CAP alert of a warning event: a received one as it came; one of ours as
-    ``Draft`` until sent (``sent`` = now), then ``Actual``; ``Alert``, ``Update`` (it references
+    ``Draft`` until sent (``sent`` = now), then its ``cap_status`` (``Actual``, or ``Test`` /
+    ``Exercise`` for a drill); ``Alert``, ``Update`` (it references
     earlier messages) or ``Cancel`` (cancelled after sending: a new identifier that references
     the cancelled message, the reason in ``note``)."""
     p = ev["props"]
@@ -64,10 +66,19 @@ def alert_of(ev: dict[str, Any], sender: str, agencies: AgencyRegistry, areaset:
     return CapAlert(identifier=cancel["identifier"] if cancel else p["identifier"], sender=sender,
                     sent=cap_time(cancel["sent"] if cancel else p.get("sent"), tz)
                     or to_rfc3339(now, tz, "seconds"),
-                    status="Actual" if p.get("sent") else "Draft",
+                    status=p.get("cap_status", "Actual") if p.get("sent") else "Draft",
                     msg_type="Cancel" if cancel else ("Update" if refs else "Alert"),
                     scope="Public", note=cancel.get("reason") if cancel else None,
                     references=refs, infos=infos)
+
+
+def is_drill(ev: dict[str, Any]) -> bool:
+    """Return True for a drill: one of ours with CAP status Test or Exercise, or a received
+    message whose status is not ``Actual``."""
+    p = ev["props"]
+    if p.get("cap"):
+        return p["cap"].get("status") != "Actual"
+    return p.get("cap_status", "Actual") in DRILLS
 
 
 def is_active(ev: dict[str, Any], now: int) -> bool:
@@ -113,8 +124,10 @@ def _entry(feed: etree._Element, ev: dict[str, Any], alert: CapAlert, base_url: 
 
 def atom_feed(items: list[tuple[dict[str, Any], CapAlert]], base_url: str, now: int,
               tz: timezone) -> bytes:
-    """Return an Atom 1.0 feed with one entry per (event, alert), newest first, each linking
-    its CAP message."""
+    """Return an Atom 1.0 feed with one entry per (event, alert) whose CAP status is
+    ``Actual`` (a drill never reaches the public feed), newest first, each linking its CAP
+    message."""
+    items = [(ev, alert) for ev, alert in items if alert.status == "Actual"]
     feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})
     _sub(feed, "id", f"{base_url}/api/v1/public/warnings.atom")
     _sub(feed, "title", "Cảnh báo đang hiệu lực — thành phố Huế / Active warnings — Huế")

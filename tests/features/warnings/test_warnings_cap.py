@@ -325,3 +325,39 @@ def test_a_cap_sent_at_the_edge_of_the_calendar_is_a_422_not_a_500(wserver):
         assert r.status == 422 and r.body["error"]["code"] == "validation_failed", r.body
         assert r.body["error"]["details"][0]["path"] == "sent"
     assert http("GET", f"{wserver.url}/api/v1/warnings", token=op).body["warnings"] == []
+
+
+@pytest.mark.parametrize("drill", ["Test", "Exercise"])
+def test_a_drill_is_sent_as_a_drill_and_never_reaches_the_feed(wserver, drill):
+    op, sup = wserver.token("operator"), wserver.token("supervisor")
+    real = send(wserver, draft(wserver, op, headline={"vi": "Thật", "en": "Real"})["id"], sup)
+    w = draft(wserver, op, headline={"vi": "Diễn tập", "en": "Drill"}, cap_status=drill)
+    assert w["props"]["cap_status"] == drill
+    assert get_cap(wserver, w["id"], op).findtext(f"{C}status") == "Draft"
+    send(wserver, w["id"], sup)
+    root = get_cap(wserver, w["id"], None)
+    assert_cap_rules(root, [KIM_LONG, PHU_XUAN])
+    assert root.findtext(f"{C}status") == drill
+    feed = etree.fromstring(http("GET", f"{wserver.url}/api/v1/public/warnings.atom").raw)
+    assert [e.findtext(f"{ATOM}title") for e in feed.iter(f"{ATOM}entry")] == ["Thật / Real"]
+    act(wserver, w["id"], sup, "cancel", reason="hết diễn tập")
+    assert get_cap(wserver, w["id"], None).findtext(f"{C}status") == drill  # the Cancel too
+    # an edit can turn a real draft into a drill (and the answer says so)
+    other = draft(wserver, op)
+    edited = act(wserver, other["id"], op, "edit", content={"cap_status": drill}).body["warning"]
+    assert edited["props"]["cap_status"] == drill
+    assert real["props"]["cap_status"] == "Actual"
+    bad = act(wserver, other["id"], op, "edit", content={"cap_status": "Draft"})
+    assert bad.status == 422
+
+
+def test_a_received_drill_is_not_on_the_feed(wserver):
+    op = wserver.token("operator")
+    now = datetime.now(HUE).replace(microsecond=0)
+    message = hue_cap("tttb-2025-test", now).replace(b"<status>Actual</status>",
+                                                       b"<status>Exercise</status>")
+    assert b"<status>Exercise</status>" in message
+    r = http("POST", f"{wserver.url}/api/v1/warnings/cap", raw=message, token=op)
+    assert r.status == 201 and r.body["stored_as"] == "event"
+    feed = etree.fromstring(http("GET", f"{wserver.url}/api/v1/public/warnings.atom").raw)
+    assert list(feed.iter(f"{ATOM}entry")) == []

@@ -3,6 +3,10 @@
 // config.tickerSeverities; newest first, one at a time, readable from across the room.
 import { h } from "../../core/dom.js";
 
+// A warning that is a drill (CAP Test or Exercise, ours or received) is never shown as real.
+const isDrill = (ev) => ev.kind === "warning" && (ev.props && ev.props.cap
+  ? ev.props.cap.status !== "Actual" : ["Test", "Exercise"].includes((ev.props || {}).cap_status));
+
 function mount(el, wall) {
   const cfg = wall.config;
   const kinds = new Set([...cfg.tickerKinds, ...wall.catalog.filter((e) => e.ticker).flatMap((e) => e.kinds)]);
@@ -23,6 +27,7 @@ function mount(el, wall) {
   const show = () => {
     badge.textContent = wall.i18n.t({ vi: "CẢNH BÁO", en: "ALERTS" });
     el.dataset.count = String(items.length);
+    el.dataset.drill = "0";
     if (!items.length) {
       text.textContent = wall.i18n.t({ vi: "Không có cảnh báo", en: "No alerts" });
       count.textContent = "";
@@ -36,6 +41,11 @@ function mount(el, wall) {
       || (p.title_vi && wall.i18n.t({ vi: p.title_vi, en: p.title_en }))
       || wall.categoryLabel(ev.category);
     text.textContent = `${wall.i18n.time(ev.observed_at)} · ${wall.areaLabel(ev.area)} · ${title}`;
+    if (isDrill(ev)) {
+      el.dataset.drill = "1";
+      badge.textContent = wall.i18n.t({ vi: "DIỄN TẬP", en: "DRILL" });
+      text.textContent = wall.i18n.t({ vi: "DIỄN TẬP, KHÔNG PHẢI CẢNH BÁO THẬT · ", en: "DRILL, NOT A REAL WARNING · " }) + text.textContent;
+    }
     text.dataset.event = ev.id;
     count.textContent = `${at + 1}/${items.length}`;
   };
