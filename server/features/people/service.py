@@ -21,7 +21,7 @@ from server.features.people.users import (PASSWORD_CODE, PERSON, SEEN, LoginIn, 
 from server.store.base import SESSION_LABEL, AuditEntry
 
 #: The page each role starts on after sign-in.
-HOME = {"admin": "/admin", "supervisor": "/wall", "operator": "/hotline", "agency": "/wall",
+HOME = {"admin": "/admin", "supervisor": "/cases", "operator": "/hotline", "agency": "/cases",
         "responder": "/tablet", "wall": "/wall"}
 WRONG = "Sai tên đăng nhập hoặc mật khẩu / wrong username or password"
 

@@ -3,7 +3,7 @@
 // whose words follow the language.
 
 // The home page of each role (the server's sign-in answer says it too: `home`).
-const HOMES = { admin: "/admin", operator: "/hotline", responder: "/tablet" };
+const HOMES = { admin: "/admin", supervisor: "/cases", agency: "/cases", operator: "/hotline", responder: "/tablet" };
 const BLOCKED = new Set(["/login", "/password"]);
 
 // `raw` when it is a path of this site ("/wall?cycle=0"), else null: one leading "/", never
