@@ -205,3 +205,56 @@ class ChatPlatform:
         """Stop serving."""
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class PushService:
+    """A browser's push service on 127.0.0.1: it keeps each POST (headers, encrypted body)
+    and answers ``status`` (201 by default, 410 for a subscription it no longer knows). A
+    ``subscription()`` made here carries real P-256 keys, so a test can decrypt what arrived."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.status = 201
+        service = self
+
+        class Endpoint(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # quiet
+                return
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                service.received.append((dict(self.headers), body))
+                self.send_response(service.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def subscription(self, name: str) -> tuple[dict[str, Any], Any, bytes]:
+        """Return (the PushSubscription JSON a browser would send, its private key, its auth
+        secret)."""
+        import base64
+        import os
+
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        key = ec.generate_private_key(ec.SECP256R1())
+        auth = os.urandom(16)
+        point = key.public_key().public_bytes(serialization.Encoding.X962,
+                                              serialization.PublicFormat.UncompressedPoint)
+        b64 = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()  # noqa: E731
+        return ({"endpoint": f"{self.base}/push/{name}",
+                 "keys": {"p256dh": b64(point), "auth": b64(auth)}}, key, auth)
+
+    def decrypt(self, body: bytes, key: Any, auth: bytes) -> dict[str, Any]:
+        """Return the JSON a service worker would read from an encrypted push ``body``."""
+        import http_ece
+        return json.loads(http_ece.decrypt(body, private_key=key, auth_secret=auth,
+                                           version="aes128gcm"))
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.httpd.shutdown()
+        self.httpd.server_close()

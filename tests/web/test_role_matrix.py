@@ -106,6 +106,9 @@ MATRIX: list[tuple[str, str, object, str | By]] = [
     ("GET", "/auth/oidc/callback", None, "--------"),  # a redirect to /login, whoever calls
     ("GET", "/api/v1/users", None, By("users.manage")),
     ("GET", "/api/v1/notifications", None, By("notifications.read")),
+    ("GET", "/api/v1/push/key", None, "22222222"),
+    ("POST", "/api/v1/push/subscriptions", {}, By("notifications.subscribe", "A")),
+    ("DELETE", "/api/v1/push/subscriptions", {}, By("notifications.subscribe", "A")),
     ("POST", "/api/v1/users", {}, By("users.manage", "A")),
     ("PATCH", "/api/v1/users/nobody", {}, By("users.manage", "A")),
     ("POST", "/api/v1/users/nobody/reset", None, By("users.manage", "A")),

@@ -14,6 +14,9 @@ from server.features.notify.kpis import WarningDeliveries
 from server.features.notify.openapi import operations
 from server.features.notify.settings import NotifySettings
 from server.features.notify.templates import check_all
+from server.features.notify.channels.webpush import WebPush, load_vapid, public_key
+from server.features.notify.push import Assignments, NewCases
+from server.features.notify.triggers import Deriver
 from server.features.notify.warnings import WarningNotices
 
 
@@ -34,10 +37,17 @@ class NotifyFeature(Feature):
         settings = core.settings
         check_all(settings.notify_link)
         node = settings.node_id or default_node_id()
-        self.dispatcher = Dispatcher(core, settings, channels_of(settings), node)
-        self.warnings = WarningNotices(core, needs["warnings"].desk, node, settings.notify_link)
-        core.bus.subscribe(self.warnings.on_bus)
-        core.add_background(self.warnings.run)
+        channels = channels_of(settings)
+        self.push_key = None
+        if settings.push_enabled:
+            vapid = load_vapid(settings.vapid_private_key, settings.data_dir)
+            channels["push"] = WebPush(vapid, settings.vapid_subject)
+            self.push_key = public_key(vapid)
+        self.dispatcher = Dispatcher(core, settings, channels, node)
+        self.warnings = WarningNotices(core, needs["warnings"].desk, settings.notify_link)
+        self.deriver = Deriver(core, [self.warnings, NewCases(core), Assignments(core)], node)
+        core.bus.subscribe(self.deriver.on_bus)
+        core.add_background(self.deriver.run)
         core.add_background(self.dispatcher.run)
         core.kpis.register(WarningDeliveries(core))
 

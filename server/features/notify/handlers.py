@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from server.core import policy
-from server.core.errors import ValidationFailed, detail
-from server.core.timefmt import to_rfc3339
+from server.core.errors import NotFound, ValidationFailed, detail
+from server.core.events import parse_model
+from server.core.timefmt import now_micros, to_rfc3339
 from server.features.notify import actions
+from server.features.notify.push import PUSH_SUB, SubscriptionIn, sub_key, subscription_record
 from server.store.base import OUTBOX_STATES, OutboxItem
 from server.web.base import FeatureHandler
 
@@ -58,6 +60,47 @@ class NotificationsHandler(FeatureHandler):
         return int(raw)
 
 
+class PushKeyHandler(FeatureHandler):
+    """``GET /api/v1/push/key``: the server's VAPID public key (a browser subscribes with it)."""
+
+    def get(self) -> None:
+        """Answer ``{"public_key": base64url}`` (404 while Web Push is off)."""
+        if self.feature.push_key is None:
+            raise NotFound("Web Push is off on this server")
+        self.write_json({"public_key": self.feature.push_key})
+
+
+class SubscriptionsHandler(FeatureHandler):
+    """``POST`` (subscribe) and ``DELETE`` (unsubscribe) ``/api/v1/push/subscriptions``."""
+
+    async def post(self) -> None:
+        """Keep this browser's subscription for the caller; answer 201 ``{"subscribed": true}``."""
+        policy.require(self.principal, actions.SUBSCRIBE)
+        sub = parse_model(SubscriptionIn, self.body_json(), "push subscription")
+        doc = subscription_record(sub, self.principal, to_rfc3339(now_micros(), self.core.tz))
+        await self.core.write(self.core.store.put_records, PUSH_SUB,
+                              {sub_key(sub.endpoint): doc}, now_micros())
+        self.write_json({"subscribed": True}, 201)
+
+    async def delete(self) -> None:
+        """Forget the subscription ``{"endpoint"}`` if it is the caller's; answer
+        ``{"subscribed": false}``."""
+        policy.require(self.principal, actions.SUBSCRIBE)
+        body = self.body_json()
+        endpoint = body.get("endpoint") if isinstance(body, dict) else None
+        if not isinstance(endpoint, str):
+            raise ValidationFailed("bad body", [detail("endpoint", "the subscription's address")])
+        key = sub_key(endpoint)
+        held = await self.core.read(self.core.store.record, PUSH_SUB, key)
+        if held is None or held.get("actor") != self.principal.actor:
+            raise NotFound("no such subscription of yours")
+        await self.core.write(self.core.store.take_record, PUSH_SUB, key)
+        self.write_json({"subscribed": False})
+
+
 def routes(base: dict, feature: Any) -> list[tuple]:
     """Return the notification routes."""
-    return [(r"/api/v1/notifications", NotificationsHandler, {**base, "feature": feature})]
+    args = {**base, "feature": feature}
+    return [(r"/api/v1/notifications", NotificationsHandler, args),
+            (r"/api/v1/push/key", PushKeyHandler, args),
+            (r"/api/v1/push/subscriptions", SubscriptionsHandler, args)]

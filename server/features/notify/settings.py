@@ -41,6 +41,12 @@ class NotifySettings(SettingsBase):
                                    pattern=r"^https?://\S+$", description="Messenger's Send API.")
     messenger_page_token: str | None = Field(None, description="The page's access token (never "
                                              "logged); empty: Messenger replies off.")
+    push_enabled: bool = Field(True, description="Web Push to staff browsers and tablets (a "
+                               "VAPID key is made once in the data folder unless given).")
+    vapid_private_key: str | None = Field(None, description="The VAPID private key (PEM; "
+                                          "never logged).")
+    vapid_subject: str = Field("mailto:ioc@hue.gov.vn", pattern=r"^(mailto:|https://)\S+$",
+                               description="Who push services contact about this server.")
     smtp_host: str | None = Field(None, max_length=200, description="The SMTP server e-mails "
                                   "go through; empty: e-mail off.")
     smtp_port: int = Field(587, ge=1, le=65535)

@@ -1,29 +1,19 @@
 """A warning sent → an SMS to every registered contact inside its target (a commune they asked
-for, or their place inside its area); an update or a cancel → the same people again.
-
-The messages are derived from the stored warnings, never from a request: each node reads the
-warnings committed since its cursor (``records`` kind ``notify_cursor``), woken by the bus, and
-enqueues their messages with keys ``warning:{id}:{phase}:{contact}:sms`` before it moves its
-cursor. A node killed after a warning was committed and before its messages were stored derives
-them again when it starts; a message stored already is not stored twice (the key), so two nodes
-deriving the same warning add nothing."""
+for, or their place inside its area); an update or a cancel → the same people again. Keys
+``warning:{id}:{phase}:{contact}:sms`` (a trigger: ``triggers.py``)."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Callable
 
 from pydantic import ValidationError
 
-from server.core.timefmt import now_micros
 from server.features.notify.templates import WARNING_SMS
+from server.features.notify.triggers import Trigger
 from server.features.warnings.reach import CONTACTS, Contact
-from server.store import EventQuery
 from server.store.base import OutboxItem
 
 log = logging.getLogger(__name__)
-CURSOR = "notify_cursor"
-PAGE = 500
 
 
 def phase_of(ev: dict[str, Any]) -> str | None:
@@ -65,66 +55,28 @@ def messages_of(ev: dict[str, Any], contacts: dict[str, Contact], inside: Callab
     return out
 
 
-class WarningNotices:
-    """Derives the warnings' messages into the outbox on this node (see the module)."""
+class WarningNotices(Trigger):
+    """A warning sent, updated or cancelled → an SMS to each registered contact inside it."""
 
-    def __init__(self, core: Any, desk: Any, node: str, link: str) -> None:
+    name = "warnings"
+    kinds = frozenset({"warning"})
+
+    def __init__(self, core: Any, desk: Any, link: str) -> None:
         self.core = core
         self.desk = desk
-        self.key = f"warnings:{node}"
         self.link = link
-        self._wake = asyncio.Event()
 
-    def on_bus(self, events: list[dict[str, Any]]) -> None:
-        """Wake the loop when a warning was committed."""
-        if any(ev.get("kind") == "warning" for ev in events):
-            self._wake.set()
-
-    async def run(self) -> None:
-        """Catch up from the cursor, then again each time the bus brings a warning (and every
-        30 s, for a wake-up the bus lost)."""
-        while True:
-            try:
-                await self.catch_up()
-            except Exception:  # noqa: BLE001 - the store may be away: try again later
-                log.exception("notify: deriving the warnings' messages failed; will retry")
-            try:
-                async with asyncio.timeout(30):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
-            self._wake.clear()
-
-    async def catch_up(self) -> int:
-        """Enqueue the messages of the warnings committed since the cursor; return how many
-        new messages were stored."""
-        cursor = ((await self.core.read(self.core.store.record, CURSOR, self.key)) or {}).get(
-            "seq", 0)
-        added = 0
-        while True:
-            page = await self.core.read(self.core.store.since, cursor,
-                                        EventQuery(kinds=frozenset({"warning"})), PAGE)
-            if page.events:
-                added += await self.enqueue(page.events)
-            if page.next_since != cursor:
-                cursor = page.next_since
-                await self.core.write(self.core.store.put_records, CURSOR,
-                                      {self.key: {"seq": cursor}}, now_micros())
-            if len(page.events) < PAGE:
-                return added
-
-    async def enqueue(self, events: list[dict[str, Any]]) -> int:
-        """Store the messages of ``events``; return how many were new."""
+    async def messages(self, events: list[dict[str, Any]]) -> list[OutboxItem]:
+        """Return the SMS of ``events`` to the contacts inside each."""
         if not any(phase_of(ev) for ev in events):
-            return 0
+            return []
         contacts = await self.contacts()
         items = []
         for ev in events:
             geom, communes = self.desk.geometry(ev)
             targeted = set(communes)
             items += messages_of(ev, contacts, lambda c: c.inside(targeted, geom), self.link)
-        return await self.core.write(self.core.store.enqueue, items, now_micros()) if items \
-            else 0
+        return items
 
     async def contacts(self) -> dict[str, Contact]:
         """Return the registered contacts (a stored one that no longer parses is skipped)."""

@@ -59,8 +59,9 @@ def test_a_sent_warning_reaches_the_contacts_inside_it_once(make_server, gateway
     assert {r["to"][-4:] for r in rows} == {"•901", "•902"} and rows[0]["sent_at"]
     assert all("900 000" not in r["to"] for r in rows)
     feature = srv.features.get("notify")
-    srv.core.store.put_records("notify_cursor", {feature.warnings.key: {"seq": 0}}, now_micros())
-    assert srv.call(feature.warnings.catch_up()) == 0  # derived again: nothing new
+    cursor = feature.deriver.cursor_key(feature.warnings)
+    srv.core.store.put_records("notify_cursor", {cursor: {"seq": 0}}, now_micros())
+    assert srv.call(feature.deriver.catch_up(feature.warnings)) == 0  # derived again: nothing new
     assert act(srv, warning["id"], sup, "cancel", reason="Nước đã rút").status == 200
     cancels = [m for m in gateway.state.wait_for(4) if ":cancel:" in m["id"]]
     assert {m["to"] for m in cancels} == set(got) and gateway.state.duplicates == 0
