@@ -29,6 +29,7 @@ def test_demo_prints_wall_url_and_streams_reports(tmp_path):
     db = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
     demo = ServerProcess("--db", db, "--demo", "--speed", "20000")
     try:
+        link = demo.wait_for(r"(http://\S+/password#code=\S+)")  # the first administrator
         wall_url = demo.wait_for(r"(http://\S+/wall#token=\S+)")
         token = wall_url.split("#token=")[1]
         page = http("GET", wall_url.split("#")[0])
@@ -46,7 +47,6 @@ def test_demo_prints_wall_url_and_streams_reports(tmp_path):
         assert len(units) == 18 and all(u["props"]["illustrative"] for u in units)
         mine = http("GET", demo.url + "/api/v1/units/me", token=tablet).body
         assert mine["unit"]["props"]["unit_id"] == "qs-xuong-01" and mine["calls"] == []
-        link = demo.wait_for(r"(http://\S+/password#code=\S+)")  # the first administrator
         code, password = link.split("#code=")[1], "Thừa Thiên Huế 2025"
         assert http("POST", demo.url + "/auth/password",
                     {"code": code, "password": password}).body == {"username": "admin"}

@@ -28,7 +28,7 @@ def test_the_declared_plugins_are_installed():
 def test_features_add_their_commands_without_a_server():
     cli = click.Group("ioc")
     default_features().commands(cli)
-    assert sorted(cli.commands) == ["ais", "report"]
+    assert sorted(cli.commands) == ["ais", "report", "users"]
     assert sorted(cli.commands["report"].commands) == ["monthly"]
     assert sorted(cli.commands["ais"].commands) == ["replay"]
 
@@ -36,6 +36,6 @@ def test_features_add_their_commands_without_a_server():
 def test_ioc_lists_core_feature_and_plugin_commands():
     ctx = click.Context(main)
     assert main.list_commands(ctx) == ["ais", "areas", "audit", "db", "export", "replay",
-                                       "report", "serve", "token", "vision"]
+                                       "report", "serve", "token", "users", "vision"]
     out = CliRunner().invoke(main, ["--help"])
     assert out.exit_code == 0 and "Play SCENARIO into a running server" in out.output

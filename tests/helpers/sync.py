@@ -10,11 +10,17 @@ from typing import Any
 def run_async(coro: Any) -> Any:
     """Run ``coro`` to its end on a new event loop in its own thread (the browser tests leave a
     loop running in the main thread, where ``asyncio.run`` refuses); return its result."""
+    return in_thread(asyncio.run, coro)
+
+
+def in_thread(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Return ``fn(*args, **kwargs)`` called in a thread of its own (for code that starts an
+    event loop, e.g. a command run in process); its exception is raised here."""
     out: dict[str, Any] = {}
 
     def main() -> None:
         try:
-            out["value"] = asyncio.run(coro)
+            out["value"] = fn(*args, **kwargs)
         except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
             out["error"] = exc
     worker = threading.Thread(target=main)

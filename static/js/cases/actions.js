@@ -268,9 +268,10 @@ export class Actions {
   async post(file) {
     const data = new FormData();
     data.append("file", file, file.name);
+    const headers = await this.page.api.credentials("POST");  // the session's CSRF token
     let res;
     try {
-      res = await fetch("/api/v1/media", { method: "POST", body: data, credentials: "same-origin", headers: this.page.api.credentials("POST") });
+      res = await fetch("/api/v1/media", { method: "POST", body: data, credentials: "same-origin", headers });
     } catch {
       return { ok: false, status: 0 };
     }

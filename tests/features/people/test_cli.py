@@ -10,10 +10,12 @@ from server.cli import main
 from server.features.people.passwords import check_password
 from server.store import open_store
 from server.core.timefmt import parse_offset
+from tests.helpers.sync import in_thread
 
 
 def _ioc(db: str, *args: str, stdin: str | None = None):  # noqa: ANN202
-    return CliRunner().invoke(main, ["users", *args, "--db", db], input=stdin)
+    """Run ``ioc users …`` in process (in a thread: the command starts an event loop)."""
+    return in_thread(CliRunner().invoke, main, ["users", *args, "--db", db], input=stdin)
 
 
 def _person(db: str, username: str) -> dict:

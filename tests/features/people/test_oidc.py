@@ -3,7 +3,6 @@ go through its sign-in and consent forms over HTTP; the code is exchanged, the I
 and its claims mapped; forged or replayed parts of the flow are refused."""
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
@@ -19,6 +18,7 @@ from pydantic import ValidationError
 from server.core.errors import Forbidden, Unauthorized, Unavailable
 from server.features.people.oidc import OidcClient, OidcPerson, OidcSettings
 from tests.helpers.oidc import CLIENT_ID, CLIENT_SECRET, oidc_provider, sign_in_code
+from tests.helpers.sync import run_async
 
 REDIRECT = "http://127.0.0.1:9/auth/oidc/callback"  # never reached: the helper stops before it
 
@@ -44,7 +44,7 @@ def client_for(provider, **overrides: Any) -> OidcClient:
 
 def code_for(client: OidcClient, login: str):
     """Return (OidcStart, the provider's answer at the redirect URI) for ``login``."""
-    start = asyncio.run(client.start())
+    start = run_async(client.start())
     return start, sign_in_code(start.url, login, REDIRECT)
 
 
@@ -52,11 +52,11 @@ def sign_in(client: OidcClient, login: str) -> OidcPerson:
     """Return the person the whole flow signs in as ``login``."""
     start, answer = code_for(client, login)
     assert answer["state"] == start.state
-    return asyncio.run(client.sign_in(answer["code"], start.nonce, start.verifier))
+    return run_async(client.sign_in(answer["code"], start.nonce, start.verifier))
 
 
 def test_authorization_url_asks_code_with_pkce_state_and_nonce(provider):
-    start = asyncio.run(client_for(provider).start())
+    start = run_async(client_for(provider).start())
     parts = urlsplit(start.url)
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == provider.issuer + "/auth"
@@ -69,7 +69,7 @@ def test_authorization_url_asks_code_with_pkce_state_and_nonce(provider):
     digest = hashlib.sha256(start.verifier.encode()).digest()
     assert query["code_challenge"] == base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
     assert start.verifier not in start.url and CLIENT_SECRET not in start.url
-    other = asyncio.run(client_for(provider).start())
+    other = run_async(client_for(provider).start())
     assert len({start.state, other.state, start.nonce, other.nonce}) == 4
 
 
@@ -77,12 +77,12 @@ def test_operator_signs_in_with_validated_claims(provider):
     client = client_for(provider)
     start, answer = code_for(client, "lan")
     assert answer["iss"] == provider.issuer
-    token = asyncio.run(client.exchange(answer["code"], start.verifier))
-    claims = asyncio.run(client.validate_id_token(token["id_token"], start.nonce))
+    token = run_async(client.exchange(answer["code"], start.verifier))
+    claims = run_async(client.validate_id_token(token["id_token"], start.nonce))
     assert claims["iss"] == provider.issuer and claims["aud"] == CLIENT_ID
     assert claims["sub"] == "lan" and claims["nonce"] == start.nonce
     assert claims["exp"] > time.time() and claims["ioc_role"] == "operator"
-    person = asyncio.run(client.sign_in(*_fresh(client, "lan")))
+    person = run_async(client.sign_in(*_fresh(client, "lan")))
     assert person == OidcPerson(username="oidc:lan", name="Trần Thị Lan", role="operator",
                                 agency_id=None, unit_id=None, subject="lan")
 
@@ -147,44 +147,44 @@ def test_forged_code_is_refused(provider):
     client = client_for(provider)
     code, nonce, verifier = _fresh(client, "lan")
     with pytest.raises(Unauthorized, match="invalid_grant"):
-        asyncio.run(client.sign_in(code[:-2] + ("AA" if code[-2:] != "AA" else "BB"), nonce,
+        run_async(client.sign_in(code[:-2] + ("AA" if code[-2:] != "AA" else "BB"), nonce,
                                    verifier))
 
 
 def test_a_code_is_used_once(provider):
     client = client_for(provider)
     code, nonce, verifier = _fresh(client, "lan")
-    assert asyncio.run(client.sign_in(code, nonce, verifier)).role == "operator"
+    assert run_async(client.sign_in(code, nonce, verifier)).role == "operator"
     with pytest.raises(Unauthorized, match="invalid_grant"):
-        asyncio.run(client.sign_in(code, nonce, verifier))
+        run_async(client.sign_in(code, nonce, verifier))
 
 
 def test_wrong_pkce_verifier_is_refused(provider):
     client = client_for(provider)
     code, nonce, _ = _fresh(client, "lan")
-    other_verifier = asyncio.run(client.start()).verifier
+    other_verifier = run_async(client.start()).verifier
     with pytest.raises(Unauthorized, match="invalid_grant"):
-        asyncio.run(client.sign_in(code, nonce, other_verifier))
+        run_async(client.sign_in(code, nonce, other_verifier))
 
 
 def test_wrong_client_secret_is_refused(provider):
     client = client_for(provider, oidc_client_secret="not-the-secret")
     with pytest.raises(Unauthorized, match="invalid_client"):
-        asyncio.run(client.sign_in(*_fresh(client, "lan")))
+        run_async(client.sign_in(*_fresh(client, "lan")))
 
 
 def test_tampered_nonce_is_refused(provider):
     client = client_for(provider)
     start, answer = code_for(client, "lan")
     with pytest.raises(Unauthorized, match="nonce"):
-        asyncio.run(client.sign_in(answer["code"], start.nonce + "x", start.verifier))
+        run_async(client.sign_in(answer["code"], start.nonce + "x", start.verifier))
 
 
 def test_tampered_state_never_matches(provider):
     """The provider hands back the state it was given: a callback whose state was changed
     matches no sign-in kept by the server (the server looks the state up, see the callback)."""
     client = client_for(provider)
-    start = asyncio.run(client.start())
+    start = run_async(client.start())
     forged = start.url.replace(start.state, start.state[:-1] + "x")
     answer = sign_in_code(forged, "lan", REDIRECT)
     assert answer["state"] != start.state
@@ -193,7 +193,7 @@ def test_tampered_state_never_matches(provider):
 def _id_token(client: OidcClient) -> tuple[str, str]:
     """Return (a real ID token, its nonce) of a new sign-in of lan."""
     start, answer = code_for(client, "lan")
-    token = asyncio.run(client.exchange(answer["code"], start.verifier))
+    token = run_async(client.exchange(answer["code"], start.verifier))
     return token["id_token"], start.nonce
 
 
@@ -201,25 +201,25 @@ def test_id_token_with_a_changed_claim_is_refused(provider):
     client = client_for(provider)
     id_token, nonce = _id_token(client)
     header, _, signature = id_token.split(".")
-    claims = jwt.decode(id_token, asyncio.run(client.keys())).claims
+    claims = jwt.decode(id_token, run_async(client.keys())).claims
     payload = json.dumps({**claims, "ioc_role": "admin"}).encode()
     forged = base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
     with pytest.raises(Unauthorized, match="signature"):
-        asyncio.run(client.validate_id_token(f"{header}.{forged}.{signature}", nonce))
+        run_async(client.validate_id_token(f"{header}.{forged}.{signature}", nonce))
 
 
 def test_id_token_signed_by_another_key_is_refused(provider):
     client = client_for(provider)
     id_token, nonce = _id_token(client)
-    real = jwt.decode(id_token, asyncio.run(client.keys()))
+    real = jwt.decode(id_token, run_async(client.keys()))
     stranger = RSAKey.generate_key(2048, parameters={"kid": "not-the-providers"})
     forged = jwt.encode({"alg": "RS256", "kid": "not-the-providers"}, real.claims, stranger)
     with pytest.raises(Unauthorized, match="key"):
-        asyncio.run(client.validate_id_token(forged, nonce))
+        run_async(client.validate_id_token(forged, nonce))
     same_kid = RSAKey.generate_key(2048, parameters={"kid": real.header["kid"]})
     forged = jwt.encode({"alg": "RS256", "kid": real.header["kid"]}, real.claims, same_kid)
     with pytest.raises(Unauthorized, match="signature"):
-        asyncio.run(client.validate_id_token(forged, nonce))
+        run_async(client.validate_id_token(forged, nonce))
 
 
 def test_id_token_for_another_client_or_issuer_is_refused(provider):
@@ -228,11 +228,11 @@ def test_id_token_for_another_client_or_issuer_is_refused(provider):
     other_client = OidcClient(settings_for(provider.issuer, oidc_client_id="someone-else"),
                               REDIRECT)
     with pytest.raises(Unauthorized, match="aud"):
-        asyncio.run(other_client.validate_id_token(id_token, nonce))
+        run_async(other_client.validate_id_token(id_token, nonce))
     as_localhost = OidcClient(settings_for(provider.issuer.replace("127.0.0.1", "localhost")),
                               REDIRECT)
     with pytest.raises(Unavailable, match="does not match"):  # discovery names 127.0.0.1
-        asyncio.run(as_localhost.validate_id_token(id_token, nonce))
+        run_async(as_localhost.validate_id_token(id_token, nonce))
 
 
 def test_expired_id_token_is_refused(provider):
@@ -240,20 +240,20 @@ def test_expired_id_token_is_refused(provider):
     three_hours_on = OidcClient(settings_for(provider.issuer), REDIRECT,
                                 now=lambda: time.time() + 3 * 3600)
     with pytest.raises(Unauthorized, match="exp"):
-        asyncio.run(three_hours_on.validate_id_token(id_token, nonce))
+        run_async(three_hours_on.validate_id_token(id_token, nonce))
     an_hour_ago = OidcClient(settings_for(provider.issuer), REDIRECT,
                              now=lambda: time.time() - 3600)
     with pytest.raises(Unauthorized, match="future"):  # iat after its clock
-        asyncio.run(an_hour_ago.validate_id_token(id_token, nonce))
+        run_async(an_hour_ago.validate_id_token(id_token, nonce))
 
 
 def test_discovery_is_cached(tmp_path):
     with oidc_provider(tmp_path, [REDIRECT]) as running:
         cached = client_for(running)
-        asyncio.run(cached.start())
-    assert asyncio.run(cached.start()).url.startswith(running.issuer + "/auth?")
+        run_async(cached.start())
+    assert run_async(cached.start()).url.startswith(running.issuer + "/auth?")
     with pytest.raises(Unavailable, match="cannot be reached"):
-        asyncio.run(client_for(running).start())
+        run_async(client_for(running).start())
 
 
 @pytest.mark.parametrize("fields, problem", [

@@ -4,8 +4,6 @@ signed out at once, throttling, one-time set-password links, and bad input answe
 error shape with nothing changed. On both stores."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from server.core.auth import TokenCache, csrf_token, hash_token
@@ -15,6 +13,7 @@ from server.store.base import TokenRecord
 from tests.helpers import assert_error, recv_json
 from tests.helpers.ws import closed_within
 from tests.helpers.people import PASSWORD, add_user, session_of, sign_in
+from tests.helpers.sync import run_async
 from websockets.sync.client import connect
 
 
@@ -211,7 +210,7 @@ def test_a_session_unused_for_its_idle_time_ends():
         assert set(cache.take_used()) == {"a1"} and cache.take_used() == {}
         assert (await cache.principal("fresh")).user == "binh.op"  # used again: still live
 
-    asyncio.run(check())
+    run_async(check())
 
 
 def test_the_sign_in_and_every_change_name_the_person_in_the_audit_trail(server):
