@@ -288,7 +288,10 @@ class EventService:
             records = await self.read(self.store.list_tokens)
         except Unavailable:
             return 0
-        return self.sessions.close_all_but(live_token_ids(records, now_micros()))
+        closed = self.sessions.close_all_but(live_token_ids(records, now_micros()))
+        if closed:
+            self.tokens.forget()  # their requests are refused at once too, not after the cache
+        return closed
 
     async def _watch_sessions(self) -> None:
         while True:
