@@ -67,7 +67,8 @@ class MeHandler(PeopleHandler):
             return ANONYMOUS
 
     async def get(self) -> None:
-        """Answer ``{signed_in, via, user, role, csrf, oidc: {enabled, label}}``."""
+        """Answer ``{signed_in, via, user, role, agency_id, unit_id, csrf, home, oidc: {enabled,
+        label}}`` (``home``: the page of the caller's role)."""
         p = self.principal
         user = None
         if p.user:
@@ -81,6 +82,7 @@ class MeHandler(PeopleHandler):
                          "user": user, "role": p.role if p.authenticated else None,
                          "agency_id": p.agency_id, "unit_id": p.unit_id,
                          "csrf": csrf_token(cookie) if cookie else None,
+                         "home": HOME.get(p.role) if p.authenticated else None,
                          "oidc": self.feature.sign_on_offer()})
 
 

@@ -8,7 +8,6 @@ import hashlib
 import secrets
 from typing import Any, Callable
 
-from server.core.audit import iter_audit
 from server.core.auth import Principal, new_token
 from server.core.errors import (BadRequest, Conflict, NotFound, TooManyRequests, Unauthorized,
                                 ValidationFailed, detail)
@@ -247,8 +246,3 @@ class People:
                            at=now_micros())
         await self.core.write(self.core.store.record_audit, entry)
 
-
-def audit_of(store: Any, since_at: int, actor: str | None) -> Any:
-    """Return ``iter_audit`` of ``store`` keeping only ``actor``'s entries when given."""
-    rows = iter_audit(store, since_at)
-    return rows if actor is None else ((i, e) for i, e in rows if e.actor == actor)

@@ -2,8 +2,6 @@
 // person's home page), the EN/VI button of a page without the full header, and one message box
 // whose words follow the language.
 
-// The home page of each role (the server's sign-in answer says it too: `home`).
-const HOMES = { admin: "/admin", supervisor: "/cases", agency: "/cases", operator: "/hotline", responder: "/tablet" };
 const BLOCKED = new Set(["/login", "/password"]);
 
 // `raw` when it is a path of this site ("/wall?cycle=0"), else null: one leading "/", never
@@ -16,11 +14,10 @@ export function safeNext(raw) {
   return url.pathname + url.search + url.hash;
 }
 
-// The page a person lands on: `home` when the server gave it, else their role's page.
+// The page a person lands on: the `home` of their role, as the server says it (the sign-in
+// answer and GET /auth/me both carry it), else the wall.
 export function homeOf(answer) {
-  if (answer && typeof answer.home === "string" && safeNext(answer.home)) return answer.home;
-  const role = answer && (answer.role || (answer.user && answer.user.role));
-  return HOMES[role] || "/wall";
+  return (answer && typeof answer.home === "string" && safeNext(answer.home)) || "/wall";
 }
 
 // The EN/VI button (`button`) of a page with only data-vi/data-en labels.
